@@ -1,0 +1,328 @@
+//! Diagnostics: collected beside the data, never thrown.
+//!
+//! Every stage pushes into a [`Diagnostics`]; the build goes on as far as it can
+//! and the severity of what was collected decides the exit code.
+
+use std::path::PathBuf;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::term;
+
+use crate::source::{Sources, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Where a diagnostic points: a span in a read file, or only a path (a file
+/// that could not be read as text has no span).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    Span(Span),
+    Path(PathBuf),
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case code, e.g. `unknown-ref`; tests and `--format json` use it.
+    pub code: &'static str,
+    pub message: String,
+    pub location: Location,
+    /// Short label shown under the caret.
+    pub label: Option<String>,
+    /// What the editor should probably do.
+    pub hint: Option<String>,
+    /// Secondary places, e.g. the other file of a duplicate id.
+    pub notes: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            location: Location::None,
+            label: None,
+            hint: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.location = Location::Span(span);
+        self
+    }
+
+    pub fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.location = Location::Path(path.into());
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint.or(self.hint);
+        self
+    }
+
+    pub fn note(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.notes.push((span, message.into()));
+        self
+    }
+
+    pub fn span(&self) -> Option<Span> {
+        match self.location {
+            Location::Span(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// "file:line:col" (or just the file) of the primary location.
+    pub fn location_string(&self, sources: &Sources) -> Option<String> {
+        match &self.location {
+            Location::Span(span) => Some(sources.location(*span)),
+            Location::Path(p) => Some(p.display().to_string()),
+            Location::None => None,
+        }
+    }
+}
+
+/// The diagnostics of one run.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// `--strict`: every warning becomes an error.
+    pub fn promote_warnings(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+
+    /// Stable order for output: by file, then position, errors before warnings.
+    pub fn sort(&mut self, sources: &Sources) {
+        self.items.sort_by_cached_key(|d| {
+            let (path, start) = match &d.location {
+                Location::Span(s) => (sources.path(s.file).to_path_buf(), s.start),
+                Location::Path(p) => (p.clone(), 0),
+                Location::None => (PathBuf::new(), 0),
+            };
+            (path, start, d.severity)
+        });
+        self.items.dedup();
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+/// Renders diagnostics for a terminal: each with file:line:col, the source line,
+/// a caret and the hint, then a summary line.
+pub fn render_human(sources: &Sources, diags: &Diagnostics, color: bool) -> String {
+    let config = term::Config::default();
+    let mut out = String::new();
+    for d in diags.iter() {
+        let cs = to_codespan(d);
+        if color {
+            let mut buf = term::termcolor::Buffer::ansi();
+            let _ = term::emit_to_write_style(&mut buf, &config, sources, &cs);
+            out.push_str(&String::from_utf8_lossy(buf.as_slice()));
+        } else {
+            let _ = term::emit_to_string(&mut out, &config, sources, &cs);
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(diags));
+    out.push('\n');
+    out
+}
+
+/// "2 errors, 1 warning".
+pub fn summary(diags: &Diagnostics) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        plural(diags.errors(), "error"),
+        plural(diags.warnings(), "warning")
+    )
+}
+
+fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::SourceId> {
+    let mut cs = match d.severity {
+        Severity::Error => CsDiagnostic::error(),
+        Severity::Warning => CsDiagnostic::warning(),
+    }
+    .with_code(d.code);
+    let mut message = d.message.clone();
+    if let Location::Path(p) = &d.location {
+        message = format!("{}: {message}", p.display());
+    }
+    cs = cs.with_message(message);
+    let mut labels = Vec::new();
+    if let Location::Span(span) = d.location {
+        labels.push(
+            Label::primary(span.file, span.range())
+                .with_message(d.label.clone().unwrap_or_default()),
+        );
+    }
+    for (span, msg) in &d.notes {
+        labels.push(Label::secondary(span.file, span.range()).with_message(msg.clone()));
+    }
+    cs = cs.with_labels(labels);
+    if let Some(hint) = &d.hint {
+        cs = cs.with_notes(vec![format!("hint: {hint}")]);
+    }
+    cs
+}
+
+/// Machine-readable diagnostics for `check --format json`.
+pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
+    let items: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            let (file, line, column) = match &d.location {
+                Location::Span(s) => {
+                    let f = sources.get(s.file);
+                    let (l, c) = f.line_col(s.start as usize);
+                    (Some(f.path.display().to_string()), Some(l), Some(c))
+                }
+                Location::Path(p) => (Some(p.display().to_string()), None, None),
+                Location::None => (None, None, None),
+            };
+            serde_json::json!({
+                "severity": d.severity,
+                "code": d.code,
+                "message": d.message,
+                "file": file,
+                "line": line,
+                "column": column,
+                "hint": d.hint,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "errors": diags.errors(),
+        "warnings": diags.warnings(),
+        "diagnostics": items,
+    }))
+    .unwrap_or_default()
+}
+
+/// Edit-distance suggestions: the closest of `candidates` to `wanted`, best first.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let wanted_chars: Vec<char> = wanted.chars().collect();
+    let limit = (wanted_chars.len() / 2).max(2);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let d = levenshtein(&wanted_chars, c);
+            let contains = c.contains(wanted) || wanted.contains(c);
+            (d <= limit || contains).then_some((if contains { d.min(limit) } else { d }, c))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// "did you mean `a` or `b`?" for a hint, or None.
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let best = closest(wanted, candidates);
+    if best.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = best.iter().map(|c| format!("`{c}`")).collect();
+    Some(format!("did you mean {}?", quoted.join(" or ")))
+}
+
+fn levenshtein(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_ids_including_cjk() {
+        let ids = ["千项千亿计划", "工业母机+行动", "summary"];
+        assert_eq!(closest("千项千亿计画", ids), vec!["千项千亿计划"]);
+        assert_eq!(closest("sumary", ids), vec!["summary"]);
+        assert!(closest("完全不同的东西", ids).is_empty());
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("x", "a"));
+        d.push(Diagnostic::warning("y", "b"));
+        d.push(Diagnostic::warning("y", "c"));
+        assert_eq!(summary(&d), "1 error, 2 warnings");
+    }
+}

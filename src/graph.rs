@@ -1,0 +1,449 @@
+//! Link stage: resolve every reference and link, then index the graph both ways.
+//!
+//! Input: the parsed entities. Output: a [`Graph`] that owns them, with typed
+//! edges (front matter and metric data), prose links (wikilinks and relative
+//! links), backlinks of both, and taxonomy terms. Every reference that does not
+//! resolve becomes a diagnostic at its own span with the closest ids.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Diagnostics, closest};
+use crate::parse::entity::{Entity, Kind};
+use crate::parse::markdown::{Body, LinkTarget};
+use crate::parse::{Parsed, slug_segment};
+use crate::source::Span;
+
+/// Index of an entity in [`Graph::entities`].
+pub type EntityIdx = usize;
+
+/// A typed reference that resolved.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub from: EntityIdx,
+    pub to: EntityIdx,
+    pub field: &'static str,
+}
+
+/// Where a prose link goes.
+#[derive(Debug, Clone)]
+pub struct LinkTo {
+    pub target: EntityIdx,
+    pub anchor: Option<String>,
+}
+
+/// One value of a taxonomy, e.g. tags = 数字化.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub name: String,
+    /// URL segment: the term itself, made safe for a file name, unique in its taxonomy.
+    pub slug: String,
+    pub entities: Vec<EntityIdx>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub name: String,
+    pub label: String,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Debug)]
+pub struct Graph {
+    pub entities: Vec<Entity>,
+    pub home: Option<Entity>,
+    pub data: Value,
+    pub by_id: HashMap<String, EntityIdx>,
+    pub edges: Vec<Edge>,
+    /// Edge indexes out of / into each entity.
+    pub outgoing: Vec<Vec<usize>>,
+    pub incoming: Vec<Vec<usize>>,
+    /// Per entity, per body link: where it goes (`None` when broken).
+    pub links: Vec<Vec<Option<LinkTo>>>,
+    pub home_links: Vec<Option<LinkTo>>,
+    /// Entities whose prose links to each entity (deduplicated, in order).
+    pub mentioned_by: Vec<Vec<EntityIdx>>,
+    pub taxonomies: Vec<Taxonomy>,
+}
+
+/// Which kinds a typed field may name.
+fn expected_kinds(field: &str) -> &'static [Kind] {
+    match field {
+        "policy" | "supersedes" => &[Kind::Policy],
+        "metrics" => &[Kind::Metric],
+        "set_by" => &[Kind::Policy, Kind::Measure],
+        _ => &[
+            Kind::Policy,
+            Kind::Measure,
+            Kind::Metric,
+            Kind::Page,
+            Kind::Section,
+        ],
+    }
+}
+
+fn kind_names(kinds: &[Kind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
+    let Parsed {
+        entities,
+        home,
+        data,
+    } = parsed;
+    let mut by_id: HashMap<String, EntityIdx> = HashMap::with_capacity(entities.len());
+    for (i, e) in entities.iter().enumerate() {
+        if let Some(&first) = by_id.get(&e.id) {
+            let other = &entities[first];
+            diags.push(
+                Diagnostic::error("duplicate-id", format!("id `{}` is used twice", e.id))
+                    .at(e.id_span)
+                    .label("second use")
+                    .note(other.id_span, format!("first used by {}", other.content_path.display()))
+                    .hint(format!(
+                        "ids are unique across the site: rename content/{} or set a different `id:`",
+                        e.content_path.display()
+                    )),
+            );
+        } else {
+            by_id.insert(e.id.clone(), i);
+        }
+    }
+    let by_file: HashMap<&PathBuf, EntityIdx> = entities
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (&e.content_path, i))
+        .collect();
+    let resolver = Resolver {
+        entities: &entities,
+        by_id: &by_id,
+        by_file: &by_file,
+    };
+
+    let mut edges = Vec::new();
+    for (from, e) in entities.iter().enumerate() {
+        for r in &e.refs {
+            let expected = expected_kinds(r.field);
+            match resolver.id(&r.id, r.span, expected, r.field) {
+                Ok(to) => edges.push(Edge {
+                    from,
+                    to,
+                    field: r.field,
+                }),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    let links: Vec<Vec<Option<LinkTo>>> = entities
+        .iter()
+        .map(|e| resolver.body(&e.body, diags))
+        .collect();
+    let home_links = home
+        .as_ref()
+        .map(|h| resolver.body(&h.body, diags))
+        .unwrap_or_default();
+
+    let n = entities.len();
+    let mut outgoing = vec![Vec::new(); n];
+    let mut incoming = vec![Vec::new(); n];
+    for (i, edge) in edges.iter().enumerate() {
+        outgoing[edge.from].push(i);
+        incoming[edge.to].push(i);
+    }
+    let mut mentioned_by: Vec<Vec<EntityIdx>> = vec![Vec::new(); n];
+    for (from, ls) in links.iter().enumerate() {
+        for to in ls.iter().flatten().map(|l| l.target) {
+            if to != from && !mentioned_by[to].contains(&from) {
+                mentioned_by[to].push(from);
+            }
+        }
+    }
+    check_supersedes_cycles(&entities, &edges, &outgoing, diags);
+    let taxonomies = taxonomies(&entities, config);
+    Graph {
+        entities,
+        home,
+        data,
+        by_id,
+        edges,
+        outgoing,
+        incoming,
+        links,
+        home_links,
+        mentioned_by,
+        taxonomies,
+    }
+}
+
+struct Resolver<'a> {
+    entities: &'a [Entity],
+    by_id: &'a HashMap<String, EntityIdx>,
+    by_file: &'a HashMap<&'a PathBuf, EntityIdx>,
+}
+
+impl Resolver<'_> {
+    fn id(
+        &self,
+        id: &str,
+        span: Span,
+        expected: &[Kind],
+        field: &str,
+    ) -> Result<EntityIdx, Diagnostic> {
+        let Some(&idx) = self.by_id.get(id) else {
+            return Err(self.missing(id, span, expected, field));
+        };
+        let kind = self.entities[idx].kind;
+        if !expected.contains(&kind) {
+            return Err(Diagnostic::error(
+                "wrong-kind",
+                format!(
+                    "`{field}` must name a {}, but `{id}` is a {}",
+                    kind_names(expected),
+                    kind.as_str()
+                ),
+            )
+            .at(span)
+            .label(format!("this is a {}", kind.as_str()))
+            .maybe_hint(self.suggest(id, expected)));
+        }
+        Ok(idx)
+    }
+
+    fn missing(&self, id: &str, span: Span, expected: &[Kind], field: &str) -> Diagnostic {
+        let what = if field == "link" {
+            "link target".to_string()
+        } else {
+            format!("`{field}` reference")
+        };
+        Diagnostic::error("unknown-ref", format!("{what} `{id}` does not exist"))
+            .at(span)
+            .label(format!("no {} has this id", kind_names(expected)))
+            .maybe_hint(self.suggest(id, expected))
+            .hint_if_none("ids are file names without the extension (or the `id:` in front matter)")
+    }
+
+    /// Closest ids of the right kinds; an exact title match comes first.
+    fn suggest(&self, wanted: &str, expected: &[Kind]) -> Option<String> {
+        let candidates = self.entities.iter().filter(|e| expected.contains(&e.kind));
+        if let Some(e) = candidates.clone().find(|e| e.title == wanted) {
+            return Some(format!(
+                "`{wanted}` is the title of `{}`; refer to it by its id",
+                e.id
+            ));
+        }
+        let ids: Vec<&str> = candidates.clone().map(|e| e.id.as_str()).collect();
+        let mut best = closest(wanted, ids);
+        if best.is_empty() {
+            let titles: Vec<&str> = candidates.clone().map(|e| e.title.as_str()).collect();
+            for t in closest(wanted, titles) {
+                if let Some(e) = candidates.clone().find(|e| e.title == t) {
+                    best.push(e.id.as_str());
+                }
+            }
+        }
+        (!best.is_empty()).then(|| {
+            let q: Vec<String> = best.iter().map(|b| format!("`{b}`")).collect();
+            format!("did you mean {}?", q.join(" or "))
+        })
+    }
+
+    fn body(&self, body: &Body, diags: &mut Diagnostics) -> Vec<Option<LinkTo>> {
+        body.links
+            .iter()
+            .map(|l| {
+                let target = match &l.target {
+                    LinkTarget::Id(id) => self.id(id, l.span, expected_kinds("link"), "link"),
+                    LinkTarget::File(path) => self.by_file.get(path).copied().ok_or_else(|| {
+                        Diagnostic::error(
+                            "unknown-ref",
+                            format!("link to missing file `content/{}`", path.display()),
+                        )
+                        .at(l.span)
+                        .label("no such content file")
+                        .maybe_hint(closest_file(path, self.by_file))
+                    }),
+                };
+                let target = match target {
+                    Ok(t) => t,
+                    Err(d) => {
+                        diags.push(d);
+                        return None;
+                    }
+                };
+                if let Some(anchor) = &l.anchor {
+                    let t = &self.entities[target];
+                    if !t.body.has_heading(anchor)
+                        && !t.body.has_heading(&crate::parse::markdown::slugify(anchor))
+                    {
+                        let ids = t.body.headings.iter().map(|h| h.id.as_str());
+                        diags.push(
+                            Diagnostic::error(
+                                "unknown-anchor",
+                                format!("`{}` has no heading `#{anchor}`", t.id),
+                            )
+                            .at(l.span)
+                            .label("no such heading")
+                            .maybe_hint(crate::diag::did_you_mean(anchor, ids))
+                            .hint_if_none(&headings_hint(t)),
+                        );
+                        return None;
+                    }
+                }
+                let anchor = l.anchor.as_ref().map(|a| {
+                    if self.entities[target].body.has_heading(a) {
+                        a.clone()
+                    } else {
+                        crate::parse::markdown::slugify(a)
+                    }
+                });
+                Some(LinkTo { target, anchor })
+            })
+            .collect()
+    }
+}
+
+fn headings_hint(t: &Entity) -> String {
+    if t.body.headings.is_empty() {
+        return format!("`{}` has no headings; link to the page without `#`", t.id);
+    }
+    let list: Vec<&str> = t
+        .body
+        .headings
+        .iter()
+        .take(8)
+        .map(|h| h.id.as_str())
+        .collect();
+    format!("its headings are: {}", list.join(", "))
+}
+
+fn closest_file(path: &std::path::Path, by_file: &HashMap<&PathBuf, EntityIdx>) -> Option<String> {
+    let wanted = path.to_string_lossy();
+    let names: Vec<String> = by_file
+        .keys()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let best = closest(&wanted, names.iter().map(String::as_str));
+    best.first().map(|b| format!("did you mean `content/{b}`?"))
+}
+
+/// A policy that (through `supersedes`) supersedes itself is an error.
+fn check_supersedes_cycles(
+    entities: &[Entity],
+    edges: &[Edge],
+    outgoing: &[Vec<usize>],
+    diags: &mut Diagnostics,
+) {
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; entities.len()];
+    for start in 0..entities.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        // Iterative DFS keeps deep chains from overflowing the stack.
+        let mut stack: Vec<(EntityIdx, usize)> = vec![(start, 0)];
+        let mut path: Vec<EntityIdx> = vec![start];
+        state[start] = 1;
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            let succ: Vec<EntityIdx> = outgoing[node]
+                .iter()
+                .map(|&e| &edges[e])
+                .filter(|e| e.field == "supersedes")
+                .map(|e| e.to)
+                .collect();
+            if *next < succ.len() {
+                let to = succ[*next];
+                *next += 1;
+                match state[to] {
+                    0 => {
+                        state[to] = 1;
+                        stack.push((to, 0));
+                        path.push(to);
+                    }
+                    1 => {
+                        let pos = path.iter().position(|&p| p == to).unwrap_or(0);
+                        let cycle: Vec<&str> = path[pos..]
+                            .iter()
+                            .chain([&to])
+                            .map(|&i| entities[i].id.as_str())
+                            .collect();
+                        let span = entities[node]
+                            .refs_in("supersedes")
+                            .find(|r| r.id == entities[to].id)
+                            .map(|r| r.span)
+                            .unwrap_or(entities[node].id_span);
+                        diags.push(
+                            Diagnostic::error("supersedes-cycle", format!("`supersedes` forms a cycle: {}", cycle.join(" → ")))
+                                .at(span)
+                                .hint("a policy cannot (indirectly) supersede itself; remove one of these `supersedes` entries"),
+                        );
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+                path.pop();
+            }
+        }
+    }
+}
+
+/// Terms of each configured taxonomy, from the front-matter field of that name.
+fn taxonomies(entities: &[Entity], config: &Config) -> Vec<Taxonomy> {
+    config
+        .taxonomies
+        .0
+        .iter()
+        .map(|(name, label)| {
+            let mut terms: BTreeMap<String, Vec<EntityIdx>> = BTreeMap::new();
+            for (i, e) in entities.iter().enumerate() {
+                for term in field_terms(e, name) {
+                    let list = terms.entry(term).or_default();
+                    if !list.contains(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            let mut used: HashMap<String, usize> = HashMap::new();
+            let terms = terms
+                .into_iter()
+                .map(|(name, entities)| {
+                    let base = slug_segment(&name);
+                    let n = used.entry(base.clone()).or_default();
+                    *n += 1;
+                    let slug = if *n == 1 { base } else { format!("{base}-{n}") };
+                    Term {
+                        name,
+                        slug,
+                        entities,
+                    }
+                })
+                .collect();
+            Taxonomy {
+                name: name.clone(),
+                label: label.clone(),
+                terms,
+            }
+        })
+        .collect()
+}
+
+fn field_terms(e: &Entity, field: &str) -> Vec<String> {
+    if field == "tags" {
+        return e.tags.clone();
+    }
+    match e.fields.get(field) {
+        Some(Value::Array(a)) => a.iter().filter_map(crate::parse::scalar_string).collect(),
+        Some(v) => crate::parse::scalar_string(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}

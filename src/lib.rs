@@ -1,0 +1,130 @@
+//! pinakes: a static site and knowledge-base generator for policy tracking.
+//!
+//! The pipeline runs one way, each stage a module with its own output type:
+//!
+//! ```text
+//! load    walk the site                -> Loaded   (sources, config, templates)
+//! parse   front matter, YAML, Markdown -> Parsed   (entities with spans)
+//! link    references, links, headings  -> Graph    (edges, backlinks, taxonomies)
+//! render  Tera over the graph          -> Rendered (files in memory)
+//! write   output dir, atomically       -> public/
+//! ```
+//!
+//! Only `load` and `write` touch the disk. Diagnostics are collected by every
+//! stage and never thrown; their severity decides the exit code.
+
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod load;
+pub mod new;
+pub mod parse;
+pub mod render;
+pub mod source;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use diag::{Diagnostic, Diagnostics};
+use source::Sources;
+
+/// What a build or check is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Output directory; default: `output_dir` of site.toml under the root.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    /// Warnings count as errors.
+    pub strict: bool,
+    /// Run every stage but do not write.
+    pub check_only: bool,
+}
+
+/// The result of a run: what was produced and what was found.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    pub stats: render::Stats,
+    /// Where the site was written, if it was.
+    pub output: Option<PathBuf>,
+    pub elapsed: Duration,
+}
+
+impl BuildReport {
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+
+    /// "built 6 policies, 14 measures, 22 metrics, 3 pages (48 files) in 35 ms".
+    pub fn summary_line(&self) -> String {
+        let mut parts: Vec<String> = ["policies", "measures", "metrics", "pages", "sections"]
+            .iter()
+            .filter_map(|k| self.stats.by_kind.get(k).map(|n| format!("{n} {k}")))
+            .collect();
+        if let Some(n) = self.stats.by_kind.get("taxonomy pages") {
+            parts.push(format!("{n} taxonomy pages"));
+        }
+        let verb = if self.output.is_some() {
+            "built"
+        } else {
+            "checked"
+        };
+        format!(
+            "{verb} {} ({} pages) in {} ms",
+            parts.join(", "),
+            self.stats.pages,
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+/// Runs the whole pipeline.
+pub fn build(opts: &BuildOptions) -> BuildReport {
+    let start = Instant::now();
+    let mut diags = Diagnostics::default();
+    let mut raw: Vec<Diagnostic> = Vec::new();
+    let loaded = load::load(&opts.root, &mut raw);
+    let parsed = parse::parse(&loaded, &loaded.config, opts.drafts, &mut raw);
+    diags.extend(raw);
+    let graph = graph::link(parsed, &loaded.config, &mut diags);
+    let rendered = render::render(
+        &graph,
+        &loaded,
+        &render::RenderOptions {
+            base_url: opts.base_url.clone(),
+        },
+        &mut diags,
+    );
+    if opts.strict {
+        diags.promote_warnings();
+    }
+    let mut output = None;
+    if !opts.check_only && !diags.has_errors() {
+        let out = output_dir(opts, &loaded.config);
+        match write::write_site(&opts.root, &out, &rendered.files) {
+            Ok(()) => output = Some(out),
+            Err(d) => diags.push(d),
+        }
+    }
+    let sources = loaded.sources;
+    diags.sort(&sources);
+    BuildReport {
+        sources,
+        diagnostics: diags,
+        stats: rendered.stats,
+        output,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The output directory: `--output`, else `output_dir` under the root.
+pub fn output_dir(opts: &BuildOptions, config: &config::Config) -> PathBuf {
+    match &opts.output {
+        Some(o) => o.clone(),
+        None => opts.root.join(Path::new(&config.output_dir)),
+    }
+}

@@ -1,0 +1,404 @@
+//! Load stage: walk the site and read its files.
+//!
+//! The only stage besides `write` that touches the disk. Templates, static
+//! files and UI strings are resolved here — a site's file wins over the
+//! theme's of the same name — so later stages see one set.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
+use crate::source::{SourceId, Sources};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
+}
+
+/// Text files larger than this are refused (a 50 MB "policy" is a mistake).
+pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Disk(PathBuf),
+    Embedded(&'static [u8]),
+}
+
+/// A file copied verbatim to the output.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Path relative to the output root.
+    pub rel: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// Name used in `{% extends %}` and by the renderer, e.g. `policy.html`.
+    pub name: String,
+    pub source: SourceId,
+}
+
+/// Everything read from the site, with its configuration.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: Config,
+    pub sources: Sources,
+    pub config_source: Option<SourceId>,
+    /// `content/**` files, sorted by path.
+    pub content: Vec<SourceId>,
+    /// `data/**.yaml`, sorted by path.
+    pub data: Vec<SourceId>,
+    /// Theme templates with the site's overrides applied.
+    pub templates: Vec<TemplateFile>,
+    /// UI strings of the configured language.
+    pub i18n: Option<SourceId>,
+    /// Theme static files with the site's `static/` over them.
+    pub statics: Vec<StaticFile>,
+}
+
+/// Reads the site at `root`. Problems are pushed to `diags`; the result holds
+/// whatever could be read.
+pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
+    let mut sources = Sources::default();
+    let config_path = root.join("site.toml");
+    let (config, config_source) = match read_text(&config_path, Path::new("site.toml")) {
+        Ok(text) => {
+            let id = sources.add("site.toml".into(), text);
+            let mut d = crate::diag::Diagnostics::default();
+            let c = Config::parse(&sources, id, &mut d);
+            diags.extend(d.into_vec());
+            (c, Some(id))
+        }
+        Err(e) if config_path.exists() => {
+            diags.push(e);
+            (Config::default(), None)
+        }
+        Err(_) => {
+            diags.push(
+                Diagnostic::warning("no-config", "no site.toml found; using defaults")
+                    .in_file(root.display().to_string())
+                    .hint("run `pinakes new site DIR` for a starting point, or pass --root"),
+            );
+            (Config::default(), None)
+        }
+    };
+
+    let content = read_tree(root, "content", &["md", "yaml", "yml"], &mut sources, diags);
+    let data = read_tree(root, "data", &["yaml", "yml"], &mut sources, diags);
+
+    let theme = Theme::find(root, &config.theme);
+    if let Theme::Missing = theme {
+        diags.push(
+            Diagnostic::error("theme", format!("theme `{}` not found", config.theme))
+                .in_file("site.toml")
+                .hint(format!(
+                    "put it in themes/{}/ or use theme = \"default\" (built in)",
+                    config.theme
+                )),
+        );
+    }
+    let mut templates = Vec::new();
+    for (name, text, display) in theme.files("templates") {
+        let id = sources.add(display, text);
+        templates.push(TemplateFile { name, source: id });
+    }
+    for (rel, text) in read_files(&root.join("templates"), root, &mut sources, diags) {
+        templates.retain(|t| t.name != rel);
+        templates.push(TemplateFile {
+            name: rel,
+            source: text,
+        });
+    }
+    templates.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let lang = if crate::config::LANGUAGES.contains(&config.language.as_str()) {
+        config.language.as_str()
+    } else {
+        "zh-CN"
+    };
+    let i18n = theme
+        .files("i18n")
+        .into_iter()
+        .find(|(name, _, _)| name == &format!("{lang}.toml"))
+        .map(|(_, text, display)| sources.add(display, text));
+
+    let mut statics = theme.statics();
+    let site_static = root.join("static");
+    for entry in walk(&site_static) {
+        let rel = rel_string(entry.path(), &site_static);
+        statics.retain(|s| s.rel != rel);
+        statics.push(StaticFile {
+            rel,
+            origin: Origin::Disk(entry.into_path()),
+        });
+    }
+    statics.sort_by(|a, b| a.rel.cmp(&b.rel));
+
+    Loaded {
+        root: root.to_path_buf(),
+        config,
+        sources,
+        config_source,
+        content,
+        data,
+        templates,
+        i18n,
+        statics,
+    }
+}
+
+/// Where the theme's files come from.
+enum Theme {
+    Disk(PathBuf),
+    Embedded,
+    Missing,
+}
+
+impl Theme {
+    fn find(root: &Path, name: &str) -> Theme {
+        let dir = root.join("themes").join(name);
+        if dir.is_dir() {
+            Theme::Disk(dir)
+        } else if name == "default" {
+            Theme::Embedded
+        } else {
+            Theme::Missing
+        }
+    }
+
+    /// (name inside `sub`, text, display path) of the theme's text files in `sub`.
+    fn files(&self, sub: &str) -> Vec<(String, String, PathBuf)> {
+        match self {
+            Theme::Disk(dir) => walk(&dir.join(sub))
+                .filter_map(|e| {
+                    let rel = rel_string(e.path(), &dir.join(sub));
+                    let text = std::fs::read_to_string(e.path()).ok()?;
+                    let display = Path::new("themes")
+                        .join(dir.file_name()?)
+                        .join(sub)
+                        .join(&rel);
+                    Some((rel, text, display))
+                })
+                .collect(),
+            Theme::Embedded => {
+                let prefix = format!("{sub}/");
+                embedded::THEME_FILES
+                    .iter()
+                    .filter_map(|(path, bytes)| {
+                        let rel = path.strip_prefix(&prefix)?;
+                        let text = String::from_utf8_lossy(bytes).into_owned();
+                        Some((
+                            rel.to_string(),
+                            text,
+                            PathBuf::from(format!("<default theme>/{path}")),
+                        ))
+                    })
+                    .collect()
+            }
+            Theme::Missing => Vec::new(),
+        }
+    }
+
+    fn statics(&self) -> Vec<StaticFile> {
+        match self {
+            Theme::Disk(dir) => {
+                let base = dir.join("static");
+                walk(&base)
+                    .map(|e| StaticFile {
+                        rel: rel_string(e.path(), &base),
+                        origin: Origin::Disk(e.into_path()),
+                    })
+                    .collect()
+            }
+            Theme::Embedded => embedded::THEME_FILES
+                .iter()
+                .filter_map(|(path, bytes)| {
+                    Some(StaticFile {
+                        rel: path.strip_prefix("static/")?.to_string(),
+                        origin: Origin::Embedded(bytes),
+                    })
+                })
+                .collect(),
+            Theme::Missing => Vec::new(),
+        }
+    }
+}
+
+/// Files under `dir`, sorted, skipping hidden files and editors' temp files.
+fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name().to_string_lossy().as_ref()))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+}
+
+/// Hidden files, backups and swap files never belong to a site.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [".swp", ".swx", ".tmp", ".bak"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
+fn rel_string(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Reads the text files under `root/sub` with one of `exts`, in parallel.
+fn read_tree(
+    root: &Path,
+    sub: &str,
+    exts: &[&str],
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<SourceId> {
+    let paths: Vec<PathBuf> = walk(&root.join(sub))
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+        })
+        .collect();
+    let read: Vec<_> = paths
+        .par_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root).unwrap_or(p).to_path_buf();
+            (rel.clone(), read_text(p, &rel))
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for (rel, result) in read {
+        match result {
+            Ok(text) => ids.push(sources.add(rel, text)),
+            Err(d) => diags.push(d),
+        }
+    }
+    ids
+}
+
+/// Reads all files under `dir` as (name relative to `dir`, source id).
+fn read_files(
+    dir: &Path,
+    root: &Path,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, SourceId)> {
+    let mut out = Vec::new();
+    for e in walk(dir) {
+        let rel_root = e
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(e.path())
+            .to_path_buf();
+        match read_text(e.path(), &rel_root) {
+            Ok(text) => out.push((rel_string(e.path(), dir), sources.add(rel_root, text))),
+            Err(d) => diags.push(d),
+        }
+    }
+    out
+}
+
+/// Reads a text file: refuses huge files and reports bad UTF-8 at its line.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+    if meta.len() > MAX_TEXT_BYTES {
+        return Err(Diagnostic::error(
+            "too-large",
+            format!(
+                "file is {:.1} MiB; the limit is 8 MiB",
+                meta.len() as f64 / 1048576.0
+            ),
+        )
+        .in_file(shown)
+        .hint("split the document, or move bulk data out of content/"));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(clean(text)),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let prefix = String::from_utf8_lossy(valid);
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0)
+                + 1;
+            Err(Diagnostic::error(
+                "encoding",
+                format!("not valid UTF-8 at line {line}, column {col}"),
+            )
+            .in_file(format!("{}:{line}:{col}", shown.display()))
+            .hint("save the file as UTF-8 (files from older Chinese systems are often GBK)"))
+        }
+    }
+}
+
+/// Removes the two noncharacters the Markdown stage uses as link placeholders.
+fn clean(text: String) -> String {
+    if text.contains([HREF_MARK, LABEL_MARK]) {
+        text.replace([HREF_MARK, LABEL_MARK], "\u{FFFD}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignores_editor_files() {
+        for n in [".x.md.swp", "a.md~", "#a.md#", ".hidden", "4913.tmp"] {
+            assert!(is_ignored(n), "{n}");
+        }
+        assert!(!is_ignored("千项千亿.md"));
+    }
+
+    #[test]
+    fn embedded_theme_has_the_fixed_templates() {
+        let names: Vec<&str> = embedded::THEME_FILES.iter().map(|(n, _)| *n).collect();
+        for t in [
+            "base.html",
+            "index.html",
+            "policy.html",
+            "measure.html",
+            "metric.html",
+            "page.html",
+            "section.html",
+            "list.html",
+            "404.html",
+        ] {
+            assert!(
+                names.contains(&format!("templates/{t}").as_str()),
+                "{t} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_utf8_reports_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.md");
+        std::fs::write(&p, b"line one\n\xe4\xb8\xadX\xff\n").unwrap();
+        let e = read_text(&p, Path::new("content/a.md")).unwrap_err();
+        assert_eq!(e.code, "encoding");
+        assert!(e.message.contains("line 2, column 3"), "{}", e.message);
+    }
+}

@@ -1,0 +1,206 @@
+//! The `pinakes` command: parse arguments, call the library, print, exit.
+//!
+//! Exit codes: 0 success, 1 content or template errors, 2 usage errors.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pinakes::diag::{self, Diagnostic, Diagnostics};
+use pinakes::new::NewKind;
+use pinakes::{BuildOptions, BuildReport};
+
+#[derive(Parser)]
+#[command(
+    name = "pinakes",
+    version,
+    about = "Static site generator for policy tracking: policies, measures, metrics"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct SiteArgs {
+    /// Site directory (holding site.toml and content/).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output directory (default: public/).
+    Build {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Output directory (replaced atomically).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Override base_url from site.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Check content, links and templates without writing anything.
+    Check {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Serve the site with live reload (coming in a later release).
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Create a new site, or a policy, measure or metric file to fill in.
+    New {
+        #[arg(value_enum)]
+        what: NewWhat,
+        /// Directory for `site`; id for the others.
+        name: String,
+        /// Site directory for policy/measure/metric.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NewWhat {
+    Site,
+    Policy,
+    Measure,
+    Metric,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Build {
+            site,
+            output,
+            base_url,
+            strict,
+        } => {
+            let opts = BuildOptions {
+                root: site.root,
+                output,
+                base_url,
+                drafts: site.drafts,
+                strict,
+                check_only: false,
+            };
+            finish(&pinakes::build(&opts), Format::Human)
+        }
+        Command::Check {
+            site,
+            strict,
+            format,
+        } => {
+            let opts = BuildOptions {
+                root: site.root,
+                drafts: site.drafts,
+                strict,
+                check_only: true,
+                ..Default::default()
+            };
+            finish(&pinakes::build(&opts), format)
+        }
+        Command::Serve { .. } => {
+            eprintln!(
+                "error: `pinakes serve` is not available yet; run `pinakes build` and open public/index.html"
+            );
+            ExitCode::from(2)
+        }
+        Command::New { what, name, root } => new(what, &name, &root),
+    }
+}
+
+fn finish(report: &BuildReport, format: Format) -> ExitCode {
+    let color = std::io::stderr().is_terminal();
+    match format {
+        Format::Json => println!(
+            "{}",
+            diag::render_json(&report.sources, &report.diagnostics)
+        ),
+        Format::Human => {
+            if report.diagnostics.iter().next().is_some() {
+                eprint!(
+                    "{}",
+                    diag::render_human(&report.sources, &report.diagnostics, color)
+                );
+            }
+            if report.ok() {
+                println!("{}", report.summary_line());
+            } else {
+                eprintln!("build failed; the previous output (if any) is untouched");
+            }
+        }
+    }
+    ExitCode::from(if report.ok() { 0 } else { 1 })
+}
+
+fn new(what: NewWhat, name: &str, root: &std::path::Path) -> ExitCode {
+    let result = match what {
+        NewWhat::Site => pinakes::new::new_site(&PathBuf::from(name)),
+        NewWhat::Policy => pinakes::new::new_entity(root, NewKind::Policy, name).map(|p| vec![p]),
+        NewWhat::Measure => pinakes::new::new_entity(root, NewKind::Measure, name).map(|p| vec![p]),
+        NewWhat::Metric => pinakes::new::new_entity(root, NewKind::Metric, name).map(|p| vec![p]),
+    };
+    match result {
+        Ok(paths) => {
+            for p in paths {
+                println!("created {}", p.display());
+            }
+            if matches!(what, NewWhat::Site) {
+                println!("next: cd {name} && pinakes build");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(d) => print_one(d),
+    }
+}
+
+fn print_one(d: Diagnostic) -> ExitCode {
+    let mut diags = Diagnostics::default();
+    diags.push(d);
+    eprint!(
+        "{}",
+        diag::render_human(
+            &pinakes::source::Sources::default(),
+            &diags,
+            std::io::stderr().is_terminal()
+        )
+    );
+    ExitCode::from(1)
+}

@@ -1,0 +1,191 @@
+//! What the parse stage produces: entities with their fields and spans.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::markdown::Body;
+use super::period::Period;
+use crate::source::{SourceId, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Policy,
+    Measure,
+    Metric,
+    Page,
+    Section,
+}
+
+impl Kind {
+    pub const ENTITY_KINDS: [Kind; 3] = [Kind::Policy, Kind::Measure, Kind::Metric];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Policy => "policy",
+            Kind::Measure => "measure",
+            Kind::Metric => "metric",
+            Kind::Page => "page",
+            Kind::Section => "section",
+        }
+    }
+
+    /// The content folder and URL segment of a kind.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Kind::Policy => "policies",
+            Kind::Measure => "measures",
+            Kind::Metric => "metrics",
+            Kind::Page | Kind::Section => "",
+        }
+    }
+
+    /// Plural key used in the template context (`site.policies`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Policy => "policies",
+            Kind::Measure => "measures",
+            Kind::Metric => "metrics",
+            Kind::Page => "pages",
+            Kind::Section => "sections",
+        }
+    }
+}
+
+/// A typed reference written in front matter or metric data.
+#[derive(Debug, Clone)]
+pub struct Ref {
+    /// The field it was written in: `policy`, `metrics`, `related`, `supersedes`, `set_by`.
+    pub field: &'static str,
+    pub id: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyStatus {
+    Draft,
+    InForce,
+    Expired,
+    Superseded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeasureStatus {
+    Planned,
+    Ongoing,
+    Completed,
+    Suspended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    #[default]
+    Higher,
+    Lower,
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub issued: Option<Period>,
+    pub issuer: Vec<String>,
+    pub doc_number: Option<String>,
+    /// Validity period, normalized to `2023-2025`.
+    pub period: Option<String>,
+    pub status: Option<PolicyStatus>,
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Measure {
+    pub owner: Option<String>,
+    pub status: Option<MeasureStatus>,
+    pub start: Option<Period>,
+    pub due: Option<Period>,
+}
+
+/// One observation of a series.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub period: Period,
+    pub value: f64,
+    /// The number as written (53.32 stays 53.32, 8.30 stays 8.30).
+    pub raw: String,
+    pub note: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub period: Period,
+    pub value: f64,
+    pub raw: String,
+    pub set_by: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Metric {
+    pub unit: Option<String>,
+    pub better: Better,
+    pub category: Option<String>,
+    pub featured: bool,
+    pub source: Option<String>,
+    /// The primary series, sorted by period.
+    pub values: Vec<Point>,
+    /// Named comparison series (e.g. `全国`), each sorted.
+    pub compare: Vec<(String, Vec<Point>)>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone)]
+pub enum KindData {
+    Policy(Policy),
+    Measure(Measure),
+    Metric(Metric),
+    Page,
+}
+
+/// A policy, measure, metric, plain page or section, as parsed.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub kind: Kind,
+    pub source: SourceId,
+    /// Where the id comes from (the `id:` value, else the start of the file).
+    pub id_span: Span,
+    /// Path relative to `content/`.
+    pub content_path: PathBuf,
+    pub title: String,
+    /// Output directory relative to the site root, e.g. `policies/甲/` (not encoded).
+    pub url_path: String,
+    pub draft: bool,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    /// Sort weight for plain pages in a section.
+    pub weight: i64,
+    pub body: Body,
+    pub refs: Vec<Ref>,
+    pub data: KindData,
+    /// Every front-matter field as written, for templates and taxonomies.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// `extra:` plus unknown keys.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Entity {
+    pub fn metric(&self) -> Option<&Metric> {
+        match &self.data {
+            KindData::Metric(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn refs_in<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Ref> + 'a {
+        self.refs.iter().filter(move |r| r.field == field)
+    }
+}

@@ -1,0 +1,578 @@
+//! Parse stage: source files -> entities with spans, plus the `data/` tree.
+//!
+//! Each content file is parsed on its own (in parallel); nothing here looks at
+//! another file, which is what lets `serve` re-parse only what changed.
+
+pub mod entity;
+mod fields;
+pub mod markdown;
+pub mod metric;
+pub mod period;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::load::Loaded;
+use crate::source::{SourceId, Sources, Span};
+pub use entity::{Entity, Kind, KindData};
+use fields::Fields;
+use markdown::{Body, BodySource};
+
+/// Everything the parse stage produced.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Policies, measures, metrics, plain pages and sections (drafts removed
+    /// unless asked for), in file order.
+    pub entities: Vec<Entity>,
+    /// `content/_index.md`: the home page's title and intro.
+    pub home: Option<Entity>,
+    /// `data/**.yaml` as one tree: `data/a/b.yaml` is `data.a.b`.
+    pub data: Value,
+}
+
+const COMMON_KEYS: &[&str] = &[
+    "id", "title", "slug", "draft", "summary", "tags", "extra", "weight",
+];
+const POLICY_KEYS: &[&str] = &[
+    "issued",
+    "issuer",
+    "doc_number",
+    "period",
+    "status",
+    "supersedes",
+    "related",
+    "source_url",
+];
+const MEASURE_KEYS: &[&str] = &[
+    "policy", "metrics", "owner", "status", "start", "due", "related",
+];
+const POLICY_STATUS: &[&str] = &["draft", "in-force", "expired", "superseded"];
+const MEASURE_STATUS: &[&str] = &["planned", "ongoing", "completed", "suspended"];
+
+/// Parses every content and data file. `drafts` keeps `draft: true` entities.
+pub fn parse(
+    loaded: &Loaded,
+    config: &Config,
+    drafts: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Parsed {
+    let sources = &loaded.sources;
+    let results: Vec<(Option<Entity>, Vec<Diagnostic>)> = loaded
+        .content
+        .par_iter()
+        .map(|&id| parse_content(sources, id, config))
+        .collect();
+    let mut parsed = Parsed::default();
+    for (entity, d) in results {
+        diags.extend(d);
+        let Some(e) = entity else { continue };
+        if e.draft && !drafts {
+            continue;
+        }
+        if e.kind == Kind::Section && e.url_path.is_empty() {
+            parsed.home = Some(e);
+        } else {
+            parsed.entities.push(e);
+        }
+    }
+    parsed.data = parse_data(sources, &loaded.data, diags);
+    parsed
+}
+
+/// Parses one file under `content/`. `None` when the file is not content.
+pub fn parse_content(
+    sources: &Sources,
+    id: SourceId,
+    config: &Config,
+) -> (Option<Entity>, Vec<Diagnostic>) {
+    let file = sources.get(id);
+    let content_path = file
+        .path
+        .strip_prefix("content")
+        .unwrap_or(&file.path)
+        .to_path_buf();
+    let kind = kind_of(&content_path);
+    let is_yaml = matches!(
+        content_path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    );
+    match (kind, is_yaml) {
+        (Some(Kind::Metric), true) => metric::parse(&file.text, id, content_path, config),
+        (Some(Kind::Metric), false) | (Some(_), true) => (
+            None,
+            vec![
+                Diagnostic::warning("ignored-file", "file ignored: wrong type for this folder")
+                    .in_file(&file.path)
+                    .hint("policies and measures are .md files; metrics are .yaml files"),
+            ],
+        ),
+        (Some(kind), false) => parse_document(&file.text, id, content_path, kind, config),
+        (None, _) => (None, Vec::new()),
+    }
+}
+
+/// The kind of a file by its place under `content/`.
+fn kind_of(content_path: &Path) -> Option<Kind> {
+    let ext = content_path.extension().and_then(|e| e.to_str())?;
+    let first = content_path.components().next()?.as_os_str().to_str()?;
+    let is_index = content_path.file_stem().and_then(|s| s.to_str()) == Some("_index");
+    match (first, ext) {
+        (_, "md") if is_index => Some(Kind::Section),
+        ("policies", "md" | "yaml" | "yml") => Some(Kind::Policy),
+        ("measures", "md" | "yaml" | "yml") => Some(Kind::Measure),
+        ("metrics", "md" | "yaml" | "yml") => Some(Kind::Metric),
+        (_, "md") => Some(Kind::Page),
+        _ => None,
+    }
+}
+
+/// Splits `---` front matter from a Markdown body.
+/// Returns (yaml text, its offset, body offset) or an error diagnostic.
+pub fn split_front_matter(text: &str) -> Result<Option<(&str, usize, usize)>, usize> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[start..];
+    let first_line_end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
+    if rest[..first_line_end].trim_end() != "---" {
+        return Ok(None);
+    }
+    let yaml_start = start + first_line_end;
+    let mut pos = yaml_start;
+    for line in text[yaml_start..].split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return Ok(Some((&text[yaml_start..pos], yaml_start, pos + line.len())));
+        }
+        pos += line.len();
+    }
+    Err(start)
+}
+
+/// A scalar YAML value as text (numbers and booleans as written).
+pub fn scalar_string(v: &Value) -> Option<String> {
+    fields::scalar_text(v)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// A free text (a taxonomy term or name) as one URL path segment: kept as
+/// written, Unicode included, with only characters that cannot be in a file
+/// name or URL segment replaced by `-`.
+pub fn slug_segment(text: &str) -> String {
+    let s: String = text
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_whitespace()
+                || matches!(
+                    c,
+                    '/' | '\\' | '#' | '?' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
+                )
+            {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let s = s.trim_matches(['-', '.']).to_string();
+    if s.is_empty() { "-".to_string() } else { s }
+}
+
+/// Validates an id: any text without whitespace, `/`, `#`, `|`, `[` or `]`.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("the id is empty".into());
+    }
+    match id
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']'))
+    {
+        Some(c) => Err(format!("the id `{id}` contains {}", describe_char(c))),
+        None => Ok(()),
+    }
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_whitespace() {
+        "a space".to_string()
+    } else {
+        format!("`{c}`")
+    }
+}
+
+fn id_fix_hint(id: &str) -> String {
+    let fixed: String = id
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("rename the file, or set `id: {fixed}` in its front matter")
+}
+
+/// Shared head of every document: id, title, slug, url, common fields.
+struct Head {
+    id: String,
+    id_span: Span,
+    title: Option<String>,
+    slug: Option<String>,
+    draft: bool,
+    summary: Option<String>,
+    tags: Vec<String>,
+    weight: i64,
+    extra: serde_json::Map<String, Value>,
+}
+
+fn read_head(f: &mut Fields, stem: &str) -> Head {
+    let (id, id_span) = match f.string("id") {
+        Some(id) => (id, f.span("id")),
+        None => (stem.to_string(), Span::new(f.file, 0..0)),
+    };
+    let extra = f.map("extra").cloned().unwrap_or_default();
+    Head {
+        id,
+        id_span,
+        title: f.string("title"),
+        slug: f.string("slug"),
+        draft: f.bool("draft"),
+        summary: f.string("summary"),
+        tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
+        weight: f.integer("weight").unwrap_or(0),
+        extra,
+    }
+}
+
+/// Output directory of an entity, e.g. `policies/甲/`, `about/`, `about/x/`.
+fn url_path(kind: Kind, content_path: &Path, slug: &str) -> String {
+    let parent = content_path.parent().unwrap_or(Path::new(""));
+    let dir = match kind {
+        // A kind's subfolders are the editors' own order, not part of the URL.
+        Kind::Policy | Kind::Measure | Kind::Metric => format!("{}/{slug}/", kind.folder()),
+        Kind::Section if parent.as_os_str().is_empty() => String::new(),
+        Kind::Section => {
+            let mut p = parent.to_path_buf();
+            if !slug.is_empty() {
+                p.set_file_name(slug);
+            }
+            format!("{}/", p.to_string_lossy())
+        }
+        Kind::Page => {
+            if parent.as_os_str().is_empty() {
+                format!("{slug}/")
+            } else {
+                format!("{}/{slug}/", parent.to_string_lossy())
+            }
+        }
+    };
+    dir.replace('\\', "/")
+}
+
+fn parse_document(
+    text: &str,
+    file: SourceId,
+    content_path: PathBuf,
+    kind: Kind,
+    config: &Config,
+) -> (Option<Entity>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let (yaml_text, yaml_offset, body_offset) = match split_front_matter(text) {
+        Ok(Some(parts)) => parts,
+        Ok(None) => ("", 0, 0),
+        Err(at) => {
+            diags.push(
+                Diagnostic::error("front-matter", "front matter is not closed")
+                    .at(Span::new(file, at..at + 3))
+                    .label("opened here")
+                    .hint("end the front matter with a line of three dashes: ---"),
+            );
+            return (None, diags);
+        }
+    };
+    let doc = match yaml::parse(yaml_text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let at = yaml_offset + e.offset;
+            diags.push(
+                Diagnostic::error("yaml", format!("invalid front matter: {}", e.message))
+                    .at(Span::new(file, at..at + 1))
+                    .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"),
+            );
+            return (None, diags);
+        }
+    };
+    let empty = serde_json::Map::new();
+    let map = match &doc.value {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "front-matter",
+                    "front matter must be a mapping of `key: value` lines",
+                )
+                .at(Span::new(
+                    file,
+                    yaml_offset..yaml_offset + yaml_text.len().min(1),
+                )),
+            );
+            return (None, diags);
+        }
+    };
+    let mut f = Fields::new(&doc, map, file, yaml_offset);
+    let stem = content_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = if kind == Kind::Section {
+        content_path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        stem
+    };
+    let head = read_head(&mut f, &stem);
+    let mut refs = Vec::new();
+    let take_refs = |f: &mut Fields, field: &'static str, refs: &mut Vec<entity::Ref>| {
+        for (id, span) in f.strings(field) {
+            refs.push(entity::Ref { field, id, span });
+        }
+    };
+    let data = match kind {
+        Kind::Policy => {
+            let status = f.choice("status", POLICY_STATUS).map(|s| match s {
+                "draft" => entity::PolicyStatus::Draft,
+                "in-force" => entity::PolicyStatus::InForce,
+                "expired" => entity::PolicyStatus::Expired,
+                _ => entity::PolicyStatus::Superseded,
+            });
+            let period = f.string("period").and_then(|p| match period::normalize_range(&p) {
+                Some((a, b)) => Some(format!("{a}-{b}")),
+                None => {
+                    f.diags.push(
+                        Diagnostic::error("bad-date", format!("`period`: `{p}` is not a span of years"))
+                            .at(f.span("period"))
+                            .hint("write the validity period as YYYY-YYYY, e.g. 2023-2025 (— and – are accepted)"),
+                    );
+                    None
+                }
+            });
+            take_refs(&mut f, "supersedes", &mut refs);
+            take_refs(&mut f, "related", &mut refs);
+            KindData::Policy(entity::Policy {
+                issued: f.date("issued"),
+                issuer: f.strings("issuer").into_iter().map(|(s, _)| s).collect(),
+                doc_number: f.string("doc_number"),
+                period,
+                status,
+                source_url: f.string("source_url"),
+            })
+        }
+        Kind::Measure => {
+            let status = f.choice("status", MEASURE_STATUS).map(|s| match s {
+                "planned" => entity::MeasureStatus::Planned,
+                "ongoing" => entity::MeasureStatus::Ongoing,
+                "completed" => entity::MeasureStatus::Completed,
+                _ => entity::MeasureStatus::Suspended,
+            });
+            take_refs(&mut f, "policy", &mut refs);
+            take_refs(&mut f, "metrics", &mut refs);
+            take_refs(&mut f, "related", &mut refs);
+            KindData::Measure(entity::Measure {
+                owner: f.string("owner"),
+                status,
+                start: f.date("start"),
+                due: f.date("due"),
+            })
+        }
+        _ => {
+            take_refs(&mut f, "related", &mut refs);
+            KindData::Page
+        }
+    };
+    let kind_keys: &[&str] = match kind {
+        Kind::Policy => POLICY_KEYS,
+        Kind::Measure => MEASURE_KEYS,
+        _ => &["related"],
+    };
+    let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
+    let mut extra = head.extra;
+    extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
+    diags.append(&mut f.diags);
+    let is_home = kind == Kind::Section
+        && content_path
+            .parent()
+            .is_none_or(|p| p.as_os_str().is_empty());
+    if let (false, Err(msg)) = (is_home, check_id(&head.id)) {
+        let span = if head.id_span.end > 0 {
+            head.id_span
+        } else {
+            Span::new(file, 0..0)
+        };
+        diags.push(
+            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+                .at(span)
+                .hint(id_fix_hint(&head.id)),
+        );
+    }
+    let take_title = head.title.is_none();
+    let (body, body_diags) = markdown::render(
+        &text[body_offset..],
+        &BodySource {
+            file,
+            offset: body_offset,
+            content_path: &content_path,
+        },
+        take_title,
+        config.markdown.raw_html,
+    );
+    diags.extend(body_diags);
+    let title = head
+        .title
+        .or_else(|| body.title.clone())
+        .unwrap_or_else(|| {
+            if kind != Kind::Section {
+                diags.push(
+                Diagnostic::warning("no-title", "page has no title")
+                    .at(Span::new(file, 0..0))
+                    .hint("add `title:` to the front matter or start the text with a `# ` heading"),
+            );
+            }
+            head.id.clone()
+        });
+    let slug = head.slug.unwrap_or_else(|| head.id.clone());
+    let summary = head.summary;
+    let entity = Entity {
+        url_path: url_path(kind, &content_path, &slug),
+        id: head.id,
+        kind,
+        source: file,
+        id_span: head.id_span,
+        content_path,
+        title,
+        draft: head.draft,
+        summary,
+        tags: head.tags,
+        weight: head.weight,
+        body,
+        refs,
+        data,
+        fields: map.clone(),
+        extra,
+    };
+    (Some(entity), diags)
+}
+
+/// Renders a metric description or any other Markdown held in YAML.
+pub fn render_yaml_markdown(
+    text: &str,
+    file: SourceId,
+    value_span: Span,
+    content_path: &Path,
+    config: &Config,
+) -> (Body, Vec<Diagnostic>) {
+    markdown::render(
+        text,
+        &BodySource {
+            file,
+            offset: value_span.start as usize,
+            content_path,
+        },
+        false,
+        config.markdown.raw_html,
+    )
+}
+
+fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnostic>) -> Value {
+    let mut root = serde_json::Map::new();
+    for &id in files {
+        let file = sources.get(id);
+        let value = match yaml::parse_data(&file.text) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("yaml", format!("invalid data file: {}", e.message))
+                        .at(Span::new(id, e.offset..e.offset + 1)),
+                );
+                continue;
+            }
+        };
+        let rel = file.path.strip_prefix("data").unwrap_or(&file.path);
+        let mut keys: Vec<String> = rel
+            .iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect();
+        if let Some(last) = keys.last_mut()
+            && let Some((stem, _)) = last.rsplit_once('.')
+        {
+            *last = stem.to_string();
+        }
+        insert_path(&mut root, &keys, value);
+    }
+    Value::Object(root)
+}
+
+fn insert_path(map: &mut serde_json::Map<String, Value>, keys: &[String], value: Value) {
+    match keys {
+        [] => {}
+        [last] => {
+            map.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let child = map
+                .entry(first.clone())
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(m) = child {
+                insert_path(m, rest, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_split() {
+        let t = "---\ntitle: a\n---\nbody";
+        let (y, yo, bo) = split_front_matter(t).unwrap().unwrap();
+        assert_eq!((y, yo, &t[bo..]), ("title: a\n", 4, "body"));
+        assert_eq!(split_front_matter("# x\n").unwrap(), None);
+        assert!(split_front_matter("---\ntitle: a\n").is_err());
+    }
+
+    #[test]
+    fn ids() {
+        assert!(check_id("上海市专利保护条例(2020-05-14)").is_ok());
+        assert!(check_id("a b").unwrap_err().contains("a space"));
+        assert!(check_id("a|b").is_err());
+    }
+
+    #[test]
+    fn url_paths() {
+        assert_eq!(
+            url_path(Kind::Policy, Path::new("policies/sub/甲.md"), "甲"),
+            "policies/甲/"
+        );
+        assert_eq!(
+            url_path(Kind::Page, Path::new("about/source.md"), "source"),
+            "about/source/"
+        );
+        assert_eq!(
+            url_path(Kind::Section, Path::new("about/_index.md"), "about"),
+            "about/"
+        );
+        assert_eq!(url_path(Kind::Section, Path::new("_index.md"), ""), "");
+    }
+}

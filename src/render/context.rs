@@ -1,0 +1,453 @@
+//! The template context, built once and shared.
+//!
+//! Each entity's summary is converted to a template value once; lists,
+//! references and backlinks hold clones of it (a reference count, not a copy),
+//! so nothing here grows with pages × pages. Only the `page` value and the
+//! body HTML are built per page.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tera::Value;
+
+use super::links::LinkStyle;
+use crate::config::Config;
+use crate::graph::{EntityIdx, Graph};
+use crate::parse::entity::{
+    Better, Entity, Kind, KindData, MeasureStatus, Metric, Point, PolicyStatus,
+};
+
+#[derive(Serialize)]
+struct PointOut {
+    period: String,
+    period_label: String,
+    value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+}
+
+fn point(p: &Point) -> PointOut {
+    PointOut {
+        period: p.period.to_string(),
+        period_label: p.period.display_zh(),
+        value: p.raw.clone(),
+        note: p.note.clone(),
+        source: p.source.clone(),
+    }
+}
+
+/// An entity as lists and references show it.
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: &'a str,
+    kind: Kind,
+    title: &'a str,
+    url: String,
+    summary: Option<&'a str>,
+    tags: &'a [String],
+    draft: bool,
+    status: Option<&'static str>,
+    issued: Option<String>,
+    issued_label: Option<String>,
+    issuer: &'a [String],
+    doc_number: Option<&'a str>,
+    period: Option<&'a str>,
+    owner: Option<&'a str>,
+    start: Option<String>,
+    due: Option<String>,
+    unit: Option<&'a str>,
+    category: Option<&'a str>,
+    featured: bool,
+    better: Option<Better>,
+    latest: Option<PointOut>,
+    target: Option<PointOut>,
+    policy_ids: Vec<&'a str>,
+    policy_titles: Vec<&'a str>,
+}
+
+fn policy_status(s: PolicyStatus) -> &'static str {
+    match s {
+        PolicyStatus::Draft => "draft",
+        PolicyStatus::InForce => "in-force",
+        PolicyStatus::Expired => "expired",
+        PolicyStatus::Superseded => "superseded",
+    }
+}
+
+fn measure_status(s: MeasureStatus) -> &'static str {
+    match s {
+        MeasureStatus::Planned => "planned",
+        MeasureStatus::Ongoing => "ongoing",
+        MeasureStatus::Completed => "completed",
+        MeasureStatus::Suspended => "suspended",
+    }
+}
+
+/// The target a reader looks at: the first one not before the latest value.
+pub fn current_target(m: &Metric) -> Option<&crate::parse::entity::Target> {
+    let latest = m.values.last().map(|p| p.period);
+    m.targets
+        .iter()
+        .find(|t| latest.is_none_or(|l| t.period >= l))
+        .or(m.targets.last())
+}
+
+fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
+    let e = &graph.entities[idx];
+    let policies: Vec<&Entity> = graph.outgoing[idx]
+        .iter()
+        .map(|&i| &graph.edges[i])
+        .filter(|edge| edge.field == "policy")
+        .map(|edge| &graph.entities[edge.to])
+        .collect();
+    let mut s = Summary {
+        id: &e.id,
+        kind: e.kind,
+        title: &e.title,
+        url: style.path(&e.url_path),
+        summary: e.summary.as_deref(),
+        tags: &e.tags,
+        draft: e.draft,
+        status: None,
+        issued: None,
+        issued_label: None,
+        issuer: &[],
+        doc_number: None,
+        period: None,
+        owner: None,
+        start: None,
+        due: None,
+        unit: None,
+        category: None,
+        featured: false,
+        better: None,
+        latest: None,
+        target: None,
+        policy_ids: policies.iter().map(|p| p.id.as_str()).collect(),
+        policy_titles: policies.iter().map(|p| p.title.as_str()).collect(),
+    };
+    match &e.data {
+        KindData::Policy(p) => {
+            s.status = p.status.map(policy_status);
+            s.issued = p.issued.map(|d| d.to_string());
+            s.issued_label = p.issued.map(|d| d.display_zh());
+            s.issuer = &p.issuer;
+            s.doc_number = p.doc_number.as_deref();
+            s.period = p.period.as_deref();
+        }
+        KindData::Measure(m) => {
+            s.status = m.status.map(measure_status);
+            s.owner = m.owner.as_deref();
+            s.start = m.start.map(|d| d.to_string());
+            s.due = m.due.map(|d| d.to_string());
+        }
+        KindData::Metric(m) => {
+            s.unit = m.unit.as_deref();
+            s.category = m.category.as_deref();
+            s.featured = m.featured;
+            s.better = Some(m.better);
+            s.latest = m.values.last().map(point);
+            s.target = current_target(m).map(|t| PointOut {
+                period: t.period.to_string(),
+                period_label: t.period.display_zh(),
+                value: t.raw.clone(),
+                note: t.note.clone(),
+                source: None,
+            });
+        }
+        KindData::Page => {}
+    }
+    s
+}
+
+/// Values shared by every page of one build.
+pub struct Shared {
+    /// Summary of each entity, by index.
+    pub summaries: Vec<Value>,
+    /// `site` in templates.
+    pub site: Value,
+}
+
+impl Shared {
+    pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
+        let summaries: Vec<Value> = (0..graph.entities.len())
+            .map(|i| Value::from_serializable(&summary(graph, i, style)))
+            .collect();
+        let site = site_value(graph, config, &summaries, style);
+        Shared { summaries, site }
+    }
+
+    pub fn list(&self, idxs: impl IntoIterator<Item = EntityIdx>) -> Value {
+        Value::from(
+            idxs.into_iter()
+                .map(|i| self.summaries[i].clone())
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Entities of a kind in list order: policies newest first, measures by
+/// title, metrics by category then title, pages by weight then title.
+pub fn sorted(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
+    let mut idxs: Vec<EntityIdx> = (0..graph.entities.len())
+        .filter(|&i| graph.entities[i].kind == kind)
+        .collect();
+    let issued = |e: &Entity| match &e.data {
+        KindData::Policy(p) => p.issued,
+        _ => None,
+    };
+    let category = |e: &Entity| e.metric().and_then(|m| m.category.clone());
+    idxs.sort_by(|&a, &b| {
+        let (ea, eb) = (&graph.entities[a], &graph.entities[b]);
+        match kind {
+            Kind::Policy => issued(eb)
+                .cmp(&issued(ea))
+                .then_with(|| ea.title.cmp(&eb.title)),
+            Kind::Metric => category(ea)
+                .cmp(&category(eb))
+                .then_with(|| ea.title.cmp(&eb.title)),
+            _ => ea
+                .weight
+                .cmp(&eb.weight)
+                .then_with(|| ea.title.cmp(&eb.title)),
+        }
+    });
+    idxs
+}
+
+fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkStyle) -> Value {
+    let list = |idxs: &[EntityIdx]| {
+        Value::from(
+            idxs.iter()
+                .map(|&i| summaries[i].clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut site: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let mut counts: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for kind in [
+        Kind::Policy,
+        Kind::Measure,
+        Kind::Metric,
+        Kind::Page,
+        Kind::Section,
+    ] {
+        let idxs = sorted(graph, kind);
+        counts.insert(kind.plural(), Value::from(idxs.len()));
+        if kind == Kind::Metric {
+            let featured: Vec<EntityIdx> = idxs
+                .iter()
+                .copied()
+                .filter(|&i| graph.entities[i].metric().is_some_and(|m| m.featured))
+                .collect();
+            site.insert("featured", list(&featured));
+        }
+        site.insert(kind.plural(), list(&idxs));
+    }
+    site.insert("counts", Value::from(counts));
+    site.insert("title", Value::from(config.title.as_str()));
+    let taxonomies: Vec<Value> = graph
+        .taxonomies
+        .iter()
+        .map(|t| taxonomy_value(t, style))
+        .collect();
+    site.insert("taxonomies", Value::from(taxonomies));
+    Value::from(site)
+}
+
+/// A taxonomy for templates: its name, label, URL and terms with counts.
+pub fn taxonomy_value(t: &crate::graph::Taxonomy, style: LinkStyle) -> Value {
+    let terms: Vec<Value> = t
+        .terms
+        .iter()
+        .map(|term| term_value(t, term, style))
+        .collect();
+    let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
+    m.insert("name", Value::from(t.name.as_str()));
+    m.insert("label", Value::from(t.label.as_str()));
+    m.insert(
+        "url",
+        Value::from(style.path(&format!("{}/", crate::parse::slug_segment(&t.name)))),
+    );
+    m.insert("terms", Value::from(terms));
+    Value::from(m)
+}
+
+pub fn term_value(
+    t: &crate::graph::Taxonomy,
+    term: &crate::graph::Term,
+    style: LinkStyle,
+) -> Value {
+    let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
+    m.insert("name", Value::from(term.name.as_str()));
+    m.insert("count", Value::from(term.entities.len()));
+    m.insert("url", Value::from(style.path(&term_path(t, term))));
+    m.insert("taxonomy", Value::from(t.name.as_str()));
+    Value::from(m)
+}
+
+/// Output directory of a taxonomy term, e.g. `tags/数字化/`.
+pub fn term_path(t: &crate::graph::Taxonomy, term: &crate::graph::Term) -> String {
+    format!("{}/{}/", crate::parse::slug_segment(&t.name), term.slug)
+}
+
+/// Summaries of entities grouped by kind, for term pages.
+pub fn by_kind(graph: &Graph, shared: &Shared, idxs: &[EntityIdx]) -> Value {
+    let mut items: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for kind in [
+        Kind::Policy,
+        Kind::Measure,
+        Kind::Metric,
+        Kind::Page,
+        Kind::Section,
+    ] {
+        let of_kind = idxs
+            .iter()
+            .copied()
+            .filter(|&i| graph.entities[i].kind == kind);
+        items.insert(kind.plural(), shared.list(of_kind));
+    }
+    Value::from(items)
+}
+
+/// The `page` value of an entity page.
+pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: String) -> Value {
+    let e = &graph.entities[idx];
+    let mut m: tera::Map = shared.summaries[idx].as_map().cloned().unwrap_or_default();
+    let mut put = |k: &'static str, v: Value| {
+        m.insert(k.into(), v);
+    };
+    put("content", Value::safe_string(&content));
+    put("toc", Value::from_serializable(&e.body.toc()));
+    put("headings", Value::from_serializable(&e.body.headings));
+    put("extra", Value::from_serializable(&e.extra));
+    put("fields", Value::from_serializable(&e.fields));
+    put(
+        "source_path",
+        Value::from(format!("content/{}", e.content_path.display())),
+    );
+
+    // Typed references out of this entity, by field.
+    let mut refs: BTreeMap<&'static str, Vec<Value>> =
+        ["policy", "metrics", "related", "supersedes"]
+            .into_iter()
+            .map(|f| (f, Vec::new()))
+            .collect();
+    for edge in graph.outgoing[idx].iter().map(|&i| &graph.edges[i]) {
+        if edge.field != "set_by" {
+            refs.entry(edge.field)
+                .or_default()
+                .push(shared.summaries[edge.to].clone());
+        }
+    }
+    put("refs", Value::from(refs));
+    put("backlinks", backlinks(graph, shared, idx));
+
+    if let KindData::Metric(metric) = &e.data {
+        put(
+            "values",
+            Value::from_serializable(&metric.values.iter().map(point).collect::<Vec<_>>()),
+        );
+        let compare: Vec<Value> = metric
+            .compare
+            .iter()
+            .map(|(name, pts)| {
+                let mut c: BTreeMap<&'static str, Value> = BTreeMap::new();
+                c.insert("name", Value::from(name.as_str()));
+                c.insert(
+                    "values",
+                    Value::from_serializable(&pts.iter().map(point).collect::<Vec<_>>()),
+                );
+                Value::from(c)
+            })
+            .collect();
+        put("compare", Value::from(compare));
+        let targets: Vec<Value> = metric
+            .targets
+            .iter()
+            .map(|t| {
+                let mut tv: BTreeMap<&'static str, Value> = BTreeMap::new();
+                tv.insert("period", Value::from(t.period.to_string()));
+                tv.insert("period_label", Value::from(t.period.display_zh()));
+                tv.insert("value", Value::from(t.raw.as_str()));
+                tv.insert("note", Value::from(t.note.clone()));
+                let set_by = t
+                    .set_by
+                    .as_ref()
+                    .and_then(|id| graph.by_id.get(id))
+                    .map(|&i| shared.summaries[i].clone());
+                tv.insert("set_by", set_by.unwrap_or_else(Value::none));
+                Value::from(tv)
+            })
+            .collect();
+        put("targets", Value::from(targets));
+        put("source", Value::from(metric.source.clone()));
+    }
+    Value::from(m)
+}
+
+/// What refers to an entity, by relation.
+fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
+    let mut measures = Vec::new();
+    let mut superseded_by = Vec::new();
+    let mut related = Vec::new();
+    let mut targets_set = Vec::new();
+    for edge in graph.incoming[idx].iter().map(|&i| &graph.edges[i]) {
+        let from = &graph.entities[edge.from];
+        match edge.field {
+            "policy" | "metrics" if from.kind == Kind::Measure => {
+                push_unique(&mut measures, edge.from)
+            }
+            "supersedes" => push_unique(&mut superseded_by, edge.from),
+            "related" => push_unique(&mut related, edge.from),
+            "set_by" => {
+                if let Some(m) = from.metric() {
+                    for t in m
+                        .targets
+                        .iter()
+                        .filter(|t| t.set_by.as_deref() == Some(graph.entities[idx].id.as_str()))
+                    {
+                        let mut tv: BTreeMap<&'static str, Value> = BTreeMap::new();
+                        tv.insert("metric", shared.summaries[edge.from].clone());
+                        tv.insert("period", Value::from(t.period.to_string()));
+                        tv.insert("period_label", Value::from(t.period.display_zh()));
+                        tv.insert("value", Value::from(t.raw.as_str()));
+                        tv.insert("note", Value::from(t.note.clone()));
+                        targets_set.push(Value::from(tv));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // For a metric: the policies behind the measures that track it.
+    let mut policies = Vec::new();
+    if graph.entities[idx].kind == Kind::Metric {
+        for &m in &measures {
+            for edge in graph.outgoing[m].iter().map(|&i| &graph.edges[i]) {
+                if edge.field == "policy" {
+                    push_unique(&mut policies, edge.to);
+                }
+            }
+        }
+    }
+    let mut b: BTreeMap<&'static str, Value> = BTreeMap::new();
+    b.insert("measures", shared.list(measures));
+    b.insert("policies", shared.list(policies));
+    b.insert("superseded_by", shared.list(superseded_by));
+    b.insert("related", shared.list(related));
+    b.insert("targets_set", Value::from(targets_set));
+    b.insert(
+        "mentions",
+        shared.list(graph.mentioned_by[idx].iter().copied()),
+    );
+    Value::from(b)
+}
+
+fn push_unique(v: &mut Vec<EntityIdx>, i: EntityIdx) {
+    if !v.contains(&i) {
+        v.push(i);
+    }
+}

@@ -1,0 +1,144 @@
+//! Relative URLs and the filling-in of link placeholders.
+//!
+//! Internal links are relative to the page that shows them, so the site works
+//! under any sub-path and from `file://`.
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::graph::{Graph, LinkTo};
+use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
+
+/// What is escaped in a URL path segment: everything outside unreserved ASCII.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// How internal links end.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkStyle {
+    /// `dir/index.html` instead of `dir/`: needed for `file://`.
+    pub portable: bool,
+}
+
+impl LinkStyle {
+    /// A site path (`policies/甲/`) as a link path from the root, encoded.
+    pub fn path(&self, url_path: &str) -> String {
+        let mut out = encode_path(url_path);
+        if self.portable && (out.is_empty() || out.ends_with('/')) {
+            out.push_str("index.html");
+        }
+        out
+    }
+}
+
+pub fn encode_path(path: &str) -> String {
+    utf8_percent_encode(path, SEGMENT).to_string()
+}
+
+pub fn encode_fragment(fragment: &str) -> String {
+    utf8_percent_encode(fragment, SEGMENT).to_string()
+}
+
+/// `../../` for `policies/甲/`, `` for the home page.
+pub fn root_prefix(current_path: &str) -> String {
+    "../".repeat(current_path.matches('/').count())
+}
+
+/// Replaces the placeholders of a body's HTML with this page's relative hrefs
+/// and the targets' titles.
+pub fn fill(
+    html: &str,
+    links: &[Option<LinkTo>],
+    graph: &Graph,
+    root: &str,
+    style: LinkStyle,
+) -> String {
+    if links.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + links.len() * 32);
+    let mut rest = html;
+    while let Some(pos) = rest.find([HREF_MARK, LABEL_MARK]) {
+        out.push_str(&rest[..pos]);
+        let mark = rest[pos..].chars().next().unwrap_or(HREF_MARK);
+        let after = &rest[pos + mark.len_utf8()..];
+        let Some(end) = after.find(mark) else {
+            out.push_str(&rest[pos..]);
+            return out;
+        };
+        let to = after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| links.get(n))
+            .and_then(Option::as_ref);
+        match (mark, to) {
+            (HREF_MARK, Some(l)) => {
+                out.push_str(root);
+                out.push_str(&style.path(&graph.entities[l.target].url_path));
+                if let Some(a) = &l.anchor {
+                    out.push('#');
+                    out.push_str(&encode_fragment(a));
+                }
+            }
+            (HREF_MARK, None) => out.push('#'),
+            (_, Some(l)) => out.push_str(&escape_html(&graph.entities[l.target].title)),
+            (_, None) => out.push('?'),
+        }
+        rest = &after[end + mark.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_cjk_and_keeps_slashes() {
+        let s = LinkStyle { portable: true };
+        assert_eq!(
+            s.path("policies/甲 乙/"),
+            "policies/%E7%94%B2%20%E4%B9%99/index.html"
+        );
+        assert_eq!(s.path(""), "index.html");
+        assert_eq!(LinkStyle { portable: false }.path("a/b/"), "a/b/");
+        assert_eq!(s.path("style.css"), "style.css");
+    }
+
+    #[test]
+    fn root_prefix_depth() {
+        assert_eq!(root_prefix(""), "");
+        assert_eq!(root_prefix("policies/"), "../");
+        assert_eq!(root_prefix("policies/甲/"), "../../");
+    }
+}

@@ -1,0 +1,180 @@
+//! Source files and spans.
+//!
+//! Every diagnostic points into a [`SourceFile`] through a [`Span`]; byte offsets
+//! become 1-based line:column (columns count characters, not bytes) only when a
+//! diagnostic is printed.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Index of a file in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u32);
+
+/// A byte range inside one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: SourceId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: SourceId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start as u32,
+            end: range.end.max(range.start) as u32,
+        }
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The same span moved by `offset` bytes (a front-matter span inside a file).
+    pub fn shifted(self, offset: usize) -> Span {
+        Span {
+            start: self.start + offset as u32,
+            end: self.end + offset as u32,
+            ..self
+        }
+    }
+}
+
+/// One file of the site, as text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the site root, as shown to users.
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self.text[start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count();
+        (line + 1, col + 1)
+    }
+
+    pub fn line_range(&self, line_index: usize) -> Option<Range<usize>> {
+        let start = *self.line_starts.get(line_index)?;
+        let end = self
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(start..end)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// All files read for one build.
+#[derive(Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, path: PathBuf, text: String) -> SourceId {
+        self.files.push(SourceFile::new(path, text));
+        SourceId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: SourceId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn text(&self, id: SourceId) -> &str {
+        &self.get(id).text
+    }
+
+    pub fn path(&self, id: SourceId) -> &Path {
+        &self.get(id).path
+    }
+
+    pub fn find(&self, path: &Path) -> Option<SourceId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| SourceId(i as u32))
+    }
+
+    /// "file:line:col" of a span, for messages and JSON output.
+    pub fn location(&self, span: Span) -> String {
+        let file = self.get(span.file);
+        let (line, col) = file.line_col(span.start as usize);
+        format!("{}:{}:{}", file.path.display(), line, col)
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Sources {
+    type FileId = SourceId;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: SourceId) -> Result<String, codespan_reporting::files::Error> {
+        Ok(self.get(id).path.display().to_string())
+    }
+
+    fn source(&'a self, id: SourceId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.get(id).text)
+    }
+
+    fn line_index(
+        &'a self,
+        id: SourceId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.get(id).line_col(byte_index).0 - 1)
+    }
+
+    fn line_range(
+        &'a self,
+        id: SourceId,
+        line_index: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        self.get(id)
+            .line_range(line_index)
+            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                given: line_index,
+                max: self.get(id).line_starts.len() - 1,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let f = SourceFile::new("a.md".into(), "标题\n数字化[[x]]\n".into());
+        let offset = f.text.find("[[").unwrap();
+        assert_eq!(f.line_col(offset), (2, 4));
+        assert_eq!(f.line_col(0), (1, 1));
+    }
+}
