@@ -13,6 +13,9 @@
 //! Only `load` and `write` touch the disk. Diagnostics are collected by every
 //! stage and never thrown; their severity decides the exit code.
 
+// Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
+#![allow(clippy::result_large_err)]
+
 pub mod config;
 pub mod diag;
 pub mod graph;
@@ -87,10 +90,14 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     let start = Instant::now();
     let mut diags = Diagnostics::default();
     let mut raw: Vec<Diagnostic> = Vec::new();
+    let mut timings = Timings::new();
     let loaded = load::load(&opts.root, &mut raw);
+    timings.lap("load");
     let parsed = parse::parse(&loaded, &loaded.config, opts.drafts, &mut raw);
+    timings.lap("parse");
     diags.extend(raw);
     let graph = graph::link(parsed, &loaded.config, &mut diags);
+    timings.lap("link");
     let rendered = render::render(
         &graph,
         &loaded,
@@ -99,6 +106,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         },
         &mut diags,
     );
+    timings.lap("render");
     if opts.strict {
         diags.promote_warnings();
     }
@@ -109,6 +117,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             Ok(()) => output = Some(out),
             Err(d) => diags.push(d),
         }
+        timings.lap("write");
     }
     let sources = loaded.sources;
     diags.sort(&sources);
@@ -118,6 +127,31 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         stats: rendered.stats,
         output,
         elapsed: start.elapsed(),
+    }
+}
+
+/// Stage times, printed to stderr when `PINAKES_TIMINGS` is set.
+struct Timings {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            enabled: std::env::var_os("PINAKES_TIMINGS").is_some(),
+            last: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.enabled {
+            eprintln!(
+                "{stage:>8}: {:>6.1} ms",
+                self.last.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        self.last = Instant::now();
     }
 }
 

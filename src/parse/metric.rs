@@ -322,7 +322,7 @@ fn series(f: &mut Fields, key: &str, text: &str) -> Vec<Point> {
         ));
     }
     let mut out: Vec<Point> = points.into_iter().map(|(p, _)| p).collect();
-    out.sort_by(|a, b| a.period.cmp(&b.period));
+    out.sort_by_key(|p| p.period);
     out
 }
 
@@ -360,7 +360,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>) -> Vec<Target> {
             note: m.get("note").and_then(super::fields::scalar_text),
         });
     }
-    out.sort_by(|a, b| a.period.cmp(&b.period));
+    out.sort_by_key(|p| p.period);
     out
 }
 

@@ -410,7 +410,7 @@ fn flow(index: &mut SpanIndex, path: &str, pos: usize, value: &str) {
 mod tests {
     use super::*;
 
-    fn at<'a>(text: &'a str, r: Range<usize>) -> &'a str {
+    fn at(text: &str, r: Range<usize>) -> &str {
         &text[r]
     }
 

@@ -172,9 +172,35 @@ pub struct Shared {
 
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
-        let summaries: Vec<Value> = (0..graph.entities.len())
+        let mut summaries: Vec<Value> = (0..graph.entities.len())
             .map(|i| Value::from_serializable(&summary(graph, i, style)))
             .collect();
+        // A measure's summary carries its metrics' summaries (metrics carry
+        // no nested lists, so their summaries are final here): lists of
+        // measures show latest values without searching all metrics.
+        for i in 0..summaries.len() {
+            if graph.entities[i].kind != Kind::Measure {
+                continue;
+            }
+            let metrics: Vec<Value> = graph.outgoing[i]
+                .iter()
+                .map(|&e| &graph.edges[e])
+                .filter(|e| e.field == "metrics")
+                .map(|e| summaries[e.to].clone())
+                .collect();
+            let ids: Vec<Value> = graph.outgoing[i]
+                .iter()
+                .map(|&e| &graph.edges[e])
+                .filter(|e| e.field == "metrics")
+                .map(|e| Value::from(graph.entities[e.to].id.as_str()))
+                .collect();
+            if let Some(m) = summaries[i].as_map() {
+                let mut m = m.clone();
+                m.insert("metrics".into(), Value::from(metrics));
+                m.insert("metric_ids".into(), Value::from(ids));
+                summaries[i] = Value::from(m);
+            }
+        }
         let site = site_value(graph, config, &summaries, style);
         Shared { summaries, site }
     }
@@ -291,6 +317,59 @@ pub fn term_value(
 /// Output directory of a taxonomy term, e.g. `tags/数字化/`.
 pub fn term_path(t: &crate::graph::Taxonomy, term: &crate::graph::Term) -> String {
     format!("{}/{}/", crate::parse::slug_segment(&t.name), term.slug)
+}
+
+/// A list page's entities in groups: measures by their (first) policy,
+/// metrics by category, policies in one group.
+pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) -> Value {
+    let mut groups: Vec<(String, Option<EntityIdx>, Vec<EntityIdx>)> = Vec::new();
+    for &i in idxs {
+        let e = &graph.entities[i];
+        let key: (String, Option<EntityIdx>) = match kind {
+            Kind::Measure => {
+                let policy = graph.outgoing[i]
+                    .iter()
+                    .map(|&x| &graph.edges[x])
+                    .find(|x| x.field == "policy")
+                    .map(|x| x.to);
+                (
+                    policy
+                        .map(|p| graph.entities[p].title.clone())
+                        .unwrap_or_default(),
+                    policy,
+                )
+            }
+            Kind::Metric => (
+                e.metric()
+                    .and_then(|m| m.category.clone())
+                    .unwrap_or_default(),
+                None,
+            ),
+            _ => (String::new(), None),
+        };
+        match groups.iter_mut().find(|g| g.0 == key.0 && g.1 == key.1) {
+            Some(g) => g.2.push(i),
+            None => groups.push((key.0, key.1, vec![i])),
+        }
+    }
+    // Ungrouped entries go last.
+    groups.sort_by_key(|g| g.0.is_empty());
+    let values: Vec<Value> = groups
+        .into_iter()
+        .map(|(title, policy, items)| {
+            let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
+            g.insert("title", Value::from(title));
+            g.insert(
+                "policy",
+                policy
+                    .map(|p| shared.summaries[p].clone())
+                    .unwrap_or_else(Value::none),
+            );
+            g.insert("items", shared.list(items));
+            Value::from(g)
+        })
+        .collect();
+    Value::from(values)
 }
 
 /// Summaries of entities grouped by kind, for term pages.

@@ -85,7 +85,19 @@ pub fn render(
         .iter()
         .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
         .collect();
-    let (tera, template_diags) = templates::build(loaded, Arc::new(by_id), style);
+    let terms: HashMap<(String, String), String> = graph
+        .taxonomies
+        .iter()
+        .flat_map(|t| {
+            t.terms.iter().map(move |term| {
+                (
+                    (t.name.clone(), term.name.clone()),
+                    style.path(&context::term_path(t, term)),
+                )
+            })
+        })
+        .collect();
+    let (tera, template_diags) = templates::build(loaded, Arc::new(by_id), Arc::new(terms), style);
     diags.extend(template_diags);
     let Some(mut tera) = tera else {
         return Rendered {
@@ -107,7 +119,18 @@ pub fn render(
 
     let mut jobs = vec![Job::Home, Job::NotFound];
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
-    jobs.extend((0..graph.entities.len()).map(Job::Entity));
+    // A kind folder's `_index.md` is the intro of its list, not a page of its own.
+    let is_list_intro = |e: &crate::parse::Entity| {
+        e.kind == Kind::Section
+            && Kind::ENTITY_KINDS
+                .iter()
+                .any(|k| e.url_path == format!("{}/", k.folder()))
+    };
+    jobs.extend(
+        (0..graph.entities.len())
+            .filter(|&i| !is_list_intro(&graph.entities[i]))
+            .map(Job::Entity),
+    );
     for (t, tax) in graph.taxonomies.iter().enumerate() {
         jobs.push(Job::Taxonomy(t));
         jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
@@ -268,8 +291,10 @@ impl PageRenderer<'_> {
                     }
                     None => (String::new(), String::new()),
                 };
+                let items = context::sorted(graph, kind);
                 ctx.insert("kind", kind.as_str());
-                ctx.insert_value("items", self.shared.list(context::sorted(graph, kind)));
+                ctx.insert_value("groups", context::groups(graph, self.shared, kind, &items));
+                ctx.insert_value("items", self.shared.list(items));
                 ctx.insert_value("page", simple_page(&title, &content));
             }
             Job::Entity(i) => {

@@ -73,6 +73,7 @@ impl TemplateSources {
 pub fn build(
     loaded: &Loaded,
     by_id: Arc<HashMap<String, Value>>,
+    terms: Arc<HashMap<(String, String), String>>,
     style: LinkStyle,
 ) -> (Option<Tera>, Vec<Diagnostic>) {
     let names = TemplateSources::new(loaded);
@@ -96,11 +97,30 @@ pub fn build(
             );
         }
     }
-    register_functions(&mut tera, by_id, style);
+    register_functions(&mut tera, by_id, terms, style);
     (Some(tera), diags)
 }
 
-fn register_functions(tera: &mut Tera, by_id: Arc<HashMap<String, Value>>, style: LinkStyle) {
+fn register_functions(
+    tera: &mut Tera,
+    by_id: Arc<HashMap<String, Value>>,
+    terms: Arc<HashMap<(String, String), String>>,
+    style: LinkStyle,
+) {
+    // `term_url(taxonomy="tags", term="数字化")`: the term page, or "" when
+    // the field is not a taxonomy of this site.
+    tera.register_function(
+        "term_url",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+            let root: String = state.get("root")?.unwrap_or_default();
+            let taxonomy = kwargs.must_get::<&str>("taxonomy")?;
+            let term = kwargs.must_get::<&str>("term")?;
+            Ok(terms
+                .get(&(taxonomy.to_string(), term.to_string()))
+                .map(|u| format!("{root}{u}"))
+                .unwrap_or_default())
+        },
+    );
     // `url(id="…")` or `url(path="…")`: relative to the page being rendered,
     // which is why it reads `root` from the page's context.
     let urls = by_id.clone();
