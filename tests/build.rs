@@ -760,3 +760,60 @@ fn can_report_usage_errors_with_exit_2() {
     let run = site.run(&["--help"]).success();
     run.check(run.stdout.contains("build") && run.stdout.contains("check"), "help lists the commands");
 }
+
+#[test]
+fn can_escape_yaml_values_in_html() {
+    let site = Site::new()
+        .file(
+            "content/policies/甲.md",
+            "---\ntitle: \"A<script>alert(1)</script>&B\"\nsummary: \"<img src=x onerror=alert(2)>\"\ndoc_number: \"<b>号</b>\"\n---\n",
+        )
+        .file("content/policies/乙.md", "---\ntitle: 乙\n---\n\n见[[甲]]。\n");
+    site.build();
+    let page = site.page("policies/甲/index.html");
+    page.check(page.count("script") == 0, "no <script> element from a YAML value");
+    page.check(page.count("img[onerror]") == 0 && page.count("main b") == 0, "no elements from YAML values");
+    assert_eq!(page.text("h1"), "A<script>alert(1)</script>&B");
+    page.check(page.text("main").contains("<b>号</b>"), "the doc number is shown as text");
+    // A wikilink's default label (the target's title) is escaped too.
+    let other = site.page("policies/乙/index.html");
+    other.check(other.count("script") == 0, "no <script> from a link label");
+    assert_eq!(other.links(".prose")[0].1, "A<script>alert(1)</script>&B");
+}
+
+#[test]
+fn can_use_id_and_slug_from_front_matter() {
+    let site = Site::new()
+        .file("content/policies/文件名.md", "---\nid: 真正的id\ntitle: 甲\nslug: jia\n---\n")
+        .file("content/measures/措施.md", "---\ntitle: 措施\npolicy: 真正的id\n---\n\n见[[真正的id]]。\n");
+    site.build();
+    assert!(site.exists("public/policies/jia/index.html"), "{}", common::listing(&site.path("public")));
+    let m = site.page("measures/措施/index.html");
+    m.check(
+        m.links(".prose").contains(&("../../policies/jia/index.html".to_string(), "甲".to_string())),
+        "links use the slug",
+    );
+}
+
+#[test]
+fn link_checker_finds_broken_links() {
+    // The example-site test above is only as good as this checker.
+    let tmp = tempfile::tempdir().unwrap();
+    let public = tmp.path();
+    std::fs::create_dir_all(public.join("a/甲")).unwrap();
+    std::fs::write(public.join("a/甲/index.html"), "<html><body><h2 id=\"小节\">x</h2></body></html>").unwrap();
+    std::fs::write(
+        public.join("index.html"),
+        format!(
+            "<html><body><a href=\"a/{0}/index.html#{1}\">ok</a><a href=\"a/{0}/\">dir</a><a href=\"https://x.org/\">ext</a>\
+             <a href=\"a/{0}/index.html#{2}\">bad anchor</a><a href=\"a/乙/index.html\">missing</a>\
+             <img src=\"missing.png\"><a href=\"/a/\">root-relative</a><a href=\"../out.html\">outside</a></body></html>",
+            encode("甲"),
+            encode("小节"),
+            encode("不存在")
+        ),
+    )
+    .unwrap();
+    let problems = broken_links(public);
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+}

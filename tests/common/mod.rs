@@ -148,6 +148,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        files: listing(dir),
     }
 }
 
@@ -159,6 +160,8 @@ pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// Listing of the working directory right after the run.
+    pub files: String,
 }
 
 impl Run {
@@ -169,7 +172,7 @@ impl Run {
             self.command,
             self.cwd.display(),
             self.code,
-            listing(&self.cwd),
+            self.files,
             self.stdout,
             self.stderr
         )
