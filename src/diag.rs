@@ -23,6 +23,12 @@ pub enum Severity {
 pub enum Location {
     Span(Span),
     Path(PathBuf),
+    /// A position in a file that could not be kept as text (bad UTF-8).
+    Point {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
     None,
 }
 
@@ -71,6 +77,15 @@ impl Diagnostic {
         self
     }
 
+    pub fn at_point(mut self, path: impl Into<PathBuf>, line: usize, column: usize) -> Self {
+        self.location = Location::Point {
+            path: path.into(),
+            line,
+            column,
+        };
+        self
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
@@ -103,6 +118,9 @@ impl Diagnostic {
         match &self.location {
             Location::Span(span) => Some(sources.location(*span)),
             Location::Path(p) => Some(p.display().to_string()),
+            Location::Point { path, line, column } => {
+                Some(format!("{}:{line}:{column}", path.display()))
+            }
             Location::None => None,
         }
     }
@@ -156,6 +174,7 @@ impl Diagnostics {
             let (path, start) = match &d.location {
                 Location::Span(s) => (sources.path(s.file).to_path_buf(), s.start),
                 Location::Path(p) => (p.clone(), 0),
+                Location::Point { path, line, .. } => (path.clone(), *line as u32),
                 Location::None => (PathBuf::new(), 0),
             };
             (path, start, d.severity)
@@ -182,7 +201,6 @@ pub fn render_human(sources: &Sources, diags: &Diagnostics, color: bool) -> Stri
         } else {
             let _ = term::emit_to_string(&mut out, &config, sources, &cs);
         }
-        out.push('\n');
     }
     out.push_str(&summary(diags));
     out.push('\n');
@@ -206,8 +224,12 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::SourceId> {
     }
     .with_code(d.code);
     let mut message = d.message.clone();
-    if let Location::Path(p) = &d.location {
-        message = format!("{}: {message}", p.display());
+    match &d.location {
+        Location::Path(p) => message = format!("{}: {message}", p.display()),
+        Location::Point { path, line, column } => {
+            message = format!("{}:{line}:{column}: {message}", path.display())
+        }
+        _ => {}
     }
     cs = cs.with_message(message);
     let mut labels = Vec::new();
@@ -239,8 +261,25 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
                     (Some(f.path.display().to_string()), Some(l), Some(c))
                 }
                 Location::Path(p) => (Some(p.display().to_string()), None, None),
+                Location::Point { path, line, column } => {
+                    (Some(path.display().to_string()), Some(*line), Some(*column))
+                }
                 Location::None => (None, None, None),
             };
+            let notes: Vec<_> = d
+                .notes
+                .iter()
+                .map(|(span, message)| {
+                    let f = sources.get(span.file);
+                    let (line, column) = f.line_col(span.start as usize);
+                    serde_json::json!({
+                        "file": f.path.display().to_string(),
+                        "line": line,
+                        "column": column,
+                        "message": message,
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "severity": d.severity,
                 "code": d.code,
@@ -249,6 +288,7 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
                 "line": line,
                 "column": column,
                 "hint": d.hint,
+                "notes": notes,
             })
         })
         .collect();

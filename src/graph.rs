@@ -104,14 +104,25 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         if let Some(&first) = by_id.get(&e.id) {
             let other = &entities[first];
             diags.push(
-                Diagnostic::error("duplicate-id", format!("id `{}` is used twice", e.id))
-                    .at(e.id_span)
-                    .label("second use")
-                    .note(other.id_span, format!("first used by {}", other.content_path.display()))
-                    .hint(format!(
-                        "ids are unique across the site: rename content/{} or set a different `id:`",
+                Diagnostic::error(
+                    "duplicate-id",
+                    format!(
+                        "id `{}` is used by both content/{} and content/{}",
+                        e.id,
+                        other.content_path.display(),
                         e.content_path.display()
-                    )),
+                    ),
+                )
+                .at(e.id_span)
+                .label("second use")
+                .note(
+                    other.id_span,
+                    format!("first used by {}", other.content_path.display()),
+                )
+                .hint(format!(
+                    "ids are unique across the site: rename content/{} or set a different `id:`",
+                    e.content_path.display()
+                )),
             );
         } else {
             by_id.insert(e.id.clone(), i);
@@ -212,7 +223,11 @@ impl Resolver<'_> {
             )
             .at(span)
             .label(format!("this is a {}", kind.as_str()))
-            .maybe_hint(self.suggest(id, expected)));
+            .maybe_hint(self.suggest(id, expected))
+            .hint_if_none(&format!(
+                "`{field}` takes the id of a {}",
+                kind_names(expected)
+            )));
         }
         Ok(idx)
     }
@@ -225,7 +240,11 @@ impl Resolver<'_> {
         };
         Diagnostic::error("unknown-ref", format!("{what} `{id}` does not exist"))
             .at(span)
-            .label(format!("no {} has this id", kind_names(expected)))
+            .label(if field == "link" {
+                "no page has this id".to_string()
+            } else {
+                format!("no {} has this id", kind_names(expected))
+            })
             .maybe_hint(self.suggest(id, expected))
             .hint_if_none("ids are file names without the extension (or the `id:` in front matter)")
     }

@@ -344,7 +344,7 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
                 "encoding",
                 format!("not valid UTF-8 at line {line}, column {col}"),
             )
-            .in_file(format!("{}:{line}:{col}", shown.display()))
+            .at_point(shown, line, col)
             .hint("save the file as UTF-8 (files from older Chinese systems are often GBK)"))
         }
     }

@@ -120,7 +120,7 @@ fn main() -> ExitCode {
                 strict,
                 check_only: false,
             };
-            finish(&pinakes::build(&opts), Format::Human)
+            finish(&pinakes::build(&opts), Format::Human, true)
         }
         Command::Check {
             site,
@@ -134,7 +134,7 @@ fn main() -> ExitCode {
                 check_only: true,
                 ..Default::default()
             };
-            finish(&pinakes::build(&opts), format)
+            finish(&pinakes::build(&opts), format, false)
         }
         Command::Serve { .. } => {
             eprintln!(
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn finish(report: &BuildReport, format: Format) -> ExitCode {
+fn finish(report: &BuildReport, format: Format, writes: bool) -> ExitCode {
     let color = std::io::stderr().is_terminal();
     match format {
         Format::Json => println!(
@@ -162,7 +162,7 @@ fn finish(report: &BuildReport, format: Format) -> ExitCode {
             }
             if report.ok() {
                 println!("{}", report.summary_line());
-            } else {
+            } else if writes {
                 eprintln!("build failed; the previous output (if any) is untouched");
             }
         }

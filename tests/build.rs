@@ -33,7 +33,10 @@ fn can_build_basic_site_with_summary_line() {
     let run = site.build();
     let line = run.stdout.trim();
     run.check(line.lines().count() == 1, "the build summary is one line");
-    run.check(line.starts_with("built "), "the summary starts with `built`");
+    run.check(
+        line.starts_with("built "),
+        "the summary starts with `built`",
+    );
     run.check(
         line.contains("2 policies") && line.contains("2 measures") && line.contains("2 metrics"),
         "the summary counts pages per kind",
@@ -43,8 +46,14 @@ fn can_build_basic_site_with_summary_line() {
         .and_then(|l| l.rsplit_once(" in "))
         .map(|(_, n)| n.parse::<u64>().is_ok());
     run.check(ms == Some(true), "the summary ends with `in <n> ms`");
-    run.check(run.stderr.trim().is_empty(), "a clean build prints nothing on stderr");
-    run.check(site.exists("public/.pinakes-output"), "the output carries the marker file");
+    run.check(
+        run.stderr.trim().is_empty(),
+        "a clean build prints nothing on stderr",
+    );
+    run.check(
+        site.exists("public/.pinakes-output"),
+        "the output carries the marker file",
+    );
 }
 
 #[test]
@@ -83,14 +92,23 @@ fn can_take_titles_from_front_matter_and_first_heading() {
     let site = basic();
     let jia = site.page(&page_path("policies", JIA));
     assert_eq!(jia.texts("h1"), ["甲政策全称"]);
-    jia.check(jia.text("title").contains("甲政策全称"), "<title> has the page title");
+    jia.check(
+        jia.text("title").contains("甲政策全称"),
+        "<title> has the page title",
+    );
 
     // No front matter: the title is the first `# ` heading, which is not
     // repeated in the body.
     let patent = site.page(&page_path("policies", PATENT));
     assert_eq!(patent.texts("h1"), ["上海市专利保护条例"]);
-    patent.check(patent.text("title").contains("上海市专利保护条例"), "<title> has the heading title");
-    patent.check(patent.source.contains("第一条 为了加强专利保护"), "the body is rendered");
+    patent.check(
+        patent.text("title").contains("上海市专利保护条例"),
+        "<title> has the heading title",
+    );
+    patent.check(
+        patent.source.contains("第一条 为了加强专利保护"),
+        "the body is rendered",
+    );
 
     let page = site.page("about/联系/index.html");
     assert_eq!(page.texts("h1"), ["联系我们"]);
@@ -102,15 +120,31 @@ fn can_show_only_present_metadata_rows() {
     let jia = site.page(&page_path("policies", JIA));
     let rows = jia.texts(".meta-table tr");
     let all = rows.join("\n");
-    for value in ["鲁政发〔2024〕1号", "山东省人民政府", "2024年5月14日", "2024-2026", "数字化", "制造业"] {
-        jia.check(all.contains(value), &format!("the metadata table shows {value}"));
+    for value in [
+        "鲁政发〔2024〕1号",
+        "山东省人民政府",
+        "2024年5月14日",
+        "2024-2026",
+        "数字化",
+        "制造业",
+    ] {
+        jia.check(
+            all.contains(value),
+            &format!("the metadata table shows {value}"),
+        );
     }
-    jia.check(rows.len() == 6, &format!("6 rows for 6 fields, got {rows:?}"));
+    jia.check(
+        rows.len() == 6,
+        &format!("6 rows for 6 fields, got {rows:?}"),
+    );
 
     // A policy without front matter has no metadata rows at all.
     let patent = site.page(&page_path("policies", PATENT));
     let rows = patent.texts(".meta-table tr");
-    patent.check(rows.is_empty(), &format!("no metadata rows expected, got {rows:?}"));
+    patent.check(
+        rows.is_empty(),
+        &format!("no metadata rows expected, got {rows:?}"),
+    );
 }
 
 #[test]
@@ -120,9 +154,15 @@ fn can_resolve_wikilinks_with_titles_and_labels() {
     let links = jia.links(".prose");
     let want = [
         // [[id]]: the label is the target's title.
-        (href_from_entity("measures", DIGITAL), "数字化转型提标行动".to_string()),
+        (
+            href_from_entity("measures", DIGITAL),
+            "数字化转型提标行动".to_string(),
+        ),
         // [[id|label]]
-        (href_from_entity("measures", PATENT_MEASURE), "专利行动".to_string()),
+        (
+            href_from_entity("measures", PATENT_MEASURE),
+            "专利行动".to_string(),
+        ),
     ];
     for (href, label) in want {
         jia.check(
@@ -145,7 +185,10 @@ fn can_resolve_wikilinks_with_titles_and_labels() {
     let home = site.page("index.html");
     let links = home.links("body");
     home.check(
-        links.contains(&(format!("policies/{}/index.html", encode(JIA)), "甲政策全称".to_string())),
+        links.contains(&(
+            format!("policies/{}/index.html", encode(JIA)),
+            "甲政策全称".to_string(),
+        )),
         &format!("the home intro links to the policy, got {links:?}"),
     );
 }
@@ -154,7 +197,11 @@ fn can_resolve_wikilinks_with_titles_and_labels() {
 fn can_resolve_heading_links_to_cjk_anchors() {
     let site = basic();
     let jia = site.page(&page_path("policies", JIA));
-    let href = format!("{}#{}", href_from_entity("policies", PATENT), encode("总则"));
+    let href = format!(
+        "{}#{}",
+        href_from_entity("policies", PATENT),
+        encode("总则")
+    );
     let links = jia.links(".prose");
     jia.check(
         links.contains(&(href.clone(), "上海市专利保护条例".to_string())),
@@ -163,7 +210,10 @@ fn can_resolve_heading_links_to_cjk_anchors() {
     // The anchor exists in the target page, with its CJK text kept.
     let patent = site.page(&page_path("policies", PATENT));
     let ids = patent.ids();
-    patent.check(ids.contains("总则") && ids.contains("附则"), &format!("heading ids {ids:?}"));
+    patent.check(
+        ids.contains("总则") && ids.contains("附则"),
+        &format!("heading ids {ids:?}"),
+    );
     assert_eq!(jia.attr("h2#主要任务", "id"), "主要任务");
 }
 
@@ -177,18 +227,28 @@ fn can_rewrite_relative_markdown_links() {
         links.contains(&(href.clone(), "相关措施".to_string())),
         &format!("../measures/sub/x.md becomes {href}, got {links:?}"),
     );
-    jia.check(!jia.source.contains(".md\""), "no link to a .md file is left");
+    jia.check(
+        !jia.source.contains(".md\""),
+        "no link to a .md file is left",
+    );
 
     // `x.md#小节` beside the file, with a CJK anchor.
     let m = site.page(&page_path("measures", PATENT_MEASURE));
     let links = m.links(".prose");
-    let href = format!("{}#{}", href_from_entity("measures", DIGITAL), encode("小节"));
+    let href = format!(
+        "{}#{}",
+        href_from_entity("measures", DIGITAL),
+        encode("小节")
+    );
     m.check(
         links.contains(&(href.clone(), "数字化的小节".to_string())),
         &format!("expected {href}, got {links:?}"),
     );
     let target = site.page(&page_path("measures", DIGITAL));
-    target.check(target.ids().contains("小节"), "the anchor exists in the target page");
+    target.check(
+        target.ids().contains("小节"),
+        "the anchor exists in the target page",
+    );
 }
 
 #[test]
@@ -197,13 +257,25 @@ fn can_link_measure_to_its_policy_and_metrics() {
     let m = site.page(&page_path("measures", DIGITAL));
     let links = m.links("main");
     let has = |href: &str, text: &str| links.iter().any(|(h, t)| h == href && t.contains(text));
-    m.check(has(&href_from_entity("policies", JIA), "甲政策全称"), &format!("policy link, got {links:?}"));
-    m.check(has(&href_from_entity("metrics", GROWTH), "规上工业增加值增速"), "first metric");
     m.check(
-        has(&href_from_entity("metrics", COVERAGE), "规上工业企业数字化转型覆盖率"),
+        has(&href_from_entity("policies", JIA), "甲政策全称"),
+        &format!("policy link, got {links:?}"),
+    );
+    m.check(
+        has(&href_from_entity("metrics", GROWTH), "规上工业增加值增速"),
+        "first metric",
+    );
+    m.check(
+        has(
+            &href_from_entity("metrics", COVERAGE),
+            "规上工业企业数字化转型覆盖率",
+        ),
         "second metric",
     );
-    m.check(m.text("main").contains("省工业和信息化厅"), "the owner is shown");
+    m.check(
+        m.text("main").contains("省工业和信息化厅"),
+        "the owner is shown",
+    );
 }
 
 #[test]
@@ -214,12 +286,17 @@ fn can_list_backlinks_on_policy_page() {
     let patent = site.page(&page_path("policies", PATENT));
     let links = patent.links("main");
     patent.check(
-        links.contains(&(href_from_entity("measures", PATENT_MEASURE), "专利保护专项行动".to_string())),
+        links.contains(&(
+            href_from_entity("measures", PATENT_MEASURE),
+            "专利保护专项行动".to_string(),
+        )),
         &format!("the policy lists its measure, got {links:?}"),
     );
     // 甲 names it in `related:`; it shows on both sides.
     patent.check(
-        links.iter().any(|(h, _)| *h == href_from_entity("policies", JIA)),
+        links
+            .iter()
+            .any(|(h, _)| *h == href_from_entity("policies", JIA)),
         "the related policy links back",
     );
 
@@ -239,7 +316,10 @@ fn can_list_backlinks_on_policy_page() {
     );
     let digital = site.page(&page_path("measures", DIGITAL));
     digital.check(
-        digital.links("main").iter().any(|(h, _)| *h == href_from_entity("metrics", COVERAGE))
+        digital
+            .links("main")
+            .iter()
+            .any(|(h, _)| *h == href_from_entity("metrics", COVERAGE))
             && digital.text("main").contains("90"),
         "a measure lists the target it set",
     );
@@ -251,7 +331,21 @@ fn can_show_metric_values_compare_and_targets() {
     let m = site.page(&page_path("metrics", GROWTH));
     let main = m.text("main");
     // Numbers as written (8.30 stays 8.30), periods the Chinese way.
-    for s in ["8.30", "7.1", "2023年", "2024年", "比全国高2.5个百分点", "全国", "5.8", "4.6", "8.5", "2025年", "力争", "省统计局", "%"] {
+    for s in [
+        "8.30",
+        "7.1",
+        "2023年",
+        "2024年",
+        "比全国高2.5个百分点",
+        "全国",
+        "5.8",
+        "4.6",
+        "8.5",
+        "2025年",
+        "力争",
+        "省统计局",
+        "%",
+    ] {
         m.check(main.contains(s), &format!("the metric page shows {s}"));
     }
     let links = m.links("main");
@@ -259,7 +353,10 @@ fn can_show_metric_values_compare_and_targets() {
         links.contains(&(href_from_entity("policies", JIA), "甲政策全称".to_string())),
         "the target links to the policy that set it",
     );
-    for (id, title) in [(DIGITAL, "数字化转型提标行动"), (PATENT_MEASURE, "专利保护专项行动")] {
+    for (id, title) in [
+        (DIGITAL, "数字化转型提标行动"),
+        (PATENT_MEASURE, "专利保护专项行动"),
+    ] {
         m.check(
             links.contains(&(href_from_entity("measures", id), title.to_string())),
             &format!("the metric lists the measure {id} that tracks it"),
@@ -271,7 +368,10 @@ fn can_show_metric_values_compare_and_targets() {
         c.check(main.contains(s), &format!("the metric page shows {s}"));
     }
     c.check(
-        c.links("main").contains(&(href_from_entity("measures", DIGITAL), "数字化转型提标行动".to_string())),
+        c.links("main").contains(&(
+            href_from_entity("measures", DIGITAL),
+            "数字化转型提标行动".to_string(),
+        )),
         "a target set by a measure links to it",
     );
 }
@@ -280,9 +380,24 @@ fn can_show_metric_values_compare_and_targets() {
 fn can_list_all_entities_on_list_pages() {
     let site = basic();
     let cases = [
-        ("policies", vec![(JIA, "甲政策全称"), (PATENT, "上海市专利保护条例")]),
-        ("measures", vec![(DIGITAL, "数字化转型提标行动"), (PATENT_MEASURE, "专利保护专项行动")]),
-        ("metrics", vec![(GROWTH, "规上工业增加值增速"), (COVERAGE, "规上工业企业数字化转型覆盖率")]),
+        (
+            "policies",
+            vec![(JIA, "甲政策全称"), (PATENT, "上海市专利保护条例")],
+        ),
+        (
+            "measures",
+            vec![
+                (DIGITAL, "数字化转型提标行动"),
+                (PATENT_MEASURE, "专利保护专项行动"),
+            ],
+        ),
+        (
+            "metrics",
+            vec![
+                (GROWTH, "规上工业增加值增速"),
+                (COVERAGE, "规上工业企业数字化转型覆盖率"),
+            ],
+        ),
     ];
     for (kind, entities) in cases {
         let list = site.page(&format!("{kind}/index.html"));
@@ -301,12 +416,20 @@ fn can_list_all_entities_on_list_pages() {
 fn can_render_home_page() {
     let site = basic();
     let home = site.page("index.html");
-    home.check(home.text("main").contains("测试首页"), "the home page shows its title");
-    home.check(home.text("main").contains("本站跟踪"), "the home page shows its intro");
+    home.check(
+        home.text("main").contains("测试首页"),
+        "the home page shows its title",
+    );
+    home.check(
+        home.text("main").contains("本站跟踪"),
+        "the home page shows its intro",
+    );
     let links = home.links("body");
     for kind in ["policies", "measures", "metrics"] {
         home.check(
-            links.iter().any(|(h, _)| *h == format!("{kind}/index.html")),
+            links
+                .iter()
+                .any(|(h, _)| *h == format!("{kind}/index.html")),
             &format!("the home page links to the {kind} list"),
         );
     }
@@ -320,8 +443,14 @@ fn can_write_404_sitemap_and_robots() {
     // Served at any depth, so its links start at the site's base path.
     let hrefs = nf.attrs("a[href]", "href");
     nf.check(!hrefs.is_empty(), "the 404 page has links");
-    for h in hrefs.iter().filter(|h| !h.starts_with('#') && !h.contains("://")) {
-        nf.check(h.starts_with("/sub/"), &format!("404 link {h} starts at base_url's path /sub/"));
+    for h in hrefs
+        .iter()
+        .filter(|h| !h.starts_with('#') && !h.contains("://"))
+    {
+        nf.check(
+            h.starts_with("/sub/"),
+            &format!("404 link {h} starts at base_url's path /sub/"),
+        );
     }
     let sitemap = site.read("public/sitemap.xml");
     for loc in [
@@ -332,11 +461,20 @@ fn can_write_404_sitemap_and_robots() {
         format!("https://example.org/sub/metrics/{}/", encode(GROWTH)),
         format!("https://example.org/sub/about/{}/", encode("联系")),
     ] {
-        assert!(sitemap.contains(&format!("<loc>{loc}</loc>")), "sitemap lacks {loc}\n{sitemap}");
+        assert!(
+            sitemap.contains(&format!("<loc>{loc}</loc>")),
+            "sitemap lacks {loc}\n{sitemap}"
+        );
     }
-    assert!(!sitemap.contains("404"), "the 404 page is not in the sitemap\n{sitemap}");
+    assert!(
+        !sitemap.contains("404"),
+        "the 404 page is not in the sitemap\n{sitemap}"
+    );
     let robots = site.read("public/robots.txt");
-    assert!(robots.contains("Sitemap: https://example.org/sub/sitemap.xml"), "{robots}");
+    assert!(
+        robots.contains("Sitemap: https://example.org/sub/sitemap.xml"),
+        "{robots}"
+    );
 }
 
 #[test]
@@ -353,7 +491,10 @@ fn can_override_theme_static_files_with_site_files() {
     let site = Site::fixture("overrides");
     site.build();
     assert_eq!(site.read("public/style.css"), site.read("static/style.css"));
-    assert_eq!(site.read("public/img/标志.svg"), site.read("static/img/标志.svg"));
+    assert_eq!(
+        site.read("public/img/标志.svg"),
+        site.read("static/img/标志.svg")
+    );
 }
 
 #[test]
@@ -363,17 +504,29 @@ fn can_override_theme_templates() {
     let page = site.page("说明/index.html");
     assert_eq!(page.text("#override-marker"), "站点自己的 page.html");
     assert_eq!(page.attr("#override-marker", "data-kind"), "page");
-    page.check(page.text("title").starts_with("覆盖模板："), "the override's title block is used");
+    page.check(
+        page.text("title").starts_with("覆盖模板："),
+        "the override's title block is used",
+    );
     // The override still extends the theme's base.html.
-    page.check(page.count("header.site-header") == 1 || page.count("header") >= 1, "base.html is used");
+    page.check(
+        page.count("header.site-header") == 1 || page.count("header") >= 1,
+        "base.html is used",
+    );
     let links = page.links(".prose");
     page.check(
-        links.contains(&(format!("../policies/{}/index.html", encode("乙政策")), "乙政策".to_string())),
+        links.contains(&(
+            format!("../policies/{}/index.html", encode("乙政策")),
+            "乙政策".to_string(),
+        )),
         &format!("links are filled in an override too, got {links:?}"),
     );
     // Templates not overridden come from the theme.
     let policy = site.page(&page_path("policies", "乙政策"));
-    policy.check(policy.count("#override-marker") == 0, "policy.html is the theme's");
+    policy.check(
+        policy.count("#override-marker") == 0,
+        "policy.html is the theme's",
+    );
     assert_eq!(policy.texts("h1"), ["乙政策"]);
 }
 
@@ -388,7 +541,10 @@ fn can_use_url_and_get_entity_in_templates() {
         );
     site.build();
     let page = site.page("notes/index.html");
-    assert_eq!(page.attr("#u", "href"), format!("../policies/{}/index.html", encode("甲")));
+    assert_eq!(
+        page.attr("#u", "href"),
+        format!("../policies/{}/index.html", encode("甲"))
+    );
     assert_eq!(page.text("#u"), "甲政策");
     assert_eq!(page.attr("#p", "href"), "../policies/index.html");
 }
@@ -408,10 +564,16 @@ fn can_render_section_with_its_pages() {
     let site = basic();
     let page = site.page("about/index.html");
     assert_eq!(page.text("#section-title"), "关于本站");
-    page.check(page.text(".prose").contains("本站的说明"), "the section's own text");
+    page.check(
+        page.text(".prose").contains("本站的说明"),
+        "the section's own text",
+    );
     assert_eq!(
         page.links("#section-pages"),
-        [(format!("../about/{}/index.html", encode("联系")), "联系我们".to_string())]
+        [(
+            format!("../about/{}/index.html", encode("联系")),
+            "联系我们".to_string()
+        )]
     );
 }
 
@@ -429,7 +591,11 @@ fn can_write_taxonomy_pages() {
         "status/ongoing/index.html",
         "status/planned/index.html",
     ] {
-        assert!(site.exists(&format!("public/{rel}")), "public/{rel} missing\n{}", common::listing(&site.path("public")));
+        assert!(
+            site.exists(&format!("public/{rel}")),
+            "public/{rel} missing\n{}",
+            common::listing(&site.path("public"))
+        );
     }
     let term = site.page("tags/数字化/index.html");
     let links = term.links("main");
@@ -440,13 +606,17 @@ fn can_write_taxonomy_pages() {
         );
     }
     term.check(
-        !links.iter().any(|(h, _)| *h == href_from_entity("policies", PATENT)),
+        !links
+            .iter()
+            .any(|(h, _)| *h == href_from_entity("policies", PATENT)),
         "an untagged policy is not listed",
     );
     let tags = site.page("tags/index.html");
     let links = tags.links("main");
     tags.check(
-        links.iter().any(|(h, _)| *h == format!("../tags/{}/index.html", encode("数字化"))),
+        links
+            .iter()
+            .any(|(h, _)| *h == format!("../tags/{}/index.html", encode("数字化"))),
         &format!("the taxonomy page links to its terms, got {links:?}"),
     );
 }
@@ -455,15 +625,24 @@ fn can_write_taxonomy_pages() {
 fn can_write_utf8_chinese_output() {
     let site = basic();
     let public = site.path("public");
-    for rel in files_under(&public).iter().filter(|f| f.ends_with(".html") || f.ends_with(".xml")) {
+    for rel in files_under(&public)
+        .iter()
+        .filter(|f| f.ends_with(".html") || f.ends_with(".xml"))
+    {
         let bytes = std::fs::read(public.join(rel)).unwrap();
         assert!(String::from_utf8(bytes).is_ok(), "{rel} is not UTF-8");
     }
     let page = site.page(&page_path("policies", JIA));
     page.check(page.count("meta[charset=utf-8]") == 1, "declares UTF-8");
     // Chinese text is written as text, not as entities.
-    page.check(page.source.contains("甲政策全称") && page.source.contains("甲政策的第一段正文。"), "raw CJK text");
-    page.check(!page.source.contains("&#x7532;") && !page.source.contains("&#30002;"), "no CJK entities");
+    page.check(
+        page.source.contains("甲政策全称") && page.source.contains("甲政策的第一段正文。"),
+        "raw CJK text",
+    );
+    page.check(
+        !page.source.contains("&#x7532;") && !page.source.contains("&#30002;"),
+        "no CJK entities",
+    );
 }
 
 #[test]
@@ -471,10 +650,19 @@ fn can_check_without_writing() {
     let site = Site::fixture("basic");
     let run = site.run(&["check"]).success();
     run.check(!site.exists("public"), "check writes no output");
-    run.check(run.stdout.trim().starts_with("checked "), "check prints its own summary");
+    run.check(
+        run.stdout.trim().starts_with("checked "),
+        "check prints its own summary",
+    );
     let report = site.check_json(&[]);
-    report.check(report.diagnostics.is_empty() && report.errors == 0 && report.warnings == 0, "clean site");
-    report.check(!site.exists("public"), "check --format json writes no output");
+    report.check(
+        report.diagnostics.is_empty() && report.errors == 0 && report.warnings == 0,
+        "clean site",
+    );
+    report.check(
+        !site.exists("public"),
+        "check --format json writes no output",
+    );
     site.run(&["check", "--strict"]).success();
 }
 
@@ -490,7 +678,10 @@ fn can_honour_output_and_base_url() {
         "https://other.example/x",
     ])
     .success();
-    assert!(!site.exists("public"), "nothing written to the default output");
+    assert!(
+        !site.exists("public"),
+        "nothing written to the default output"
+    );
     let page = Page::open(&out, &page_path("policies", JIA));
     assert_eq!(
         page.attr("link[rel=canonical]", "href"),
@@ -502,7 +693,10 @@ fn can_honour_output_and_base_url() {
         page.check(href.starts_with("../../"), &format!("{href} is relative"));
     }
     let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
-    assert!(sitemap.contains("<loc>https://other.example/x/</loc>"), "{sitemap}");
+    assert!(
+        sitemap.contains("<loc>https://other.example/x/</loc>"),
+        "{sitemap}"
+    );
     assert!(!sitemap.contains("example.org"), "{sitemap}");
 
     // A relative --output is taken from the working directory.
@@ -520,7 +714,10 @@ fn can_honour_output_and_base_url() {
 fn can_build_with_root_from_another_directory() {
     let site = Site::fixture("basic");
     let run = run_in(site.outer(), &["build", "--root", "site"]).success();
-    run.check(site.exists("public/index.html"), "output goes under the root by default");
+    run.check(
+        site.exists("public/index.html"),
+        "output goes under the root by default",
+    );
 }
 
 #[test]
@@ -528,17 +725,33 @@ fn can_include_drafts_with_flag() {
     let site = Site::fixture("drafts");
     site.build();
     assert!(site.exists("public/policies/正式政策/index.html"));
-    assert!(!site.exists("public/policies/草稿政策"), "drafts are left out by default");
-    assert!(!site.exists("public/notes/草稿页"), "draft pages are left out by default");
+    assert!(
+        !site.exists("public/policies/草稿政策"),
+        "drafts are left out by default"
+    );
+    assert!(
+        !site.exists("public/notes/草稿页"),
+        "draft pages are left out by default"
+    );
     let list = site.page("policies/index.html");
-    list.check(!list.source.contains("草稿中的政策"), "a draft is not listed");
-    assert!(!site.read("public/sitemap.xml").contains(&encode("草稿政策")));
+    list.check(
+        !list.source.contains("草稿中的政策"),
+        "a draft is not listed",
+    );
+    assert!(
+        !site
+            .read("public/sitemap.xml")
+            .contains(&encode("草稿政策"))
+    );
 
     site.run(&["build", "--drafts"]).success();
     assert!(site.exists("public/policies/草稿政策/index.html"));
     assert!(site.exists("public/notes/草稿页/index.html"));
     let list = site.page("policies/index.html");
-    list.check(list.source.contains("草稿中的政策"), "with --drafts the draft is listed");
+    list.check(
+        list.source.contains("草稿中的政策"),
+        "with --drafts the draft is listed",
+    );
 }
 
 #[test]
@@ -548,17 +761,34 @@ fn can_build_example_site_with_every_relative_link_resolving() {
     let public = tmp.path().join("public");
     let run = run_in(
         tmp.path(),
-        &["build", "--root", root.to_str().unwrap(), "--output", public.to_str().unwrap()],
+        &[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--output",
+            public.to_str().unwrap(),
+        ],
     )
     .success();
-    run.check(public.join("index.html").is_file(), "the example site is built");
-    run.check(run.stderr.trim().is_empty(), "the example site builds without diagnostics");
+    run.check(
+        public.join("index.html").is_file(),
+        "the example site is built",
+    );
+    run.check(
+        run.stderr.trim().is_empty(),
+        "the example site builds without diagnostics",
+    );
     let problems = broken_links(&public);
     assert!(
         problems.is_empty(),
         "{} broken links in the example site:\n{}",
         problems.len(),
-        problems.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+        problems
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -566,12 +796,25 @@ fn can_build_example_site_with_every_relative_link_resolving() {
 fn can_check_example_site_strictly() {
     let root = manifest_dir();
     let tmp = tempfile::tempdir().unwrap();
-    run_in(tmp.path(), &["check", "--strict", "--root", root.to_str().unwrap()]).success();
+    run_in(
+        tmp.path(),
+        &["check", "--strict", "--root", root.to_str().unwrap()],
+    )
+    .success();
     let report = common::Report::from_run(run_in(
         tmp.path(),
-        &["check", "--format", "json", "--root", root.to_str().unwrap()],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--root",
+            root.to_str().unwrap(),
+        ],
     ));
-    report.check(report.diagnostics.is_empty(), "the example site has no warnings or errors");
+    report.check(
+        report.diagnostics.is_empty(),
+        "the example site has no warnings or errors",
+    );
 }
 
 #[test]
@@ -580,7 +823,11 @@ fn can_build_fixture_sites_with_every_relative_link_resolving() {
         let site = Site::fixture(name);
         site.run(&["build", "--drafts"]).success();
         let problems = broken_links(&site.path("public"));
-        assert!(problems.is_empty(), "broken links in fixture {name}:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "broken links in fixture {name}:\n{}",
+            problems.join("\n")
+        );
     }
 }
 
@@ -591,7 +838,9 @@ fn raw_html_site(mode: Option<&str>) -> Site {
         Some(m) => format!("title = \"t\"\n[markdown]\nraw_html = \"{m}\"\n"),
         None => "title = \"t\"\n".to_string(),
     };
-    let site = Site::new().file("site.toml", &toml).file("content/raw.md", RAW);
+    let site = Site::new()
+        .file("site.toml", &toml)
+        .file("content/raw.md", RAW);
     site.build();
     site
 }
@@ -603,8 +852,14 @@ fn can_sanitize_raw_html_by_default() {
         let page = site.page("raw/index.html");
         page.check(page.count(".prose script") == 0, "no <script> in the body");
         page.check(!page.source.contains("alert("), "the script's code is gone");
-        page.check(!page.source.contains("onclick") && !page.source.contains("onmouseover"), "no on* attributes");
-        page.check(page.text(".prose").contains("盒子") && page.count(".prose b") == 1, "harmless HTML is kept");
+        page.check(
+            !page.source.contains("onclick") && !page.source.contains("onmouseover"),
+            "no on* attributes",
+        );
+        page.check(
+            page.text(".prose").contains("盒子") && page.count(".prose b") == 1,
+            "harmless HTML is kept",
+        );
     }
 }
 
@@ -613,16 +868,25 @@ fn can_trust_raw_html_when_told() {
     let site = raw_html_site(Some("trust"));
     let page = site.page("raw/index.html");
     page.check(page.count(".prose script") == 1, "the <script> is kept");
-    page.check(page.attr(".prose div.box", "onclick") == "steal()", "attributes are kept");
+    page.check(
+        page.attr(".prose div.box", "onclick") == "steal()",
+        "attributes are kept",
+    );
 }
 
 #[test]
 fn can_escape_raw_html_when_told() {
     let site = raw_html_site(Some("escape"));
     let page = site.page("raw/index.html");
-    page.check(page.count(".prose script") == 0 && page.count(".prose div.box") == 0, "no raw elements");
+    page.check(
+        page.count(".prose script") == 0 && page.count(".prose div.box") == 0,
+        "no raw elements",
+    );
     let text = page.text(".prose");
-    page.check(text.contains("<script>alert('x')</script>"), &format!("the HTML is shown as text: {text}"));
+    page.check(
+        text.contains("<script>alert('x')</script>"),
+        &format!("the HTML is shown as text: {text}"),
+    );
 }
 
 #[test]
@@ -642,7 +906,10 @@ fn can_keep_previous_output_when_build_fails() {
     let site = Site::fixture("basic");
     site.build();
     let before = snapshot(&site.path("public"));
-    site.write("content/policies/坏链接.md", "---\ntitle: 坏\n---\n\n[[没有这个]]\n");
+    site.write(
+        "content/policies/坏链接.md",
+        "---\ntitle: 坏\n---\n\n[[没有这个]]\n",
+    );
     site.run(&["build"])
         .failure()
         .stderr_contains("没有这个")
@@ -655,7 +922,10 @@ fn can_keep_previous_output_when_build_fails() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("pinakes"))
         .collect();
-    assert!(leftovers.is_empty(), "staging directories left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "staging directories left behind: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -664,26 +934,39 @@ fn can_replace_previous_output_on_rebuild() {
     site.build();
     site.remove("content/about/联系.md");
     site.build();
-    assert!(!site.exists("public/about/联系"), "a removed page's output is removed");
+    assert!(
+        !site.exists("public/about/联系"),
+        "a removed page's output is removed"
+    );
     assert!(site.exists("public/about/index.html"));
     let names: Vec<_> = std::fs::read_dir(site.root())
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(!names.iter().any(|n| n.contains("pinakes-")), "leftovers: {names:?}");
+    assert!(
+        !names.iter().any(|n| n.contains("pinakes-")),
+        "leftovers: {names:?}"
+    );
 }
 
 #[test]
 fn can_refuse_unsafe_output_dirs() {
     let site = Site::fixture("basic");
     // The site root itself.
-    site.run(&["build", "--output", "."]).failure().stderr_contains("site root");
-    assert!(site.exists("content/policies/甲政策.md"), "the site is untouched");
+    site.run(&["build", "--output", "."])
+        .failure()
+        .stderr_contains("site root");
+    assert!(
+        site.exists("content/policies/甲政策.md"),
+        "the site is untouched"
+    );
 
     // A directory holding content/.
     site.write("other/content/keep.md", b"keep");
-    site.run(&["build", "--output", "other"]).failure().stderr_contains("content/");
+    site.run(&["build", "--output", "other"])
+        .failure()
+        .stderr_contains("content/");
     assert_eq!(site.read("other/content/keep.md"), "keep");
 
     // A directory holding files pinakes did not write.
@@ -706,9 +989,14 @@ fn can_create_new_site_and_build_it() {
     let run = site.run(&["new", "site", "我的站点"]).success();
     run.check(site.exists("我的站点/site.toml"), "site.toml created");
     run.check(site.exists("我的站点/content"), "content/ created");
-    run.check(!site.exists("我的站点/themes"), "the default theme is built in");
-    site.run(&["check", "--strict", "--root", "我的站点"]).success();
-    let report = common::Report::from_run(site.run(&["check", "--format", "json", "--root", "我的站点"]));
+    run.check(
+        !site.exists("我的站点/themes"),
+        "the default theme is built in",
+    );
+    site.run(&["check", "--strict", "--root", "我的站点"])
+        .success();
+    let report =
+        common::Report::from_run(site.run(&["check", "--format", "json", "--root", "我的站点"]));
     report.check(report.diagnostics.is_empty(), "a new site has no warnings");
     site.run(&["build", "--root", "我的站点"]).success();
     assert!(site.exists("我的站点/public/index.html"));
@@ -729,7 +1017,11 @@ fn can_create_new_policy_and_refuse_overwrite() {
     site.write(path, "---\ntitle: 已编辑\n---\n");
     let run = run_in(&root, &["new", "policy", "新政策"]).failure();
     run.check(run.stderr.contains("exists"), "says the file exists");
-    assert_eq!(site.read(path), "---\ntitle: 已编辑\n---\n", "the file is not overwritten");
+    assert_eq!(
+        site.read(path),
+        "---\ntitle: 已编辑\n---\n",
+        "the file is not overwritten"
+    );
 
     // An id that breaks the rules is refused.
     run_in(&root, &["new", "policy", "带 空格"]).failure();
@@ -754,11 +1046,17 @@ fn can_report_usage_errors_with_exit_2() {
         &["new"][..],
     ] {
         let run = site.run(args).usage_error();
-        run.check(!run.stderr.trim().is_empty(), "a usage error says what is wrong");
+        run.check(
+            !run.stderr.trim().is_empty(),
+            "a usage error says what is wrong",
+        );
     }
     assert!(!site.exists("public"));
     let run = site.run(&["--help"]).success();
-    run.check(run.stdout.contains("build") && run.stdout.contains("check"), "help lists the commands");
+    run.check(
+        run.stdout.contains("build") && run.stdout.contains("check"),
+        "help lists the commands",
+    );
 }
 
 #[test]
@@ -771,10 +1069,19 @@ fn can_escape_yaml_values_in_html() {
         .file("content/policies/乙.md", "---\ntitle: 乙\n---\n\n见[[甲]]。\n");
     site.build();
     let page = site.page("policies/甲/index.html");
-    page.check(page.count("script") == 0, "no <script> element from a YAML value");
-    page.check(page.count("img[onerror]") == 0 && page.count("main b") == 0, "no elements from YAML values");
+    page.check(
+        page.count("script") == 0,
+        "no <script> element from a YAML value",
+    );
+    page.check(
+        page.count("img[onerror]") == 0 && page.count("main b") == 0,
+        "no elements from YAML values",
+    );
     assert_eq!(page.text("h1"), "A<script>alert(1)</script>&B");
-    page.check(page.text("main").contains("<b>号</b>"), "the doc number is shown as text");
+    page.check(
+        page.text("main").contains("<b>号</b>"),
+        "the doc number is shown as text",
+    );
     // A wikilink's default label (the target's title) is escaped too.
     let other = site.page("policies/乙/index.html");
     other.check(other.count("script") == 0, "no <script> from a link label");
@@ -784,13 +1091,26 @@ fn can_escape_yaml_values_in_html() {
 #[test]
 fn can_use_id_and_slug_from_front_matter() {
     let site = Site::new()
-        .file("content/policies/文件名.md", "---\nid: 真正的id\ntitle: 甲\nslug: jia\n---\n")
-        .file("content/measures/措施.md", "---\ntitle: 措施\npolicy: 真正的id\n---\n\n见[[真正的id]]。\n");
+        .file(
+            "content/policies/文件名.md",
+            "---\nid: 真正的id\ntitle: 甲\nslug: jia\n---\n",
+        )
+        .file(
+            "content/measures/措施.md",
+            "---\ntitle: 措施\npolicy: 真正的id\n---\n\n见[[真正的id]]。\n",
+        );
     site.build();
-    assert!(site.exists("public/policies/jia/index.html"), "{}", common::listing(&site.path("public")));
+    assert!(
+        site.exists("public/policies/jia/index.html"),
+        "{}",
+        common::listing(&site.path("public"))
+    );
     let m = site.page("measures/措施/index.html");
     m.check(
-        m.links(".prose").contains(&("../../policies/jia/index.html".to_string(), "甲".to_string())),
+        m.links(".prose").contains(&(
+            "../../policies/jia/index.html".to_string(),
+            "甲".to_string(),
+        )),
         "links use the slug",
     );
 }
@@ -801,7 +1121,11 @@ fn link_checker_finds_broken_links() {
     let tmp = tempfile::tempdir().unwrap();
     let public = tmp.path();
     std::fs::create_dir_all(public.join("a/甲")).unwrap();
-    std::fs::write(public.join("a/甲/index.html"), "<html><body><h2 id=\"小节\">x</h2></body></html>").unwrap();
+    std::fs::write(
+        public.join("a/甲/index.html"),
+        "<html><body><h2 id=\"小节\">x</h2></body></html>",
+    )
+    .unwrap();
     std::fs::write(
         public.join("index.html"),
         format!(

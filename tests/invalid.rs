@@ -24,7 +24,10 @@ fn unknown_wikilink_suggests_close_id() {
     // `数字化转型见[[千项千亿计画]]。`: the link starts at the 7th character.
     r.assert_at(d, "error", "content/policies/引用者.md", 6, 7);
     r.assert_hint(d, "did you mean `千项千亿计划`?");
-    r.check(d.message.contains("千项千亿计画"), "the message names the missing id");
+    r.check(
+        d.message.contains("千项千亿计画"),
+        "the message names the missing id",
+    );
 }
 
 #[test]
@@ -43,7 +46,10 @@ fn missing_heading_lists_target_headings() {
     let r = check_invalid("missing-anchor");
     let d = r.only("unknown-anchor");
     r.assert_at(d, "error", "content/policies/来源政策.md", 5, 4);
-    r.check(d.message.contains("不存在"), "the message names the missing heading");
+    r.check(
+        d.message.contains("不存在"),
+        "the message names the missing heading",
+    );
     let hint = d.hint.clone().unwrap_or_default();
     r.check(
         hint.contains("总则") && hint.contains("附则"),
@@ -56,7 +62,10 @@ fn relative_link_to_missing_file() {
     let r = check_invalid("missing-file");
     let d = r.only("unknown-ref");
     r.assert_at(d, "error", "content/policies/甲.md", 5, 6);
-    r.check(d.message.contains("measures/不存在.md"), "the message names the missing file");
+    r.check(
+        d.message.contains("measures/不存在.md"),
+        "the message names the missing file",
+    );
     r.assert_hint(d, "did you mean `content/measures/存在.md`?");
 }
 
@@ -70,13 +79,17 @@ fn duplicate_ids_name_both_files() {
         file == "content/policies/重复.md" || file == "content/measures/重复.md",
         "points at one of the two files",
     );
-    r.check(d.line == Some(1) && d.column == Some(1), "at the start of the file");
+    r.check(
+        d.line == Some(1) && d.column == Some(1),
+        "at the start of the file",
+    );
 
     // The terminal output shows both files.
     let site = Site::invalid("duplicate-id");
     let run = site.run(&["check"]).failure();
     run.check(
-        run.stderr.contains("content/policies/重复.md") && run.stderr.contains("content/measures/重复.md"),
+        run.stderr.contains("content/policies/重复.md")
+            && run.stderr.contains("content/measures/重复.md"),
         "both files are named",
     );
 }
@@ -103,8 +116,14 @@ fn supersedes_cycle_is_an_error() {
         "points at one of the policies",
     );
     // `supersedes: 乙` / `supersedes: 甲`: at the value.
-    r.check(d.line == Some(3) && d.column == Some(13), "at the supersedes value");
-    r.check(d.message.contains('甲') && d.message.contains('乙'), "the message shows the cycle");
+    r.check(
+        d.line == Some(3) && d.column == Some(13),
+        "at the supersedes value",
+    );
+    r.check(
+        d.message.contains('甲') && d.message.contains('乙'),
+        "the message shows the cycle",
+    );
     r.check(d.hint.is_some(), "with a hint");
 }
 
@@ -119,7 +138,10 @@ fn bad_metric_data_is_reported_at_each_value() {
     r.check(d.message.contains("2024-Q5"), "names the bad period");
     let hint = d.hint.clone().unwrap_or_default();
     for form in ["YYYY", "YYYY-Qn", "YYYY-Hn", "YYYY-MM", "YYYY-MM-DD"] {
-        r.check(hint.contains(form), &format!("the hint shows the accepted form {form}"));
+        r.check(
+            hint.contains(form),
+            &format!("the hint shows the accepted form {form}"),
+        );
     }
 
     let d = r.with_code("bad-value")[0];
@@ -137,7 +159,10 @@ fn bad_issued_date() {
     let d = r.only("bad-date");
     r.assert_at(d, "error", "content/policies/甲.md", 3, 9);
     r.check(d.message.contains("2024-13-01"), "names the bad date");
-    r.check(d.hint.clone().unwrap_or_default().contains("YYYY-MM-DD"), "shows the accepted forms");
+    r.check(
+        d.hint.clone().unwrap_or_default().contains("YYYY-MM-DD"),
+        "shows the accepted forms",
+    );
 }
 
 #[test]
@@ -162,7 +187,10 @@ fn unclosed_front_matter() {
     let r = check_invalid("unclosed-front-matter");
     let d = r.only("front-matter");
     r.assert_at(d, "error", "content/policies/甲.md", 1, 1);
-    r.check(d.hint.clone().unwrap_or_default().contains("---"), "says how to close it");
+    r.check(
+        d.hint.clone().unwrap_or_default().contains("---"),
+        "says how to close it",
+    );
 }
 
 #[test]
@@ -171,7 +199,10 @@ fn invalid_id_from_file_name() {
     let d = r.only("bad-id");
     r.assert_at(d, "error", "content/policies/带 空格.md", 1, 1);
     r.check(d.message.contains("带 空格"), "names the id");
-    r.assert_hint(d, "rename the file, or set `id: 带-空格` in its front matter");
+    r.assert_hint(
+        d,
+        "rename the file, or set `id: 带-空格` in its front matter",
+    );
 }
 
 #[test]
@@ -190,7 +221,10 @@ fn unknown_key_is_a_warning_and_strict_makes_it_an_error() {
     let strict = site.check_json(&["--strict"]);
     strict.run.clone().failure();
     let d = strict.only("unknown-key");
-    strict.check(d.severity == "error" && strict.errors == 1, "strict: an error");
+    strict.check(
+        d.severity == "error" && strict.errors == 1,
+        "strict: an error",
+    );
     std::fs::remove_dir_all(site.path("public")).unwrap();
     site.run(&["build", "--strict"]).failure();
     assert!(!site.exists("public"), "a strict failure writes nothing");
@@ -207,7 +241,10 @@ fn bad_utf8_is_reported_with_line_and_column() {
     r.run.clone().failure();
     let d = r.only("encoding");
     r.assert_at(d, "error", "content/policies/坏.md", 5, 4);
-    r.check(d.hint.clone().unwrap_or_default().contains("UTF-8"), "says to save as UTF-8");
+    r.check(
+        d.hint.clone().unwrap_or_default().contains("UTF-8"),
+        "says to save as UTF-8",
+    );
 }
 
 #[test]
@@ -235,7 +272,10 @@ fn too_large_file_is_refused() {
     let r = site.check_json(&[]);
     r.run.clone().failure();
     let d = r.only("too-large");
-    r.check(d.file.as_deref() == Some("content/policies/大.md"), "names the file");
+    r.check(
+        d.file.as_deref() == Some("content/policies/大.md"),
+        "names the file",
+    );
     r.check(d.message.contains("MiB"), "says how large it is");
     r.check(d.hint.is_some(), "with a hint");
 }
@@ -301,19 +341,30 @@ fn several_errors_are_all_reported_in_one_run() {
     .collect();
     want.sort();
     r.check(got == want, &format!("expected exactly {want:#?}"));
-    r.check(r.errors == 4 && r.warnings == 1, "4 errors and 1 warning counted");
+    r.check(
+        r.errors == 4 && r.warnings == 1,
+        "4 errors and 1 warning counted",
+    );
 
     // Human output: every one of them, then the summary line on stderr.
     let site = Site::invalid("many-errors");
     let run = site.run(&["check"]).failure();
     for (_, _, place) in &want {
-        run.check(run.stderr.contains(place.as_str()), &format!("stderr shows {place}"));
+        run.check(
+            run.stderr.contains(place.as_str()),
+            &format!("stderr shows {place}"),
+        );
     }
     run.check(
-        run.stderr.lines().any(|l| l.trim() == "4 errors, 1 warning"),
+        run.stderr
+            .lines()
+            .any(|l| l.trim() == "4 errors, 1 warning"),
         "a summary line `4 errors, 1 warning`",
     );
-    run.check(run.stdout.trim().is_empty(), "nothing on stdout for a failed check");
+    run.check(
+        run.stdout.trim().is_empty(),
+        "nothing on stdout for a failed check",
+    );
 }
 
 #[test]
@@ -322,14 +373,28 @@ fn human_output_shows_location_source_line_and_caret() {
     let run = site.run(&["check"]).failure();
     let err = &run.stderr;
     run.check(err.contains("unknown-ref"), "the code is shown");
-    run.check(err.contains("content/policies/引用者.md:6:7"), "file:line:col");
-    let source_line = err.lines().position(|l| l.contains("数字化转型见[[千项千亿计画]]。"));
+    run.check(
+        err.contains("content/policies/引用者.md:6:7"),
+        "file:line:col",
+    );
+    let source_line = err
+        .lines()
+        .position(|l| l.contains("数字化转型见[[千项千亿计画]]。"));
     run.check(source_line.is_some(), "the source line is shown");
     let caret = err.lines().nth(source_line.unwrap() + 1).unwrap_or("");
     run.check(caret.contains('^'), "a caret under the source line");
-    run.check(err.contains("did you mean `千项千亿计划`?"), "the hint is shown");
-    run.check(err.lines().any(|l| l.trim() == "1 error, 0 warnings"), "the summary line");
-    run.check(!err.contains('\u{1b}'), "no colour codes when stderr is not a terminal");
+    run.check(
+        err.contains("did you mean `千项千亿计划`?"),
+        "the hint is shown",
+    );
+    run.check(
+        err.lines().any(|l| l.trim() == "1 error, 0 warnings"),
+        "the summary line",
+    );
+    run.check(
+        !err.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal",
+    );
 }
 
 #[test]
@@ -356,21 +421,37 @@ fn every_error_has_a_location_and_a_hint() {
         let r = Site::invalid(name).check_json(&[]);
         for d in &r.diagnostics {
             if d.file.is_none() || d.line.is_none() || d.column.is_none() {
-                missing.push(format!("{name}: `{}` has no file:line:col ({})", d.code, d.place()));
+                missing.push(format!(
+                    "{name}: `{}` has no file:line:col ({})",
+                    d.code,
+                    d.place()
+                ));
             }
             if d.hint.as_deref().is_none_or(|h| h.trim().is_empty()) {
                 missing.push(format!("{name}: `{}` at {} has no hint", d.code, d.place()));
             }
         }
     }
-    assert!(missing.is_empty(), "diagnostics without location or hint:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "diagnostics without location or hint:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
 fn invalid_fixtures_have_no_themes_folder() {
     let dir = common::manifest_dir().join("tests/invalid");
     for e in std::fs::read_dir(dir).unwrap().flatten() {
-        assert!(!e.path().join("themes").exists(), "{} has a themes/ folder", e.path().display());
-        assert!(e.path().join("site.toml").is_file(), "{} has no site.toml", e.path().display());
+        assert!(
+            !e.path().join("themes").exists(),
+            "{} has a themes/ folder",
+            e.path().display()
+        );
+        assert!(
+            e.path().join("site.toml").is_file(),
+            "{} has no site.toml",
+            e.path().display()
+        );
     }
 }

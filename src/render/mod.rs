@@ -144,7 +144,7 @@ pub fn render(
         base_url: &base_url,
         names: &names,
     };
-    let results: Vec<(Job, String, Result<String, Diagnostic>)> = jobs
+    let results: Vec<(Job, String, Result<String, Vec<Diagnostic>>)> = jobs
         .par_iter()
         .map(|&job| {
             let (path, result) = page_ctx.render(job);
@@ -175,13 +175,15 @@ pub fn render(
                     contents: Contents::Bytes(html.into_bytes()),
                 });
             }
-            Err(d) => match errors
-                .iter_mut()
-                .find(|(e, _)| e.message == d.message && e.location == d.location)
-            {
-                Some((_, n)) => *n += 1,
-                None => errors.push((d, 1)),
-            },
+            Err(ds) => {
+                for d in ds {
+                    let same = |e: &Diagnostic| e.message == d.message && e.location == d.location;
+                    match errors.iter_mut().find(|(e, _)| same(e)) {
+                        Some((_, n)) => *n += 1,
+                        None => errors.push((d, 1)),
+                    }
+                }
+            }
         }
     }
     for (mut d, n) in errors {
@@ -216,12 +218,12 @@ struct PageRenderer<'a> {
     tera: &'a tera::Tera,
     style: LinkStyle,
     base_url: &'a str,
-    names: &'a TemplateSources,
+    names: &'a TemplateSources<'a>,
 }
 
 impl PageRenderer<'_> {
     /// Renders one page: (output path, html or error).
-    fn render(&self, job: Job) -> (String, Result<String, Diagnostic>) {
+    fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
         let graph = self.graph;
         let (dir, template) = match job {
             Job::Home => (String::new(), "index.html"),
@@ -346,7 +348,7 @@ impl PageRenderer<'_> {
         let result = self
             .tera
             .render(template, &ctx)
-            .map_err(|e| self.names.diagnostic(&e, Some(&file)));
+            .map_err(|e| self.names.diagnostics(&e, Some(&file)));
         (file, result)
     }
 

@@ -27,44 +27,122 @@ pub const REQUIRED: &[&str] = &[
 ];
 
 /// Template name -> its source, to place errors.
-pub struct TemplateSources(HashMap<String, SourceId>);
+pub struct TemplateSources<'a> {
+    ids: HashMap<String, SourceId>,
+    sources: &'a crate::source::Sources,
+}
 
-impl TemplateSources {
-    pub fn new(loaded: &Loaded) -> Self {
-        TemplateSources(
-            loaded
+impl<'a> TemplateSources<'a> {
+    pub fn new(loaded: &'a Loaded) -> Self {
+        TemplateSources {
+            ids: loaded
                 .templates
                 .iter()
                 .map(|t| (t.name.clone(), t.source))
                 .collect(),
-        )
+            sources: &loaded.sources,
+        }
     }
 
-    /// A Tera error as a diagnostic at the template's line:col.
-    pub fn diagnostic(&self, err: &Error, context: Option<&str>) -> Diagnostic {
-        let (message, place) = match err.kind() {
-            ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => (
-                r.message().to_string(),
-                self.0
-                    .get(r.filename())
-                    .map(|&id| Span::new(id, r.span().range.clone())),
-            ),
-            other => (other.to_string(), None),
+    /// A Tera error as diagnostics at the template's line:col. Tera reports
+    /// unknown functions, filters and includes as pre-rendered text (one
+    /// block per problem); those blocks are read back into positions.
+    pub fn diagnostics(&self, err: &Error, page: Option<&str>) -> Vec<Diagnostic> {
+        let hint = match page {
+            Some(p) => {
+                format!("while rendering {p}; the template context is listed in docs/templates.md")
+            }
+            None => {
+                "fix the template; the template context is listed in docs/templates.md".to_string()
+            }
         };
-        let mut message = message;
+        let mut message = match err.kind() {
+            ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
+                let span = self
+                    .ids
+                    .get(r.filename())
+                    .map(|&id| Span::new(id, r.span().range.clone()));
+                let mut d =
+                    Diagnostic::error("template", format!("template error: {}", r.message()));
+                if let Some(span) = span {
+                    d = d.at(span);
+                }
+                let mut msg = String::new();
+                let mut source = std::error::Error::source(err);
+                while let Some(s) = source {
+                    msg = format!("{msg}: {s}");
+                    source = s.source();
+                }
+                d.message.push_str(&msg);
+                return vec![d.hint(hint)];
+            }
+            other => other.to_string(),
+        };
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
             message = format!("{message}: {s}");
             source = s.source();
         }
-        let mut d = Diagnostic::error("template", format!("template error: {message}"));
-        if let Some(span) = place {
-            d = d.at(span);
+        let blocks = self.report_blocks(&message);
+        if blocks.is_empty() {
+            return vec![
+                Diagnostic::error("template", format!("template error: {message}")).hint(hint),
+            ];
         }
-        if let Some(page) = context {
-            d = d.hint(format!("while rendering {page}"));
+        blocks.into_iter().map(|d| d.hint(hint.clone())).collect()
+    }
+
+    /// Reads `error: MSG` / ` --> name:line:col` / caret blocks of a Tera report.
+    fn report_blocks(&self, text: &str) -> Vec<Diagnostic> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(msg) = line.trim_start().strip_prefix("error: ") else {
+                continue;
+            };
+            let Some(place) = lines
+                .get(i + 1)
+                .and_then(|l| l.trim_start().strip_prefix("--> "))
+            else {
+                continue;
+            };
+            let mut parts = place.rsplitn(3, ':');
+            let (Some(col), Some(line_no), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let (Ok(line_no), Ok(col)) = (line_no.parse::<usize>(), col.parse::<usize>()) else {
+                continue;
+            };
+            let width = lines[i + 2..]
+                .iter()
+                .take(4)
+                .find_map(|l| l.contains('^').then(|| l.matches('^').count()))
+                .unwrap_or(1);
+            let mut d = Diagnostic::error("template", format!("template error: {msg}"));
+            if let Some(span) = self.span_at(name, line_no, col, width) {
+                d = d.at(span);
+            }
+            out.push(d);
         }
-        d
+        out
+    }
+
+    /// Span of `width` characters at 1-based line:col of a template.
+    fn span_at(&self, name: &str, line: usize, col: usize, width: usize) -> Option<Span> {
+        let &id = self.ids.get(name)?;
+        let file = self.sources.get(id);
+        let range = file.line_range(line.checked_sub(1)?)?;
+        let text = &file.text[range.clone()];
+        let mut chars = text
+            .char_indices()
+            .map(|(i, _)| range.start + i)
+            .skip(col.saturating_sub(1));
+        let start = chars.next()?;
+        let end = chars
+            .nth(width.saturating_sub(2))
+            .unwrap_or(range.end.min(start + width));
+        Some(Span::new(id, start..end.max(start + 1)))
     }
 }
 
@@ -80,13 +158,15 @@ pub fn build(
     let mut diags = Vec::new();
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
+    // Functions first: Tera checks calls when templates are added.
+    register_functions(&mut tera, by_id, terms, style);
     let templates: Vec<(&str, &str)> = loaded
         .templates
         .iter()
         .map(|t| (t.name.as_str(), loaded.sources.text(t.source)))
         .collect();
     if let Err(e) = tera.add_raw_templates(templates) {
-        diags.push(names.diagnostic(&e, None));
+        diags.extend(names.diagnostics(&e, None));
         return (None, diags);
     }
     for required in REQUIRED {
@@ -97,7 +177,6 @@ pub fn build(
             );
         }
     }
-    register_functions(&mut tera, by_id, terms, style);
     (Some(tera), diags)
 }
 

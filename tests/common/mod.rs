@@ -34,7 +34,10 @@ pub struct Site {
 impl Site {
     /// A site with only a minimal `site.toml` (add files with [`Site::file`]).
     pub fn new() -> Site {
-        Site::empty().file("site.toml", "title = \"测试\"\nbase_url = \"https://example.org/\"\n")
+        Site::empty().file(
+            "site.toml",
+            "title = \"测试\"\nbase_url = \"https://example.org/\"\n",
+        )
     }
 
     /// An empty directory.
@@ -93,7 +96,8 @@ impl Site {
 
     pub fn read(&self, rel: &str) -> String {
         let p = self.root.join(rel);
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}\n{}", p.display(), listing(&self.root)))
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("read {}: {e}\n{}", p.display(), listing(&self.root)))
     }
 
     /// The site root.
@@ -181,7 +185,11 @@ impl Run {
     #[track_caller]
     pub fn assert_code(self, code: i32) -> Run {
         if self.code != Some(code) {
-            panic!("expected exit code {code}, got {:?}{}", self.code, self.report());
+            panic!(
+                "expected exit code {code}, got {:?}{}",
+                self.code,
+                self.report()
+            );
         }
         self.assert_no_panic()
     }
@@ -273,7 +281,8 @@ impl Report {
         let run = run.assert_no_panic();
         let v: serde_json::Value = serde_json::from_str(&run.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON: {e}{}", run.report()));
-        let s = |d: &serde_json::Value, k: &str| d.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let s =
+            |d: &serde_json::Value, k: &str| d.get(k).and_then(|x| x.as_str()).map(str::to_string);
         let diagnostics = v["diagnostics"]
             .as_array()
             .unwrap_or_else(|| panic!("no `diagnostics` array{}", run.report()))
@@ -333,7 +342,11 @@ impl Report {
     #[track_caller]
     pub fn check(&self, ok: bool, what: &str) {
         if !ok {
-            panic!("{what}\ndiagnostics:\n{}{}", self.summary(), self.run.report());
+            panic!(
+                "{what}\ndiagnostics:\n{}{}",
+                self.summary(),
+                self.run.report()
+            );
         }
     }
 
@@ -434,7 +447,12 @@ impl Page {
         self.select(css)
             .iter()
             .flat_map(|e| e.select(&a).collect::<Vec<_>>())
-            .map(|e| (e.value().attr("href").unwrap_or("").to_string(), text_of(&e)))
+            .map(|e| {
+                (
+                    e.value().attr("href").unwrap_or("").to_string(),
+                    text_of(&e),
+                )
+            })
             .collect()
     }
 
@@ -461,7 +479,11 @@ impl Page {
 }
 
 pub fn text_of(e: &ElementRef) -> String {
-    e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Decodes `%XX` escapes (as UTF-8); `None` when the result is not UTF-8.
@@ -505,13 +527,20 @@ pub fn encode(path: &str) -> String {
 /// Every file under `dir`, relative and sorted (with `/` separators).
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 walk(base, &p, out);
             } else {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+                out.push(
+                    p.strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
@@ -535,11 +564,17 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// A listing of `dir` for failure messages (directories end in `/`).
 pub fn listing(dir: &Path) -> String {
     fn walk(base: &Path, dir: &Path, out: &mut String, depth: usize) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         entries.sort();
         for p in entries {
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             if p.is_dir() {
                 let _ = writeln!(out, "{rel}/");
                 if depth < 6 {
@@ -602,13 +637,17 @@ pub fn broken_links(public: &Path) -> Vec<String> {
             let lower = r.to_ascii_lowercase();
             if lower.contains("://")
                 || r.starts_with("//")
-                || ["mailto:", "tel:", "data:", "javascript:"].iter().any(|s| lower.starts_with(s))
+                || ["mailto:", "tel:", "data:", "javascript:"]
+                    .iter()
+                    .any(|s| lower.starts_with(s))
             {
                 continue;
             }
             if r.starts_with('/') {
                 if rel != "404.html" {
-                    problems.push(format!("{rel}: root-relative link {r} (internal links must be relative)"));
+                    problems.push(format!(
+                        "{rel}: root-relative link {r} (internal links must be relative)"
+                    ));
                 }
                 continue;
             }
@@ -621,7 +660,9 @@ pub fn broken_links(public: &Path) -> Vec<String> {
                 rel.clone()
             } else {
                 let Some(decoded) = percent_decode(path) else {
-                    problems.push(format!("{rel}: link {r} is not valid percent-encoded UTF-8"));
+                    problems.push(format!(
+                        "{rel}: link {r} is not valid percent-encoded UTF-8"
+                    ));
                     continue;
                 };
                 let base = Path::new(rel).parent().unwrap_or(Path::new(""));
@@ -667,12 +708,12 @@ pub fn broken_links(public: &Path) -> Vec<String> {
                     problems.push(format!("{rel}: fragment of {r} is not valid UTF-8"));
                     continue;
                 };
-                let ids = ids_cache
-                    .entry(target_rel.clone())
-                    .or_insert_with(|| match pages.get(&target_rel) {
+                let ids = ids_cache.entry(target_rel.clone()).or_insert_with(|| {
+                    match pages.get(&target_rel) {
                         Some(p) => p.ids(),
                         None => Page::open(public, &target_rel).ids(),
-                    });
+                    }
+                });
                 if !ids.contains(&f) {
                     problems.push(format!("{rel}: link {r} -> {target_rel} has no id {f:?}"));
                 }
