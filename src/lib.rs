@@ -114,7 +114,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     if !opts.check_only && !diags.has_errors() {
         let out = output_dir(opts, &loaded.config);
         match write::write_site(&opts.root, &out, &rendered.files) {
-            Ok(()) => output = Some(out),
+            Ok(_) => output = Some(out),
             Err(d) => diags.push(d),
         }
         timings.lap("write");

@@ -1,9 +1,19 @@
-//! Write stage: output files to disk, atomically and safely.
+//! Write stage: output files to disk, atomically, safely, and only what changed.
 //!
-//! The new site is written into a sibling directory, then swapped in with two
-//! renames, so a failed build leaves the previous output untouched. pinakes
-//! only ever deletes a directory that carries its marker file.
+//! The output is double-buffered. Beside `public/` pinakes keeps the build
+//! before it, `.public.pinakes-prev/`. A build brings that copy up to date —
+//! writing only files whose bytes differ from what it holds and deleting files
+//! that are gone — and then swaps the two directories with renames. So
+//! `public/` is always one complete build (a failed build leaves it untouched),
+//! and a rebuild costs the files that changed, not the whole site: creating
+//! thousands of files is what dominates a full write on most disks.
+//!
+//! pinakes only ever deletes or rewrites a directory that carries its marker
+//! file; the marker also holds the manifest (a hash per file) used to tell
+//! which bytes changed.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -13,7 +23,9 @@ use crate::load::Origin;
 use crate::render::{Contents, OutputFile};
 
 /// Written into every output directory; its presence is what allows deletion.
+/// It lists the files of the build with a hash of their bytes.
 pub const MARKER: &str = ".pinakes-output";
+const MARKER_HEADER: &str = "# written by pinakes; this directory is replaced on each build";
 
 /// Checks that `out` may be replaced: not the site root, no `content/` inside,
 /// and either missing, empty, or made by pinakes.
@@ -52,38 +64,117 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Writes `files` as the new content of `out`.
-pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
-    check_output_dir(root, out)?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+/// The sibling that holds the previous build: `.public.pinakes-prev`.
+pub fn previous_dir(out: &Path) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
-    let staging = parent.join(format!(".{name}.pinakes-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.pinakes-old-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
-    }
-    let result = write_all(&staging, files).and_then(|_| swap(out, &staging, &old));
-    if result.is_err() && staging.exists() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    sibling(out, &format!(".{name}.pinakes-prev"))
 }
 
-fn write_all(dir: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
+fn sibling(out: &Path, name: &str) -> PathBuf {
+    match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => p.join(name),
+        None => PathBuf::from(name),
+    }
+}
+
+/// Writes `files` as the new content of `out`. Returns how many files were
+/// written (the others were already up to date).
+pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<usize, Diagnostic> {
+    check_output_dir(root, out)?;
+    let staging = previous_dir(out);
+    if staging.exists() && !staging.join(MARKER).exists() {
+        // Not ours (or a crash before its marker was written): start afresh
+        // only if it is empty, never delete what we cannot vouch for.
+        std::fs::remove_dir(&staging).map_err(|_| {
+            Diagnostic::error(
+                "unsafe-output",
+                format!(
+                    "{} exists and was not written by pinakes",
+                    staging.display()
+                ),
+            )
+            .hint("remove it yourself; pinakes keeps its previous build there")
+        })?;
+    }
+    let written = sync(&staging, files)?;
+    swap(out, &staging)?;
+    Ok(written)
+}
+
+/// Brings `dir` to exactly `files`, writing only what differs from its manifest.
+fn sync(dir: &Path, files: &[OutputFile]) -> Result<usize, Diagnostic> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-    std::fs::write(
-        dir.join(MARKER),
-        "written by pinakes; this directory is replaced on each build\n",
-    )
-    .map_err(|e| io_error(dir, e))?;
-    files.par_iter().try_for_each(|f| write_file(dir, f))
+    let old = read_manifest(dir);
+    // Invalidate the manifest first: if we stop half-way, the next build
+    // rewrites everything instead of trusting stale hashes.
+    std::fs::write(dir.join(MARKER), format!("{MARKER_HEADER}\n")).map_err(|e| io_error(dir, e))?;
+    let hashes: Vec<u64> = files.par_iter().map(hash_contents).collect();
+    let written: Vec<bool> = files
+        .par_iter()
+        .zip(&hashes)
+        .map(|(f, &h)| {
+            if old.get(f.path.as_str()) == Some(&h) && dir.join(&f.path).is_file() {
+                return Ok(false);
+            }
+            write_file(dir, f).map(|_| true)
+        })
+        .collect::<Result<_, _>>()?;
+    let keep: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for stale in old.keys().filter(|p| !keep.contains(p.as_str())) {
+        remove_with_empty_parents(dir, Path::new(stale));
+    }
+    let mut manifest = String::with_capacity(files.len() * 64);
+    manifest.push_str(MARKER_HEADER);
+    manifest.push('\n');
+    for (f, h) in files.iter().zip(&hashes) {
+        manifest.push_str(&format!("{h:016x} {}\n", f.path));
+    }
+    std::fs::write(dir.join(MARKER), manifest).map_err(|e| io_error(dir, e))?;
+    Ok(written.into_iter().filter(|w| *w).count())
+}
+
+fn read_manifest(dir: &Path) -> HashMap<String, u64> {
+    let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (h, p) = l.split_once(' ')?;
+            Some((p.to_string(), u64::from_str_radix(h, 16).ok()?))
+        })
+        .collect()
+}
+
+fn hash_contents(f: &OutputFile) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match &f.contents {
+        Contents::Bytes(b) => b.hash(&mut h),
+        Contents::Copy(Origin::Embedded(b)) => b.hash(&mut h),
+        // A copied file is compared by its size and time, not read.
+        Contents::Copy(Origin::Disk(src)) => {
+            src.hash(&mut h);
+            if let Ok(m) = std::fs::metadata(src) {
+                m.len().hash(&mut h);
+                m.modified().ok().hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+fn remove_with_empty_parents(dir: &Path, rel: &Path) {
+    let _ = std::fs::remove_file(dir.join(rel));
+    let mut parent = rel.parent();
+    while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+        if std::fs::remove_dir(dir.join(p)).is_err() {
+            break;
+        }
+        parent = p.parent();
+    }
 }
 
 /// Writes one output file below `dir`, creating its folders.
@@ -93,27 +184,31 @@ pub fn write_file(dir: &Path, f: &OutputFile) -> Result<(), Diagnostic> {
         std::fs::create_dir_all(p).map_err(|e| io_error(p, e))?;
     }
     match &f.contents {
-        Contents::Bytes(b) => std::fs::write(&path, b).map(|_| ()),
+        Contents::Bytes(b) => std::fs::write(&path, b),
         Contents::Copy(Origin::Embedded(b)) => std::fs::write(&path, b),
         Contents::Copy(Origin::Disk(src)) => std::fs::copy(src, &path).map(|_| ()),
     }
     .map_err(|e| io_error(&path, e))
 }
 
-fn swap(out: &Path, staging: &Path, old: &Path) -> Result<(), Diagnostic> {
-    if out.exists() {
-        std::fs::rename(out, old).map_err(|e| io_error(out, e))?;
+/// Puts `staging` in place of `out`; the old `out` becomes the new staging.
+fn swap(out: &Path, staging: &Path) -> Result<(), Diagnostic> {
+    if !out.exists() {
+        return std::fs::rename(staging, out).map_err(|e| io_error(out, e));
     }
+    let empty_foreign = !out.join(MARKER).exists();
+    let aside = sibling(out, &format!(".pinakes-swap-{}", std::process::id()));
+    std::fs::rename(out, &aside).map_err(|e| io_error(out, e))?;
     if let Err(e) = std::fs::rename(staging, out) {
         // Put the previous output back before reporting.
-        let _ = std::fs::rename(old, out);
+        let _ = std::fs::rename(&aside, out);
         return Err(io_error(out, e));
     }
-    if old.join(MARKER).exists() {
-        let _ = std::fs::remove_dir_all(old);
-    } else if old.exists() {
-        // An empty directory without our marker: remove only if empty.
-        let _ = std::fs::remove_dir(old);
+    if empty_foreign {
+        // An empty directory the user made: nothing to keep.
+        let _ = std::fs::remove_dir(&aside);
+    } else {
+        let _ = std::fs::rename(&aside, staging);
     }
     Ok(())
 }
@@ -125,6 +220,13 @@ fn io_error(path: &Path, e: std::io::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(p: &str, s: &str) -> OutputFile {
+        OutputFile {
+            path: p.into(),
+            contents: Contents::Bytes(s.as_bytes().to_vec()),
+        }
+    }
 
     #[test]
     fn refuses_unsafe_outputs() {
@@ -141,31 +243,36 @@ mod tests {
     }
 
     #[test]
-    fn writes_and_replaces_atomically() {
+    fn replaces_and_writes_only_changes() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let file = |p: &str, s: &str| OutputFile {
-            path: p.into(),
-            contents: Contents::Bytes(s.as_bytes().to_vec()),
-        };
-        write_site(
-            dir.path(),
-            &out,
-            &[file("a/index.html", "1"), file("old.html", "x")],
-        )
-        .unwrap();
-        write_site(dir.path(), &out, &[file("a/index.html", "2")]).unwrap();
+        let v1 = [
+            file("a/index.html", "1"),
+            file("old/x/index.html", "x"),
+            file("same.css", "s"),
+        ];
+        assert_eq!(write_site(dir.path(), &out, &v1).unwrap(), 3);
+        let v2 = [file("a/index.html", "2"), file("same.css", "s")];
+        // The staging copy is new: everything is written once.
+        assert_eq!(write_site(dir.path(), &out, &v2).unwrap(), 2);
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "2"
         );
-        assert!(!out.join("old.html").exists());
-        assert!(out.join(MARKER).exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        assert!(!out.join("old").exists());
+        // Now the staging copy holds v1: only a/index.html differs from it.
+        let v3 = [file("a/index.html", "3"), file("same.css", "s")];
+        assert_eq!(write_site(dir.path(), &out, &v3).unwrap(), 1);
+        assert!(!out.join("old").exists(), "stale folders are removed");
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "3"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        assert_eq!(names.len(), 2, "public and its previous build: {names:?}");
     }
 }

@@ -944,10 +944,15 @@ fn can_replace_previous_output_on_rebuild() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
+    // The previous build is kept beside the output (it is the next build's
+    // staging copy); nothing else is left behind.
     assert!(
-        !names.iter().any(|n| n.contains("pinakes-")),
+        names
+            .iter()
+            .all(|n| !n.contains("pinakes-") || n == ".public.pinakes-prev"),
         "leftovers: {names:?}"
     );
+    assert!(site.exists(".public.pinakes-prev/.pinakes-output"));
 }
 
 #[test]
