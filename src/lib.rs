@@ -16,13 +16,16 @@
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
 
+pub mod api;
 pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod load;
+pub mod metrics;
 pub mod new;
 pub mod parse;
 pub mod render;
+pub mod search;
 pub mod source;
 pub mod write;
 

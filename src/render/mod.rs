@@ -97,7 +97,8 @@ pub fn render(
             })
         })
         .collect();
-    let (tera, template_diags) = templates::build(loaded, Arc::new(by_id), Arc::new(terms), style);
+    let (tera, template_diags) =
+        templates::build(loaded, graph, Arc::new(by_id), Arc::new(terms), style);
     diags.extend(template_diags);
     let Some(mut tera) = tera else {
         return Rendered {
@@ -203,6 +204,10 @@ pub fn render(
             format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
         ),
     });
+    // Data files beside the pages, one producer per module.
+    files.extend(crate::api::files(graph, &shared, style));
+    files.extend(crate::metrics::files(graph, &shared, style));
+    files.extend(crate::search::files(graph, &shared, style));
     for s in &loaded.statics {
         files.push(OutputFile {
             path: s.rel.clone(),

@@ -150,6 +150,7 @@ impl<'a> TemplateSources<'a> {
 /// diagnostics; the engine is `None` when templates cannot be used at all.
 pub fn build(
     loaded: &Loaded,
+    graph: &crate::graph::Graph,
     by_id: Arc<HashMap<String, Value>>,
     terms: Arc<HashMap<(String, String), String>>,
     style: LinkStyle,
@@ -160,6 +161,7 @@ pub fn build(
     tera.autoescape_on(vec![".html", ".xml"]);
     // Functions first: Tera checks calls when templates are added.
     register_functions(&mut tera, by_id, terms, style);
+    crate::metrics::register(&mut tera, graph, style);
     let templates: Vec<(&str, &str)> = loaded
         .templates
         .iter()
