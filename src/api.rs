@@ -63,9 +63,9 @@ fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
     let e = &graph.entities[i];
     let id = |j: EntityIdx| graph.entities[j].id.as_str();
     let mut links: Vec<&str> = Vec::new();
-    for l in graph.links[i].iter().flatten() {
-        if !links.contains(&id(l.target)) {
-            links.push(id(l.target));
+    for t in graph.links[i].iter().flatten().filter_map(|l| l.target) {
+        if t != i && !links.contains(&id(t)) {
+            links.push(id(t));
         }
     }
     EntityOut {

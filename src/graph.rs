@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, closest};
 use crate::parse::entity::{Entity, Kind};
-use crate::parse::markdown::{Body, LinkTarget};
+use crate::parse::markdown::{Body, LinkTarget, slugify};
 use crate::parse::{Parsed, slug_segment};
 use crate::source::Span;
 
@@ -31,7 +31,8 @@ pub struct Edge {
 /// Where a prose link goes.
 #[derive(Debug, Clone)]
 pub struct LinkTo {
-    pub target: EntityIdx,
+    /// The page linked to; `None` for a heading of the page itself.
+    pub target: Option<EntityIdx>,
     pub anchor: Option<String>,
 }
 
@@ -155,11 +156,12 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     }
     let links: Vec<Vec<Option<LinkTo>>> = entities
         .iter()
-        .map(|e| resolver.body(&e.body, diags))
+        .enumerate()
+        .map(|(i, e)| resolver.body(Some(i), &e.body, diags))
         .collect();
     let home_links = home
         .as_ref()
-        .map(|h| resolver.body(&h.body, diags))
+        .map(|h| resolver.body(None, &h.body, diags))
         .unwrap_or_default();
 
     let n = entities.len();
@@ -171,7 +173,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     }
     let mut mentioned_by: Vec<Vec<EntityIdx>> = vec![Vec::new(); n];
     for (from, ls) in links.iter().enumerate() {
-        for to in ls.iter().flatten().map(|l| l.target) {
+        for to in ls.iter().flatten().filter_map(|l| l.target) {
             if to != from && !mentioned_by[to].contains(&from) {
                 mentioned_by[to].push(from);
             }
@@ -274,21 +276,34 @@ impl Resolver<'_> {
         })
     }
 
-    fn body(&self, body: &Body, diags: &mut Diagnostics) -> Vec<Option<LinkTo>> {
+    /// Resolves the links of a body; `this` is the entity that owns it (the
+    /// home page has none).
+    fn body(
+        &self,
+        this: Option<EntityIdx>,
+        body: &Body,
+        diags: &mut Diagnostics,
+    ) -> Vec<Option<LinkTo>> {
         body.links
             .iter()
             .map(|l| {
                 let target = match &l.target {
-                    LinkTarget::Id(id) => self.id(id, l.span, expected_kinds("link"), "link"),
-                    LinkTarget::File(path) => self.by_file.get(path).copied().ok_or_else(|| {
-                        Diagnostic::error(
-                            "unknown-ref",
-                            format!("link to missing file `content/{}`", path.display()),
-                        )
-                        .at(l.span)
-                        .label("no such content file")
-                        .maybe_hint(closest_file(path, self.by_file))
-                    }),
+                    LinkTarget::Id(id) => self
+                        .id(id, l.span, expected_kinds("link"), "link")
+                        .map(Some),
+                    LinkTarget::File(path) => {
+                        self.by_file.get(path).map(|&t| Some(t)).ok_or_else(|| {
+                            Diagnostic::error(
+                                "unknown-ref",
+                                format!("link to missing file `content/{}`", path.display()),
+                            )
+                            .at(l.span)
+                            .label("no such content file")
+                            .maybe_hint(closest_file(path, self.by_file))
+                        })
+                    }
+                    // A link within the page: same check of the anchor, no target page.
+                    LinkTarget::Here => Ok(None),
                 };
                 let target = match target {
                     Ok(t) => t,
@@ -297,44 +312,40 @@ impl Resolver<'_> {
                         return None;
                     }
                 };
-                if let Some(anchor) = &l.anchor {
-                    let t = &self.entities[target];
-                    if !t.body.has_heading(anchor)
-                        && !t.body.has_heading(&crate::parse::markdown::slugify(anchor))
-                    {
-                        let ids = t.body.headings.iter().map(|h| h.id.as_str());
+                let (name, headings) = match target.or(this) {
+                    Some(t) => (format!("`{}`", self.entities[t].id), &self.entities[t].body),
+                    None => ("this page".to_string(), body),
+                };
+                let anchor = match &l.anchor {
+                    None => None,
+                    Some(a) if headings.has_heading(a) => Some(a.clone()),
+                    Some(a) if headings.has_heading(&slugify(a)) => Some(slugify(a)),
+                    Some(a) => {
+                        let ids = headings.headings.iter().map(|h| h.id.as_str());
                         diags.push(
                             Diagnostic::error(
                                 "unknown-anchor",
-                                format!("`{}` has no heading `#{anchor}`", t.id),
+                                format!("{name} has no heading `#{a}`"),
                             )
                             .at(l.span)
                             .label("no such heading")
-                            .maybe_hint(crate::diag::did_you_mean(anchor, ids))
-                            .hint_if_none(&headings_hint(t)),
+                            .maybe_hint(crate::diag::did_you_mean(a, ids))
+                            .hint_if_none(&headings_hint(&name, headings)),
                         );
                         return None;
                     }
-                }
-                let anchor = l.anchor.as_ref().map(|a| {
-                    if self.entities[target].body.has_heading(a) {
-                        a.clone()
-                    } else {
-                        crate::parse::markdown::slugify(a)
-                    }
-                });
+                };
                 Some(LinkTo { target, anchor })
             })
             .collect()
     }
 }
 
-fn headings_hint(t: &Entity) -> String {
-    if t.body.headings.is_empty() {
-        return format!("`{}` has no headings; link to the page without `#`", t.id);
+fn headings_hint(name: &str, body: &Body) -> String {
+    if body.headings.is_empty() {
+        return format!("{name} has no headings; link to the page without `#`");
     }
-    let list: Vec<&str> = t
-        .body
+    let list: Vec<&str> = body
         .headings
         .iter()
         .take(8)

@@ -26,6 +26,8 @@ pub enum LinkTarget {
     Id(String),
     /// `[x](../measures/a.md)`: a content file, as a path relative to `content/`.
     File(PathBuf),
+    /// `[x](#小节)`: a heading of the page itself.
+    Here,
 }
 
 #[derive(Debug, Clone)]
@@ -288,6 +290,12 @@ fn internal_target(
             return Some(Err(format!("wikilink id `{id}` contains `{bad}`")));
         }
         return Some(Ok((LinkTarget::Id(id.to_string()), anchor)));
+    }
+    if path.is_empty()
+        && anchor.is_some()
+        && !matches!(link_type, LinkType::Email | LinkType::Autolink)
+    {
+        return Some(Ok((LinkTarget::Here, anchor)));
     }
     let is_content = path.ends_with(".md") || path.ends_with(".yaml") || path.ends_with(".yml");
     if !is_content || path.contains("://") || path.starts_with("mailto:") {

@@ -86,15 +86,20 @@ pub fn fill(
             .and_then(Option::as_ref);
         match (mark, to) {
             (HREF_MARK, Some(l)) => {
-                out.push_str(root);
-                out.push_str(&style.path(&graph.entities[l.target].url_path));
+                if let Some(t) = l.target {
+                    out.push_str(root);
+                    out.push_str(&style.path(&graph.entities[t].url_path));
+                }
                 if let Some(a) = &l.anchor {
                     out.push('#');
                     out.push_str(&encode_fragment(a));
                 }
             }
             (HREF_MARK, None) => out.push('#'),
-            (_, Some(l)) => out.push_str(&escape_html(&graph.entities[l.target].title)),
+            (_, Some(l)) => match l.target {
+                Some(t) => out.push_str(&escape_html(&graph.entities[t].title)),
+                None => out.push_str(&escape_html(l.anchor.as_deref().unwrap_or(""))),
+            },
             (_, None) => out.push('?'),
         }
         rest = &after[end + mark.len_utf8()..];

@@ -4,6 +4,7 @@
 //! page adds only its own `page` value and its relative `root`.
 
 pub mod context;
+pub mod diagram;
 pub mod links;
 pub mod templates;
 
@@ -57,6 +58,8 @@ enum Job {
     Entity(EntityIdx),
     Taxonomy(usize),
     Term(usize, usize),
+    /// `/graph/`: the relationship diagrams of the whole site.
+    Graph,
     NotFound,
 }
 
@@ -118,7 +121,7 @@ pub fn render(
     globals.insert_value("data", Value::from_serializable(&graph.data));
     globals.insert_value("t", ui_strings(loaded, diags));
 
-    let mut jobs = vec![Job::Home, Job::NotFound];
+    let mut jobs = vec![Job::Home, Job::Graph, Job::NotFound];
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
     // A kind folder's `_index.md` is the intro of its list, not a page of its own.
     let is_list_intro = |e: &crate::parse::Entity| {
@@ -233,6 +236,7 @@ impl PageRenderer<'_> {
         let (dir, template) = match job {
             Job::Home => (String::new(), "index.html"),
             Job::NotFound => (String::new(), "404.html"),
+            Job::Graph => ("graph/".to_string(), "graph.html"),
             Job::List(k) => (format!("{}/", k.folder()), "list.html"),
             Job::Entity(i) => {
                 let e = &graph.entities[i];
@@ -283,6 +287,25 @@ impl PageRenderer<'_> {
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
+            Job::Graph => {
+                let policies = context::sorted(graph, Kind::Policy);
+                let groups: Vec<Value> = diagram::site(graph, &policies, &root, self.style)
+                    .into_iter()
+                    .map(|(policy, svg)| {
+                        let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
+                        g.insert(
+                            "policy",
+                            policy
+                                .map(|p| self.shared.summaries[p].clone())
+                                .unwrap_or_else(Value::none),
+                        );
+                        g.insert("svg", Value::safe_string(&svg));
+                        Value::from(g)
+                    })
+                    .collect();
+                ctx.insert_value("diagrams", Value::from(groups));
+                ctx.insert_value("page", simple_page("", ""));
+            }
             Job::List(kind) => {
                 let intro = graph
                     .entities
@@ -308,6 +331,14 @@ impl PageRenderer<'_> {
                 let e = &graph.entities[i];
                 let content = links::fill(&e.body.html, &graph.links[i], graph, &root, self.style);
                 let mut page = context::page_value(graph, self.shared, i, content);
+                if let (Some(svg), Some(m)) = (
+                    diagram::for_entity(graph, i, &root, self.style),
+                    page.as_map(),
+                ) {
+                    let mut m = m.clone();
+                    m.insert("diagram".into(), Value::safe_string(&svg));
+                    page = Value::from(m);
+                }
                 if e.kind == Kind::Section {
                     let children: Vec<EntityIdx> = context::sorted(graph, Kind::Page)
                         .into_iter()

@@ -23,6 +23,7 @@ pub const REQUIRED: &[&str] = &[
     "list.html",
     "taxonomy.html",
     "term.html",
+    "graph.html",
     "404.html",
 ];
 

@@ -1,0 +1,361 @@
+//! Relationship diagrams: policy → measures → metrics as static SVG.
+//!
+//! Three columns, one box per entity, curves for typed references. The SVG is
+//! inline in the page, so it follows the page's CSS (dark mode, print) and its
+//! boxes are ordinary links. A diagram is drawn around one policy (or one
+//! measure or metric), so its size follows that entity's neighbourhood, never
+//! the size of the site: the whole-site view is one diagram per policy.
+
+use std::fmt::Write;
+
+use super::links::{LinkStyle, escape_html};
+use crate::graph::{EntityIdx, Graph};
+use crate::parse::entity::Kind;
+
+const ROW: f32 = 36.0;
+const BOX_H: f32 = 28.0;
+const PAD: f32 = 6.0;
+const GAP: f32 = 44.0;
+const WIDTHS: [f32; 3] = [190.0, 200.0, 200.0];
+/// Approximate advance of a CJK character at the diagram's font size.
+const EM: f32 = 13.0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Line {
+    /// A typed reference (`policy:`, `metrics:`).
+    Solid,
+    /// A target set by a policy or measure (`set_by:`).
+    Dashed,
+}
+
+/// What to draw: entities per column and the edges between them.
+struct Layout {
+    columns: [Vec<EntityIdx>; 3],
+    edges: Vec<(EntityIdx, EntityIdx, Line)>,
+    focus: Option<EntityIdx>,
+}
+
+fn edges_of<'g>(
+    graph: &'g Graph,
+    idx: EntityIdx,
+    out: bool,
+) -> impl Iterator<Item = (&'static str, EntityIdx)> + 'g {
+    let list = if out {
+        &graph.outgoing[idx]
+    } else {
+        &graph.incoming[idx]
+    };
+    list.iter().map(move |&e| {
+        let edge = &graph.edges[e];
+        (edge.field, if out { edge.to } else { edge.from })
+    })
+}
+
+fn push_unique(v: &mut Vec<EntityIdx>, i: EntityIdx) {
+    if !v.contains(&i) {
+        v.push(i);
+    }
+}
+
+/// A policy, the measures that name it, their metrics and the targets it set.
+fn policy_layout(graph: &Graph, p: EntityIdx) -> Layout {
+    let mut measures = Vec::new();
+    let mut metrics = Vec::new();
+    let mut edges = Vec::new();
+    for (field, from) in edges_of(graph, p, false) {
+        if field == "policy" && graph.entities[from].kind == Kind::Measure {
+            push_unique(&mut measures, from);
+        }
+    }
+    measures.sort_by(|&a, &b| graph.entities[a].title.cmp(&graph.entities[b].title));
+    for &m in &measures {
+        edges.push((p, m, Line::Solid));
+        for (field, to) in edges_of(graph, m, true) {
+            if field == "metrics" {
+                push_unique(&mut metrics, to);
+                edges.push((m, to, Line::Solid));
+            }
+        }
+    }
+    for (field, from) in edges_of(graph, p, false) {
+        if field == "set_by" {
+            push_unique(&mut metrics, from);
+            edges.push((p, from, Line::Dashed));
+        }
+    }
+    Layout {
+        columns: [vec![p], measures, metrics],
+        edges,
+        focus: None,
+    }
+}
+
+/// The neighbourhood of one entity, with the entity highlighted.
+fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
+    let e = &graph.entities[idx];
+    let mut layout = match e.kind {
+        Kind::Policy => policy_layout(graph, idx),
+        Kind::Measure => {
+            let mut l = Layout {
+                columns: [vec![], vec![idx], vec![]],
+                edges: vec![],
+                focus: None,
+            };
+            for (field, to) in edges_of(graph, idx, true) {
+                match field {
+                    "policy" => {
+                        push_unique(&mut l.columns[0], to);
+                        l.edges.push((to, idx, Line::Solid));
+                    }
+                    "metrics" => {
+                        push_unique(&mut l.columns[2], to);
+                        l.edges.push((idx, to, Line::Solid));
+                    }
+                    _ => {}
+                }
+            }
+            for (field, from) in edges_of(graph, idx, false) {
+                if field == "set_by" {
+                    push_unique(&mut l.columns[2], from);
+                    l.edges.push((idx, from, Line::Dashed));
+                }
+            }
+            l
+        }
+        Kind::Metric => {
+            let mut l = Layout {
+                columns: [vec![], vec![], vec![idx]],
+                edges: vec![],
+                focus: None,
+            };
+            for (field, from) in edges_of(graph, idx, false) {
+                if field == "metrics" && graph.entities[from].kind == Kind::Measure {
+                    push_unique(&mut l.columns[1], from);
+                    l.edges.push((from, idx, Line::Solid));
+                    for (f2, p) in edges_of(graph, from, true) {
+                        if f2 == "policy" {
+                            push_unique(&mut l.columns[0], p);
+                            l.edges.push((p, from, Line::Solid));
+                        }
+                    }
+                }
+            }
+            for (field, to) in edges_of(graph, idx, true) {
+                if field == "set_by" {
+                    let col = if graph.entities[to].kind == Kind::Policy {
+                        0
+                    } else {
+                        1
+                    };
+                    push_unique(&mut l.columns[col], to);
+                    l.edges.push((to, idx, Line::Dashed));
+                }
+            }
+            l
+        }
+        _ => return None,
+    };
+    layout.focus = Some(idx);
+    let others = layout.columns.iter().map(Vec::len).sum::<usize>();
+    (others > 1).then_some(layout)
+}
+
+/// The diagram of an entity's page, or `None` when it has no relations to draw.
+pub fn for_entity(graph: &Graph, idx: EntityIdx, root: &str, style: LinkStyle) -> Option<String> {
+    layout_for(graph, idx).map(|l| draw(graph, &l, root, style))
+}
+
+/// One diagram per policy for the site-wide view, plus the measures that name
+/// no policy: (policy or None, svg).
+pub fn site(
+    graph: &Graph,
+    policies: &[EntityIdx],
+    root: &str,
+    style: LinkStyle,
+) -> Vec<(Option<EntityIdx>, String)> {
+    let mut out: Vec<(Option<EntityIdx>, String)> = policies
+        .iter()
+        .map(|&p| (Some(p), draw(graph, &policy_layout(graph, p), root, style)))
+        .collect();
+    let mut orphans = Vec::new();
+    let mut metrics = Vec::new();
+    let mut edges = Vec::new();
+    for (i, e) in graph.entities.iter().enumerate() {
+        if e.kind == Kind::Measure && !edges_of(graph, i, true).any(|(f, _)| f == "policy") {
+            orphans.push(i);
+            for (field, to) in edges_of(graph, i, true) {
+                if field == "metrics" {
+                    push_unique(&mut metrics, to);
+                    edges.push((i, to, Line::Solid));
+                }
+            }
+        }
+    }
+    if !orphans.is_empty() {
+        let layout = Layout {
+            columns: [vec![], orphans, metrics],
+            edges,
+            focus: None,
+        };
+        out.push((None, draw(graph, &layout, root, style)));
+    }
+    out
+}
+
+fn column_x(col: usize) -> f32 {
+    WIDTHS[..col].iter().sum::<f32>() + GAP * col as f32 + 1.0
+}
+
+/// Rows of each column, centred against the tallest column.
+fn positions(layout: &Layout) -> (Vec<(EntityIdx, usize, f32)>, f32) {
+    let rows = layout
+        .columns
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let height = rows as f32 * ROW + PAD * 2.0;
+    let mut pos = Vec::new();
+    for (c, col) in layout.columns.iter().enumerate() {
+        let offset = (rows - col.len()) as f32 * ROW / 2.0;
+        for (r, &i) in col.iter().enumerate() {
+            pos.push((i, c, PAD + offset + r as f32 * ROW + (ROW - BOX_H) / 2.0));
+        }
+    }
+    (pos, height)
+}
+
+fn draw(graph: &Graph, layout: &Layout, root: &str, style: LinkStyle) -> String {
+    let (pos, height) = positions(layout);
+    let width = column_x(3) - GAP;
+    let find = |i: EntityIdx, col: Option<usize>| {
+        pos.iter()
+            .find(|(j, c, _)| *j == i && col.is_none_or(|x| x == *c))
+            .map(|&(_, c, y)| (c, y))
+    };
+    let mut svg = String::with_capacity(1024 + pos.len() * 400);
+    let title = layout
+        .columns
+        .iter()
+        .flatten()
+        .next()
+        .map(|&i| graph.entities[i].title.as_str())
+        .unwrap_or("");
+    let _ = write!(
+        svg,
+        "<svg class=\"relations\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>\
+         <desc>{}</desc>",
+        escape_html(&format!("关系图：{title}")),
+        escape_html(&describe(graph, layout)),
+    );
+    // A target set across a column (policy → metric) would cut through the
+    // measures: its metric box is drawn dashed instead of a line.
+    let mut targets = Vec::new();
+    for &(from, to, line) in &layout.edges {
+        let (Some((c1, y1)), Some((c2, y2))) = (find(from, None), find(to, None)) else {
+            continue;
+        };
+        if c2 > c1 + 1 {
+            if line == Line::Dashed {
+                targets.push(to);
+            }
+            continue;
+        }
+        let (x1, x2) = (column_x(c1) + WIDTHS[c1], column_x(c2));
+        let (y1, y2) = (y1 + BOX_H / 2.0, y2 + BOX_H / 2.0);
+        let mid = (x1 + x2) / 2.0;
+        let class = if line == Line::Dashed {
+            "rel-edge rel-edge--target"
+        } else {
+            "rel-edge"
+        };
+        let _ = write!(
+            svg,
+            "<path class=\"{class}\" d=\"M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}\"/>"
+        );
+    }
+    for &(i, c, y) in &pos {
+        let e = &graph.entities[i];
+        let x = column_x(c);
+        let w = WIDTHS[c];
+        let focus = layout.focus == Some(i);
+        let class = format!(
+            "rel-node rel-node--{}{}{}",
+            e.kind.as_str(),
+            if focus { " rel-node--focus" } else { "" },
+            if targets.contains(&i) {
+                " rel-node--target"
+            } else {
+                ""
+            }
+        );
+        let label = fit(&e.title, w - 2.0 * PAD - 4.0);
+        let href = format!("{root}{}", style.path(&e.url_path));
+        let _ = write!(
+            svg,
+            "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
+             <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
+             <text x=\"{}\" y=\"{}\">{}</text></a>",
+            escape_html(&href),
+            if focus { " aria-current=\"page\"" } else { "" },
+            escape_html(&e.title),
+            x + PAD + 2.0,
+            y + BOX_H / 2.0 + 4.5,
+            escape_html(&label),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A sentence for screen readers: "1 个政策、3 项措施、2 个指标".
+fn describe(graph: &Graph, layout: &Layout) -> String {
+    let count = |k: Kind| {
+        layout
+            .columns
+            .iter()
+            .flatten()
+            .filter(|&&i| graph.entities[i].kind == k)
+            .count()
+    };
+    format!(
+        "{} 个政策、{} 项措施、{} 个指标及其关系",
+        count(Kind::Policy),
+        count(Kind::Measure),
+        count(Kind::Metric)
+    )
+}
+
+/// Shortens a label to the box width: CJK characters count one em, others half.
+fn fit(text: &str, width: f32) -> String {
+    let advance = |c: char| if c.is_ascii() { EM * 0.55 } else { EM };
+    let total: f32 = text.chars().map(advance).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    let mut used = EM;
+    let mut out = String::new();
+    for c in text.chars() {
+        used += advance(c);
+        if used > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_fit_their_box() {
+        assert_eq!(fit("千项千亿", 200.0), "千项千亿");
+        let long = fit(&"数".repeat(40), 100.0);
+        assert!(long.ends_with('…') && long.chars().count() < 10);
+    }
+}
