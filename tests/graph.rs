@@ -258,3 +258,30 @@ fn can_link_to_headings_of_the_same_page() {
         "same-page anchor kept",
     );
 }
+
+#[test]
+fn can_page_the_site_graph() {
+    let mut site = Site::new();
+    for i in 0..51 {
+        site = site.file(
+            &format!("content/policies/p{i}.md"),
+            &format!("---\ntitle: 政策{i}\n---\n"),
+        );
+    }
+    site.build();
+    let first = site.page("graph/index.html");
+    first.check(
+        first.count("svg.relations") == 50,
+        "50 diagrams on the first page",
+    );
+    first.check(
+        first.attrs("a[rel=next]", "href") == ["../graph/2/index.html"],
+        "a link to page 2",
+    );
+    let second = site.page("graph/2/index.html");
+    second.check(second.count("svg.relations") == 1, "the 51st on page 2");
+    second.check(
+        second.attrs("a[rel=prev]", "href") == ["../../graph/index.html"],
+        "a link back",
+    );
+}

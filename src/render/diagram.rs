@@ -165,11 +165,12 @@ pub fn for_entity(graph: &Graph, idx: EntityIdx, root: &str, style: LinkStyle) -
     layout_for(graph, idx).map(|l| draw(graph, &l, root, style))
 }
 
-/// One diagram per policy for the site-wide view, plus the measures that name
-/// no policy: (policy or None, svg).
+/// One diagram per policy for the site-wide view, plus (when `orphans`) the
+/// measures that name no policy: (policy or None, svg).
 pub fn site(
     graph: &Graph,
     policies: &[EntityIdx],
+    orphans: bool,
     root: &str,
     style: LinkStyle,
 ) -> Vec<(Option<EntityIdx>, String)> {
@@ -177,6 +178,9 @@ pub fn site(
         .iter()
         .map(|&p| (Some(p), draw(graph, &policy_layout(graph, p), root, style)))
         .collect();
+    if !orphans {
+        return out;
+    }
     let mut orphans = Vec::new();
     let mut metrics = Vec::new();
     let mut edges = Vec::new();

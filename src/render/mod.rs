@@ -58,8 +58,9 @@ enum Job {
     Entity(EntityIdx),
     Taxonomy(usize),
     Term(usize, usize),
-    /// `/graph/`: the relationship diagrams of the whole site.
-    Graph,
+    /// `/graph/`, `/graph/2/`, …: the relationship diagrams of the whole
+    /// site, [`GRAPH_PAGE_SIZE`] policies a page.
+    Graph(usize),
     NotFound,
 }
 
@@ -121,7 +122,8 @@ pub fn render(
     globals.insert_value("data", Value::from_serializable(&graph.data));
     globals.insert_value("t", ui_strings(loaded, diags));
 
-    let mut jobs = vec![Job::Home, Job::Graph, Job::NotFound];
+    let mut jobs = vec![Job::Home, Job::NotFound];
+    jobs.extend((0..graph_pages(graph)).map(Job::Graph));
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
     // A kind folder's `_index.md` is the intro of its list, not a page of its own.
     let is_list_intro = |e: &crate::parse::Entity| {
@@ -236,7 +238,7 @@ impl PageRenderer<'_> {
         let (dir, template) = match job {
             Job::Home => (String::new(), "index.html"),
             Job::NotFound => (String::new(), "404.html"),
-            Job::Graph => ("graph/".to_string(), "graph.html"),
+            Job::Graph(n) => (graph_page_path(n), "graph.html"),
             Job::List(k) => (format!("{}/", k.folder()), "list.html"),
             Job::Entity(i) => {
                 let e = &graph.entities[i];
@@ -287,23 +289,23 @@ impl PageRenderer<'_> {
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
-            Job::Graph => {
+            Job::Graph(n) => {
                 let policies = context::sorted(graph, Kind::Policy);
-                let groups: Vec<Value> = diagram::site(graph, &policies, &root, self.style)
-                    .into_iter()
-                    .map(|(policy, svg)| {
-                        let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
-                        g.insert(
-                            "policy",
-                            policy
-                                .map(|p| self.shared.summaries[p].clone())
-                                .unwrap_or_else(Value::none),
-                        );
-                        g.insert("svg", Value::safe_string(&svg));
-                        Value::from(g)
-                    })
-                    .collect();
+                let total = graph_pages(graph);
+                let chunk = policies.chunks(GRAPH_PAGE_SIZE).nth(n).unwrap_or(&[]);
+                let groups: Vec<Value> =
+                    diagram::site(graph, chunk, n + 1 == total, &root, self.style)
+                        .into_iter()
+                        .map(|(policy, svg)| {
+                            let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
+                            let policy = policy.map(|p| self.shared.summaries[p].clone());
+                            g.insert("policy", policy.unwrap_or_else(Value::none));
+                            g.insert("svg", Value::safe_string(&svg));
+                            Value::from(g)
+                        })
+                        .collect();
                 ctx.insert_value("diagrams", Value::from(groups));
+                ctx.insert_value("pagination", self.pagination(n, total, &root));
                 ctx.insert_value("page", simple_page("", ""));
             }
             Job::List(kind) => {
@@ -388,6 +390,34 @@ impl PageRenderer<'_> {
         (file, result)
     }
 
+    /// Pager of the `/graph/` pages: numbers and relative links.
+    fn pagination(&self, n: usize, total: usize, root: &str) -> Value {
+        let url = |k: usize| Value::from(format!("{root}{}", self.style.path(&graph_page_path(k))));
+        let pages: Vec<Value> = (0..total)
+            .map(|k| {
+                let mut p: BTreeMap<&'static str, Value> = BTreeMap::new();
+                p.insert("number", Value::from(k + 1));
+                p.insert("url", url(k));
+                p.insert("current", Value::from(k == n));
+                Value::from(p)
+            })
+            .collect();
+        let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
+        m.insert("current", Value::from(n + 1));
+        m.insert("total", Value::from(total));
+        m.insert("prev", if n > 0 { url(n - 1) } else { Value::none() });
+        m.insert(
+            "next",
+            if n + 1 < total {
+                url(n + 1)
+            } else {
+                Value::none()
+            },
+        );
+        m.insert("pages", Value::from(pages));
+        Value::from(m)
+    }
+
     /// The path part of `base_url` (`/` or `/sub/`), for the 404 page.
     fn base_url_path(&self) -> String {
         let after_scheme = self
@@ -399,6 +429,26 @@ impl PageRenderer<'_> {
             Some(i) if self.base_url.contains("://") => after_scheme[i..].to_string(),
             _ => "/".to_string(),
         }
+    }
+}
+
+/// Policies per `/graph/` page: enough to browse, small enough to load fast.
+const GRAPH_PAGE_SIZE: usize = 50;
+
+fn graph_pages(graph: &Graph) -> usize {
+    let policies = graph
+        .entities
+        .iter()
+        .filter(|e| e.kind == Kind::Policy)
+        .count();
+    policies.div_ceil(GRAPH_PAGE_SIZE).max(1)
+}
+
+fn graph_page_path(n: usize) -> String {
+    if n == 0 {
+        "graph/".to_string()
+    } else {
+        format!("graph/{}/", n + 1)
     }
 }
 
