@@ -374,17 +374,7 @@ mod tests {
     #[test]
     fn embedded_theme_has_the_fixed_templates() {
         let names: Vec<&str> = embedded::THEME_FILES.iter().map(|(n, _)| *n).collect();
-        for t in [
-            "base.html",
-            "index.html",
-            "policy.html",
-            "measure.html",
-            "metric.html",
-            "page.html",
-            "section.html",
-            "list.html",
-            "404.html",
-        ] {
+        for t in crate::render::templates::REQUIRED {
             assert!(
                 names.contains(&format!("templates/{t}").as_str()),
                 "{t} missing"

@@ -20,6 +20,13 @@ pub enum Kind {
 
 impl Kind {
     pub const ENTITY_KINDS: [Kind; 3] = [Kind::Policy, Kind::Measure, Kind::Metric];
+    pub const ALL: [Kind; 5] = [
+        Kind::Policy,
+        Kind::Measure,
+        Kind::Metric,
+        Kind::Page,
+        Kind::Section,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -253,13 +253,7 @@ fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkSt
     };
     let mut site: BTreeMap<&'static str, Value> = BTreeMap::new();
     let mut counts: BTreeMap<&'static str, Value> = BTreeMap::new();
-    for kind in [
-        Kind::Policy,
-        Kind::Measure,
-        Kind::Metric,
-        Kind::Page,
-        Kind::Section,
-    ] {
+    for kind in Kind::ALL {
         let idxs = sorted(graph, kind);
         counts.insert(kind.plural(), Value::from(idxs.len()));
         if kind == Kind::Metric {
@@ -375,13 +369,7 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
 /// Summaries of entities grouped by kind, for term pages.
 pub fn by_kind(graph: &Graph, shared: &Shared, idxs: &[EntityIdx]) -> Value {
     let mut items: BTreeMap<&'static str, Value> = BTreeMap::new();
-    for kind in [
-        Kind::Policy,
-        Kind::Measure,
-        Kind::Metric,
-        Kind::Page,
-        Kind::Section,
-    ] {
+    for kind in Kind::ALL {
         let of_kind = idxs
             .iter()
             .copied()
