@@ -20,6 +20,7 @@ pub mod api;
 pub mod config;
 pub mod diag;
 pub mod graph;
+pub mod incremental;
 pub mod load;
 pub mod metrics;
 pub mod new;
