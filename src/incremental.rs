@@ -197,6 +197,10 @@ impl Site {
         &self.loaded.sources
     }
 
+    pub fn root(&self) -> PathBuf {
+        self.opts.root.clone()
+    }
+
     /// The output directory a `build --watch` writes to.
     pub fn output_dir(&self) -> PathBuf {
         crate::output_dir(&self.opts, &self.loaded.config)

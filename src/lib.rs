@@ -27,6 +27,7 @@ pub mod new;
 pub mod parse;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod source;
 pub mod write;
 
