@@ -12,28 +12,6 @@ use std::path::{Path, PathBuf};
 use pinakes::BuildOptions;
 use pinakes::incremental::Site;
 
-/// A copy of the example site (the repository root's site files).
-fn example() -> common::Site {
-    let site = common::Site::empty();
-    let src = common::manifest_dir();
-    for dir in ["content", "data", "themes"] {
-        copy_dir(&src.join(dir), &site.root().join(dir));
-    }
-    std::fs::copy(src.join("site.toml"), site.root().join("site.toml")).unwrap();
-    site
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let target = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn options(root: &Path) -> BuildOptions {
     BuildOptions {
         root: root.to_path_buf(),
@@ -106,7 +84,7 @@ const MEASURE: &str = "content/measures/千项千亿计划.md";
 
 #[test]
 fn body_edit_rerenders_one_page() {
-    let site = example();
+    let site = common::Site::example();
     let rendered = after(&site, |s| {
         let text = s.read(POLICY).replace(
             "报道未给出该计划的发布时间",
@@ -120,7 +98,7 @@ fn body_edit_rerenders_one_page() {
 
 #[test]
 fn title_edit_rerenders_the_pages_that_show_it() {
-    let site = example();
+    let site = common::Site::example();
     let (_, full) = Site::open(options(site.root()));
     let rendered = after(&site, |s| {
         let text = s.read(POLICY).replace(
@@ -135,7 +113,7 @@ fn title_edit_rerenders_the_pages_that_show_it() {
 
 #[test]
 fn new_file() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         s.write(
             "content/measures/新措施.md",
@@ -147,7 +125,7 @@ fn new_file() {
 
 #[test]
 fn deleted_file() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         s.remove("content/about/source.md");
         let index = "content/about/_index.md";
@@ -161,7 +139,7 @@ fn deleted_file() {
 
 #[test]
 fn renamed_file() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         std::fs::rename(s.path(MEASURE), s.path("content/measures/千项千亿.md")).unwrap();
         // Pages that linked to the old id now break: give the new file the old id.
@@ -176,7 +154,7 @@ fn renamed_file() {
 
 #[test]
 fn template_edit() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         let p = "themes/default/templates/policy.html";
         s.write(
@@ -189,7 +167,7 @@ fn template_edit() {
 
 #[test]
 fn site_template_override_added() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         s.write(
             "templates/404.html",
@@ -201,7 +179,7 @@ fn site_template_override_added() {
 
 #[test]
 fn data_edit() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         let p = "data/source.yaml";
         s.write(p, format!("{}\nextra_key: 1\n", s.read(p)));
@@ -211,7 +189,7 @@ fn data_edit() {
 
 #[test]
 fn static_edit() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         s.write("static/site.css", "body { color: red }\n");
         vec!["static/site.css"]
@@ -220,7 +198,7 @@ fn static_edit() {
 
 #[test]
 fn config_edit() {
-    let site = example();
+    let site = common::Site::example();
     after(&site, |s| {
         s.write(
             "site.toml",
@@ -235,7 +213,7 @@ fn config_edit() {
 
 #[test]
 fn broken_then_fixed() {
-    let site = example();
+    let site = common::Site::example();
     let (mut inc, _) = Site::open(options(site.root()));
     let good = site.read(MEASURE);
     site.write(MEASURE, format!("{good}\n见 [[不存在的政策]]。\n"));
@@ -257,7 +235,7 @@ fn broken_then_fixed() {
 
 #[test]
 fn ignored_paths_change_nothing() {
-    let site = example();
+    let site = common::Site::example();
     let (mut inc, _) = Site::open(options(site.root()));
     site.write("content/policies/.x.md.swp", "junk");
     let r = inc.apply(&[
