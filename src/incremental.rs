@@ -412,7 +412,9 @@ impl Site {
         parsed.data = std::mem::take(&mut self.data);
         let mut diags = Diagnostics::default();
         diags.extend(raw);
+        let t = Instant::now();
         let graph = crate::graph::link(parsed, &self.loaded.config, &mut diags);
+        lap("link", t);
 
         let (stats, changed, rendered) = self.render(&graph, touched, &mut diags);
 
@@ -451,7 +453,11 @@ impl Site {
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
-        let Some(prepared) = Prepared::new(graph, &self.loaded, &opts, diags) else {
+        let t = Instant::now();
+        let prepared = Prepared::new(graph, &self.loaded, &opts, diags);
+        lap("prepare", t);
+        let t = Instant::now();
+        let Some(prepared) = prepared else {
             return (Stats::default(), Vec::new(), 0);
         };
         if diags.has_errors() {
@@ -497,6 +503,8 @@ impl Site {
             .map(|(k, _)| k.as_str())
             .collect();
         let uses = TemplateUse::all(&self.loaded);
+        lap("compare", t);
+        let t = Instant::now();
         let jobs = render::jobs(graph);
         let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
         let deps: Vec<PageDeps> = jobs
@@ -526,6 +534,8 @@ impl Site {
             })
             .collect();
 
+        lap("deps", t);
+        let t = Instant::now();
         let pages = prepared.pages(graph, &self.loaded);
         let results: Vec<(usize, Result<String, Vec<Diagnostic>>)> = (0..jobs.len())
             .into_par_iter()
@@ -548,6 +558,8 @@ impl Site {
             return (Stats::default(), Vec::new(), rendered);
         }
 
+        lap("render", t);
+        let t = Instant::now();
         // Publish: the new output, and what it was made from.
         let mut stats = Stats::default();
         let mut output = Output::default();
@@ -571,7 +583,12 @@ impl Site {
             .filter(|(j, _)| **j != Job::NotFound)
             .map(|(_, p)| p.clone())
             .collect();
-        for f in prepared.site_files(graph, &self.loaded, sitemap) {
+        lap("pages", t);
+        let t = Instant::now();
+        let site_files = prepared.site_files(graph, &self.loaded, sitemap);
+        lap("site files", t);
+        let t = Instant::now();
+        for f in site_files {
             let body = match f.contents {
                 Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
                 Contents::Copy(o) => Body::Copy(o),
@@ -597,6 +614,7 @@ impl Site {
                 .cloned(),
         );
         changed.sort();
+        lap("publish", t);
         self.last = Some(Published {
             pages: paths
                 .into_iter()
@@ -613,6 +631,12 @@ impl Site {
             output,
         });
         (stats, changed, rendered)
+    }
+}
+
+fn lap(stage: &str, since: Instant) {
+    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+        eprintln!("{stage:>10}: {:>6.1} ms", since.elapsed().as_secs_f64() * 1000.0);
     }
 }
 
