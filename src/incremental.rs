@@ -496,10 +496,19 @@ impl Site {
             h.finish()
         };
         let any_entity_changed = all_entities != last.all_entities;
+        let changed_ids: HashSet<&str> = graph
+            .entities
+            .iter()
+            .zip(&changed_summary)
+            .filter(|(_, c)| **c)
+            .map(|(e, _)| e.id.as_str())
+            .collect();
         let globals = global_parts(&prepared.globals);
         let changed_globals: HashSet<&str> = globals
             .iter()
-            .filter(|(k, v)| last.globals.get(k) != Some(v))
+            .filter(|(k, (v, ids))| {
+                last.globals.get(k) != Some(v) || ids.iter().any(|id| changed_ids.contains(id))
+            })
             .map(|(k, _)| k.as_str())
             .collect();
         let uses = TemplateUse::all(&self.loaded);
@@ -625,7 +634,7 @@ impl Site {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
-            globals: globals.into_iter().collect(),
+            globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
             all_entities,
             output,
@@ -636,7 +645,10 @@ impl Site {
 
 fn lap(stage: &str, since: Instant) {
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
-        eprintln!("{stage:>10}: {:>6.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "{stage:>10}: {:>6.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
     }
 }
 
@@ -647,20 +659,31 @@ fn hash_of(x: impl Hash) -> u64 {
 }
 
 /// The global values, split so that a page using `site.taxonomies` does not
-/// depend on `site.policies`.
-fn global_parts(g: &render::Globals) -> Vec<(String, Value)> {
-    let mut parts = vec![
-        ("config".to_string(), g.config.clone()),
-        ("data".to_string(), g.data.clone()),
-        ("t".to_string(), g.t.clone()),
-    ];
-    if let Some(m) = g.site.as_map() {
-        for (k, v) in m.iter() {
-            parts.push((
-                format!("site.{}", k.as_str().unwrap_or_default()),
-                v.clone(),
-            ));
-        }
+/// depend on `site.policies`. A list of summaries (`site.policies`, …) is
+/// compared by its ids in order, plus the ids (second of the pair) whose
+/// summaries changed: a deep comparison of thousands of summaries is what
+/// would otherwise dominate a rebuild.
+fn global_parts(g: &render::Globals) -> Vec<(String, (Value, Vec<&str>))> {
+    let mut parts: Vec<(String, (Value, Vec<&str>))> =
+        [("config", &g.config), ("data", &g.data), ("t", &g.t)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), (v.clone(), Vec::new())))
+            .collect();
+    let Some(m) = g.site.as_map() else {
+        return parts;
+    };
+    for (k, v) in m.iter() {
+        let key = format!("site.{}", k.as_str().unwrap_or_default());
+        let ids: Option<Vec<&str>> = v.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_map()?.get(&"id".into())?.as_str())
+                .collect()
+        });
+        parts.push(match ids {
+            Some(ids) if !ids.is_empty() => (key, (Value::from(hash_of(&ids)), ids)),
+            _ => (key, (v.clone(), Vec::new())),
+        });
     }
     parts
 }
