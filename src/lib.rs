@@ -20,12 +20,14 @@ pub mod api;
 pub mod config;
 pub mod diag;
 pub mod graph;
+pub mod incremental;
 pub mod load;
 pub mod metrics;
 pub mod new;
 pub mod parse;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod source;
 pub mod write;
 

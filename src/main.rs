@@ -47,6 +47,9 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Rebuild on every change until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Check content, links and templates without writing anything.
     Check {
@@ -59,14 +62,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Serve the site with live reload (coming in a later release).
+    /// Serve the site from memory for previewing, with live reload.
     Serve {
         #[command(flatten)]
         site: SiteArgs,
+        /// Address to listen on (0.0.0.0 to be reachable from other machines).
         #[arg(long, default_value = "127.0.0.1")]
-        bind: String,
+        bind: std::net::IpAddr,
+        /// Port; the next free one is used when it is busy (0: any free port).
         #[arg(long, default_value_t = 1111)]
         port: u16,
+        /// Rebuild on every change and reload open pages.
         #[arg(long)]
         watch: bool,
     },
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             strict,
+            watch,
         } => {
             let opts = BuildOptions {
                 root: site.root,
@@ -120,6 +127,10 @@ fn main() -> ExitCode {
                 strict,
                 check_only: false,
             };
+            if watch {
+                return pinakes::serve::build_watch(opts)
+                    .map_or_else(print_one, |_| ExitCode::SUCCESS);
+            }
             finish(&pinakes::build(&opts), Format::Human, true)
         }
         Command::Check {
@@ -136,11 +147,23 @@ fn main() -> ExitCode {
             };
             finish(&pinakes::build(&opts), format, false)
         }
-        Command::Serve { .. } => {
-            eprintln!(
-                "error: `pinakes serve` is not available yet; run `pinakes build` and open public/index.html"
-            );
-            ExitCode::from(2)
+        Command::Serve {
+            site,
+            bind,
+            port,
+            watch,
+        } => {
+            let opts = pinakes::serve::ServeOptions {
+                build: BuildOptions {
+                    root: site.root,
+                    drafts: site.drafts,
+                    ..Default::default()
+                },
+                bind,
+                port,
+                watch,
+            };
+            pinakes::serve::serve(opts).map_or_else(print_one, |_| ExitCode::SUCCESS)
         }
         Command::New { what, name, root } => new(what, &name, &root),
     }

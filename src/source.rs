@@ -104,6 +104,20 @@ impl Sources {
         SourceId(self.files.len() as u32 - 1)
     }
 
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Gives a file new text, keeping its id (an edit seen by `serve`).
+    pub fn replace(&mut self, id: SourceId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        *file = SourceFile::new(std::mem::take(&mut file.path), text);
+    }
+
     pub fn get(&self, id: SourceId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

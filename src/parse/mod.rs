@@ -493,7 +493,7 @@ pub fn render_yaml_markdown(
     )
 }
 
-fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnostic>) -> Value {
+pub fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnostic>) -> Value {
     let mut root = serde_json::Map::new();
     for &id in files {
         let file = sources.get(id);

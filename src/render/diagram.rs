@@ -174,19 +174,38 @@ pub fn site(
     root: &str,
     style: LinkStyle,
 ) -> Vec<(Option<EntityIdx>, String)> {
-    let mut out: Vec<(Option<EntityIdx>, String)> = policies
+    site_layouts(graph, policies, orphans)
+        .into_iter()
+        .map(|(p, layout)| (p, draw(graph, &layout, root, style)))
+        .collect()
+}
+
+/// Every entity drawn by [`site`]: what a `/graph/` page shows.
+pub fn site_entities(graph: &Graph, policies: &[EntityIdx], orphans: bool) -> Vec<EntityIdx> {
+    site_layouts(graph, policies, orphans)
+        .into_iter()
+        .flat_map(|(_, l)| l.columns.into_iter().flatten())
+        .collect()
+}
+
+fn site_layouts(
+    graph: &Graph,
+    policies: &[EntityIdx],
+    orphans: bool,
+) -> Vec<(Option<EntityIdx>, Layout)> {
+    let mut out: Vec<(Option<EntityIdx>, Layout)> = policies
         .iter()
-        .map(|&p| (Some(p), draw(graph, &policy_layout(graph, p), root, style)))
+        .map(|&p| (Some(p), policy_layout(graph, p)))
         .collect();
     if !orphans {
         return out;
     }
-    let mut orphans = Vec::new();
+    let mut measures = Vec::new();
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
     for (i, e) in graph.entities.iter().enumerate() {
         if e.kind == Kind::Measure && !edges_of(graph, i, true).any(|(f, _)| f == "policy") {
-            orphans.push(i);
+            measures.push(i);
             for (field, to) in edges_of(graph, i, true) {
                 if field == "metrics" {
                     push_unique(&mut metrics, to);
@@ -195,13 +214,15 @@ pub fn site(
             }
         }
     }
-    if !orphans.is_empty() {
-        let layout = Layout {
-            columns: [vec![], orphans, metrics],
-            edges,
-            focus: None,
-        };
-        out.push((None, draw(graph, &layout, root, style)));
+    if !measures.is_empty() {
+        out.push((
+            None,
+            Layout {
+                columns: [vec![], measures, metrics],
+                edges,
+                focus: None,
+            },
+        ));
     }
     out
 }

@@ -51,8 +51,8 @@ pub struct Rendered {
 }
 
 /// One page to render.
-#[derive(Debug, Clone, Copy)]
-enum Job {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
     Home,
     List(Kind),
     Entity(EntityIdx),
@@ -75,53 +75,48 @@ pub fn render(
     opts: &RenderOptions,
     diags: &mut Diagnostics,
 ) -> Rendered {
-    let config = &loaded.config;
-    let style = LinkStyle {
-        portable: config.portable_links,
-    };
-    let base_url = match &opts.base_url {
-        Some(b) => format!("{}/", b.trim_end_matches('/')),
-        None => config.base_url(),
-    };
-    let shared = Shared::build(graph, config, style);
-    let by_id: HashMap<String, Value> = graph
-        .by_id
-        .iter()
-        .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
-        .collect();
-    let terms: HashMap<(String, String), String> = graph
-        .taxonomies
-        .iter()
-        .flat_map(|t| {
-            t.terms.iter().map(move |term| {
-                (
-                    (t.name.clone(), term.name.clone()),
-                    style.path(&context::term_path(t, term)),
-                )
-            })
-        })
-        .collect();
-    let (tera, template_diags) =
-        templates::build(loaded, graph, Arc::new(by_id), Arc::new(terms), style);
-    diags.extend(template_diags);
-    let Some(mut tera) = tera else {
+    let Some(prepared) = Prepared::new(graph, loaded, opts, diags) else {
         return Rendered {
             files: Vec::new(),
             stats: Stats::default(),
         };
     };
-    let mut config_value = Value::from_serializable(config);
-    if let Some(m) = config_value.as_map() {
-        let mut m = m.clone();
-        m.insert("base_url".into(), Value::from(base_url.as_str()));
-        config_value = Value::from(m);
-    }
-    let globals = tera.global_context();
-    globals.insert_value("config", config_value);
-    globals.insert_value("site", shared.site.clone());
-    globals.insert_value("data", Value::from_serializable(&graph.data));
-    globals.insert_value("t", ui_strings(loaded, diags));
+    let jobs = jobs(graph);
+    let pages = prepared.pages(graph, loaded);
+    let results: Vec<(Job, String, Result<String, Vec<Diagnostic>>)> = jobs
+        .par_iter()
+        .map(|&job| {
+            let (path, result) = pages.render(job);
+            (job, path, result)
+        })
+        .collect();
 
+    let mut files = Vec::with_capacity(results.len() + loaded.statics.len() + 2);
+    let mut stats = Stats::default();
+    let mut errors = Vec::new();
+    let mut sitemap = Vec::new();
+    for (job, path, result) in results {
+        match result {
+            Ok(html) => {
+                stats.count(graph, job);
+                if job != Job::NotFound {
+                    sitemap.push(path.clone());
+                }
+                files.push(OutputFile {
+                    path,
+                    contents: Contents::Bytes(html.into_bytes()),
+                });
+            }
+            Err(ds) => errors.extend(ds),
+        }
+    }
+    diags.extend(dedup_errors(errors));
+    files.extend(prepared.site_files(graph, loaded, sitemap));
+    Rendered { files, stats }
+}
+
+/// Every page of the site, in a fixed order.
+pub fn jobs(graph: &Graph) -> Vec<Job> {
     let mut jobs = vec![Job::Home, Job::NotFound];
     jobs.extend((0..graph_pages(graph)).map(Job::Graph));
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
@@ -141,130 +136,233 @@ pub fn render(
         jobs.push(Job::Taxonomy(t));
         jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
     }
-    let names = TemplateSources::new(loaded);
-    let page_ctx = PageRenderer {
-        graph,
-        shared: &shared,
-        tera: &tera,
-        style,
-        base_url: &base_url,
-        names: &names,
-    };
-    let results: Vec<(Job, String, Result<String, Vec<Diagnostic>>)> = jobs
-        .par_iter()
-        .map(|&job| {
-            let (path, result) = page_ctx.render(job);
-            (job, path, result)
-        })
-        .collect();
-
-    let mut files = Vec::with_capacity(results.len() + loaded.statics.len() + 2);
-    let mut stats = Stats::default();
-    // A template error repeats on every page that uses the template: report it once.
-    let mut errors: Vec<(Diagnostic, usize)> = Vec::new();
-    let mut sitemap = Vec::new();
-    for (job, path, result) in results {
-        match result {
-            Ok(html) => {
-                stats.pages += 1;
-                let kind = match job {
-                    Job::Entity(i) => graph.entities[i].kind.plural(),
-                    Job::Taxonomy(_) | Job::Term(..) => "taxonomy pages",
-                    _ => "other",
-                };
-                *stats.by_kind.entry(kind).or_default() += 1;
-                if !matches!(job, Job::NotFound) {
-                    sitemap.push(path.trim_end_matches("index.html").to_string());
-                }
-                files.push(OutputFile {
-                    path,
-                    contents: Contents::Bytes(html.into_bytes()),
-                });
-            }
-            Err(ds) => {
-                for d in ds {
-                    let same = |e: &Diagnostic| e.message == d.message && e.location == d.location;
-                    match errors.iter_mut().find(|(e, _)| same(e)) {
-                        Some((_, n)) => *n += 1,
-                        None => errors.push((d, 1)),
-                    }
-                }
-            }
-        }
-    }
-    for (mut d, n) in errors {
-        if n > 1 {
-            d.hint = d.hint.map(|h| format!("{h} (and {} other pages)", n - 1));
-        }
-        diags.push(d);
-    }
-    sitemap.sort();
-    files.push(OutputFile {
-        path: "sitemap.xml".into(),
-        contents: Contents::Bytes(sitemap_xml(&base_url, &sitemap).into_bytes()),
-    });
-    files.push(OutputFile {
-        path: "robots.txt".into(),
-        contents: Contents::Bytes(
-            format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
-        ),
-    });
-    // Data files beside the pages, one producer per module.
-    files.extend(crate::api::files(graph, &shared, style));
-    files.extend(crate::metrics::files(graph, &shared, style));
-    files.extend(crate::search::files(graph, &shared, style));
-    for s in &loaded.statics {
-        files.push(OutputFile {
-            path: s.rel.clone(),
-            contents: Contents::Copy(s.origin.clone()),
-        });
-    }
-    Rendered { files, stats }
+    jobs
 }
 
-struct PageRenderer<'a> {
+impl Stats {
+    /// Counts one rendered page.
+    pub fn count(&mut self, graph: &Graph, job: Job) {
+        self.pages += 1;
+        let kind = match job {
+            Job::Entity(i) => graph.entities[i].kind.plural(),
+            Job::Taxonomy(_) | Job::Term(..) => "taxonomy pages",
+            _ => "other",
+        };
+        *self.by_kind.entry(kind).or_default() += 1;
+    }
+}
+
+/// A template error repeats on every page that uses the template: report it once.
+pub fn dedup_errors(all: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut errors: Vec<(Diagnostic, usize)> = Vec::new();
+    for d in all {
+        let same = |e: &Diagnostic| e.message == d.message && e.location == d.location;
+        match errors.iter_mut().find(|(e, _)| same(e)) {
+            Some((_, n)) => *n += 1,
+            None => errors.push((d, 1)),
+        }
+    }
+    errors
+        .into_iter()
+        .map(|(mut d, n)| {
+            if n > 1 {
+                d.hint = d.hint.map(|h| format!("{h} (and {} other pages)", n - 1));
+            }
+            d
+        })
+        .collect()
+}
+
+/// The values every page template sees, as given to Tera's global context.
+#[derive(Clone)]
+pub struct Globals {
+    pub config: Value,
+    pub site: Value,
+    pub data: Value,
+    pub t: Value,
+}
+
+/// What one build shares between its pages: the summaries, the engine with
+/// its global context, and the link settings.
+pub struct Prepared {
+    pub shared: Shared,
+    pub tera: tera::Tera,
+    pub globals: Globals,
+    style: LinkStyle,
+    base_url: String,
+}
+
+impl Prepared {
+    /// `None` when the templates cannot be used at all (errors are in `diags`).
+    pub fn new(
+        graph: &Graph,
+        loaded: &Loaded,
+        opts: &RenderOptions,
+        diags: &mut Diagnostics,
+    ) -> Option<Prepared> {
+        let config = &loaded.config;
+        let style = LinkStyle {
+            portable: config.portable_links,
+        };
+        let base_url = match &opts.base_url {
+            Some(b) => format!("{}/", b.trim_end_matches('/')),
+            None => config.base_url(),
+        };
+        let shared = Shared::build(graph, config, style);
+        let by_id: HashMap<String, Value> = graph
+            .by_id
+            .iter()
+            .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
+            .collect();
+        let terms: HashMap<(String, String), String> = graph
+            .taxonomies
+            .iter()
+            .flat_map(|t| {
+                t.terms.iter().map(move |term| {
+                    (
+                        (t.name.clone(), term.name.clone()),
+                        style.path(&context::term_path(t, term)),
+                    )
+                })
+            })
+            .collect();
+        let (tera, template_diags) =
+            templates::build(loaded, graph, Arc::new(by_id), Arc::new(terms), style);
+        diags.extend(template_diags);
+        let mut tera = tera?;
+        let mut config_value = Value::from_serializable(config);
+        if let Some(m) = config_value.as_map() {
+            let mut m = m.clone();
+            m.insert("base_url".into(), Value::from(base_url.as_str()));
+            config_value = Value::from(m);
+        }
+        let globals = Globals {
+            config: config_value,
+            site: shared.site.clone(),
+            data: Value::from_serializable(&graph.data),
+            t: ui_strings(loaded, diags),
+        };
+        let g = tera.global_context();
+        g.insert_value("config", globals.config.clone());
+        g.insert_value("site", globals.site.clone());
+        g.insert_value("data", globals.data.clone());
+        g.insert_value("t", globals.t.clone());
+        Some(Prepared {
+            shared,
+            tera,
+            globals,
+            style,
+            base_url,
+        })
+    }
+
+    /// The page renderer of this build.
+    pub fn pages<'a>(&'a self, graph: &'a Graph, loaded: &'a Loaded) -> Pages<'a> {
+        Pages {
+            graph,
+            shared: &self.shared,
+            tera: &self.tera,
+            style: self.style,
+            base_url: &self.base_url,
+            names: TemplateSources::new(loaded),
+        }
+    }
+
+    /// The files beside the pages: sitemap, robots.txt, data files and the
+    /// static files. `pages` are the output paths of the pages in the sitemap.
+    pub fn site_files(
+        &self,
+        graph: &Graph,
+        loaded: &Loaded,
+        pages: Vec<String>,
+    ) -> Vec<OutputFile> {
+        let base_url = &self.base_url;
+        let style = self.style;
+        let mut sitemap: Vec<String> = pages
+            .into_iter()
+            .map(|p| p.trim_end_matches("index.html").to_string())
+            .collect();
+        sitemap.sort();
+        let mut files = vec![
+            OutputFile {
+                path: "sitemap.xml".into(),
+                contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
+            },
+            OutputFile {
+                path: "robots.txt".into(),
+                contents: Contents::Bytes(
+                    format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n")
+                        .into_bytes(),
+                ),
+            },
+        ];
+        // Data files beside the pages, one producer per module.
+        files.extend(crate::api::files(graph, &self.shared, style));
+        files.extend(crate::metrics::files(graph, &self.shared, style));
+        files.extend(crate::search::files(graph, &self.shared, style));
+        for s in &loaded.statics {
+            files.push(OutputFile {
+                path: s.rel.clone(),
+                contents: Contents::Copy(s.origin.clone()),
+            });
+        }
+        files
+    }
+}
+
+/// Renders single pages of one build.
+pub struct Pages<'a> {
     graph: &'a Graph,
     shared: &'a Shared,
     tera: &'a tera::Tera,
     style: LinkStyle,
     base_url: &'a str,
-    names: &'a TemplateSources<'a>,
+    names: TemplateSources<'a>,
 }
 
-impl PageRenderer<'_> {
+/// (output directory, template) of a page.
+pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
+    match job {
+        Job::Home => (String::new(), "index.html"),
+        Job::NotFound => (String::new(), "404.html"),
+        Job::Graph(n) => (graph_page_path(n), "graph.html"),
+        Job::List(k) => (format!("{}/", k.folder()), "list.html"),
+        Job::Entity(i) => {
+            let e = &graph.entities[i];
+            let t = match e.kind {
+                Kind::Policy => "policy.html",
+                Kind::Measure => "measure.html",
+                Kind::Metric => "metric.html",
+                Kind::Page => "page.html",
+                Kind::Section => "section.html",
+            };
+            (e.url_path.clone(), t)
+        }
+        Job::Taxonomy(t) => (
+            format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
+            "taxonomy.html",
+        ),
+        Job::Term(t, term) => (
+            context::term_path(&graph.taxonomies[t], &graph.taxonomies[t].terms[term]),
+            "term.html",
+        ),
+    }
+}
+
+/// Output path of a page, relative to the output root.
+pub fn page_file(graph: &Graph, job: Job) -> String {
+    match job {
+        Job::NotFound => "404.html".to_string(),
+        _ => format!("{}index.html", place(graph, job).0),
+    }
+}
+
+impl Pages<'_> {
     /// Renders one page: (output path, html or error).
-    fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
+    pub fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
         let graph = self.graph;
-        let (dir, template) = match job {
-            Job::Home => (String::new(), "index.html"),
-            Job::NotFound => (String::new(), "404.html"),
-            Job::Graph(n) => (graph_page_path(n), "graph.html"),
-            Job::List(k) => (format!("{}/", k.folder()), "list.html"),
-            Job::Entity(i) => {
-                let e = &graph.entities[i];
-                let t = match e.kind {
-                    Kind::Policy => "policy.html",
-                    Kind::Measure => "measure.html",
-                    Kind::Metric => "metric.html",
-                    Kind::Page => "page.html",
-                    Kind::Section => "section.html",
-                };
-                (e.url_path.clone(), t)
-            }
-            Job::Taxonomy(t) => (
-                format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
-                "taxonomy.html",
-            ),
-            Job::Term(t, term) => (
-                context::term_path(&graph.taxonomies[t], &graph.taxonomies[t].terms[term]),
-                "term.html",
-            ),
-        };
-        let file = if matches!(job, Job::NotFound) {
-            "404.html".to_string()
-        } else {
-            format!("{dir}index.html")
-        };
+        let (dir, template) = place(graph, job);
+        let file = page_file(graph, job);
         // 404.html is served for any missing path, so its links must not be
         // relative; it gets the site root as its prefix.
         let root = if matches!(job, Job::NotFound) {
@@ -434,6 +532,18 @@ impl PageRenderer<'_> {
 
 /// Policies per `/graph/` page: enough to browse, small enough to load fast.
 const GRAPH_PAGE_SIZE: usize = 50;
+
+/// The policies of `/graph/` page `n`, and whether it also draws the
+/// measures that name no policy (the last page does).
+pub fn graph_page(graph: &Graph, n: usize) -> (Vec<EntityIdx>, bool) {
+    let policies = context::sorted(graph, Kind::Policy);
+    let chunk = policies
+        .chunks(GRAPH_PAGE_SIZE)
+        .nth(n)
+        .unwrap_or(&[])
+        .to_vec();
+    (chunk, n + 1 == graph_pages(graph))
+}
 
 fn graph_pages(graph: &Graph) -> usize {
     let policies = graph

@@ -62,6 +62,17 @@ impl Site {
         Site::copy_of(&manifest_dir().join("tests/invalid").join(name))
     }
 
+    /// A copy of the example site at the repository root (with its theme).
+    pub fn example() -> Site {
+        let site = Site::empty();
+        let src = manifest_dir();
+        for dir in ["content", "data", "themes"] {
+            copy_dir(&src.join(dir), &site.root.join(dir));
+        }
+        std::fs::copy(src.join("site.toml"), site.root.join("site.toml")).unwrap();
+        site
+    }
+
     fn copy_of(src: &Path) -> Site {
         assert!(src.is_dir(), "fixture {} does not exist", src.display());
         assert!(

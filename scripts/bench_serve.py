@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Times `pinakes serve --watch` from a file's save to the reload event.
+
+usage: scripts/bench_serve.py [PAGES=10000] [RUNS=15]
+
+Generates a site with scripts/gen_site.py, starts the release binary on a
+free port, listens to the live-reload event stream as a browser would, and
+for each run saves a policy file and waits for the `reload` event. Reports
+the median and the slowest time for a one-paragraph body edit and for a
+title change (which re-renders every page that shows the title). The time
+includes the file watcher's debounce; it is what an editor waits for.
+"""
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def events(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /__pinakes/events HTTP/1.1\r\nHost: localhost\r\n"
+              b"Accept: text/event-stream\r\n\r\n")
+    s.settimeout(30)
+    return s
+
+
+def wait_event(sock, name, buf):
+    marker = ("event: %s\n" % name).encode()
+    while marker not in buf[0]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("event stream closed")
+        buf[0] += chunk
+    buf[0] = buf[0][buf[0].index(marker) + len(marker):]
+
+
+def timed(sock, buf, path, text):
+    start = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    wait_event(sock, "reload", buf)
+    return (time.perf_counter() - start) * 1000
+
+
+def main():
+    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp()
+    site = os.path.join(work, "site")
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen_site.py"),
+                    site, str(pages)], check=True, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [os.path.join(ROOT, "target/release/pinakes"), "serve", "--watch",
+         "--port", "0", "--root", site],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in server.stdout:
+            if line.startswith("serving "):
+                port = int(line.split()[1].rstrip("/").rsplit(":", 1)[1])
+                break
+        sock = events(port)
+        buf = [b""]
+        wait_event(sock, "hello", buf)
+        path = os.path.join(site, "content", "policies", "政策1.md")
+        with open(path, encoding="utf-8") as f:
+            original = f.read()
+        head, sep, body = original.partition("\n---\n")
+        body_times, title_times = [], []
+        for i in range(runs):
+            time.sleep(0.2)  # let the watcher settle between saves
+            body_times.append(timed(sock, buf, path, "%s%s%s\n\n新增段落 %d。\n"
+                                    % (head, sep, body, i)))
+            time.sleep(0.2)
+            retitled = head.replace("title: ", "title: 改%d " % i, 1)
+            title_times.append(timed(sock, buf, path, retitled + sep + body))
+        for name, t in (("body edit", body_times), ("title change", title_times)):
+            print("%d pages, %-12s median %6.1f ms, max %6.1f ms (%d runs)"
+                  % (pages, name, statistics.median(t), max(t), runs))
+    finally:
+        server.terminate()
+        server.wait()
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()

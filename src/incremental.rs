@@ -1,0 +1,994 @@
+//! Incremental builds: the site kept in memory between rebuilds.
+//!
+//! [`Site`] holds what the pipeline read and parsed, and the last *good*
+//! build (its pages, the values they were rendered from, and the output
+//! bytes). A change re-reads and re-parses only the files it names, re-runs
+//! `link` over the whole graph (it is fast), and re-renders only the pages
+//! whose inputs differ from the last good build.
+//!
+//! # What a page depends on
+//!
+//! Every page records a [`PageDeps`], computed from the graph of the new
+//! build and compared with what the last good build recorded:
+//!
+//! - `key`: a hash of the page's own inputs — its output path and template,
+//!   the text of the files it reads in full (an entity page reads its own
+//!   source; a policy page also reads the metrics whose targets it lists),
+//!   and the ids, in order, of every entity it shows (references, backlinks,
+//!   prose-link targets, list items). A new or lost neighbour changes the key.
+//! - `shows`: entities shown by their *summary* (title, URL, status, latest
+//!   value, …). The page is re-rendered when one of those summaries changed,
+//!   so a title edit re-renders the pages that show that title and a body
+//!   edit (which leaves the summary alone) re-renders one page.
+//! - its template: the template with everything it extends, includes or
+//!   imports (see [`TemplateUse`]). The page is re-rendered when the text of
+//!   any of them changed, or when a global value they mention changed
+//!   (`config`, `data`, `t`, and `site.<key>` per key of `site`).
+//!
+//! Where the rule cannot see what a page reads it assumes the worst: a
+//! template that includes a computed name depends on every template; one that
+//! mentions `site` without a key depends on all of `site`; one that calls
+//! `get_entity(`, `url(id=…)` or `metric(`, and a page whose Markdown holds
+//! template syntax (`{{`/`{%`, shortcodes), depends on every entity's text.
+//! The files beside the pages (sitemap, API, search index, data files) are
+//! regenerated on every rebuild. `tests/incremental.rs` checks, byte for byte,
+//! that the result equals a clean build after each kind of change.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tera::Value;
+
+use crate::BuildOptions;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{EntityIdx, Graph};
+use crate::load::{self, Loaded, Origin};
+use crate::parse::{self, Entity, Kind, Parsed};
+use crate::render::{self, Contents, Job, OutputFile, Prepared, RenderOptions, Stats, context};
+use crate::source::{SourceId, Sources};
+
+/// One file of the served site.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Arc<[u8]>),
+    Copy(Origin),
+}
+
+/// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub files: HashMap<String, Body>,
+}
+
+impl Output {
+    /// The bytes of a file, read from disk for static files.
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        match self.files.get(path)? {
+            Body::Bytes(b) => Some(b.to_vec()),
+            Body::Copy(Origin::Embedded(b)) => Some(b.to_vec()),
+            Body::Copy(Origin::Disk(p)) => std::fs::read(p).ok(),
+        }
+    }
+
+    /// As files for the write stage.
+    pub fn to_files(&self) -> Vec<OutputFile> {
+        let mut files: Vec<OutputFile> = self
+            .files
+            .iter()
+            .map(|(path, body)| OutputFile {
+                path: path.clone(),
+                contents: match body {
+                    Body::Bytes(b) => Contents::Bytes(b.to_vec()),
+                    Body::Copy(o) => Contents::Copy(o.clone()),
+                },
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+/// What one (re)build did.
+#[derive(Debug)]
+pub struct Rebuild {
+    pub diagnostics: Diagnostics,
+    /// Pages rendered this time (the others were kept).
+    pub rendered: usize,
+    /// Output paths whose bytes changed; empty when the build failed.
+    pub changed: Vec<String>,
+    pub stats: Stats,
+    pub elapsed: Duration,
+}
+
+impl Rebuild {
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+
+    /// True when only stylesheets changed: a browser can swap them in place.
+    pub fn css_only(&self) -> bool {
+        !self.changed.is_empty() && self.changed.iter().all(|p| p.ends_with(".css"))
+    }
+}
+
+/// A parsed content file.
+struct Slot {
+    source: SourceId,
+    entity: Option<Entity>,
+    diags: Vec<Diagnostic>,
+}
+
+/// The last good build: what its pages were made from, and its output.
+#[derive(Default)]
+struct Published {
+    pages: HashMap<String, PageRecord>,
+    summaries: HashMap<String, Value>,
+    globals: BTreeMap<String, Value>,
+    templates: HashMap<String, u64>,
+    /// Hash of every entity's text: changes when any content file changes.
+    all_entities: u64,
+    output: Output,
+}
+
+struct PageRecord {
+    key: u64,
+}
+
+/// What a page was rendered from (see the module docs).
+struct PageDeps {
+    key: u64,
+    shows: Vec<EntityIdx>,
+    any_entity: bool,
+}
+
+/// The site in memory, rebuilt incrementally.
+pub struct Site {
+    opts: BuildOptions,
+    loaded: Loaded,
+    load_diags: Vec<Diagnostic>,
+    /// One per content file, in `loaded.content` order.
+    slots: Vec<Slot>,
+    data: serde_json::Value,
+    data_diags: Vec<Diagnostic>,
+    /// Hash of each source's text.
+    hashes: HashMap<SourceId, u64>,
+    last: Option<Published>,
+}
+
+/// How far a set of changed paths reaches.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Nothing,
+    /// Content files only: re-read and re-parse them.
+    Content,
+    /// Templates, data, static files or themes: read the site again, keep the
+    /// parse of every content file whose text is the same.
+    Reload,
+    /// site.toml: everything.
+    Everything,
+}
+
+impl Site {
+    /// Loads, parses and renders the whole site.
+    pub fn open(opts: BuildOptions) -> (Site, Rebuild) {
+        let start = Instant::now();
+        let mut site = Site {
+            loaded: load::load(&opts.root, &mut Vec::new()),
+            opts,
+            load_diags: Vec::new(),
+            slots: Vec::new(),
+            data: serde_json::Value::Null,
+            data_diags: Vec::new(),
+            hashes: HashMap::new(),
+            last: None,
+        };
+        site.reload(false);
+        let report = site.rebuild(&HashSet::new(), start);
+        (site, report)
+    }
+
+    /// The sources of the current state, for printing diagnostics.
+    pub fn sources(&self) -> &Sources {
+        &self.loaded.sources
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.opts.root.clone()
+    }
+
+    /// The output directory a `build --watch` writes to.
+    pub fn output_dir(&self) -> PathBuf {
+        crate::output_dir(&self.opts, &self.loaded.config)
+    }
+
+    /// The last good build, if there was one.
+    pub fn output(&self) -> Option<&Output> {
+        self.last.as_ref().map(|p| &p.output)
+    }
+
+    /// Whether a changed path can affect the site (the output directory,
+    /// hidden and editors' temporary files cannot).
+    pub fn is_relevant(&self, path: &Path) -> bool {
+        self.reach(path) != Reach::Nothing
+    }
+
+    /// Applies changed paths (absolute, or relative to the root) and rebuilds.
+    pub fn apply(&mut self, changed: &[PathBuf]) -> Rebuild {
+        let start = Instant::now();
+        let rels: Vec<PathBuf> = changed.iter().map(|p| self.relative(p)).collect();
+        let reach = rels.iter().map(|p| self.reach(p)).max();
+        match reach {
+            None | Some(Reach::Nothing) => {}
+            Some(Reach::Content) => {
+                if !rels.iter().all(|p| self.update_content(p)) {
+                    self.reload(true);
+                }
+            }
+            Some(Reach::Reload) => self.reload(true),
+            Some(Reach::Everything) => {
+                self.slots.clear();
+                self.last = self.last.take().map(|p| Published {
+                    output: p.output,
+                    ..Default::default()
+                });
+                self.reload(false);
+            }
+        }
+        let touched: HashSet<PathBuf> = rels.into_iter().collect();
+        self.rebuild(&touched, start)
+    }
+
+    fn relative(&self, p: &Path) -> PathBuf {
+        let root = std::fs::canonicalize(&self.opts.root).unwrap_or(self.opts.root.clone());
+        p.strip_prefix(&root)
+            .or_else(|_| p.strip_prefix(&self.opts.root))
+            .unwrap_or(p)
+            .to_path_buf()
+    }
+
+    fn reach(&self, rel: &Path) -> Reach {
+        let rel = self.relative(rel);
+        let ignored = rel
+            .components()
+            .any(|c| load::is_ignored(&c.as_os_str().to_string_lossy()));
+        let out = self.output_dir();
+        let out_rel = self.relative(&out);
+        let prev_rel = self.relative(&crate::write::previous_dir(&out));
+        if ignored || rel.starts_with(&out_rel) || rel.starts_with(&prev_rel) {
+            return Reach::Nothing;
+        }
+        let first = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        match first.as_deref() {
+            Some("site.toml") => Reach::Everything,
+            Some("content") => Reach::Content,
+            Some("data" | "templates" | "static" | "themes") => Reach::Reload,
+            _ => Reach::Nothing,
+        }
+    }
+
+    /// Re-reads one path under content/. False when it cannot be handled
+    /// file by file (a new directory): the caller reloads.
+    fn update_content(&mut self, rel: &Path) -> bool {
+        let abs = self.opts.root.join(rel);
+        if abs.is_dir() {
+            return false;
+        }
+        let is_content = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["md", "yaml", "yml"].contains(&e));
+        let found = self
+            .slots
+            .binary_search_by(|s| self.loaded.sources.path(s.source).cmp(rel));
+        if !abs.is_file() || !is_content {
+            // Deleted (or renamed away): drop it and anything below it.
+            let sources = &self.loaded.sources;
+            self.slots
+                .retain(|s| !sources.path(s.source).starts_with(rel));
+            return true;
+        }
+        let (text, read_error) = match load::read_text(&abs, rel) {
+            Ok(t) => (t, None),
+            Err(d) => (String::new(), Some(d)),
+        };
+        let hash = hash_of(&text);
+        let idx = match found {
+            Ok(i) => {
+                let id = self.slots[i].source;
+                if self.hashes.get(&id) == Some(&hash) && read_error.is_none() {
+                    return true;
+                }
+                self.loaded.sources.replace(id, text);
+                i
+            }
+            Err(i) => {
+                let id = self.loaded.sources.add(rel.to_path_buf(), text);
+                self.slots.insert(
+                    i,
+                    Slot {
+                        source: id,
+                        entity: None,
+                        diags: Vec::new(),
+                    },
+                );
+                i
+            }
+        };
+        let id = self.slots[idx].source;
+        self.hashes.insert(id, hash);
+        self.slots[idx] = match read_error {
+            Some(d) => Slot {
+                source: id,
+                entity: None,
+                diags: vec![d],
+            },
+            None => self.parse_slot(id),
+        };
+        true
+    }
+
+    fn parse_slot(&self, id: SourceId) -> Slot {
+        let (entity, diags) = parse::parse_content(&self.loaded.sources, id, &self.loaded.config);
+        Slot {
+            source: id,
+            entity,
+            diags,
+        }
+    }
+
+    /// Reads the site again. With `reuse`, a content file whose path, id and
+    /// text are unchanged keeps its parse.
+    fn reload(&mut self, reuse: bool) {
+        let mut diags = Vec::new();
+        let loaded = load::load(&self.opts.root, &mut diags);
+        let hashes: HashMap<SourceId, u64> = (0..loaded.sources.len())
+            .into_par_iter()
+            .map(|i| {
+                let id = SourceId(i as u32);
+                (id, hash_of(loaded.sources.text(id)))
+            })
+            .collect();
+        let mut old: HashMap<SourceId, Slot> = if reuse {
+            self.slots.drain(..).map(|s| (s.source, s)).collect()
+        } else {
+            HashMap::new()
+        };
+        let same = |id: SourceId| {
+            (id.0 as usize) < self.loaded.sources.len()
+                && self.hashes.get(&id) == hashes.get(&id)
+                && self.loaded.sources.path(id) == loaded.sources.path(id)
+        };
+        let keep: Vec<Option<Slot>> = loaded
+            .content
+            .iter()
+            .map(|&id| if same(id) { old.remove(&id) } else { None })
+            .collect();
+        self.loaded = loaded;
+        self.hashes = hashes;
+        self.slots = keep
+            .into_par_iter()
+            .zip(self.loaded.content.par_iter())
+            .map(|(kept, &id)| kept.unwrap_or_else(|| self.parse_slot(id)))
+            .collect();
+        let mut data_diags = Vec::new();
+        self.data = parse::parse_data(&self.loaded.sources, &self.loaded.data, &mut data_diags);
+        self.data_diags = data_diags;
+        self.load_diags = diags;
+    }
+
+    /// Links and renders what changed since the last good build, and
+    /// publishes the result if it has no errors.
+    fn rebuild(&mut self, touched: &HashSet<PathBuf>, start: Instant) -> Rebuild {
+        self.loaded.content = self.slots.iter().map(|s| s.source).collect();
+        let mut raw: Vec<Diagnostic> = self.load_diags.clone();
+        // Take the parsed entities out for `link`; they go back afterwards.
+        let mut parsed = Parsed::default();
+        let mut origin: Vec<usize> = Vec::new();
+        let mut home_slot = None;
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            raw.extend(slot.diags.iter().cloned());
+            let Some(e) = &slot.entity else { continue };
+            if e.draft && !self.opts.drafts {
+                continue;
+            }
+            let e = slot.entity.take().expect("checked above");
+            if e.kind == Kind::Section && e.url_path.is_empty() {
+                parsed.home = Some(e);
+                home_slot = Some(i);
+            } else {
+                parsed.entities.push(e);
+                origin.push(i);
+            }
+        }
+        raw.extend(self.data_diags.iter().cloned());
+        parsed.data = std::mem::take(&mut self.data);
+        let mut diags = Diagnostics::default();
+        diags.extend(raw);
+        let t = Instant::now();
+        let graph = crate::graph::link(parsed, &self.loaded.config, &mut diags);
+        lap("link", t);
+
+        let (stats, changed, rendered) = self.render(&graph, touched, &mut diags);
+
+        // Put the entities back where they came from.
+        let crate::graph::Graph {
+            entities,
+            home,
+            data,
+            ..
+        } = graph;
+        for (e, i) in entities.into_iter().zip(origin) {
+            self.slots[i].entity = Some(e);
+        }
+        if let (Some(h), Some(i)) = (home, home_slot) {
+            self.slots[i].entity = Some(h);
+        }
+        self.data = data;
+        diags.sort(&self.loaded.sources);
+        Rebuild {
+            diagnostics: diags,
+            rendered,
+            changed,
+            stats,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Renders the pages whose inputs changed; publishes on success.
+    /// Returns (stats, changed output paths, pages rendered).
+    fn render(
+        &mut self,
+        graph: &Graph,
+        touched: &HashSet<PathBuf>,
+        diags: &mut Diagnostics,
+    ) -> (Stats, Vec<String>, usize) {
+        let opts = RenderOptions {
+            base_url: self.opts.base_url.clone(),
+        };
+        let t = Instant::now();
+        let prepared = Prepared::new(graph, &self.loaded, &opts, diags);
+        lap("prepare", t);
+        let t = Instant::now();
+        let Some(prepared) = prepared else {
+            return (Stats::default(), Vec::new(), 0);
+        };
+        if diags.has_errors() {
+            return (Stats::default(), Vec::new(), 0);
+        }
+        let empty = Published::default();
+        let last = self.last.as_ref().unwrap_or(&empty);
+
+        let entity_hash: Vec<u64> = graph
+            .entities
+            .iter()
+            .map(|e| self.hashes.get(&e.source).copied().unwrap_or(0))
+            .collect();
+        let summaries: HashMap<&str, &Value> = graph
+            .entities
+            .iter()
+            .zip(&prepared.shared.summaries)
+            .map(|(e, v)| (e.id.as_str(), v))
+            .collect();
+        let changed_summary: Vec<bool> = graph
+            .entities
+            .iter()
+            .zip(&prepared.shared.summaries)
+            .map(|(e, v)| last.summaries.get(&e.id) != Some(v))
+            .collect();
+        let all_entities = {
+            let mut h = DefaultHasher::new();
+            for (e, x) in graph.entities.iter().zip(&entity_hash) {
+                (&e.id, x).hash(&mut h);
+            }
+            graph
+                .home
+                .as_ref()
+                .map(|e| self.hashes.get(&e.source))
+                .hash(&mut h);
+            h.finish()
+        };
+        let any_entity_changed = all_entities != last.all_entities;
+        let changed_ids: HashSet<&str> = graph
+            .entities
+            .iter()
+            .zip(&changed_summary)
+            .filter(|(_, c)| **c)
+            .map(|(e, _)| e.id.as_str())
+            .collect();
+        let globals = global_parts(&prepared.globals);
+        let changed_globals: HashSet<&str> = globals
+            .iter()
+            .filter(|(k, (v, ids))| {
+                last.globals.get(k) != Some(v) || ids.iter().any(|id| changed_ids.contains(id))
+            })
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let uses = TemplateUse::all(&self.loaded);
+        lap("compare", t);
+        let t = Instant::now();
+        let jobs = render::jobs(graph);
+        let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
+        let deps: Vec<PageDeps> = jobs
+            .par_iter()
+            .zip(&paths)
+            .map(|(&job, path)| {
+                page_deps(graph, job, path, &entity_hash, &self.hashes, &self.loaded)
+            })
+            .collect();
+        let dirty: Vec<bool> = jobs
+            .iter()
+            .zip(&paths)
+            .zip(&deps)
+            .map(|((&job, path), d)| {
+                let template = render::place(graph, job).1;
+                let Some(u) = uses.get(template) else {
+                    return true;
+                };
+                last.pages.get(path).is_none_or(|r| r.key != d.key)
+                    || last.templates.get(template) != Some(&u.hash)
+                    || u.globals(&changed_globals)
+                    || forced_globals(job)
+                        .iter()
+                        .any(|g| changed_globals.contains(g))
+                    || ((d.any_entity || u.any_entity) && any_entity_changed)
+                    || d.shows.iter().any(|&i| changed_summary[i])
+            })
+            .collect();
+
+        lap("deps", t);
+        let t = Instant::now();
+        let pages = prepared.pages(graph, &self.loaded);
+        let results: Vec<(usize, Result<String, Vec<Diagnostic>>)> = (0..jobs.len())
+            .into_par_iter()
+            .filter(|&i| dirty[i])
+            .map(|i| (i, pages.render(jobs[i]).1))
+            .collect();
+        let rendered = results.len();
+        let mut errors = Vec::new();
+        let mut fresh: HashMap<usize, Arc<[u8]>> = HashMap::new();
+        for (i, r) in results {
+            match r {
+                Ok(html) => {
+                    fresh.insert(i, Arc::from(html.into_bytes()));
+                }
+                Err(ds) => errors.extend(ds),
+            }
+        }
+        diags.extend(render::dedup_errors(errors));
+        if diags.has_errors() {
+            return (Stats::default(), Vec::new(), rendered);
+        }
+
+        lap("render", t);
+        let t = Instant::now();
+        // Publish: the new output, and what it was made from.
+        let mut stats = Stats::default();
+        let mut output = Output::default();
+        let mut changed = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            stats.count(graph, jobs[i]);
+            let body = match fresh.remove(&i) {
+                Some(b) => {
+                    if !matches!(last.output.files.get(path), Some(Body::Bytes(old)) if *old == b) {
+                        changed.push(path.clone());
+                    }
+                    Body::Bytes(b)
+                }
+                None => last.output.files[path].clone(),
+            };
+            output.files.insert(path.clone(), body);
+        }
+        let sitemap: Vec<String> = jobs
+            .iter()
+            .zip(&paths)
+            .filter(|(j, _)| **j != Job::NotFound)
+            .map(|(_, p)| p.clone())
+            .collect();
+        lap("pages", t);
+        let t = Instant::now();
+        let site_files = prepared.site_files(graph, &self.loaded, sitemap);
+        lap("site files", t);
+        let t = Instant::now();
+        for f in site_files {
+            let body = match f.contents {
+                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+                Contents::Copy(o) => Body::Copy(o),
+            };
+            let differs = match (&body, last.output.files.get(&f.path)) {
+                (Body::Bytes(new), Some(Body::Bytes(old))) => new != old,
+                (Body::Copy(Origin::Disk(p)), Some(_)) => {
+                    touched.contains(&self.relative(p)) || touched.iter().any(|t| p.ends_with(t))
+                }
+                (Body::Copy(Origin::Embedded(_)), Some(Body::Copy(Origin::Embedded(_)))) => false,
+                _ => true,
+            };
+            if differs {
+                changed.push(f.path.clone());
+            }
+            output.files.insert(f.path, body);
+        }
+        changed.extend(
+            last.output
+                .files
+                .keys()
+                .filter(|p| !output.files.contains_key(*p))
+                .cloned(),
+        );
+        changed.sort();
+        lap("publish", t);
+        self.last = Some(Published {
+            pages: paths
+                .into_iter()
+                .zip(deps)
+                .map(|(p, d)| (p, PageRecord { key: d.key }))
+                .collect(),
+            summaries: summaries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+            templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
+            all_entities,
+            output,
+        });
+        (stats, changed, rendered)
+    }
+}
+
+fn lap(stage: &str, since: Instant) {
+    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+        eprintln!(
+            "{stage:>10}: {:>6.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
+fn hash_of(x: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    x.hash(&mut h);
+    h.finish()
+}
+
+/// The global values, split so that a page using `site.taxonomies` does not
+/// depend on `site.policies`. A list of summaries (`site.policies`, …) is
+/// compared by its ids in order, plus the ids (second of the pair) whose
+/// summaries changed: a deep comparison of thousands of summaries is what
+/// would otherwise dominate a rebuild.
+fn global_parts(g: &render::Globals) -> Vec<(String, (Value, Vec<&str>))> {
+    let mut parts: Vec<(String, (Value, Vec<&str>))> =
+        [("config", &g.config), ("data", &g.data), ("t", &g.t)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), (v.clone(), Vec::new())))
+            .collect();
+    let Some(m) = g.site.as_map() else {
+        return parts;
+    };
+    for (k, v) in m.iter() {
+        let key = format!("site.{}", k.as_str().unwrap_or_default());
+        let ids: Option<Vec<&str>> = v.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_map()?.get(&"id".into())?.as_str())
+                .collect()
+        });
+        parts.push(match ids {
+            Some(ids) if !ids.is_empty() => (key, (Value::from(hash_of(&ids)), ids)),
+            _ => (key, (v.clone(), Vec::new())),
+        });
+    }
+    parts
+}
+
+/// Globals a page reads through its own context (not through templates).
+fn forced_globals(job: Job) -> &'static [&'static str] {
+    match job {
+        Job::Taxonomy(_) | Job::Term(..) => &["site.taxonomies"],
+        _ => &[],
+    }
+}
+
+/// What a page shows and reads; see the module docs.
+fn page_deps(
+    graph: &Graph,
+    job: Job,
+    path: &str,
+    entity_hash: &[u64],
+    hashes: &HashMap<SourceId, u64>,
+    loaded: &Loaded,
+) -> PageDeps {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    render::place(graph, job).1.hash(&mut h);
+    let mut shows: Vec<EntityIdx> = Vec::new();
+    let mut any_entity = false;
+    // An entity read in full: its text, and the targets of its prose links.
+    let read = |i: EntityIdx, shows: &mut Vec<EntityIdx>, h: &mut DefaultHasher| {
+        entity_hash[i].hash(h);
+        shows.extend(graph.links[i].iter().flatten().filter_map(|l| l.target));
+        for l in graph.links[i].iter() {
+            l.as_ref().map(|l| &l.anchor).hash(h);
+        }
+        has_template_syntax(loaded.sources.text(graph.entities[i].source))
+    };
+    match job {
+        Job::Home => {
+            if let Some(home) = &graph.home {
+                hashes.get(&home.source).hash(&mut h);
+                any_entity |= has_template_syntax(loaded.sources.text(home.source));
+            }
+            shows.extend(graph.home_links.iter().flatten().filter_map(|l| l.target));
+        }
+        Job::NotFound | Job::Taxonomy(_) => {}
+        Job::Graph(n) => {
+            let (policies, orphans) = render::graph_page(graph, n);
+            shows.extend(render::diagram::site_entities(graph, &policies, orphans));
+        }
+        Job::List(kind) => {
+            let dir = format!("{}/", kind.folder());
+            if let Some(intro) = graph
+                .entities
+                .iter()
+                .position(|e| e.kind == Kind::Section && e.url_path == dir)
+            {
+                any_entity |= read(intro, &mut shows, &mut h);
+            }
+            let items = context::sorted(graph, kind);
+            if kind == Kind::Measure {
+                // Measures are grouped under their policy's summary.
+                for &m in &items {
+                    shows.extend(edges_out(graph, m, "policy"));
+                }
+            }
+            shows.extend(items);
+        }
+        Job::Entity(i) => {
+            any_entity |= read(i, &mut shows, &mut h);
+            shows.push(i);
+            for &x in &graph.outgoing[i] {
+                let edge = &graph.edges[x];
+                edge.field.hash(&mut h);
+                shows.push(edge.to);
+            }
+            for &x in &graph.incoming[i] {
+                let edge = &graph.edges[x];
+                edge.field.hash(&mut h);
+                shows.push(edge.from);
+                if edge.field == "set_by" {
+                    // The targets a metric sets for this entity are listed in full.
+                    entity_hash[edge.from].hash(&mut h);
+                }
+                if edge.field == "metrics" {
+                    shows.extend(edges_out(graph, edge.from, "policy"));
+                }
+            }
+            shows.extend(graph.mentioned_by[i].iter().copied());
+            if graph.entities[i].kind == Kind::Section {
+                shows.extend(
+                    (0..graph.entities.len()).filter(|&c| graph.entities[c].kind == Kind::Page),
+                );
+            }
+        }
+        Job::Term(t, term) => {
+            shows.extend(graph.taxonomies[t].terms[term].entities.iter().copied());
+        }
+    }
+    for &i in &shows {
+        graph.entities[i].id.hash(&mut h);
+    }
+    PageDeps {
+        key: h.finish(),
+        shows,
+        any_entity,
+    }
+}
+
+fn edges_out<'a>(
+    graph: &'a Graph,
+    from: EntityIdx,
+    field: &'a str,
+) -> impl Iterator<Item = EntityIdx> + 'a {
+    graph.outgoing[from]
+        .iter()
+        .map(|&x| &graph.edges[x])
+        .filter(move |e| e.field == field)
+        .map(|e| e.to)
+}
+
+/// Markdown that holds template syntax may embed any entity's values.
+fn has_template_syntax(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// What a page template uses: the templates it reaches and the globals and
+/// functions their text mentions. Found by scanning the text, so a mention
+/// in a comment counts too — it only costs a needless re-render.
+struct TemplateUse {
+    /// Hash of the text of every template reached.
+    hash: u64,
+    /// `None`: all globals.
+    globals: Option<BTreeSet<String>>,
+    any_entity: bool,
+}
+
+impl TemplateUse {
+    fn all(loaded: &Loaded) -> HashMap<String, TemplateUse> {
+        let texts: BTreeMap<&str, &str> = loaded
+            .templates
+            .iter()
+            .map(|t| (t.name.as_str(), loaded.sources.text(t.source)))
+            .collect();
+        texts
+            .keys()
+            .map(|&name| (name.to_string(), TemplateUse::of(name, &texts)))
+            .collect()
+    }
+
+    fn of(name: &str, texts: &BTreeMap<&str, &str>) -> TemplateUse {
+        // The templates reached from `name`; all of them if a name is computed.
+        let mut reached: BTreeSet<&str> = BTreeSet::new();
+        let mut todo = vec![name];
+        let mut dynamic = false;
+        while let Some(n) = todo.pop() {
+            if !reached.insert(n) {
+                continue;
+            }
+            let Some(text) = texts.get(n) else { continue };
+            for r in referenced_templates(text) {
+                match r {
+                    Some(r) => todo.push(texts.get_key_value(r).map(|(k, _)| *k).unwrap_or(n)),
+                    None => dynamic = true,
+                }
+            }
+        }
+        if dynamic {
+            reached = texts.keys().copied().collect();
+        }
+        let mut h = DefaultHasher::new();
+        let mut globals = Some(BTreeSet::new());
+        let mut any_entity = false;
+        for n in &reached {
+            let text = texts.get(n).copied().unwrap_or("");
+            (n, text).hash(&mut h);
+            any_entity |= ["get_entity(", "metric("].iter().any(|f| text.contains(f))
+                || text
+                    .match_indices("url(")
+                    .any(|(i, _)| text[i + 4..].trim_start().starts_with("id"));
+            scan_globals(text, &mut globals);
+        }
+        TemplateUse {
+            hash: h.finish(),
+            globals,
+            any_entity,
+        }
+    }
+
+    /// Whether one of `changed` (global parts) is used.
+    fn globals(&self, changed: &HashSet<&str>) -> bool {
+        match &self.globals {
+            None => !changed.is_empty(),
+            Some(used) => changed.iter().any(|c| used.contains(*c)),
+        }
+    }
+}
+
+/// Names after `extends`, `include` and `import`; `None` for a computed name.
+fn referenced_templates(text: &str) -> Vec<Option<&str>> {
+    let mut out = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let Some(rest) = ["extends", "include", "import"]
+            .iter()
+            .find_map(|k| tag.strip_prefix(k))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let quote = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'));
+        out.push(quote.and_then(|q| rest[1..].split(q).next()));
+    }
+    out
+}
+
+/// Adds the globals a template's text mentions: `config`, `data`, `t`, and
+/// `site.<key>` (all of `site` when it is used without a key).
+fn scan_globals(text: &str, globals: &mut Option<BTreeSet<String>>) {
+    for code in template_code(text) {
+        scan_code(code, globals);
+    }
+}
+
+/// The parts of a template between `{{ }}` and `{% %}`: only they can name
+/// a variable (the markup around them says `site-header`, not `site`).
+fn template_code(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find(['{'])?;
+        let after = &rest[start..];
+        let end_mark = match after.get(..2) {
+            Some("{{") => "}}",
+            Some("{%") => "%}",
+            _ => {
+                rest = &after[1..];
+                return Some("");
+            }
+        };
+        let end = after.find(end_mark).map(|e| e + 2).unwrap_or(after.len());
+        let code = &after[2..end.max(2)];
+        rest = &after[end..];
+        Some(code)
+    })
+}
+
+fn scan_code(text: &str, globals: &mut Option<BTreeSet<String>>) {
+    let Some(set) = globals else { return };
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    for word in ["config", "data", "t"] {
+        if text.match_indices(word).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + word.len()..].chars().next();
+            !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+        }) {
+            set.insert(word.to_string());
+        }
+    }
+    for (i, _) in text.match_indices("site") {
+        let before = text[..i].chars().next_back();
+        let rest = &text[i + 4..];
+        if before.is_some_and(is_ident) || rest.chars().next().is_some_and(is_ident) {
+            continue;
+        }
+        let key: String = rest
+            .strip_prefix('.')
+            .map(|r| r.chars().take_while(|&c| is_ident(c)).collect())
+            .unwrap_or_default();
+        if key.is_empty() {
+            *globals = None;
+            return;
+        }
+        set.insert(format!("site.{key}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_referenced_templates() {
+        let t = r#"{% extends "base.html" %}{%- include 'partials/a.html' %}{% include name %}"#;
+        assert_eq!(
+            referenced_templates(t),
+            vec![Some("base.html"), Some("partials/a.html"), None]
+        );
+    }
+
+    #[test]
+    fn scans_globals_by_key() {
+        let mut g = Some(BTreeSet::new());
+        scan_globals(
+            "{{ site.title }} {% for p in site.policies %}{{ t.x }}",
+            &mut g,
+        );
+        let g = g.unwrap();
+        assert!(g.contains("site.title") && g.contains("site.policies") && g.contains("t"));
+        assert!(!g.contains("data") && !g.contains("config"));
+        let mut all = Some(BTreeSet::new());
+        scan_globals("{% set s = site %}", &mut all);
+        assert!(all.is_none(), "site without a key means all of it");
+        let mut none = Some(BTreeSet::new());
+        scan_globals("website data_x", &mut none);
+        assert!(none.unwrap().is_empty());
+    }
+}

@@ -1,0 +1,277 @@
+//! Incremental rebuilds must give, byte for byte, what a clean build gives.
+//!
+//! Each test copies the example site, opens it as an incremental [`Site`],
+//! makes one kind of change, applies it, and compares every output file with
+//! a clean `pinakes::build` of the changed site.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pinakes::BuildOptions;
+use pinakes::incremental::Site;
+
+fn options(root: &Path) -> BuildOptions {
+    BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(root.parent().unwrap().join("clean")),
+        ..Default::default()
+    }
+}
+
+/// Every file of a clean build of the site as it is now.
+fn clean_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let report = pinakes::build(&options(root));
+    assert!(
+        report.ok(),
+        "clean build failed: {}",
+        pinakes::diag::render_human(&report.sources, &report.diagnostics, false)
+    );
+    let out = report.output.unwrap();
+    walkdir::WalkDir::new(&out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(&out).unwrap();
+            (
+                rel.to_string_lossy().replace('\\', "/"),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .filter(|(p, _)| p != pinakes::write::MARKER)
+        .collect()
+}
+
+fn assert_same_as_clean(site: &Site, root: &Path) {
+    let clean = clean_build(root);
+    let out = site.output().expect("a good build");
+    let mut ours: Vec<&String> = out.files.keys().collect();
+    ours.sort();
+    let theirs: Vec<&String> = clean.keys().collect();
+    assert_eq!(ours, theirs, "the same files");
+    for (path, bytes) in &clean {
+        let mine = out.read(path).unwrap();
+        if &mine != bytes {
+            panic!(
+                "{path} differs from a clean build:\n--- incremental\n{}\n--- clean\n{}",
+                String::from_utf8_lossy(&mine),
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+}
+
+/// Opens the site, runs `change` (which returns the paths it touched),
+/// applies them and compares with a clean build. Returns the pages rendered.
+fn after(site: &common::Site, change: impl FnOnce(&common::Site) -> Vec<&'static str>) -> usize {
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    let touched: Vec<PathBuf> = change(site).iter().map(|p| site.path(p)).collect();
+    let report = inc.apply(&touched);
+    assert!(
+        report.ok(),
+        "{}",
+        pinakes::diag::render_human(inc.sources(), &report.diagnostics, false)
+    );
+    assert_same_as_clean(&inc, site.root());
+    report.rendered
+}
+
+const POLICY: &str = "content/policies/先进制造业强省行动计划.md";
+const MEASURE: &str = "content/measures/千项千亿计划.md";
+
+#[test]
+fn body_edit_rerenders_one_page() {
+    let site = common::Site::example();
+    let rendered = after(&site, |s| {
+        let text = s.read(POLICY).replace(
+            "报道未给出该计划的发布时间",
+            "新增一段。\n\n报道未给出该计划的发布时间",
+        );
+        s.write(POLICY, text);
+        vec![POLICY]
+    });
+    assert_eq!(rendered, 1, "only the edited page");
+}
+
+#[test]
+fn title_edit_rerenders_the_pages_that_show_it() {
+    let site = common::Site::example();
+    let (_, full) = Site::open(options(site.root()));
+    let rendered = after(&site, |s| {
+        let text = s.read(POLICY).replace(
+            "title: 先进制造业强省行动计划",
+            "title: 先进制造业强省计划（新）",
+        );
+        s.write(POLICY, text);
+        vec![POLICY]
+    });
+    assert!(rendered > 1 && rendered < full.rendered, "{rendered}");
+}
+
+#[test]
+fn new_file() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.write(
+            "content/measures/新措施.md",
+            "---\ntitle: 新措施\npolicy: 先进制造业强省行动计划\ntags: [新标签]\n---\n\n见 [[千项千亿计划]]。\n",
+        );
+        vec!["content/measures/新措施.md"]
+    });
+}
+
+#[test]
+fn deleted_file() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.remove("content/about/source.md");
+        let index = "content/about/_index.md";
+        s.write(
+            index,
+            s.read(index).replace("[资料来源](source.md)", "资料来源"),
+        );
+        vec!["content/about/source.md", index]
+    });
+}
+
+#[test]
+fn renamed_file() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        std::fs::rename(s.path(MEASURE), s.path("content/measures/千项千亿.md")).unwrap();
+        // Pages that linked to the old id now break: give the new file the old id.
+        let text = s.read("content/measures/千项千亿.md");
+        s.write(
+            "content/measures/千项千亿.md",
+            text.replacen("---\n", "---\nid: 千项千亿计划\n", 1),
+        );
+        vec![MEASURE, "content/measures/千项千亿.md"]
+    });
+}
+
+#[test]
+fn template_edit() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        let p = "themes/default/templates/policy.html";
+        s.write(
+            p,
+            s.read(p).replace("</article>", "<p>edited</p></article>"),
+        );
+        vec![p]
+    });
+}
+
+#[test]
+fn site_template_override_added() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.write(
+            "templates/404.html",
+            "{% extends \"base.html\" %}{% block content %}<p>没有这一页</p>{% endblock content %}",
+        );
+        vec!["templates/404.html"]
+    });
+}
+
+#[test]
+fn data_edit() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        let p = "data/source.yaml";
+        s.write(p, format!("{}\nextra_key: 1\n", s.read(p)));
+        vec![p]
+    });
+}
+
+#[test]
+fn static_edit() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.write("static/site.css", "body { color: red }\n");
+        vec!["static/site.css"]
+    });
+}
+
+#[test]
+fn config_edit() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.write(
+            "site.toml",
+            s.read("site.toml").replace(
+                "output_dir = \"public\"",
+                "output_dir = \"public\"\nportable_links = false",
+            ),
+        );
+        vec!["site.toml"]
+    });
+}
+
+#[test]
+fn broken_then_fixed() {
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    let good = site.read(MEASURE);
+    site.write(MEASURE, format!("{good}\n见 [[不存在的政策]]。\n"));
+    let broken = inc.apply(&[site.path(MEASURE)]);
+    assert!(!broken.ok());
+    assert!(broken.changed.is_empty());
+    let text = pinakes::diag::render_human(inc.sources(), &broken.diagnostics, false);
+    assert!(text.contains("千项千亿计划.md:"), "{text}");
+    // The last good build is still there.
+    assert!(inc.output().is_some());
+    site.write(
+        MEASURE,
+        format!("{good}\n见 [[先进制造业强省行动计划]]。\n"),
+    );
+    let fixed = inc.apply(&[site.path(MEASURE)]);
+    assert!(fixed.ok());
+    assert_same_as_clean(&inc, site.root());
+}
+
+#[test]
+fn ignored_paths_change_nothing() {
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    site.write("content/policies/.x.md.swp", "junk");
+    let r = inc.apply(&[
+        site.path("content/policies/.x.md.swp"),
+        site.path("public/x.html"),
+    ]);
+    assert_eq!(r.rendered, 0);
+    assert!(r.changed.is_empty());
+}
+
+#[test]
+fn metric_title_edit_reaches_diagrams_two_steps_away() {
+    // A policy's diagram shows the metrics of its measures; the site graph
+    // shows them too. Both must follow a metric's new title.
+    let site = common::Site::example();
+    let metric = "content/metrics/千项千亿新增产值.yaml";
+    after(&site, |s| {
+        let text = s.read(metric).replacen("title: ", "title: 新标题·", 1);
+        s.write(metric, text);
+        vec![metric]
+    });
+}
+
+#[test]
+fn measure_moved_to_another_policy() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        let text = s.read(MEASURE).replace(
+            "policy: 2025年工业经济头号工程年度行动方案",
+            "policy: 先进制造业强省行动计划",
+        );
+        assert!(
+            text.contains("policy: 先进制造业强省行动计划"),
+            "fixture changed"
+        );
+        s.write(MEASURE, text);
+        vec![MEASURE]
+    });
+}
