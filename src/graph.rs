@@ -14,6 +14,8 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, closest};
 use crate::parse::entity::{Entity, Kind};
 use crate::parse::markdown::{Body, LinkTarget};
+use crate::parse::period::{PERIOD_FORMS, Period};
+use crate::parse::shortcode::Shortcode;
 use crate::parse::{Parsed, slug_segment};
 use crate::source::Span;
 
@@ -98,6 +100,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         entities,
         home,
         data,
+        shortcode_names,
     } = parsed;
     let mut by_id: HashMap<String, EntityIdx> = HashMap::with_capacity(entities.len());
     for (i, e) in entities.iter().enumerate() {
@@ -161,6 +164,11 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         .as_ref()
         .map(|h| resolver.body(&h.body, diags))
         .unwrap_or_default();
+    for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
+        for call in &body.shortcodes {
+            resolver.shortcode(call, &shortcode_names, diags);
+        }
+    }
 
     let n = entities.len();
     let mut outgoing = vec![Vec::new(); n];
@@ -272,6 +280,82 @@ impl Resolver<'_> {
             let q: Vec<String> = best.iter().map(|b| format!("`{b}`")).collect();
             format!("did you mean {}?", q.join(" or "))
         })
+    }
+
+    /// A shortcode must have a template; the built-in `metric` and `chart`
+    /// must name a metric, and `metric`'s period must be one of its values.
+    fn shortcode(&self, call: &Shortcode, names: &[String], diags: &mut Diagnostics) {
+        if !names.contains(&call.name) {
+            diags.push(
+                Diagnostic::error("unknown-shortcode", format!("unknown shortcode `{}`", call.name))
+                    .at(call.span)
+                    .label("no template for this shortcode")
+                    .maybe_hint(crate::diag::did_you_mean(&call.name, names.iter().map(String::as_str)))
+                    .hint_if_none(&format!(
+                        "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
+                        names.join(", ")
+                    )),
+            );
+            return;
+        }
+        let allowed: &[&str] = match call.name.as_str() {
+            "metric" => &["id", "period"],
+            "chart" => &["id"],
+            _ => return,
+        };
+        for (key, _) in call.args.iter().filter(|(k, _)| !allowed.contains(&k.as_str())) {
+            diags.push(
+                Diagnostic::error("bad-shortcode", format!("`{}` takes no argument `{key}`", call.name))
+                    .at(call.span)
+                    .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
+            );
+        }
+        let Some(id) = call.arg("id") else {
+            diags.push(
+                Diagnostic::error("bad-shortcode", format!("`{}` needs `id=\"…\"`", call.name))
+                    .at(call.span)
+                    .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
+            );
+            return;
+        };
+        let metric = match self.id(id, call.span, &[Kind::Metric], "metric") {
+            Ok(i) => self.entities[i].metric(),
+            Err(d) => {
+                diags.push(d);
+                return;
+            }
+        };
+        let Some(metric) = metric.filter(|_| call.name == "metric") else {
+            return;
+        };
+        let periods: Vec<String> = metric.values.iter().map(|v| v.period.to_string()).collect();
+        let shown = if periods.is_empty() {
+            format!("`{id}` has no values yet")
+        } else {
+            format!("`{id}` has values for: {}", periods.join(", "))
+        };
+        match call.arg("period") {
+            None if periods.is_empty() => diags.push(
+                Diagnostic::error("unknown-period", format!("metric `{id}` has no value to show"))
+                    .at(call.span)
+                    .hint("add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}"),
+            ),
+            None => {}
+            Some(p) => match Period::parse(p) {
+                None => diags.push(
+                    Diagnostic::error("bad-period", format!("`{p}` is not a period"))
+                        .at(call.span)
+                        .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
+                ),
+                Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
+                    Diagnostic::error("unknown-period", format!("metric `{id}` has no value for {p}"))
+                        .at(call.span)
+                        .label("no such period")
+                        .hint(shown),
+                ),
+                Some(_) => {}
+            },
+        }
     }
 
     fn body(&self, body: &Body, diags: &mut Diagnostics) -> Vec<Option<LinkTo>> {

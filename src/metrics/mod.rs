@@ -40,8 +40,9 @@ pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFi
 }
 
 /// Template filters and functions for metrics:
-/// `fmt_num`, `percent` (filters) and `metric_chart(id=…)` (function).
-pub fn register(tera: &mut Tera, graph: &Graph, _style: LinkStyle) {
+/// `fmt_num`, `percent` (filters), `metric_chart(id=…)` and
+/// `metric_value(id=…, period=…)` (functions).
+pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     tera.register_filter("fmt_num", fmt_num);
     tera.register_filter(
         "percent",
@@ -53,29 +54,80 @@ pub fn register(tera: &mut Tera, graph: &Graph, _style: LinkStyle) {
         },
     );
     // Charts are drawn when asked for (once per metric page, or per embed),
-    // from a copy of the data the closure can own.
-    let metrics: Arc<HashMap<String, (String, Metric)>> = Arc::new(
+    // from a copy of the data the closures can own.
+    let metrics: Arc<HashMap<String, Entry>> = Arc::new(
         graph
             .entities
             .iter()
-            .filter_map(|e| Some((e.id.clone(), (e.title.clone(), e.metric()?.clone()))))
+            .filter_map(|e| {
+                let entry = Entry {
+                    title: e.title.clone(),
+                    url: style.path(&e.url_path),
+                    metric: e.metric()?.clone(),
+                };
+                Some((e.id.clone(), entry))
+            })
             .collect(),
     );
+    let charts = metrics.clone();
     tera.register_function(
         "metric_chart",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let id = kwargs.must_get::<&str>("id")?;
-            let (title, metric) = metrics.get(id).ok_or_else(|| {
-                Error::message(format!("metric_chart(): no metric with id `{id}`"))
-            })?;
+            let entry = lookup(&charts, kwargs.must_get::<&str>("id")?)?;
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
             let svg = chart::chart_pair(
-                &chart::ChartData { key, title, metric },
+                &chart::ChartData {
+                    key,
+                    title: &entry.title,
+                    metric: &entry.metric,
+                },
                 &chart::Labels::default(),
             );
             Ok(Value::safe_string(&svg))
         },
     );
+    tera.register_function(
+        "metric_value",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let id = kwargs.must_get::<&str>("id")?;
+            let entry = lookup(&metrics, id)?;
+            let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
+            let point = match wanted {
+                Some(p) => entry.metric.values.iter().find(|v| v.period.to_string() == p),
+                None => entry.metric.values.last(),
+            };
+            let point = point.ok_or_else(|| {
+                Error::message(format!(
+                    "metric_value(): `{id}` has no value{}",
+                    wanted.map(|p| format!(" for {p}")).unwrap_or_default()
+                ))
+            })?;
+            let mut m = tera::Map::new();
+            m.insert("value".into(), Value::from(point.raw.as_str()));
+            m.insert("period".into(), Value::from(point.period.to_string()));
+            m.insert("period_label".into(), Value::from(point.period.display_zh()));
+            m.insert(
+                "unit".into(),
+                Value::from(entry.metric.unit.as_deref().unwrap_or("")),
+            );
+            m.insert("title".into(), Value::from(entry.title.as_str()));
+            m.insert("url".into(), Value::from(entry.url.as_str()));
+            Ok(Value::from(m))
+        },
+    );
+}
+
+/// What the template functions need of a metric.
+struct Entry {
+    title: String,
+    url: String,
+    metric: Metric,
+}
+
+fn lookup<'a>(metrics: &'a HashMap<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {
+    metrics
+        .get(id)
+        .ok_or_else(|| Error::message(format!("no metric with id `{id}`")))
 }
 
 /// `{{ value | fmt_num(unit="亿元", sign=true, decimals=1, html=true) }}`.

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod links;
+pub mod shortcodes;
 pub mod templates;
 
 use std::collections::{BTreeMap, HashMap};
@@ -275,11 +276,13 @@ impl PageRenderer<'_> {
         );
         match job {
             Job::Home => {
-                let page = graph.home.as_ref().map(|h| {
-                    let content =
-                        links::fill(&h.body.html, &graph.home_links, graph, &root, self.style);
-                    simple_page(&h.title, &content)
-                });
+                let page = match &graph.home {
+                    Some(h) => match self.body(&h.body, &graph.home_links, &root) {
+                        Ok(content) => Some(simple_page(&h.title, &content)),
+                        Err(ds) => return (file, Err(ds)),
+                    },
+                    None => None,
+                };
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
@@ -291,10 +294,10 @@ impl PageRenderer<'_> {
                 let (title, content) = match intro {
                     Some(i) => {
                         let e = &graph.entities[i];
-                        (
-                            e.title.clone(),
-                            links::fill(&e.body.html, &graph.links[i], graph, &root, self.style),
-                        )
+                        match self.body(&e.body, &graph.links[i], &root) {
+                            Ok(content) => (e.title.clone(), content),
+                            Err(ds) => return (file, Err(ds)),
+                        }
                     }
                     None => (String::new(), String::new()),
                 };
@@ -306,7 +309,10 @@ impl PageRenderer<'_> {
             }
             Job::Entity(i) => {
                 let e = &graph.entities[i];
-                let content = links::fill(&e.body.html, &graph.links[i], graph, &root, self.style);
+                let content = match self.body(&e.body, &graph.links[i], &root) {
+                    Ok(content) => content,
+                    Err(ds) => return (file, Err(ds)),
+                };
                 let mut page = context::page_value(graph, self.shared, i, content);
                 if e.kind == Kind::Section {
                     let children: Vec<EntityIdx> = context::sorted(graph, Kind::Page)
@@ -355,6 +361,17 @@ impl PageRenderer<'_> {
             .render(template, &ctx)
             .map_err(|e| self.names.diagnostics(&e, Some(&file)));
         (file, result)
+    }
+
+    /// A body's HTML for this page: links, then shortcodes, filled in.
+    fn body(
+        &self,
+        body: &crate::parse::markdown::Body,
+        links: &[Option<crate::graph::LinkTo>],
+        root: &str,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let html = links::fill(&body.html, links, self.graph, root, self.style);
+        shortcodes::fill(html, &body.shortcodes, self.tera, root)
     }
 
     /// The path part of `base_url` (`/` or `/sub/`), for the 404 page.
