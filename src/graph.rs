@@ -5,7 +5,7 @@
 //! links), backlinks of both, and taxonomy terms. Every reference that does not
 //! resolve becomes a diagnostic at its own span with the closest ids.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -66,6 +66,9 @@ pub struct Graph {
     /// Per entity, per body link: where it goes (`None` when broken).
     pub links: Vec<Vec<Option<LinkTo>>>,
     pub home_links: Vec<Option<LinkTo>>,
+    /// Shortcode calls the link stage reported; render leaves them out
+    /// rather than report them twice.
+    pub broken_shortcodes: HashSet<Span>,
     /// Entities whose prose links to each entity (deduplicated, in order).
     pub mentioned_by: Vec<Vec<EntityIdx>>,
     pub taxonomies: Vec<Taxonomy>,
@@ -164,9 +167,13 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         .as_ref()
         .map(|h| resolver.body(&h.body, diags))
         .unwrap_or_default();
+    let mut broken_shortcodes = HashSet::new();
     for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
         for call in &body.shortcodes {
-            resolver.shortcode(call, &shortcode_names, diags);
+            if let Err(d) = resolver.shortcode(call, &shortcode_names) {
+                diags.extend(d);
+                broken_shortcodes.insert(call.span);
+            }
         }
     }
 
@@ -197,6 +204,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         incoming,
         links,
         home_links,
+        broken_shortcodes,
         mentioned_by,
         taxonomies,
     }
@@ -284,30 +292,44 @@ impl Resolver<'_> {
 
     /// A shortcode must have a template; the built-in `metric` and `chart`
     /// must name a metric, and `metric`'s period must be one of its values.
-    fn shortcode(&self, call: &Shortcode, names: &[String], diags: &mut Diagnostics) {
+    fn shortcode(&self, call: &Shortcode, names: &[String]) -> Result<(), Vec<Diagnostic>> {
+        let mut diags = Vec::new();
         if !names.contains(&call.name) {
             diags.push(
-                Diagnostic::error("unknown-shortcode", format!("unknown shortcode `{}`", call.name))
-                    .at(call.span)
-                    .label("no template for this shortcode")
-                    .maybe_hint(crate::diag::did_you_mean(&call.name, names.iter().map(String::as_str)))
-                    .hint_if_none(&format!(
-                        "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
-                        names.join(", ")
-                    )),
+                Diagnostic::error(
+                    "unknown-shortcode",
+                    format!("unknown shortcode `{}`", call.name),
+                )
+                .at(call.span)
+                .label("no template for this shortcode")
+                .maybe_hint(crate::diag::did_you_mean(
+                    &call.name,
+                    names.iter().map(String::as_str),
+                ))
+                .hint_if_none(&format!(
+                    "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
+                    names.join(", ")
+                )),
             );
-            return;
+            return Err(diags);
         }
         let allowed: &[&str] = match call.name.as_str() {
             "metric" => &["id", "period"],
             "chart" => &["id"],
-            _ => return,
+            _ => return Ok(()),
         };
-        for (key, _) in call.args.iter().filter(|(k, _)| !allowed.contains(&k.as_str())) {
+        for (key, _) in call
+            .args
+            .iter()
+            .filter(|(k, _)| !allowed.contains(&k.as_str()))
+        {
             diags.push(
-                Diagnostic::error("bad-shortcode", format!("`{}` takes no argument `{key}`", call.name))
-                    .at(call.span)
-                    .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
+                Diagnostic::error(
+                    "bad-shortcode",
+                    format!("`{}` takes no argument `{key}`", call.name),
+                )
+                .at(call.span)
+                .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
             );
         }
         let Some(id) = call.arg("id") else {
@@ -316,17 +338,17 @@ impl Resolver<'_> {
                     .at(call.span)
                     .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
             );
-            return;
+            return Err(diags);
         };
         let metric = match self.id(id, call.span, &[Kind::Metric], "metric") {
             Ok(i) => self.entities[i].metric(),
             Err(d) => {
                 diags.push(d);
-                return;
+                return Err(diags);
             }
         };
         let Some(metric) = metric.filter(|_| call.name == "metric") else {
-            return;
+            return if diags.is_empty() { Ok(()) } else { Err(diags) };
         };
         let periods: Vec<String> = metric.values.iter().map(|v| v.period.to_string()).collect();
         let shown = if periods.is_empty() {
@@ -336,9 +358,14 @@ impl Resolver<'_> {
         };
         match call.arg("period") {
             None if periods.is_empty() => diags.push(
-                Diagnostic::error("unknown-period", format!("metric `{id}` has no value to show"))
-                    .at(call.span)
-                    .hint("add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}"),
+                Diagnostic::error(
+                    "unknown-period",
+                    format!("metric `{id}` has no value to show"),
+                )
+                .at(call.span)
+                .hint(
+                    "add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}",
+                ),
             ),
             None => {}
             Some(p) => match Period::parse(p) {
@@ -348,14 +375,18 @@ impl Resolver<'_> {
                         .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
                 ),
                 Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
-                    Diagnostic::error("unknown-period", format!("metric `{id}` has no value for {p}"))
-                        .at(call.span)
-                        .label("no such period")
-                        .hint(shown),
+                    Diagnostic::error(
+                        "unknown-period",
+                        format!("metric `{id}` has no value for {p}"),
+                    )
+                    .at(call.span)
+                    .label("no such period")
+                    .hint(shown),
                 ),
                 Some(_) => {}
             },
         }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     fn body(&self, body: &Body, diags: &mut Diagnostics) -> Vec<Option<LinkTo>> {

@@ -381,7 +381,12 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
     let w = layout.width();
     let narrow = layout == Layout::Narrow;
     let h = if narrow { 260.0 } else { 320.0 };
-    let (left, right, top, bottom) = (if narrow { 40.0 } else { 56.0 }, 16.0, 44.0, 34.0);
+    let (left, right, top, bottom) = (
+        if narrow { 40.0 } else { 56.0 },
+        16.0,
+        if narrow { 60.0 } else { 44.0 },
+        34.0,
+    );
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let all: Vec<f64> = m
@@ -428,7 +433,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
             &unit_text,
         );
     }
-    legend(&mut out, m, layout, labels);
+    legend(&mut out, m, layout, labels, !columns);
     for &t in &ticks {
         let ty = y(t);
         let _ = write!(
@@ -450,7 +455,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
     let per_label = if narrow { 52.0 } else { 64.0 };
     let every = ((per_label / slot).ceil() as usize).max(1);
     for (i, p) in periods.iter().enumerate() {
-        if i % every == 0 || i == periods.len() - 1 && (periods.len() - 1) % every == 0 {
+        if i.is_multiple_of(every) {
             text(
                 &mut out,
                 x(*p),
@@ -564,7 +569,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
     out
 }
 
-fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels) {
+fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels, line: bool) {
     let mut x = if layout == Layout::Narrow { 0.0 } else { 160.0 };
     let y = if layout == Layout::Narrow {
         36.0
@@ -572,19 +577,26 @@ fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels) {
         FONT + 2.0
     };
     let mut item = |out: &mut String, swatch: String, label: &str| {
-        out.push_str(&swatch.replace("{x}", &format!("{x:.1}")));
+        out.push_str(
+            &swatch
+                .replace("{x}", &format!("{x:.1}"))
+                .replace("{x2}", &format!("{:.1}", x + 16.0)),
+        );
         text(out, x + 22.0, y, "start", "chart__legend", label);
         x += 30.0 + label.chars().count() as f64 * FONT;
     };
     let sy = y - FONT * 0.35;
-    item(
-        out,
+    let primary = if line {
         format!(
-            r##"<line x1="{{x}}" y1="{sy:.1}" x2="{{x}}" y2="{sy:.1}" transform="translate(0 0)" class="chart__line s-primary" stroke="#2563eb" stroke-width="3" stroke-linecap="round" pathLength="1"/><rect x="{{x}}" y="{:.1}" width="16" height="6" class="chart__bar s-primary" fill="#2563eb"/>"##,
-            sy - 3.0
-        ),
-        &labels.actual,
-    );
+            r##"<line x1="{{x}}" y1="{sy:.1}" x2="{{x2}}" y2="{sy:.1}" class="chart__swatch chart__line s-primary" stroke="#2563eb" stroke-width="3"/>"##
+        )
+    } else {
+        format!(
+            r##"<rect x="{{x}}" y="{:.1}" width="16" height="8" class="chart__swatch s-primary" fill="#2563eb"/>"##,
+            sy - 4.0
+        )
+    };
+    item(out, primary, &labels.actual);
     for (name, _) in &m.compare {
         item(
             out,
@@ -599,7 +611,7 @@ fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels) {
         item(
             out,
             format!(
-                r#"<rect x="{{x}}" y="{:.1}" width="16" height="8" class="s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
+                r#"<rect x="{{x}}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
                 sy - 4.0
             ),
             &labels.target,
@@ -660,7 +672,10 @@ mod tests {
     fn ticks_are_round_and_cover_the_range() {
         assert_eq!(nice_ticks(0.0, 8.3, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(nice_ticks(5.8, 9.0, 4), vec![5.0, 6.0, 7.0, 8.0, 9.0]);
-        let labels: Vec<String> = nice_ticks(0.0, 0.3, 3).into_iter().map(tick_label).collect();
+        let labels: Vec<String> = nice_ticks(0.0, 0.3, 3)
+            .into_iter()
+            .map(tick_label)
+            .collect();
         assert_eq!(labels, ["0", "0.1", "0.2", "0.3"]);
         assert_eq!(nice_ticks(3.0, 3.0, 4).first(), Some(&2.0));
     }

@@ -93,7 +93,11 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             let entry = lookup(&metrics, id)?;
             let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
             let point = match wanted {
-                Some(p) => entry.metric.values.iter().find(|v| v.period.to_string() == p),
+                Some(p) => entry
+                    .metric
+                    .values
+                    .iter()
+                    .find(|v| v.period.to_string() == p),
                 None => entry.metric.values.last(),
             };
             let point = point.ok_or_else(|| {
@@ -105,7 +109,10 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             let mut m = tera::Map::new();
             m.insert("value".into(), Value::from(point.raw.as_str()));
             m.insert("period".into(), Value::from(point.period.to_string()));
-            m.insert("period_label".into(), Value::from(point.period.display_zh()));
+            m.insert(
+                "period_label".into(),
+                Value::from(point.period.display_zh()),
+            );
             m.insert(
                 "unit".into(),
                 Value::from(entry.metric.unit.as_deref().unwrap_or("")),
@@ -135,7 +142,9 @@ fn lookup<'a>(metrics: &'a HashMap<String, Entry>, id: &str) -> tera::TeraResult
 /// With `html=true` the result is `<span class="num">…</span><span
 /// class="unit">…</span>`, marked safe.
 fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
-    let unit = kwargs.get::<&str>("unit")?.unwrap_or("");
+    // `unit` may be none (a metric without a unit).
+    let unit_value = kwargs.get::<Value>("unit")?;
+    let unit = unit_value.as_ref().and_then(Value::as_str).unwrap_or("");
     let style = format::Style {
         sign: kwargs.get::<bool>("sign")?.unwrap_or(false),
         decimals: kwargs

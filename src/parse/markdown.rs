@@ -281,7 +281,10 @@ fn shortcodes_in<'a>(
         // Escapes or entities make the text differ from the source; then the
         // call is placed at the start of its text run.
         let start = offset + source.find(written).unwrap_or(0);
-        let span = Span::new(at.file, start + at.offset..start + at.offset + written.len());
+        let span = Span::new(
+            at.file,
+            start + at.offset..start + at.offset + written.len(),
+        );
         match record(found.call, span, false, body, diags) {
             Some(n) => out.push(Event::InlineHtml(
                 format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
@@ -319,7 +322,10 @@ fn lone_shortcode(
     let f = found.remove(0);
     let source = text.get(range.clone()).unwrap_or("");
     let start = range.start + source.find(trimmed).unwrap_or(0);
-    let span = Span::new(at.file, start + at.offset..start + at.offset + trimmed.len());
+    let span = Span::new(
+        at.file,
+        start + at.offset..start + at.offset + trimmed.len(),
+    );
     // A malformed call falls back to text (and its error) like an inline one.
     f.call.is_ok().then_some(())?;
     record(f.call, span, true, body, diags)
@@ -621,5 +627,62 @@ mod tests {
         assert!(b.html.contains("checkbox"));
         assert!(b.html.contains("<del>删</del>"));
         assert!(b.html.contains("footnote"));
+    }
+
+    #[test]
+    fn shortcodes_become_placeholders_with_spans_except_in_code() {
+        let text = "增长{{ metric(id=\"甲\") }}。\n\n{{ chart(id=\"乙\") }}\n\n`{{ metric(id=\"丙\") }}`\n\n```\n{{ metric(id=\"丁\") }}\n```\n";
+        let b = md(text);
+        let names: Vec<(&str, bool)> = b
+            .shortcodes
+            .iter()
+            .map(|c| (c.arg("id").unwrap(), c.block))
+            .collect();
+        assert_eq!(names, [("甲", false), ("乙", true)]);
+        let first = &b.shortcodes[0].span;
+        assert_eq!(
+            &text[first.start as usize..first.end as usize],
+            "{{ metric(id=\"甲\") }}"
+        );
+        assert!(
+            b.html
+                .contains(&format!("<p>增长{SHORTCODE_MARK}0{SHORTCODE_MARK}。</p>"))
+        );
+        assert!(
+            b.html
+                .contains(&format!("\n{SHORTCODE_MARK}1{SHORTCODE_MARK}"))
+        );
+        assert!(
+            !b.html.contains(&format!("<p>{SHORTCODE_MARK}1")),
+            "a lone shortcode is a block"
+        );
+        assert!(
+            b.html.contains("<code>{{ metric(id=\"丙\") }}</code>"),
+            "{}",
+            b.html
+        );
+        assert!(
+            b.html.contains("{{ metric(id=\"丁\") }}\n</code></pre>"),
+            "{}",
+            b.html
+        );
+    }
+
+    #[test]
+    fn malformed_shortcode_is_an_error_and_stays_text() {
+        let at = BodySource {
+            file: SourceId(0),
+            offset: 10,
+            content_path: Path::new("policies/a.md"),
+        };
+        let (b, diags) = render("甲{{ metric(id=乙) }}", &at, false, RawHtml::Sanitize);
+        assert!(b.shortcodes.is_empty());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "bad-shortcode");
+        assert_eq!(
+            diags[0].location,
+            crate::diag::Location::Span(Span::new(SourceId(0), 13..33))
+        );
+        assert!(b.html.contains("{{ metric(id=乙) }}"));
     }
 }

@@ -77,7 +77,9 @@ pub fn find(text: &str) -> Vec<Found> {
 
 /// `name(key="value", other='v')` -> name and arguments.
 fn parse_call(s: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let open = s.find('(').ok_or("a shortcode is written `name(key=\"value\")`")?;
+    let open = s
+        .find('(')
+        .ok_or("a shortcode is written `name(key=\"value\")`")?;
     let name = s[..open].trim().to_string();
     let body = s[open + 1..]
         .strip_suffix(')')
@@ -135,12 +137,18 @@ mod tests {
         let t = "增长{{ metric(id=\"增速\", period=\"2024\") }}，高于全国";
         let f = find(t);
         assert_eq!(f.len(), 1);
-        assert_eq!(&t[f[0].start..f[0].end], "{{ metric(id=\"增速\", period=\"2024\") }}");
+        assert_eq!(
+            &t[f[0].start..f[0].end],
+            "{{ metric(id=\"增速\", period=\"2024\") }}"
+        );
         let (name, args) = f[0].call.clone().unwrap();
         assert_eq!(name, "metric");
         assert_eq!(
             args,
-            [("id".into(), "增速".into()), ("period".into(), "2024".into())]
+            [
+                ("id".into(), "增速".into()),
+                ("period".into(), "2024".into())
+            ]
         );
         assert_eq!(call("{{chart(id='a')}}").0, "chart");
         assert_eq!(call("{{ note() }}").1, []);

@@ -371,7 +371,8 @@ impl PageRenderer<'_> {
         root: &str,
     ) -> Result<String, Vec<Diagnostic>> {
         let html = links::fill(&body.html, links, self.graph, root, self.style);
-        shortcodes::fill(html, &body.shortcodes, self.tera, root)
+        let broken = &self.graph.broken_shortcodes;
+        shortcodes::fill(html, &body.shortcodes, broken, self.tera, root)
     }
 
     /// The path part of `base_url` (`/` or `/sub/`), for the 404 page.

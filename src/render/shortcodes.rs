@@ -5,18 +5,24 @@
 //! body, for unique element ids) and `block` (whether it stands alone in
 //! its paragraph), plus the global context (`config`, `site`, `t`, `data`).
 
+use std::collections::HashSet;
+
 use tera::{Context, Tera, Value};
 
 use crate::diag::Diagnostic;
 use crate::parse::shortcode::{SHORTCODE_MARK, Shortcode};
+use crate::source::Span;
 
 pub fn template_name(name: &str) -> String {
     format!("shortcodes/{name}.html")
 }
 
+/// Replaces each placeholder with its call's output. Calls in `broken` were
+/// reported by the link stage and come out empty.
 pub fn fill(
     html: String,
     calls: &[Shortcode],
+    broken: &HashSet<Span>,
     tera: &Tera,
     root: &str,
 ) -> Result<String, Vec<Diagnostic>> {
@@ -33,8 +39,11 @@ pub fn fill(
             rest = after;
             break;
         };
-        let call = after[..end].parse::<usize>().ok().and_then(|n| calls.get(n).map(|c| (n, c)));
-        if let Some((n, call)) = call {
+        let call = after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| calls.get(n).map(|c| (n, c)));
+        if let Some((n, call)) = call.filter(|(_, c)| !broken.contains(&c.span)) {
             match render_one(n, call, tera, root) {
                 Ok(s) => out.push_str(s.trim()),
                 Err(d) => errors.push(d),
