@@ -16,6 +16,7 @@
 
 use std::fmt::Write;
 
+use super::derive::end_month;
 use super::format::{self, Style};
 use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
@@ -255,7 +256,10 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
             }
         }
     }
-    for t in &m.targets {
+    // Targets in the order they fall due (a quarter before its year).
+    let mut targets: Vec<_> = m.targets.iter().collect();
+    targets.sort_by(|a, b| end_month(a.period).total_cmp(&end_month(b.period)));
+    for t in targets {
         rows.push(Row {
             label: format!("{}{}", t.period.display_zh(), labels.target),
             value: t.value,

@@ -67,14 +67,17 @@ pub struct TargetState {
     pub status: Option<Status>,
 }
 
-/// The target a reader looks at: the first whose period is not before the
-/// latest value's, else the last one.
+/// The target a reader looks at: of the targets still open at the latest
+/// value (ending no earlier than it), the one that ends first; when all have
+/// closed, the one that ended last. Without values every target is open.
 pub fn current_target(m: &Metric) -> Option<&Target> {
-    let latest = m.values.last().map(|p| p.period);
+    let latest = m.values.last().map(|p| end_month(p.period));
+    let end = |t: &&Target| end_month(t.period);
     m.targets
         .iter()
-        .find(|t| latest.is_none_or(|l| t.period >= l))
-        .or(m.targets.last())
+        .filter(|t| latest.is_none_or(|l| end(t) >= l))
+        .min_by(|a, b| end(a).total_cmp(&end(b)))
+        .or_else(|| m.targets.iter().max_by(|a, b| end(a).total_cmp(&end(b))))
 }
 
 pub fn derive(m: &Metric) -> Derived {
