@@ -72,8 +72,9 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     let charts = metrics.clone();
     tera.register_function(
         "metric_chart",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
             let entry = lookup(&charts, kwargs.must_get::<&str>("id")?)?;
+            let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
             let svg = chart::chart_pair(
                 &chart::ChartData {
@@ -81,7 +82,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
                     title: &entry.title,
                     metric: &entry.metric,
                 },
-                &chart::Labels::default(),
+                &labels,
             );
             Ok(Value::safe_string(&svg))
         },
@@ -122,6 +123,29 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             Ok(Value::from(m))
         },
     );
+}
+
+/// The chart's words from the theme's UI strings (`t`), where it has them.
+fn chart_labels(t: Option<Value>) -> chart::Labels {
+    let mut labels = chart::Labels::default();
+    let Some(t) = t else { return labels };
+    let get = |key: &'static str| {
+        t.as_map()
+            .and_then(|m| m.get(&key.into()))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    for (field, key) in [
+        (&mut labels.actual, "chart_actual"),
+        (&mut labels.target, "target"),
+        (&mut labels.unit, "unit"),
+        (&mut labels.no_values, "chart_no_values"),
+    ] {
+        if let Some(v) = get(key) {
+            *field = v;
+        }
+    }
+    labels
 }
 
 /// What the template functions need of a metric.
