@@ -14,8 +14,6 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, closest};
 use crate::parse::entity::{Entity, Kind};
 use crate::parse::markdown::{Body, LinkTarget};
-use crate::parse::period::{PERIOD_FORMS, Period};
-use crate::parse::shortcode::Shortcode;
 use crate::parse::{Parsed, slug_segment};
 use crate::source::Span;
 
@@ -170,7 +168,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     let mut broken_shortcodes = HashSet::new();
     for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
         for call in &body.shortcodes {
-            if let Err(d) = resolver.shortcode(call, &shortcode_names) {
+            if let Err(d) = check_shortcode(&resolver, call, &shortcode_names) {
                 diags.extend(d);
                 broken_shortcodes.insert(call.span);
             }
@@ -290,105 +288,6 @@ impl Resolver<'_> {
         })
     }
 
-    /// A shortcode must have a template; the built-in `metric` and `chart`
-    /// must name a metric, and `metric`'s period must be one of its values.
-    fn shortcode(&self, call: &Shortcode, names: &[String]) -> Result<(), Vec<Diagnostic>> {
-        let mut diags = Vec::new();
-        if !names.contains(&call.name) {
-            diags.push(
-                Diagnostic::error(
-                    "unknown-shortcode",
-                    format!("unknown shortcode `{}`", call.name),
-                )
-                .at(call.span)
-                .label("no template for this shortcode")
-                .maybe_hint(crate::diag::did_you_mean(
-                    &call.name,
-                    names.iter().map(String::as_str),
-                ))
-                .hint_if_none(&format!(
-                    "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
-                    names.join(", ")
-                )),
-            );
-            return Err(diags);
-        }
-        let allowed: &[&str] = match call.name.as_str() {
-            "metric" => &["id", "period"],
-            "chart" => &["id"],
-            _ => return Ok(()),
-        };
-        for (key, _) in call
-            .args
-            .iter()
-            .filter(|(k, _)| !allowed.contains(&k.as_str()))
-        {
-            diags.push(
-                Diagnostic::error(
-                    "bad-shortcode",
-                    format!("`{}` takes no argument `{key}`", call.name),
-                )
-                .at(call.span)
-                .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
-            );
-        }
-        let Some(id) = call.arg("id") else {
-            diags.push(
-                Diagnostic::error("bad-shortcode", format!("`{}` needs `id=\"…\"`", call.name))
-                    .at(call.span)
-                    .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
-            );
-            return Err(diags);
-        };
-        let metric = match self.id(id, call.span, &[Kind::Metric], "metric") {
-            Ok(i) => self.entities[i].metric(),
-            Err(d) => {
-                diags.push(d);
-                return Err(diags);
-            }
-        };
-        let Some(metric) = metric.filter(|_| call.name == "metric") else {
-            return if diags.is_empty() { Ok(()) } else { Err(diags) };
-        };
-        let periods: Vec<String> = metric.values.iter().map(|v| v.period.to_string()).collect();
-        let shown = if periods.is_empty() {
-            format!("`{id}` has no values yet")
-        } else {
-            format!("`{id}` has values for: {}", periods.join(", "))
-        };
-        match call.arg("period") {
-            None if periods.is_empty() => diags.push(
-                Diagnostic::error(
-                    "unknown-period",
-                    format!("metric `{id}` has no value to show"),
-                )
-                .at(call.span)
-                .hint(
-                    "add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}",
-                ),
-            ),
-            None => {}
-            Some(p) => match Period::parse(p) {
-                None => diags.push(
-                    Diagnostic::error("bad-period", format!("`{p}` is not a period"))
-                        .at(call.span)
-                        .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
-                ),
-                Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
-                    Diagnostic::error(
-                        "unknown-period",
-                        format!("metric `{id}` has no value for {p}"),
-                    )
-                    .at(call.span)
-                    .label("no such period")
-                    .hint(shown),
-                ),
-                Some(_) => {}
-            },
-        }
-        if diags.is_empty() { Ok(()) } else { Err(diags) }
-    }
-
     fn body(&self, body: &Body, diags: &mut Diagnostics) -> Vec<Option<LinkTo>> {
         body.links
             .iter()
@@ -466,6 +365,108 @@ fn closest_file(path: &std::path::Path, by_file: &HashMap<&PathBuf, EntityIdx>) 
         .collect();
     let best = closest(&wanted, names.iter().map(String::as_str));
     best.first().map(|b| format!("did you mean `content/{b}`?"))
+}
+
+/// A shortcode must have a template; the built-in `metric` and `chart`
+/// must name a metric, and `metric`'s period must be one of its values.
+fn check_shortcode(
+    resolver: &Resolver,
+    call: &crate::parse::shortcode::Shortcode,
+    names: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    use crate::parse::period::{PERIOD_FORMS, Period};
+    let mut diags = Vec::new();
+    if !names.contains(&call.name) {
+        diags.push(
+            Diagnostic::error(
+                "unknown-shortcode",
+                format!("unknown shortcode `{}`", call.name),
+            )
+            .at(call.span)
+            .label("no template for this shortcode")
+            .maybe_hint(crate::diag::did_you_mean(
+                &call.name,
+                names.iter().map(String::as_str),
+            ))
+            .hint_if_none(&format!(
+                "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
+                names.join(", ")
+            )),
+        );
+        return Err(diags);
+    }
+    let allowed: &[&str] = match call.name.as_str() {
+        "metric" => &["id", "period"],
+        "chart" => &["id"],
+        _ => return Ok(()),
+    };
+    for (key, _) in call
+        .args
+        .iter()
+        .filter(|(k, _)| !allowed.contains(&k.as_str()))
+    {
+        diags.push(
+            Diagnostic::error(
+                "bad-shortcode",
+                format!("`{}` takes no argument `{key}`", call.name),
+            )
+            .at(call.span)
+            .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
+        );
+    }
+    let Some(id) = call.arg("id") else {
+        diags.push(
+            Diagnostic::error("bad-shortcode", format!("`{}` needs `id=\"…\"`", call.name))
+                .at(call.span)
+                .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
+        );
+        return Err(diags);
+    };
+    let metric = match resolver.id(id, call.span, &[Kind::Metric], "metric") {
+        Ok(i) => resolver.entities[i].metric(),
+        Err(d) => {
+            diags.push(d);
+            return Err(diags);
+        }
+    };
+    let Some(metric) = metric.filter(|_| call.name == "metric") else {
+        return if diags.is_empty() { Ok(()) } else { Err(diags) };
+    };
+    let periods: Vec<String> = metric.values.iter().map(|v| v.period.to_string()).collect();
+    let shown = if periods.is_empty() {
+        format!("`{id}` has no values yet")
+    } else {
+        format!("`{id}` has values for: {}", periods.join(", "))
+    };
+    match call.arg("period") {
+        None if periods.is_empty() => diags.push(
+            Diagnostic::error(
+                "unknown-period",
+                format!("metric `{id}` has no value to show"),
+            )
+            .at(call.span)
+            .hint("add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}"),
+        ),
+        None => {}
+        Some(p) => match Period::parse(p) {
+            None => diags.push(
+                Diagnostic::error("bad-period", format!("`{p}` is not a period"))
+                    .at(call.span)
+                    .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
+            ),
+            Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
+                Diagnostic::error(
+                    "unknown-period",
+                    format!("metric `{id}` has no value for {p}"),
+                )
+                .at(call.span)
+                .label("no such period")
+                .hint(shown),
+            ),
+            Some(_) => {}
+        },
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 /// A policy that (through `supersedes`) supersedes itself is an error.

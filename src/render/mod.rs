@@ -363,18 +363,6 @@ impl PageRenderer<'_> {
         (file, result)
     }
 
-    /// A body's HTML for this page: links, then shortcodes, filled in.
-    fn body(
-        &self,
-        body: &crate::parse::markdown::Body,
-        links: &[Option<crate::graph::LinkTo>],
-        root: &str,
-    ) -> Result<String, Vec<Diagnostic>> {
-        let html = links::fill(&body.html, links, self.graph, root, self.style);
-        let broken = &self.graph.broken_shortcodes;
-        shortcodes::fill(html, &body.shortcodes, broken, self.tera, root)
-    }
-
     /// The path part of `base_url` (`/` or `/sub/`), for the 404 page.
     fn base_url_path(&self) -> String {
         let after_scheme = self
@@ -386,6 +374,18 @@ impl PageRenderer<'_> {
             Some(i) if self.base_url.contains("://") => after_scheme[i..].to_string(),
             _ => "/".to_string(),
         }
+    }
+
+    /// A body's HTML for this page: links, then shortcodes, filled in.
+    fn body(
+        &self,
+        body: &crate::parse::markdown::Body,
+        links: &[Option<crate::graph::LinkTo>],
+        root: &str,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let html = links::fill(&body.html, links, self.graph, root, self.style);
+        let broken = &self.graph.broken_shortcodes;
+        shortcodes::fill(html, &body.shortcodes, broken, self.tera, root)
     }
 }
 
