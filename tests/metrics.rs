@@ -288,7 +288,17 @@ fn errors_on_bad_embeds_at_their_line_and_column() {
     let d = r.with_code("unknown-ref")[0];
     r.assert_at(d, "error", file, 4, 3);
     r.assert_hint(d, "did you mean `增速` or `目标`?");
-    let periods = r.with_code("unknown-period");
+    let yaml = r
+        .with_code("unknown-period")
+        .into_iter()
+        .find(|d| d.file.as_deref() == Some("content/metrics/增速.yaml"))
+        .expect("the embed in a metric description is checked");
+    r.assert_at(yaml, "error", "content/metrics/增速.yaml", 9, 6);
+    let periods: Vec<_> = r
+        .with_code("unknown-period")
+        .into_iter()
+        .filter(|d| d.file.as_deref() == Some(file))
+        .collect();
     r.check(
         periods.len() == 2,
         "a missing period and a metric with no values",
@@ -316,7 +326,7 @@ fn errors_on_bad_embeds_at_their_line_and_column() {
         "says what is malformed",
     );
     r.check(
-        r.errors == 6,
+        r.errors == 7,
         &format!("each problem once, none from code spans: {}", r.summary()),
     );
     site.run(&["build"]).failure();

@@ -170,20 +170,20 @@ fn description_body(
         config,
     );
     let map = |off: u32| map_offset(desc, text, span, off as usize) as u32;
+    let remap = |s: Span| Span {
+        start: map(s.start),
+        end: map(s.end),
+        ..s
+    };
     for l in &mut body.links {
-        l.span = Span {
-            start: map(l.span.start),
-            end: map(l.span.end),
-            ..l.span
-        };
+        l.span = remap(l.span);
+    }
+    for c in &mut body.shortcodes {
+        c.span = remap(c.span);
     }
     for d in &mut diags {
         if let Some(s) = d.span() {
-            d.location = crate::diag::Location::Span(Span {
-                start: map(s.start),
-                end: map(s.end),
-                ..s
-            });
+            d.location = crate::diag::Location::Span(remap(s));
         }
     }
     (body, diags)

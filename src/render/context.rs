@@ -13,6 +13,7 @@ use tera::Value;
 use super::links::LinkStyle;
 use crate::config::Config;
 use crate::graph::{EntityIdx, Graph};
+use crate::metrics::derive::current_target;
 use crate::parse::entity::{Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus};
 
 #[derive(Serialize)]
@@ -86,8 +87,6 @@ fn measure_status(s: MeasureStatus) -> &'static str {
         MeasureStatus::Suspended => "suspended",
     }
 }
-
-pub use crate::metrics::derive::current_target;
 
 fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
     let e = &graph.entities[idx];
