@@ -180,7 +180,7 @@ fn can_show_change_progress_and_status_on_the_metric_page() {
 fn can_show_the_dashboard_by_category_with_status() {
     let site = metrics_site();
     let page = site.page("metrics/index.html");
-    let groups = page.texts(".group__title");
+    let groups = page.texts(".group:not(.target-table) .group__title");
     page.check(
         groups.len() == 2 && groups[0].starts_with("增长"),
         &format!("cards grouped by category: {groups:?}"),
@@ -200,6 +200,18 @@ fn can_show_the_dashboard_by_category_with_status() {
             &format!("a `{s}` badge, got {badges:?}"),
         );
     }
+    let rows = page.texts("#x-all-targets ~ .table-wrap tbody tr");
+    page.check(rows.len() == 4, &format!("one row per target: {rows:?}"));
+    page.check(
+        rows.iter().any(|r| {
+            r.contains("新增企业")
+                && r.contains("200家")
+                && r.contains("90家")
+                && r.contains("落后")
+                && r.contains("45%")
+        }),
+        "a target row shows target, latest, status and progress",
+    );
     let summary = page.text(".mstatus-summary");
     page.check(
         summary.contains("目标进展"),

@@ -61,8 +61,13 @@ pub struct Derived {
     pub targets: Vec<TargetState>,
 }
 
+/// One target with where the latest value stands against it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetState {
+    pub period: String,
+    pub period_label: String,
+    /// The target as written.
+    pub value: String,
     pub progress: Option<Progress>,
     pub status: Option<Status>,
 }
@@ -97,6 +102,9 @@ pub fn derive(m: &Metric) -> Derived {
             .targets
             .iter()
             .map(|t| TargetState {
+                period: t.period.to_string(),
+                period_label: t.period.display_zh(),
+                value: t.raw.clone(),
                 progress: latest.and_then(|l| progress(m.better, l, t)),
                 status: status(m, t),
             })
