@@ -73,6 +73,36 @@ pub struct ChartData<'a> {
 }
 
 const FONT: f64 = 13.0;
+/// Fallback colours for SVG shown without the theme's stylesheet.
+const PRIMARY: &str = "#2563eb";
+const COMPARE: &str = "#94a3b8";
+
+/// Estimated width of a label: CJK characters are square, others narrower.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.len_utf8() >= 3 { FONT } else { FONT * 0.6 })
+        .sum()
+}
+
+/// Where to anchor a label centred on `x` so it stays inside `[0, w]`.
+fn centred(x: f64, label: &str, w: f64) -> (f64, &'static str) {
+    let half = text_width(label) / 2.0;
+    if x + half > w {
+        (w, "end")
+    } else if x - half < 0.0 {
+        (0.0, "start")
+    } else {
+        (x, "middle")
+    }
+}
+
+fn fill_of(class: &str) -> &'static str {
+    if class == "s-primary" {
+        PRIMARY
+    } else {
+        COMPARE
+    }
+}
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -276,7 +306,15 @@ fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
     let w = layout.width();
     let narrow = layout == Layout::Narrow;
     // Wide: label column on the left. Narrow: label above its bar.
-    let label_w = if narrow { 0.0 } else { 150.0 };
+    let longest = rows
+        .iter()
+        .map(|r| text_width(&r.label))
+        .fold(0.0, f64::max);
+    let label_w = if narrow {
+        0.0
+    } else {
+        longest.clamp(60.0, 260.0) + 4.0
+    };
     let value_w = 96.0;
     let bar_h = 22.0;
     let row_h = if narrow { 50.0 } else { 34.0 };
@@ -318,11 +356,7 @@ fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
                 out,
                 r#"<rect x="{a:.1}" y="{bar_y:.1}" width="{width:.1}" height="{bar_h}" class="chart__bar {}" fill="{}"/>"#,
                 r.class,
-                if r.class == "s-primary" {
-                    "#2563eb"
-                } else {
-                    "#94a3b8"
-                }
+                fill_of(r.class),
             );
         }
         text(
@@ -493,11 +527,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
                     r#"<rect x="{cx:.1}" y="{ya:.1}" width="{:.1}" height="{:.1}" class="chart__bar {class}" fill="{}"><title>{} {}</title></rect>"#,
                     bw - 2.0,
                     (yb - ya).max(1.0),
-                    if *class == "s-primary" {
-                        "#2563eb"
-                    } else {
-                        "#94a3b8"
-                    },
+                    fill_of(class),
                     esc(&p.period.display_zh()),
                     esc(&shown(&p.raw, m)),
                 );
@@ -521,11 +551,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
                 out,
                 r#"<polyline points="{}" class="chart__line {class}" fill="none" stroke="{}" stroke-width="2.5"{dash}/>"#,
                 path.join(" "),
-                if *class == "s-primary" {
-                    "#2563eb"
-                } else {
-                    "#64748b"
-                },
+                fill_of(class),
             );
             for p in pts.iter() {
                 let _ = write!(
@@ -540,13 +566,15 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
         }
         // The latest value is written beside its point.
         if let Some(last) = m.values.last() {
+            let label = shown(&last.raw, m);
+            let (lx, anchor) = centred(x(last.period), &label, w);
             text(
                 &mut out,
-                x(last.period),
+                lx,
                 y(last.value) - 10.0,
-                "middle",
+                anchor,
                 "chart__value",
-                &shown(&last.raw, m),
+                &label,
             );
         }
     }
@@ -560,66 +588,60 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
             esc(&labels.target),
             esc(&shown(&t.raw, m)),
         );
+        let label = format!("{} {}", labels.target, shown(&t.raw, m));
+        let (lx, anchor) = centred(tx, &label, w);
         text(
             &mut out,
-            tx,
+            lx,
             ty - 12.0,
-            "middle",
+            anchor,
             "chart__value s-target",
-            &format!("{} {}", labels.target, shown(&t.raw, m)),
+            &label,
         );
     }
     out.push_str("</svg>");
     out
 }
 
+/// The legend above a time chart: the value series, comparison series and
+/// targets, each with a swatch in the style the chart draws it.
 fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels, line: bool) {
-    let mut x = if layout == Layout::Narrow { 0.0 } else { 160.0 };
-    let y = if layout == Layout::Narrow {
-        36.0
-    } else {
-        FONT + 2.0
-    };
-    let mut item = |out: &mut String, swatch: String, label: &str| {
-        out.push_str(
-            &swatch
-                .replace("{x}", &format!("{x:.1}"))
-                .replace("{x2}", &format!("{:.1}", x + 16.0)),
-        );
-        text(out, x + 22.0, y, "start", "chart__legend", label);
-        x += 30.0 + label.chars().count() as f64 * FONT;
-    };
-    let sy = y - FONT * 0.35;
-    let primary = if line {
-        format!(
-            r##"<line x1="{{x}}" y1="{sy:.1}" x2="{{x2}}" y2="{sy:.1}" class="chart__swatch chart__line s-primary" stroke="#2563eb" stroke-width="3"/>"##
-        )
-    } else {
-        format!(
-            r##"<rect x="{{x}}" y="{:.1}" width="16" height="8" class="chart__swatch s-primary" fill="#2563eb"/>"##,
-            sy - 4.0
-        )
-    };
-    item(out, primary, &labels.actual);
-    for (name, _) in &m.compare {
-        item(
-            out,
-            format!(
-                r##"<rect x="{{x}}" y="{:.1}" width="16" height="6" class="chart__bar s-compare" fill="#94a3b8"/>"##,
-                sy - 3.0
-            ),
-            name,
-        );
-    }
+    let narrow = layout == Layout::Narrow;
+    let mut x = if narrow { 0.0 } else { 160.0 };
+    let y = if narrow { 36.0 } else { FONT + 2.0 };
+    let mid = y - FONT * 0.35;
+    let mut items: Vec<(&str, &str)> = vec![("s-primary", labels.actual.as_str())];
+    items.extend(m.compare.iter().map(|(n, _)| ("s-compare", n.as_str())));
     if !m.targets.is_empty() {
-        item(
-            out,
-            format!(
-                r#"<rect x="{{x}}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
-                sy - 4.0
+        items.push(("s-target", labels.target.as_str()));
+    }
+    for (class, label) in items {
+        let _ = match class {
+            "s-target" => write!(
+                out,
+                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
+                mid - 4.0
             ),
-            &labels.target,
-        );
+            _ if line => write!(
+                out,
+                r#"<line x1="{x:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}" class="chart__swatch chart__line {class}" stroke="{}" stroke-width="3"{}/>"#,
+                x + 16.0,
+                fill_of(class),
+                if class == "s-compare" {
+                    r#" stroke-dasharray="4 3""#
+                } else {
+                    ""
+                },
+            ),
+            _ => write!(
+                out,
+                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch {class}" fill="{}"/>"#,
+                mid - 4.0,
+                fill_of(class),
+            ),
+        };
+        text(out, x + 22.0, y, "start", "chart__legend", label);
+        x += 30.0 + text_width(label);
     }
 }
 
@@ -663,7 +685,7 @@ pub fn sparkline(m: &Metric) -> Option<String> {
         .collect();
     let (lx, ly) = pt(n, m.values[n].value);
     Some(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="#2563eb" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="#2563eb"/></svg>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="{PRIMARY}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="{PRIMARY}"/></svg>"##,
         points.join(" ")
     ))
 }
@@ -689,5 +711,80 @@ mod tests {
         assert!(is_count("家") && is_count("万家") && !is_count("%") && !is_count("个百分点"));
         assert_eq!(short_period(Period::Quarter(2024, 1)), "2024Q1");
         assert_eq!(short_period(Period::Month(2024, 5)), "2024.05");
+    }
+
+    fn metric(unit: &str, values: &[(&str, f64)], targets: &[(&str, f64)]) -> Metric {
+        let pt = |(p, v): &(&str, f64)| Point {
+            period: Period::parse(p).unwrap(),
+            value: *v,
+            raw: v.to_string(),
+            note: None,
+            source: None,
+        };
+        Metric {
+            unit: Some(unit.into()),
+            values: values.iter().map(pt).collect(),
+            targets: targets
+                .iter()
+                .map(|(p, v)| crate::parse::entity::Target {
+                    period: Period::parse(p).unwrap(),
+                    value: *v,
+                    raw: v.to_string(),
+                    set_by: None,
+                    note: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn parse_all(m: &Metric) -> Vec<String> {
+        let d = ChartData {
+            key: "t",
+            title: "A <&> \"B\"",
+            metric: m,
+        };
+        [Layout::Wide, Layout::Narrow]
+            .iter()
+            .map(|&l| {
+                let svg = chart(&d, l, &Labels::default());
+                let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+                let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+                assert_eq!(title.text(), Some("A <&> \"B\""));
+                svg
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_chart_is_well_formed_xml() {
+        let line = metric(
+            "%",
+            &[("2024-Q1", 1.0), ("2024-Q2", -2.5), ("2024-Q3", 3.0)],
+            &[("2025", 4.0)],
+        );
+        let svgs = parse_all(&line);
+        assert!(svgs[0].contains("chart--line") && svgs[1].contains("chart--narrow"));
+        assert_eq!(svgs[0].matches("<circle").count(), 3);
+        let cols = metric("家", &[("2022", 5.0), ("2023", 7.0), ("2024", 6.0)], &[]);
+        assert!(parse_all(&cols)[0].contains("chart--columns"));
+        let bars = metric("亿元", &[("2024", 15000.0)], &[("2025", 20000.0)]);
+        let svg = &parse_all(&bars)[0];
+        assert!(
+            svg.contains("1.5万亿元") && svg.contains("2万亿元"),
+            "labels formatted: {svg}"
+        );
+        let only_target = metric("万辆", &[], &[("2025", 100.0)]);
+        assert!(parse_all(&only_target)[0].contains("尚无实际数据"));
+        parse_all(&metric("", &[], &[]));
+        let sparkline = sparkline(&line).unwrap();
+        let doc = roxmltree::Document::parse(&sparkline).unwrap();
+        let points = doc
+            .descendants()
+            .find(|n| n.has_tag_name("polyline"))
+            .and_then(|n| n.attribute("points"))
+            .unwrap();
+        assert_eq!(points.split(' ').count(), 3);
+        assert!(super::sparkline(&bars).is_none(), "one value has no trend");
     }
 }
