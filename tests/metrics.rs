@@ -391,3 +391,49 @@ fn example_site_has_a_chart_on_every_metric_page() {
         "Shandong against the national figure"
     );
 }
+
+#[test]
+fn can_format_numbers_for_chinese_readers_in_templates() {
+    let site = Site::new()
+        .file(
+            "content/metrics/产值.yaml",
+            "title: 产值\nunit: 亿元\nvalues:\n  - period: \"2024\"\n    value: 15000\n",
+        )
+        .file(
+            "content/about.md",
+            "---\ntitle: 关于\n---\n产值{{ metric(id=\"产值\") }}；{{ fmt(v=\"2.5\", u=\"个百分点\") }}\n",
+        )
+        .file(
+            "templates/shortcodes/fmt.html",
+            "<span class=\"f\">{{ v | fmt_num(unit=u, sign=true) }}|{{ 123456 | fmt_num(unit=\"次\") }}|{{ 0.5834 | percent }}|{{ \"8.30\" | fmt_num(unit=\"%\", html=true) }}</span>",
+        );
+    site.build();
+    let page = site.page("about/index.html");
+    page.check(
+        page.text(".metric-embed") == "1.5万亿元",
+        "15000 亿元 is written 1.5万亿元",
+    );
+    let f = page.select(".f")[0].inner_html();
+    page.check(
+        f == "+2.5个百分点|123,456次|58.3%|<span class=\"num\">8.30</span><span class=\"unit\">%</span>",
+        &format!("sign, separators, percent, html parts: {f}"),
+    );
+}
+
+#[test]
+fn errors_on_a_failing_site_shortcode_at_the_call() {
+    let site = Site::new()
+        .file(
+            "content/about.md",
+            "---\ntitle: 关于\n---\n正文\n\n前文{{ broken(x=\"1\") }}\n",
+        )
+        .file(
+            "templates/shortcodes/broken.html",
+            "{% set e = get_entity(id=\"不存在\") %}{{ e.title }}",
+        );
+    let r = site.check_json(&[]);
+    r.run.clone().failure();
+    let d = r.with_code("shortcode")[0];
+    r.assert_at(d, "error", "content/about.md", 6, 3);
+    r.check(d.message.contains("broken"), "names the shortcode");
+}
