@@ -385,7 +385,7 @@ impl PageRenderer<'_> {
     ) -> Result<String, Vec<Diagnostic>> {
         let html = links::fill(&body.html, links, self.graph, root, self.style);
         let broken = &self.graph.broken_shortcodes;
-        shortcodes::fill(html, &body.shortcodes, broken, self.tera, root)
+        shortcodes::fill(html, &body.shortcodes, broken, self.tera, self.names, root)
     }
 }
 

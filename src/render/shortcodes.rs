@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use tera::{Context, Tera, Value};
 
+use super::templates::TemplateSources;
 use crate::diag::Diagnostic;
 use crate::parse::shortcode::{SHORTCODE_MARK, Shortcode};
 use crate::source::Span;
@@ -24,6 +25,7 @@ pub fn fill(
     calls: &[Shortcode],
     broken: &HashSet<Span>,
     tera: &Tera,
+    names: &TemplateSources,
     root: &str,
 ) -> Result<String, Vec<Diagnostic>> {
     if calls.is_empty() || !html.contains(SHORTCODE_MARK) {
@@ -44,7 +46,7 @@ pub fn fill(
             .ok()
             .and_then(|n| calls.get(n).map(|c| (n, c)));
         if let Some((n, call)) = call.filter(|(_, c)| !broken.contains(&c.span)) {
-            match render_one(n, call, tera, root) {
+            match render_one(n, call, tera, names, root) {
                 Ok(s) => out.push_str(s.trim()),
                 Err(d) => errors.push(d),
             }
@@ -59,7 +61,13 @@ pub fn fill(
     }
 }
 
-fn render_one(n: usize, call: &Shortcode, tera: &Tera, root: &str) -> Result<String, Diagnostic> {
+fn render_one(
+    n: usize,
+    call: &Shortcode,
+    tera: &Tera,
+    names: &TemplateSources,
+    root: &str,
+) -> Result<String, Diagnostic> {
     let mut ctx = Context::new();
     let mut args = tera::Map::new();
     for (k, v) in &call.args {
@@ -71,13 +79,13 @@ fn render_one(n: usize, call: &Shortcode, tera: &Tera, root: &str) -> Result<Str
     ctx.insert("index", &n);
     ctx.insert("block", &call.block);
     tera.render(&template_name(&call.name), &ctx).map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message = format!("{message}: {s}");
-            source = s.source();
-        }
-        Diagnostic::error(
+        // The template's own error, read back into a message and a place.
+        let inner = names.diagnostics(&e, None).into_iter().next();
+        let message = inner
+            .as_ref()
+            .map(|d| d.message.trim_start_matches("template error: ").to_string())
+            .unwrap_or_else(|| e.to_string());
+        let mut d = Diagnostic::error(
             "shortcode",
             format!("shortcode `{}` failed: {message}", call.name),
         )
@@ -85,6 +93,10 @@ fn render_one(n: usize, call: &Shortcode, tera: &Tera, root: &str) -> Result<Str
         .hint(format!(
             "check the arguments, or the template templates/{}",
             template_name(&call.name)
-        ))
+        ));
+        if let Some(span) = inner.and_then(|i| i.span()) {
+            d = d.note(span, "in this template");
+        }
+        d
     })
 }
