@@ -169,8 +169,10 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
         for call in &body.shortcodes {
             if let Err(d) = check_shortcode(&resolver, call, &shortcode_names) {
+                if d.iter().any(|d| d.severity == crate::diag::Severity::Error) {
+                    broken_shortcodes.insert(call.span);
+                }
                 diags.extend(d);
-                broken_shortcodes.insert(call.span);
             }
         }
     }
@@ -369,6 +371,7 @@ fn closest_file(path: &std::path::Path, by_file: &HashMap<&PathBuf, EntityIdx>) 
 
 /// A shortcode must have a template; the built-in `metric` and `chart`
 /// must name a metric, and `metric`'s period must be one of its values.
+/// `Err` holds what was found (warnings too); only errors break the call.
 fn check_shortcode(
     resolver: &Resolver,
     call: &crate::parse::shortcode::Shortcode,
@@ -429,6 +432,14 @@ fn check_shortcode(
             return Err(diags);
         }
     };
+    if call.name == "chart" && !call.block {
+        // A chart is a figure; inside a paragraph it would break the HTML.
+        diags.push(
+            Diagnostic::warning("inline-chart", "a chart inside a sentence")
+                .at(call.span)
+                .hint("put {{ chart(…) }} on its own line, with blank lines around it"),
+        );
+    }
     let Some(metric) = metric.filter(|_| call.name == "metric") else {
         return if diags.is_empty() { Ok(()) } else { Err(diags) };
     };

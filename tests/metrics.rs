@@ -341,6 +341,8 @@ fn errors_on_bad_embeds_at_their_line_and_column() {
         r.errors == 7,
         &format!("each problem once, none from code spans: {}", r.summary()),
     );
+    let d = r.with_code("inline-chart")[0];
+    r.assert_at(d, "warning", file, 14, 3);
     site.run(&["build"]).failure();
     assert!(!site.exists("public"), "a failed build writes nothing");
 }
