@@ -5,7 +5,7 @@
 //! links), backlinks of both, and taxonomy terms. Every reference that does not
 //! resolve becomes a diagnostic at its own span with the closest ids.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -65,6 +65,9 @@ pub struct Graph {
     /// Per entity, per body link: where it goes (`None` when broken).
     pub links: Vec<Vec<Option<LinkTo>>>,
     pub home_links: Vec<Option<LinkTo>>,
+    /// Shortcode calls the link stage reported; render leaves them out
+    /// rather than report them twice.
+    pub broken_shortcodes: HashSet<Span>,
     /// Entities whose prose links to each entity (deduplicated, in order).
     pub mentioned_by: Vec<Vec<EntityIdx>>,
     pub taxonomies: Vec<Taxonomy>,
@@ -99,6 +102,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         entities,
         home,
         data,
+        shortcode_names,
     } = parsed;
     let mut by_id: HashMap<String, EntityIdx> = HashMap::with_capacity(entities.len());
     for (i, e) in entities.iter().enumerate() {
@@ -163,6 +167,17 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         .as_ref()
         .map(|h| resolver.body(None, &h.body, diags))
         .unwrap_or_default();
+    let mut broken_shortcodes = HashSet::new();
+    for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
+        for call in &body.shortcodes {
+            if let Err(d) = check_shortcode(&resolver, call, &shortcode_names) {
+                if d.iter().any(|d| d.severity == crate::diag::Severity::Error) {
+                    broken_shortcodes.insert(call.span);
+                }
+                diags.extend(d);
+            }
+        }
+    }
 
     let n = entities.len();
     let mut outgoing = vec![Vec::new(); n];
@@ -191,6 +206,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         incoming,
         links,
         home_links,
+        broken_shortcodes,
         mentioned_by,
         taxonomies,
     }
@@ -362,6 +378,117 @@ fn closest_file(path: &std::path::Path, by_file: &HashMap<&PathBuf, EntityIdx>) 
         .collect();
     let best = closest(&wanted, names.iter().map(String::as_str));
     best.first().map(|b| format!("did you mean `content/{b}`?"))
+}
+
+/// A shortcode must have a template; the built-in `metric` and `chart`
+/// must name a metric, and `metric`'s period must be one of its values.
+/// `Err` holds what was found (warnings too); only errors break the call.
+fn check_shortcode(
+    resolver: &Resolver,
+    call: &crate::parse::shortcode::Shortcode,
+    names: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    use crate::parse::period::{PERIOD_FORMS, Period};
+    let mut diags = Vec::new();
+    if !names.contains(&call.name) {
+        diags.push(
+            Diagnostic::error(
+                "unknown-shortcode",
+                format!("unknown shortcode `{}`", call.name),
+            )
+            .at(call.span)
+            .label("no template for this shortcode")
+            .maybe_hint(crate::diag::did_you_mean(
+                &call.name,
+                names.iter().map(String::as_str),
+            ))
+            .hint_if_none(&format!(
+                "shortcodes are templates/shortcodes/<name>.html; this site has: {}",
+                names.join(", ")
+            )),
+        );
+        return Err(diags);
+    }
+    let allowed: &[&str] = match call.name.as_str() {
+        "metric" => &["id", "period"],
+        "chart" => &["id"],
+        _ => return Ok(()),
+    };
+    for (key, _) in call
+        .args
+        .iter()
+        .filter(|(k, _)| !allowed.contains(&k.as_str()))
+    {
+        diags.push(
+            Diagnostic::error(
+                "bad-shortcode",
+                format!("`{}` takes no argument `{key}`", call.name),
+            )
+            .at(call.span)
+            .hint(format!("`{}` takes: {}", call.name, allowed.join(", "))),
+        );
+    }
+    let Some(id) = call.arg("id") else {
+        diags.push(
+            Diagnostic::error("bad-shortcode", format!("`{}` needs `id=\"…\"`", call.name))
+                .at(call.span)
+                .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
+        );
+        return Err(diags);
+    };
+    let metric = match resolver.id(id, call.span, &[Kind::Metric], "metric") {
+        Ok(i) => resolver.entities[i].metric(),
+        Err(d) => {
+            diags.push(d);
+            return Err(diags);
+        }
+    };
+    if call.name == "chart" && !call.block {
+        // A chart is a figure; inside a paragraph it would break the HTML.
+        diags.push(
+            Diagnostic::warning("inline-chart", "a chart inside a sentence")
+                .at(call.span)
+                .hint("put {{ chart(…) }} on its own line, with blank lines around it"),
+        );
+    }
+    let Some(metric) = metric.filter(|_| call.name == "metric") else {
+        return if diags.is_empty() { Ok(()) } else { Err(diags) };
+    };
+    let periods: Vec<String> = metric.values.iter().map(|v| v.period.to_string()).collect();
+    let shown = if periods.is_empty() {
+        format!("`{id}` has no values yet")
+    } else {
+        format!("`{id}` has values for: {}", periods.join(", "))
+    };
+    match call.arg("period") {
+        None if periods.is_empty() => diags.push(
+            Diagnostic::error(
+                "unknown-period",
+                format!("metric `{id}` has no value to show"),
+            )
+            .at(call.span)
+            .hint("add a value to the metric, or embed its chart instead: {{ chart(id=\"…\") }}"),
+        ),
+        None => {}
+        Some(p) => match Period::parse(p) {
+            None => diags.push(
+                Diagnostic::error("bad-period", format!("`{p}` is not a period"))
+                    .at(call.span)
+                    .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
+            ),
+            Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
+                Diagnostic::error(
+                    "unknown-period",
+                    format!("metric `{id}` has no value for {p}"),
+                )
+                .at(call.span)
+                .label("no such period")
+                .hint(shown),
+            ),
+            Some(_) => {}
+        },
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 /// A policy that (through `supersedes`) supersedes itself is an error.

@@ -12,6 +12,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
+use crate::parse::shortcode::SHORTCODE_MARK;
 use crate::source::{SourceId, Sources};
 
 mod embedded {
@@ -350,10 +351,11 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     }
 }
 
-/// Removes the two noncharacters the Markdown stage uses as link placeholders.
+/// Removes the noncharacters the Markdown stage uses as placeholders.
 fn clean(text: String) -> String {
-    if text.contains([HREF_MARK, LABEL_MARK]) {
-        text.replace([HREF_MARK, LABEL_MARK], "\u{FFFD}")
+    const MARKS: [char; 3] = [HREF_MARK, LABEL_MARK, SHORTCODE_MARK];
+    if text.contains(MARKS) {
+        text.replace(MARKS, "\u{FFFD}")
     } else {
         text
     }

@@ -1,16 +1,202 @@
 //! Metrics: derived figures, charts, number formatting and data downloads.
+//!
+//! - [`derive`]: change, progress toward the current target, status;
+//! - [`chart`]: SVG charts and sparklines;
+//! - [`format`]: numbers for Chinese readers (the `fmt_num` filter);
+//! - [`data`]: `/metrics/<id>.csv` and `.json`.
 
-use tera::Tera;
+pub mod chart;
+pub mod data;
+pub mod derive;
+pub mod format;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tera::{Error, Kwargs, State, Tera, Value};
 
 use crate::graph::Graph;
-use crate::render::OutputFile;
+use crate::parse::entity::Metric;
 use crate::render::context::Shared;
 use crate::render::links::LinkStyle;
+use crate::render::{Contents, OutputFile};
 
 /// Files written beside the metric pages.
-pub fn files(_graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
-    Vec::new()
+pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
+    let mut out = Vec::new();
+    for e in &graph.entities {
+        let Some(m) = e.metric() else { continue };
+        let stem = data::stem(e);
+        out.push(OutputFile {
+            path: format!("{stem}.csv"),
+            contents: Contents::Bytes(data::csv(m).into_bytes()),
+        });
+        out.push(OutputFile {
+            path: format!("{stem}.json"),
+            contents: Contents::Bytes(data::json(e, m)),
+        });
+    }
+    out
 }
 
-/// Template filters and functions for metrics.
-pub fn register(_tera: &mut Tera, _graph: &Graph, _style: LinkStyle) {}
+/// Template filters and functions for metrics:
+/// `fmt_num`, `percent` (filters), `metric_chart(id=…)` and
+/// `metric_value(id=…, period=…)` (functions).
+pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
+    tera.register_filter("fmt_num", fmt_num);
+    tera.register_filter(
+        "percent",
+        |v: f64, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let decimals = kwargs
+                .get::<i64>("decimals")?
+                .map(|d| d.clamp(0, 6) as usize);
+            Ok(format::percent(v, decimals))
+        },
+    );
+    // Charts are drawn when asked for (once per metric page, or per embed),
+    // from a copy of the data the closures can own.
+    let metrics: Arc<HashMap<String, Entry>> = Arc::new(
+        graph
+            .entities
+            .iter()
+            .filter_map(|e| {
+                let entry = Entry {
+                    title: e.title.clone(),
+                    url: style.path(&e.url_path),
+                    metric: e.metric()?.clone(),
+                };
+                Some((e.id.clone(), entry))
+            })
+            .collect(),
+    );
+    let charts = metrics.clone();
+    tera.register_function(
+        "metric_chart",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let entry = lookup(&charts, kwargs.must_get::<&str>("id")?)?;
+            let labels = chart_labels(state.get::<Value>("t")?);
+            let key = kwargs.get::<&str>("key")?.unwrap_or("main");
+            let svg = chart::chart_pair(
+                &chart::ChartData {
+                    key,
+                    title: &entry.title,
+                    metric: &entry.metric,
+                },
+                &labels,
+            );
+            Ok(Value::safe_string(&svg))
+        },
+    );
+    tera.register_function(
+        "metric_value",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let id = kwargs.must_get::<&str>("id")?;
+            let entry = lookup(&metrics, id)?;
+            let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
+            let point = match wanted {
+                Some(p) => entry
+                    .metric
+                    .values
+                    .iter()
+                    .find(|v| v.period.to_string() == p),
+                None => entry.metric.values.last(),
+            };
+            let point = point.ok_or_else(|| {
+                Error::message(format!(
+                    "metric_value(): `{id}` has no value{}",
+                    wanted.map(|p| format!(" for {p}")).unwrap_or_default()
+                ))
+            })?;
+            let mut m = tera::Map::new();
+            m.insert("value".into(), Value::from(point.raw.as_str()));
+            m.insert("period".into(), Value::from(point.period.to_string()));
+            m.insert(
+                "period_label".into(),
+                Value::from(point.period.display_zh()),
+            );
+            m.insert(
+                "unit".into(),
+                Value::from(entry.metric.unit.as_deref().unwrap_or("")),
+            );
+            m.insert("title".into(), Value::from(entry.title.as_str()));
+            m.insert("url".into(), Value::from(entry.url.as_str()));
+            Ok(Value::from(m))
+        },
+    );
+}
+
+/// The chart's words from the theme's UI strings (`t`), where it has them.
+fn chart_labels(t: Option<Value>) -> chart::Labels {
+    let mut labels = chart::Labels::default();
+    let Some(t) = t else { return labels };
+    let get = |key: &'static str| {
+        t.as_map()
+            .and_then(|m| m.get(&key.into()))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    for (field, key) in [
+        (&mut labels.actual, "chart_actual"),
+        (&mut labels.target, "target"),
+        (&mut labels.unit, "unit"),
+        (&mut labels.no_values, "chart_no_values"),
+    ] {
+        if let Some(v) = get(key) {
+            *field = v;
+        }
+    }
+    labels
+}
+
+/// What the template functions need of a metric.
+struct Entry {
+    title: String,
+    url: String,
+    metric: Metric,
+}
+
+fn lookup<'a>(metrics: &'a HashMap<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {
+    metrics
+        .get(id)
+        .ok_or_else(|| Error::message(format!("no metric with id `{id}`")))
+}
+
+/// `{{ value | fmt_num(unit="亿元", sign=true, decimals=1, html=true) }}`.
+/// The value may be a number or its text (`"8.30"` keeps its two decimals).
+/// With `html=true` the result is `<span class="num">…</span><span
+/// class="unit">…</span>`, marked safe.
+fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    // `unit` may be none (a metric without a unit).
+    let unit_value = kwargs.get::<Value>("unit")?;
+    let unit = unit_value.as_ref().and_then(Value::as_str).unwrap_or("");
+    let style = format::Style {
+        sign: kwargs.get::<bool>("sign")?.unwrap_or(false),
+        decimals: kwargs
+            .get::<i64>("decimals")?
+            .map(|d| d.clamp(0, 12) as usize),
+    };
+    let f = if let Some(s) = v.as_str() {
+        format::format(s, unit, style)
+    } else if let Some(i) = v.as_i64() {
+        format::format(&i.to_string(), unit, style)
+    } else if let Some(x) = v.as_f64() {
+        format::format_f64(x, unit, style)
+    } else if v.is_none() {
+        return Ok(Value::from(""));
+    } else {
+        return Err(Error::message(format!("fmt_num: `{v}` is not a number")));
+    };
+    if kwargs.get::<bool>("html")?.unwrap_or(false) {
+        let esc = crate::render::links::escape_html;
+        let unit = if f.unit.is_empty() {
+            String::new()
+        } else {
+            format!("<span class=\"unit\">{}</span>", esc(&f.unit))
+        };
+        return Ok(Value::safe_string(&format!(
+            "<span class=\"num\">{}</span>{unit}",
+            esc(&f.number)
+        )));
+    }
+    Ok(Value::from(f.text()))
+}

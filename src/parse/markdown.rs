@@ -9,9 +9,12 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset, html,
+};
 use serde::Serialize;
 
+use super::shortcode::{self, SHORTCODE_MARK, Shortcode};
 use crate::config::RawHtml;
 use crate::diag::Diagnostic;
 use crate::source::{SourceId, Span};
@@ -60,6 +63,8 @@ pub struct Body {
     pub html: String,
     pub headings: Vec<Heading>,
     pub links: Vec<BodyLink>,
+    /// Shortcode calls, in order; the HTML holds a placeholder for each.
+    pub shortcodes: Vec<Shortcode>,
     /// The first `# ` heading, when it was asked for as the title (and removed).
     pub title: Option<String>,
     /// Plain text of the first paragraph, for summaries.
@@ -102,9 +107,10 @@ pub fn render(
 ) -> (Body, Vec<Diagnostic>) {
     let mut body = Body::default();
     let mut diags = Vec::new();
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(text, options())
-        .into_offset_iter()
-        .collect();
+    // Merged text runs keep a shortcode in one event.
+    let events: Vec<(Event, std::ops::Range<usize>)> =
+        TextMergeWithOffset::new(Parser::new_ext(text, options()).into_offset_iter()).collect();
+    let mut in_code_block = false;
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut used_ids = std::collections::HashMap::new();
     let mut has_raw_html = false;
@@ -181,6 +187,33 @@ pub fn render(
                 }
                 None => out.push(event.clone()),
             },
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code_block = true;
+                out.push(event.clone());
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code_block = false;
+                out.push(event.clone());
+            }
+            // A shortcode alone in its paragraph is a block (a chart): no <p>.
+            Event::Start(Tag::Paragraph)
+                if let Some(n) = lone_shortcode(&events, i, text, at, &mut body, &mut diags) =>
+            {
+                out.push(Event::Html(
+                    format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
+                ));
+                i += 3;
+                continue;
+            }
+            Event::Text(t) if !in_code_block && t.contains("{{") => {
+                let source = text.get(range.clone()).unwrap_or("");
+                for piece in shortcodes_in(t, source, range.start, at, &mut body, &mut diags) {
+                    if let (Some(p), Event::Text(t)) = (paragraph.as_mut(), &piece) {
+                        p.push_str(t);
+                    }
+                    out.push(piece);
+                }
+            }
             Event::End(TagEnd::Link) if open_link.is_some() => {
                 open_link = None;
                 out.push(Event::InlineHtml("</a>".into()));
@@ -228,6 +261,105 @@ pub fn render(
     }
     body.html = html_out;
     (body, diags)
+}
+
+/// Text with shortcodes as events: the text around them, and a placeholder
+/// for each call. `source` is the text as written, to place each call.
+fn shortcodes_in<'a>(
+    t: &str,
+    source: &str,
+    offset: usize,
+    at: &BodySource,
+    body: &mut Body,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for found in shortcode::find(t) {
+        if found.start > pos {
+            out.push(Event::Text(t[pos..found.start].to_string().into()));
+        }
+        let written = &t[found.start..found.end];
+        // Escapes or entities make the text differ from the source; then the
+        // call is placed at the start of its text run.
+        let start = offset + source.find(written).unwrap_or(0);
+        let span = Span::new(
+            at.file,
+            start + at.offset..start + at.offset + written.len(),
+        );
+        match record(found.call, span, false, body, diags) {
+            Some(n) => out.push(Event::InlineHtml(
+                format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
+            )),
+            None => out.push(Event::Text(written.to_string().into())),
+        }
+        pos = found.end;
+    }
+    if pos < t.len() {
+        out.push(Event::Text(t[pos..].to_string().into()));
+    }
+    out
+}
+
+/// The shortcode written alone in the paragraph that starts at `i`, recorded
+/// as a block; `None` when the paragraph holds anything else.
+fn lone_shortcode(
+    events: &[(Event, std::ops::Range<usize>)],
+    i: usize,
+    text: &str,
+    at: &BodySource,
+    body: &mut Body,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let (Some((Event::Text(t), range)), Some((Event::End(TagEnd::Paragraph), _))) =
+        (events.get(i + 1), events.get(i + 2))
+    else {
+        return None;
+    };
+    let trimmed = t.trim();
+    let mut found = shortcode::find(trimmed);
+    if found.len() != 1 || found[0].start != 0 || found[0].end != trimmed.len() {
+        return None;
+    }
+    let f = found.remove(0);
+    let source = text.get(range.clone()).unwrap_or("");
+    let start = range.start + source.find(trimmed).unwrap_or(0);
+    let span = Span::new(
+        at.file,
+        start + at.offset..start + at.offset + trimmed.len(),
+    );
+    // A malformed call falls back to text (and its error) like an inline one.
+    f.call.is_ok().then_some(())?;
+    record(f.call, span, true, body, diags)
+}
+
+/// Adds a call to the body, or reports why it cannot be read.
+fn record(
+    call: Result<(String, Vec<(String, String)>), String>,
+    span: Span,
+    block: bool,
+    body: &mut Body,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    match call {
+        Ok((name, args)) => {
+            body.shortcodes.push(Shortcode {
+                name,
+                args,
+                span,
+                block,
+            });
+            Some(body.shortcodes.len() - 1)
+        }
+        Err(message) => {
+            diags.push(
+                Diagnostic::error("bad-shortcode", format!("malformed shortcode: {message}"))
+                    .at(span)
+                    .hint("write {{ name(key=\"value\") }}, e.g. {{ metric(id=\"规上工业增加值增速\", period=\"2024\") }}; to show the braces as text, put them in `inline code`"),
+            );
+            None
+        }
+    }
 }
 
 fn raw_html_text<'a>(event: &Event<'a>) -> CowStr<'a> {
@@ -503,5 +635,62 @@ mod tests {
         assert!(b.html.contains("checkbox"));
         assert!(b.html.contains("<del>删</del>"));
         assert!(b.html.contains("footnote"));
+    }
+
+    #[test]
+    fn shortcodes_become_placeholders_with_spans_except_in_code() {
+        let text = "增长{{ metric(id=\"甲\") }}。\n\n{{ chart(id=\"乙\") }}\n\n`{{ metric(id=\"丙\") }}`\n\n```\n{{ metric(id=\"丁\") }}\n```\n";
+        let b = md(text);
+        let names: Vec<(&str, bool)> = b
+            .shortcodes
+            .iter()
+            .map(|c| (c.arg("id").unwrap(), c.block))
+            .collect();
+        assert_eq!(names, [("甲", false), ("乙", true)]);
+        let first = &b.shortcodes[0].span;
+        assert_eq!(
+            &text[first.start as usize..first.end as usize],
+            "{{ metric(id=\"甲\") }}"
+        );
+        assert!(
+            b.html
+                .contains(&format!("<p>增长{SHORTCODE_MARK}0{SHORTCODE_MARK}。</p>"))
+        );
+        assert!(
+            b.html
+                .contains(&format!("\n{SHORTCODE_MARK}1{SHORTCODE_MARK}"))
+        );
+        assert!(
+            !b.html.contains(&format!("<p>{SHORTCODE_MARK}1")),
+            "a lone shortcode is a block"
+        );
+        assert!(
+            b.html.contains("<code>{{ metric(id=\"丙\") }}</code>"),
+            "{}",
+            b.html
+        );
+        assert!(
+            b.html.contains("{{ metric(id=\"丁\") }}\n</code></pre>"),
+            "{}",
+            b.html
+        );
+    }
+
+    #[test]
+    fn malformed_shortcode_is_an_error_and_stays_text() {
+        let at = BodySource {
+            file: SourceId(0),
+            offset: 10,
+            content_path: Path::new("policies/a.md"),
+        };
+        let (b, diags) = render("甲{{ metric(id=乙) }}", &at, false, RawHtml::Sanitize);
+        assert!(b.shortcodes.is_empty());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "bad-shortcode");
+        assert_eq!(
+            diags[0].location,
+            crate::diag::Location::Span(Span::new(SourceId(0), 13..33))
+        );
+        assert!(b.html.contains("{{ metric(id=乙) }}"));
     }
 }

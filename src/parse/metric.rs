@@ -31,8 +31,8 @@ const KEYS: &[&str] = &[
     "compare",
     "targets",
 ];
-const POINT_KEYS: &[&str] = &["period", "value", "note", "source"];
-const TARGET_KEYS: &[&str] = &["period", "value", "set_by", "note"];
+const POINT_KEYS: &[&str] = &["period", "value", "unit", "note", "source"];
+const TARGET_KEYS: &[&str] = &["period", "value", "unit", "set_by", "note"];
 
 pub fn parse(
     text: &str,
@@ -90,17 +90,17 @@ pub fn parse(
     };
     let unit = f.string("unit");
     let mut refs = Vec::new();
-    let values = series(&mut f, "values", text);
+    let values = series(&mut f, "values", text, unit.as_deref());
     let mut compare = Vec::new();
     if let Some(m) = f.map("compare") {
         for name in m.keys() {
             compare.push((
                 name.clone(),
-                series(&mut f, &format!("compare.{name}"), text),
+                series(&mut f, &format!("compare.{name}"), text, unit.as_deref()),
             ));
         }
     }
-    let targets = targets(&mut f, text, &mut refs);
+    let targets = targets(&mut f, text, &mut refs, unit.as_deref());
     let description = f
         .get("description")
         .and_then(Value::as_str)
@@ -170,20 +170,20 @@ fn description_body(
         config,
     );
     let map = |off: u32| map_offset(desc, text, span, off as usize) as u32;
+    let remap = |s: Span| Span {
+        start: map(s.start),
+        end: map(s.end),
+        ..s
+    };
     for l in &mut body.links {
-        l.span = Span {
-            start: map(l.span.start),
-            end: map(l.span.end),
-            ..l.span
-        };
+        l.span = remap(l.span);
+    }
+    for c in &mut body.shortcodes {
+        c.span = remap(c.span);
     }
     for d in &mut diags {
         if let Some(s) = d.span() {
-            d.location = crate::diag::Location::Span(Span {
-                start: map(s.start),
-                end: map(s.end),
-                ..s
-            });
+            d.location = crate::diag::Location::Span(remap(s));
         }
     }
     (body, diags)
@@ -234,6 +234,39 @@ fn raw_number(text: &str, span: Span) -> String {
         .to_string()
 }
 
+/// A metric has one unit: every value, comparison value and target is in
+/// it. An entry may repeat the unit (`unit: "%"`) for the reader of the
+/// file; a different one is a unit clash, since the figures could not be
+/// compared, charted or measured against each other.
+fn check_unit(f: &mut Fields, path: &str, m: &serde_json::Map<String, Value>, unit: Option<&str>) {
+    let Some(written) = m.get("unit").and_then(super::fields::scalar_text) else {
+        return;
+    };
+    if unit == Some(written.trim()) {
+        return;
+    }
+    let (message, hint) = match unit {
+        Some(u) => (
+            format!("unit clash: this entry is in `{written}`, the metric in `{u}`"),
+            format!(
+                "convert the number to {u}, or make a separate metric for figures in {written}"
+            ),
+        ),
+        None => (
+            format!("unit clash: this entry is in `{written}`, but the metric has no `unit:`"),
+            format!(
+                "set `unit: \"{written}\"` at the top of the file; entries share the metric's unit"
+            ),
+        ),
+    };
+    f.diags.push(
+        Diagnostic::error("unit-clash", message)
+            .at(f.span(&format!("{path}.unit")))
+            .label("a different unit")
+            .hint(hint),
+    );
+}
+
 fn period_at(f: &mut Fields, path: &str) -> Option<Period> {
     let v = f.doc_value(path)?;
     let text = super::fields::scalar_text(v).unwrap_or_default();
@@ -269,7 +302,7 @@ fn number_at(f: &mut Fields, path: &str, text: &str) -> Option<(f64, String)> {
     }
 }
 
-fn series(f: &mut Fields, key: &str, text: &str) -> Vec<Point> {
+fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Point> {
     let items = f.list_at(key);
     let mut points: Vec<(Point, Span)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -283,6 +316,7 @@ fn series(f: &mut Fields, key: &str, text: &str) -> Vec<Point> {
             continue;
         };
         f.check_keys(&path, m, POINT_KEYS);
+        check_unit(f, &path, m, unit);
         let (period, value) = (
             period_at(f, &format!("{path}.period")),
             number_at(f, &format!("{path}.value"), text),
@@ -326,7 +360,7 @@ fn series(f: &mut Fields, key: &str, text: &str) -> Vec<Point> {
     out
 }
 
-fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>) -> Vec<Target> {
+fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) -> Vec<Target> {
     let items = f.list_at("targets");
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -339,6 +373,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>) -> Vec<Target> {
             continue;
         };
         f.check_keys(&path, m, TARGET_KEYS);
+        check_unit(f, &path, m, unit);
         let period = period_at(f, &format!("{path}.period"));
         let value = number_at(f, &format!("{path}.value"), text);
         let set_by = m.get("set_by").and_then(super::fields::scalar_text);

@@ -8,6 +8,7 @@ mod fields;
 pub mod markdown;
 pub mod metric;
 pub mod period;
+pub mod shortcode;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,8 @@ pub struct Parsed {
     pub home: Option<Entity>,
     /// `data/**.yaml` as one tree: `data/a/b.yaml` is `data.a.b`.
     pub data: Value,
+    /// Shortcodes the templates provide (`templates/shortcodes/<name>.html`).
+    pub shortcode_names: Vec<String>,
 }
 
 const COMMON_KEYS: &[&str] = &[
@@ -81,6 +84,12 @@ pub fn parse(
         }
     }
     parsed.data = parse_data(sources, &loaded.data, diags);
+    parsed.shortcode_names = loaded
+        .templates
+        .iter()
+        .filter_map(|t| t.name.strip_prefix("shortcodes/")?.strip_suffix(".html"))
+        .map(str::to_string)
+        .collect();
     parsed
 }
 

@@ -111,14 +111,15 @@ impl PartialOrd for Period {
     }
 }
 
+/// Years are written with four digits (`0140`), so the text parses back.
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Period::Year(y) => write!(f, "{y}"),
-            Period::Half(y, h) => write!(f, "{y}-H{h}"),
-            Period::Quarter(y, q) => write!(f, "{y}-Q{q}"),
-            Period::Month(y, m) => write!(f, "{y}-{m:02}"),
-            Period::Day(y, m, d) => write!(f, "{y}-{m:02}-{d:02}"),
+            Period::Year(y) => write!(f, "{y:04}"),
+            Period::Half(y, h) => write!(f, "{y:04}-H{h}"),
+            Period::Quarter(y, q) => write!(f, "{y:04}-Q{q}"),
+            Period::Month(y, m) => write!(f, "{y:04}-{m:02}"),
+            Period::Day(y, m, d) => write!(f, "{y:04}-{m:02}-{d:02}"),
         }
     }
 }
@@ -214,5 +215,69 @@ mod tests {
         assert_eq!(normalize_range("2023—2025"), Some((2023, 2025)));
         assert_eq!(normalize_range("2024-2027年"), Some((2024, 2027)));
         assert_eq!(normalize_range("2025-2023"), None);
+    }
+
+    /// Every period of a few years, leap day included.
+    fn all_periods() -> Vec<Period> {
+        let mut out = Vec::new();
+        for y in [1999u16, 2000, 2024, 2025] {
+            out.push(Period::Year(y));
+            out.extend((1..=2).map(|h| Period::Half(y, h)));
+            out.extend((1..=4).map(|q| Period::Quarter(y, q)));
+            for m in 1..=12 {
+                out.push(Period::Month(y, m));
+                out.extend((1..=days_in_month(y, m)).map(|d| Period::Day(y, m, d)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_period_round_trips_and_orders_by_start_then_length() {
+        let all = all_periods();
+        for p in &all {
+            assert_eq!(Period::parse(&p.to_string()), Some(*p), "{p}");
+        }
+        // Total order: antisymmetric, consistent with equality and with
+        // (start, length); sorting twice from different orders agrees.
+        let start = |p: &Period| {
+            let (y, m, d, rank) = p.key();
+            ((y, m, d), rank)
+        };
+        for a in all.iter().step_by(7) {
+            for b in all.iter().step_by(5) {
+                assert_eq!(a.cmp(b), start(a).cmp(&start(b)), "{a} vs {b}");
+                assert_eq!(a.cmp(b), b.cmp(a).reverse());
+                assert_eq!(a == b, a.to_string() == b.to_string());
+            }
+        }
+        let mut forward = all.clone();
+        let mut backward: Vec<Period> = all.iter().rev().copied().collect();
+        forward.sort();
+        backward.sort();
+        assert_eq!(forward, backward);
+        assert!(
+            forward.windows(2).all(|w| w[0] < w[1]),
+            "no two periods are equal"
+        );
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics_and_what_parses_round_trips() {
+        // A fixed linear congruential generator: reproducible "random" input.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet: Vec<char> = "0123456789-QHqh年 x".chars().collect();
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 60) as usize;
+            let text: String = (0..len)
+                .map(|i| alphabet[((seed >> (i * 4 % 56)) as usize) % alphabet.len()])
+                .collect();
+            if let Some(p) = Period::parse(&text) {
+                assert_eq!(Period::parse(&p.to_string()), Some(p), "{text:?}");
+            }
+        }
     }
 }

@@ -13,9 +13,8 @@ use tera::Value;
 use super::links::LinkStyle;
 use crate::config::Config;
 use crate::graph::{EntityIdx, Graph};
-use crate::parse::entity::{
-    Better, Entity, Kind, KindData, MeasureStatus, Metric, Point, PolicyStatus,
-};
+use crate::metrics::derive::current_target;
+use crate::parse::entity::{Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus};
 
 #[derive(Serialize)]
 struct PointOut {
@@ -63,6 +62,10 @@ struct Summary<'a> {
     better: Option<Better>,
     latest: Option<PointOut>,
     target: Option<PointOut>,
+    /// Change, progress and status of a metric (docs/metrics.md).
+    derived: Option<crate::metrics::derive::Derived>,
+    /// Trend line for cards, from two values up.
+    sparkline: Option<String>,
     policy_ids: Vec<&'a str>,
     policy_titles: Vec<&'a str>,
 }
@@ -83,15 +86,6 @@ fn measure_status(s: MeasureStatus) -> &'static str {
         MeasureStatus::Completed => "completed",
         MeasureStatus::Suspended => "suspended",
     }
-}
-
-/// The target a reader looks at: the first one not before the latest value.
-pub fn current_target(m: &Metric) -> Option<&crate::parse::entity::Target> {
-    let latest = m.values.last().map(|p| p.period);
-    m.targets
-        .iter()
-        .find(|t| latest.is_none_or(|l| t.period >= l))
-        .or(m.targets.last())
 }
 
 fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
@@ -125,6 +119,8 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
         better: None,
         latest: None,
         target: None,
+        derived: None,
+        sparkline: None,
         policy_ids: policies.iter().map(|p| p.id.as_str()).collect(),
         policy_titles: policies.iter().map(|p| p.title.as_str()).collect(),
     };
@@ -156,6 +152,8 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
                 note: t.note.clone(),
                 source: None,
             });
+            s.derived = Some(crate::metrics::derive::derive(m));
+            s.sparkline = crate::metrics::chart::sparkline(m);
         }
         KindData::Page => {}
     }

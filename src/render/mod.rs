@@ -6,6 +6,7 @@
 pub mod context;
 pub mod diagram;
 pub mod links;
+pub mod shortcodes;
 pub mod templates;
 
 use std::collections::{BTreeMap, HashMap};
@@ -379,11 +380,13 @@ impl Pages<'_> {
         );
         match job {
             Job::Home => {
-                let page = graph.home.as_ref().map(|h| {
-                    let content =
-                        links::fill(&h.body.html, &graph.home_links, graph, &root, self.style);
-                    simple_page(&h.title, &content)
-                });
+                let page = match &graph.home {
+                    Some(h) => match self.body(&h.body, &graph.home_links, &root) {
+                        Ok(content) => Some(simple_page(&h.title, &content)),
+                        Err(ds) => return (file, Err(ds)),
+                    },
+                    None => None,
+                };
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
@@ -414,10 +417,10 @@ impl Pages<'_> {
                 let (title, content) = match intro {
                     Some(i) => {
                         let e = &graph.entities[i];
-                        (
-                            e.title.clone(),
-                            links::fill(&e.body.html, &graph.links[i], graph, &root, self.style),
-                        )
+                        match self.body(&e.body, &graph.links[i], &root) {
+                            Ok(content) => (e.title.clone(), content),
+                            Err(ds) => return (file, Err(ds)),
+                        }
                     }
                     None => (String::new(), String::new()),
                 };
@@ -429,7 +432,10 @@ impl Pages<'_> {
             }
             Job::Entity(i) => {
                 let e = &graph.entities[i];
-                let content = links::fill(&e.body.html, &graph.links[i], graph, &root, self.style);
+                let content = match self.body(&e.body, &graph.links[i], &root) {
+                    Ok(content) => content,
+                    Err(ds) => return (file, Err(ds)),
+                };
                 let mut page = context::page_value(graph, self.shared, i, content);
                 if let (Some(svg), Some(m)) = (
                     diagram::for_entity(graph, i, &root, self.style),
@@ -527,6 +533,18 @@ impl Pages<'_> {
             Some(i) if self.base_url.contains("://") => after_scheme[i..].to_string(),
             _ => "/".to_string(),
         }
+    }
+
+    /// A body's HTML for this page: links, then shortcodes, filled in.
+    fn body(
+        &self,
+        body: &crate::parse::markdown::Body,
+        links: &[Option<crate::graph::LinkTo>],
+        root: &str,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let html = links::fill(&body.html, links, self.graph, root, self.style);
+        let broken = &self.graph.broken_shortcodes;
+        shortcodes::fill(html, &body.shortcodes, broken, self.tera, self.names, root)
     }
 }
 

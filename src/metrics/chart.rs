@@ -1,0 +1,790 @@
+//! Static SVG charts of a metric, drawn at build time.
+//!
+//! Which chart a metric gets follows from its data:
+//!
+//! - three or more periods: a time chart — a line (columns when the unit
+//!   counts things, such as 家 or 项) with the comparison series dashed and
+//!   hollow, and targets as diamonds at their periods;
+//! - one or two periods, or only targets: horizontal bars, one row per value,
+//!   comparison value and target, with the target drawn as an outlined bar
+//!   and a dashed line across the value bars — a progress bar toward it.
+//!
+//! No fonts are embedded: text takes the page's font through CSS, and every
+//! colour is a CSS class (with a presentation-attribute fallback), so the chart
+//! follows dark mode and prints. Each chart comes in a wide and a narrow
+//! layout; the stylesheet shows the one that fits.
+
+use std::fmt::Write;
+
+use super::derive::end_month;
+use super::format::{self, Style};
+use crate::parse::entity::{Metric, Point};
+use crate::parse::period::Period;
+
+/// A chart's layout: its viewBox width and font size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Wide,
+    Narrow,
+}
+
+impl Layout {
+    fn width(self) -> f64 {
+        match self {
+            Layout::Wide => 720.0,
+            Layout::Narrow => 360.0,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Layout::Wide => "wide",
+            Layout::Narrow => "narrow",
+        }
+    }
+}
+
+/// Words the chart writes; the theme's language supplies them.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub actual: String,
+    pub target: String,
+    pub unit: String,
+    pub no_values: String,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels {
+            actual: "实际值".into(),
+            target: "目标".into(),
+            unit: "单位".into(),
+            no_values: "尚无实际数据".into(),
+        }
+    }
+}
+
+/// What a chart draws, taken from a metric.
+pub struct ChartData<'a> {
+    /// Used for element ids; unique per chart on a page.
+    pub key: &'a str,
+    pub title: &'a str,
+    pub metric: &'a Metric,
+}
+
+const FONT: f64 = 13.0;
+/// Fallback colours for SVG shown without the theme's stylesheet.
+const PRIMARY: &str = "#2563eb";
+const COMPARE: &str = "#94a3b8";
+
+/// Estimated width of a label: CJK characters are square, others narrower.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.len_utf8() >= 3 { FONT } else { FONT * 0.6 })
+        .sum()
+}
+
+/// Where to anchor a label centred on `x` so it stays inside `[0, w]`.
+fn centred(x: f64, label: &str, w: f64) -> (f64, &'static str) {
+    let half = text_width(label) / 2.0;
+    if x + half > w {
+        (w, "end")
+    } else if x - half < 0.0 {
+        (0.0, "start")
+    } else {
+        (x, "middle")
+    }
+}
+
+fn fill_of(class: &str) -> &'static str {
+    if class == "s-primary" {
+        PRIMARY
+    } else {
+        COMPARE
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn unit(m: &Metric) -> &str {
+    m.unit.as_deref().unwrap_or("")
+}
+
+/// The value with its unit, as a reader sees it (`6000亿元`).
+fn shown(raw: &str, m: &Metric) -> String {
+    format::format(raw, unit(m), Style::default()).text()
+}
+
+/// Counted units get columns rather than a line.
+fn is_count(unit: &str) -> bool {
+    let base = unit.trim_start_matches(['万', '亿']);
+    matches!(
+        base,
+        "家" | "个" | "项" | "辆" | "台" | "件" | "套" | "座" | "次" | "批" | "人" | "户"
+    )
+}
+
+/// Every period of the value and comparison series, in order.
+fn data_periods(m: &Metric) -> Vec<Period> {
+    let mut ps: Vec<Period> = m
+        .values
+        .iter()
+        .chain(m.compare.iter().flat_map(|(_, s)| s.iter()))
+        .map(|p| p.period)
+        .collect();
+    ps.sort();
+    ps.dedup();
+    ps
+}
+
+/// The sentence screen readers hear: every figure the chart shows.
+fn description(d: &ChartData, labels: &Labels) -> String {
+    let m = d.metric;
+    let series = |name: &str, pts: &[Point]| {
+        let items: Vec<String> = pts
+            .iter()
+            .map(|p| format!("{} {}", p.period.display_zh(), shown(&p.raw, m)))
+            .collect();
+        format!("{name}：{}", items.join("，"))
+    };
+    let mut parts = Vec::new();
+    if m.values.is_empty() {
+        parts.push(labels.no_values.clone());
+    } else {
+        parts.push(series(&labels.actual, &m.values));
+    }
+    for (name, pts) in &m.compare {
+        parts.push(series(name, pts));
+    }
+    for t in &m.targets {
+        parts.push(format!(
+            "{}{} {}",
+            t.period.display_zh(),
+            labels.target,
+            shown(&t.raw, m)
+        ));
+    }
+    parts.join("；") + "。"
+}
+
+/// A chart of the metric in the given layout.
+pub fn chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+    if data_periods(d.metric).len() >= 3 {
+        time_chart(d, layout, labels)
+    } else {
+        bar_chart(d, layout, labels)
+    }
+}
+
+/// Both layouts, for a page: the stylesheet shows one.
+pub fn chart_pair(d: &ChartData, labels: &Labels) -> String {
+    let mut s = chart(d, Layout::Wide, labels);
+    s.push_str(&chart(d, Layout::Narrow, labels));
+    s
+}
+
+fn open_svg(out: &mut String, d: &ChartData, layout: Layout, kind: &str, h: f64, labels: &Labels) {
+    let id = format!("chart-{}-{}", d.key, layout.name());
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--{kind} chart--{}" viewBox="0 0 {} {h}" width="{}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" font-size="{FONT}"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        layout.name(),
+        layout.width(),
+        layout.width(),
+        esc(d.title),
+        esc(&description(d, labels)),
+    );
+}
+
+fn text(out: &mut String, x: f64, y: f64, anchor: &str, class: &str, s: &str) {
+    let _ = write!(
+        out,
+        r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}" fill="currentColor">{}</text>"#,
+        esc(s)
+    );
+}
+
+/// Axis ticks at 1, 2 or 5 × 10ⁿ steps covering [lo, hi].
+pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    let raw = (hi - lo) / count.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let start = (lo / step).floor() * step;
+    let mut ticks = Vec::new();
+    let mut i = 0.0;
+    loop {
+        // Multiplying (not adding) keeps binary noise out of the labels.
+        let v = ((start + i * step) / step).round() * step;
+        ticks.push(v);
+        if v >= hi - step * 1e-9 {
+            break;
+        }
+        i += 1.0;
+    }
+    ticks
+}
+
+fn tick_label(v: f64) -> String {
+    format::format_f64(v, "", Style::default()).number
+}
+
+// ---------------------------------------------------------------- bars
+
+/// One horizontal bar.
+struct Row {
+    label: String,
+    value: f64,
+    text: String,
+    class: &'static str,
+}
+
+fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for p in data_periods(m) {
+        if let Some(v) = m.values.iter().find(|v| v.period == p) {
+            let label = if m.compare.is_empty() {
+                p.display_zh()
+            } else {
+                format!("{} {}", p.display_zh(), labels.actual)
+            };
+            rows.push(Row {
+                label,
+                value: v.value,
+                text: shown(&v.raw, m),
+                class: "s-primary",
+            });
+        }
+        for (name, pts) in &m.compare {
+            if let Some(v) = pts.iter().find(|v| v.period == p) {
+                rows.push(Row {
+                    label: format!("{} {name}", p.display_zh()),
+                    value: v.value,
+                    text: shown(&v.raw, m),
+                    class: "s-compare",
+                });
+            }
+        }
+    }
+    // Targets in the order they fall due (a quarter before its year).
+    let mut targets: Vec<_> = m.targets.iter().collect();
+    targets.sort_by(|a, b| end_month(a.period).total_cmp(&end_month(b.period)));
+    for t in targets {
+        rows.push(Row {
+            label: format!("{}{}", t.period.display_zh(), labels.target),
+            value: t.value,
+            text: shown(&t.raw, m),
+            class: "s-target",
+        });
+    }
+    rows
+}
+
+fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+    let m = d.metric;
+    let rows = bar_rows(m, labels);
+    let w = layout.width();
+    let narrow = layout == Layout::Narrow;
+    // Wide: label column on the left. Narrow: label above its bar.
+    let longest = rows
+        .iter()
+        .map(|r| text_width(&r.label))
+        .fold(0.0, f64::max);
+    let label_w = if narrow {
+        0.0
+    } else {
+        longest.clamp(60.0, 260.0) + 4.0
+    };
+    let value_w = 96.0;
+    let bar_h = 22.0;
+    let row_h = if narrow { 50.0 } else { 34.0 };
+    let top = 12.0;
+    let note_h = if m.values.is_empty() { 26.0 } else { 0.0 };
+    let h = top + rows.len() as f64 * row_h + note_h + 8.0;
+    let x0 = label_w + 8.0;
+    let span = w - x0 - value_w;
+    let lo = rows.iter().map(|r| r.value).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.value).fold(0.0, f64::max);
+    let range = if hi > lo { hi - lo } else { 1.0 };
+    let x = |v: f64| x0 + (v - lo) / range * span;
+    let mut out = String::with_capacity(2048);
+    open_svg(&mut out, d, layout, "bars", h, labels);
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        let bar_y = if narrow { y + FONT + 6.0 } else { y };
+        if narrow {
+            text(&mut out, x0, y + FONT, "start", "chart__label", &r.label);
+        } else {
+            text(
+                &mut out,
+                label_w,
+                bar_y + bar_h / 2.0 + FONT * 0.35,
+                "end",
+                "chart__label",
+                &r.label,
+            );
+        }
+        let (a, b) = (x(0.0).min(x(r.value)), x(0.0).max(x(r.value)));
+        let width = (b - a).max(1.0);
+        if r.class == "s-target" {
+            let _ = write!(
+                out,
+                r#"<rect x="{a:.1}" y="{bar_y:.1}" width="{width:.1}" height="{bar_h}" class="chart__bar s-target" fill="none" stroke="currentColor" stroke-dasharray="4 3"/>"#
+            );
+        } else {
+            let _ = write!(
+                out,
+                r#"<rect x="{a:.1}" y="{bar_y:.1}" width="{width:.1}" height="{bar_h}" class="chart__bar {}" fill="{}"/>"#,
+                r.class,
+                fill_of(r.class),
+            );
+        }
+        text(
+            &mut out,
+            b + 6.0,
+            bar_y + bar_h / 2.0 + FONT * 0.35,
+            "start",
+            "chart__value",
+            &r.text,
+        );
+    }
+    // Target lines across the value bars: how far each bar is from it.
+    let value_rows = rows.iter().filter(|r| r.class != "s-target").count();
+    if value_rows > 0 {
+        for t in &m.targets {
+            let tx = x(t.value);
+            let y1 = top - 4.0;
+            let y2 = top + value_rows as f64 * row_h - (row_h - bar_h)
+                + 4.0
+                + if narrow { FONT + 6.0 } else { 0.0 };
+            let _ = write!(
+                out,
+                r#"<line x1="{tx:.1}" y1="{y1:.1}" x2="{tx:.1}" y2="{y2:.1}" class="chart__target-line s-target" stroke="currentColor" stroke-dasharray="4 3"/>"#
+            );
+        }
+    }
+    if lo < 0.0 {
+        let zx = x(0.0);
+        let _ = write!(
+            out,
+            r#"<line x1="{zx:.1}" y1="{top}" x2="{zx:.1}" y2="{:.1}" class="chart__axis" stroke="currentColor"/>"#,
+            h - note_h - 8.0
+        );
+    }
+    if m.values.is_empty() {
+        text(
+            &mut out,
+            x0,
+            h - 12.0,
+            "start",
+            "chart__note",
+            &labels.no_values,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+// ---------------------------------------------------------------- time
+
+fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+    let m = d.metric;
+    let mut periods = data_periods(m);
+    for t in &m.targets {
+        periods.push(t.period);
+    }
+    periods.sort();
+    periods.dedup();
+    let columns = is_count(unit(m));
+    let w = layout.width();
+    let narrow = layout == Layout::Narrow;
+    let h = if narrow { 260.0 } else { 320.0 };
+    let (left, right, top, bottom) = (
+        if narrow { 40.0 } else { 56.0 },
+        16.0,
+        if narrow { 60.0 } else { 44.0 },
+        34.0,
+    );
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let all: Vec<f64> = m
+        .values
+        .iter()
+        .chain(m.compare.iter().flat_map(|(_, s)| s.iter()))
+        .map(|p| p.value)
+        .chain(m.targets.iter().map(|t| t.value))
+        .collect();
+    let (mut lo, hi) = all
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    // Columns start at zero; a line may start near its data, but not when
+    // zero is close (a cut axis exaggerates small moves).
+    if columns || lo > 0.0 && lo < hi * 0.6 {
+        lo = lo.min(0.0);
+    }
+    let ticks = nice_ticks(lo, hi, if narrow { 4 } else { 5 });
+    let (t0, t1) = (ticks[0], ticks[ticks.len() - 1]);
+    let y = |v: f64| top + plot_h - (v - t0) / (t1 - t0) * plot_h;
+    let slot = plot_w / periods.len() as f64;
+    let x = |p: Period| {
+        let i = periods.iter().position(|q| *q == p).unwrap_or(0);
+        left + slot * (i as f64 + 0.5)
+    };
+    let mut out = String::with_capacity(4096);
+    open_svg(
+        &mut out,
+        d,
+        layout,
+        if columns { "columns" } else { "line" },
+        h,
+        labels,
+    );
+    // Unit and legend above the plot.
+    let unit_text = format!("{}：{}", labels.unit, unit(m));
+    if !unit(m).is_empty() {
+        text(
+            &mut out,
+            0.0,
+            FONT + 2.0,
+            "start",
+            "chart__unit",
+            &unit_text,
+        );
+    }
+    legend(&mut out, m, layout, labels, !columns);
+    for &t in &ticks {
+        let ty = y(t);
+        let _ = write!(
+            out,
+            r#"<line x1="{left}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" class="chart__grid{}" stroke="currentColor"/>"#,
+            w - right,
+            if t == 0.0 { " chart__grid--zero" } else { "" }
+        );
+        text(
+            &mut out,
+            left - 6.0,
+            ty + FONT * 0.35,
+            "end",
+            "chart__tick",
+            &tick_label(t),
+        );
+    }
+    // Period labels; every k-th when they would collide.
+    let per_label = if narrow { 52.0 } else { 64.0 };
+    let every = ((per_label / slot).ceil() as usize).max(1);
+    for (i, p) in periods.iter().enumerate() {
+        if i.is_multiple_of(every) {
+            text(
+                &mut out,
+                x(*p),
+                h - bottom + FONT + 8.0,
+                "middle",
+                "chart__tick",
+                &short_period(*p),
+            );
+        }
+    }
+    let series: Vec<(&str, &[Point], &'static str)> =
+        std::iter::once((labels.actual.as_str(), m.values.as_slice(), "s-primary"))
+            .chain(
+                m.compare
+                    .iter()
+                    .map(|(n, s)| (n.as_str(), s.as_slice(), "s-compare")),
+            )
+            .collect();
+    if columns {
+        let n = series.len() as f64;
+        let bw = (slot * 0.7 / n).min(40.0);
+        for (k, (_, pts, class)) in series.iter().enumerate() {
+            for p in pts.iter() {
+                let cx = x(p.period) - bw * n / 2.0 + bw * k as f64;
+                let (ya, yb) = (
+                    y(0f64.max(t0)).min(y(p.value)),
+                    y(0f64.max(t0)).max(y(p.value)),
+                );
+                let _ = write!(
+                    out,
+                    r#"<rect x="{cx:.1}" y="{ya:.1}" width="{:.1}" height="{:.1}" class="chart__bar {class}" fill="{}"><title>{} {}</title></rect>"#,
+                    bw - 2.0,
+                    (yb - ya).max(1.0),
+                    fill_of(class),
+                    esc(&p.period.display_zh()),
+                    esc(&shown(&p.raw, m)),
+                );
+            }
+        }
+    } else {
+        for (_, pts, class) in series.iter().rev() {
+            if pts.is_empty() {
+                continue;
+            }
+            let path: Vec<String> = pts
+                .iter()
+                .map(|p| format!("{:.1},{:.1}", x(p.period), y(p.value)))
+                .collect();
+            let dash = if *class == "s-compare" {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                r#"<polyline points="{}" class="chart__line {class}" fill="none" stroke="{}" stroke-width="2.5"{dash}/>"#,
+                path.join(" "),
+                fill_of(class),
+            );
+            for p in pts.iter() {
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="4" class="chart__dot {class}"><title>{} {}</title></circle>"#,
+                    x(p.period),
+                    y(p.value),
+                    esc(&p.period.display_zh()),
+                    esc(&shown(&p.raw, m)),
+                );
+            }
+        }
+        // The latest value is written beside its point.
+        if let Some(last) = m.values.last() {
+            let label = shown(&last.raw, m);
+            let (lx, anchor) = centred(x(last.period), &label, w);
+            text(
+                &mut out,
+                lx,
+                y(last.value) - 10.0,
+                anchor,
+                "chart__value",
+                &label,
+            );
+        }
+    }
+    for t in &m.targets {
+        let (tx, ty) = (x(t.period), y(t.value));
+        let _ = write!(
+            out,
+            r#"<path d="M{tx:.1} {:.1}l7 7l-7 7l-7-7z" class="chart__target s-target" fill="none" stroke="currentColor" stroke-width="2"><title>{}{} {}</title></path>"#,
+            ty - 7.0,
+            esc(&t.period.display_zh()),
+            esc(&labels.target),
+            esc(&shown(&t.raw, m)),
+        );
+        let label = format!("{} {}", labels.target, shown(&t.raw, m));
+        let (lx, anchor) = centred(tx, &label, w);
+        text(
+            &mut out,
+            lx,
+            ty - 12.0,
+            anchor,
+            "chart__value s-target",
+            &label,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The legend above a time chart: the value series, comparison series and
+/// targets, each with a swatch in the style the chart draws it.
+fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels, line: bool) {
+    let narrow = layout == Layout::Narrow;
+    let mut x = if narrow { 0.0 } else { 160.0 };
+    let y = if narrow { 36.0 } else { FONT + 2.0 };
+    let mid = y - FONT * 0.35;
+    let mut items: Vec<(&str, &str)> = vec![("s-primary", labels.actual.as_str())];
+    items.extend(m.compare.iter().map(|(n, _)| ("s-compare", n.as_str())));
+    if !m.targets.is_empty() {
+        items.push(("s-target", labels.target.as_str()));
+    }
+    for (class, label) in items {
+        let _ = match class {
+            "s-target" => write!(
+                out,
+                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
+                mid - 4.0
+            ),
+            _ if line => write!(
+                out,
+                r#"<line x1="{x:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}" class="chart__swatch chart__line {class}" stroke="{}" stroke-width="3"{}/>"#,
+                x + 16.0,
+                fill_of(class),
+                if class == "s-compare" {
+                    r#" stroke-dasharray="4 3""#
+                } else {
+                    ""
+                },
+            ),
+            _ => write!(
+                out,
+                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch {class}" fill="{}"/>"#,
+                mid - 4.0,
+                fill_of(class),
+            ),
+        };
+        text(out, x + 22.0, y, "start", "chart__legend", label);
+        x += 30.0 + text_width(label);
+    }
+}
+
+/// Compact period labels for an axis: 2024, 2024Q1, 2024H2, 2024.05.
+fn short_period(p: Period) -> String {
+    match p {
+        Period::Year(y) => y.to_string(),
+        Period::Half(y, h) => format!("{y}H{h}"),
+        Period::Quarter(y, q) => format!("{y}Q{q}"),
+        Period::Month(y, m) => format!("{y}.{m:02}"),
+        Period::Day(y, m, d) => format!("{}.{m}.{d}", y % 100),
+    }
+}
+
+/// A small trend line for cards: the value series only, no axes. `None`
+/// below two values (one point has no trend).
+pub fn sparkline(m: &Metric) -> Option<String> {
+    if m.values.len() < 2 {
+        return None;
+    }
+    let (w, h, pad) = (120.0, 32.0, 4.0);
+    let (lo, hi) = m.values.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
+        (a.min(p.value), b.max(p.value))
+    });
+    let range = if hi > lo { hi - lo } else { 1.0 };
+    let n = m.values.len() - 1;
+    let pt = |i: usize, v: f64| {
+        (
+            pad + (w - 2.0 * pad) * i as f64 / n as f64,
+            h - pad - (v - lo) / range * (h - 2.0 * pad),
+        )
+    };
+    let points: Vec<String> = m
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (x, y) = pt(i, p.value);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let (lx, ly) = pt(n, m.values[n].value);
+    Some(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="{PRIMARY}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="{PRIMARY}"/></svg>"##,
+        points.join(" ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(nice_ticks(0.0, 8.3, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(nice_ticks(5.8, 9.0, 4), vec![5.0, 6.0, 7.0, 8.0, 9.0]);
+        let labels: Vec<String> = nice_ticks(0.0, 0.3, 3)
+            .into_iter()
+            .map(tick_label)
+            .collect();
+        assert_eq!(labels, ["0", "0.1", "0.2", "0.3"]);
+        assert_eq!(nice_ticks(3.0, 3.0, 4).first(), Some(&2.0));
+    }
+
+    #[test]
+    fn count_units_and_short_periods() {
+        assert!(is_count("家") && is_count("万家") && !is_count("%") && !is_count("个百分点"));
+        assert_eq!(short_period(Period::Quarter(2024, 1)), "2024Q1");
+        assert_eq!(short_period(Period::Month(2024, 5)), "2024.05");
+    }
+
+    fn metric(unit: &str, values: &[(&str, f64)], targets: &[(&str, f64)]) -> Metric {
+        let pt = |(p, v): &(&str, f64)| Point {
+            period: Period::parse(p).unwrap(),
+            value: *v,
+            raw: v.to_string(),
+            note: None,
+            source: None,
+        };
+        Metric {
+            unit: Some(unit.into()),
+            values: values.iter().map(pt).collect(),
+            targets: targets
+                .iter()
+                .map(|(p, v)| crate::parse::entity::Target {
+                    period: Period::parse(p).unwrap(),
+                    value: *v,
+                    raw: v.to_string(),
+                    set_by: None,
+                    note: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn parse_all(m: &Metric) -> Vec<String> {
+        let d = ChartData {
+            key: "t",
+            title: "A <&> \"B\"",
+            metric: m,
+        };
+        [Layout::Wide, Layout::Narrow]
+            .iter()
+            .map(|&l| {
+                let svg = chart(&d, l, &Labels::default());
+                let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+                let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+                assert_eq!(title.text(), Some("A <&> \"B\""));
+                svg
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_chart_is_well_formed_xml() {
+        let line = metric(
+            "%",
+            &[("2024-Q1", 1.0), ("2024-Q2", -2.5), ("2024-Q3", 3.0)],
+            &[("2025", 4.0)],
+        );
+        let svgs = parse_all(&line);
+        assert!(svgs[0].contains("chart--line") && svgs[1].contains("chart--narrow"));
+        assert_eq!(svgs[0].matches("<circle").count(), 3);
+        let cols = metric("家", &[("2022", 5.0), ("2023", 7.0), ("2024", 6.0)], &[]);
+        assert!(parse_all(&cols)[0].contains("chart--columns"));
+        let bars = metric("亿元", &[("2024", 15000.0)], &[("2025", 20000.0)]);
+        let svg = &parse_all(&bars)[0];
+        assert!(
+            svg.contains("1.5万亿元") && svg.contains("2万亿元"),
+            "labels formatted: {svg}"
+        );
+        let only_target = metric("万辆", &[], &[("2025", 100.0)]);
+        assert!(parse_all(&only_target)[0].contains("尚无实际数据"));
+        parse_all(&metric("", &[], &[]));
+        let sparkline = sparkline(&line).unwrap();
+        let doc = roxmltree::Document::parse(&sparkline).unwrap();
+        let points = doc
+            .descendants()
+            .find(|n| n.has_tag_name("polyline"))
+            .and_then(|n| n.attribute("points"))
+            .unwrap();
+        assert_eq!(points.split(' ').count(), 3);
+        assert!(super::sparkline(&bars).is_none(), "one value has no trend");
+    }
+}

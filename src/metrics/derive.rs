@@ -1,0 +1,384 @@
+//! Figures derived from a metric's data, only where the data allow: the
+//! change from the previous period, progress toward the target a reader looks
+//! at, and a status. The rules are stated in docs/metrics.md; each function
+//! here implements one of them.
+
+use serde::Serialize;
+
+use super::format::{self, Style, decimals_of};
+use crate::parse::entity::{Better, Metric, Point, Target};
+use crate::parse::period::Period;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Achieved,
+    OnTrack,
+    Behind,
+    /// A target exists but the data cannot say how it stands.
+    NoData,
+}
+
+/// Latest value against the one before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// Absolute change, signed, with the precision of the inputs (`+2.5`).
+    pub abs: String,
+    /// Unit of `abs`: a change of a `%` figure is in `个百分点`.
+    pub unit: String,
+    /// Relative change as a percentage text (`+12.5%`); none for `%` units
+    /// and when the previous value is zero.
+    pub rel: Option<String>,
+    pub from_period: String,
+    pub from_label: String,
+    /// `up`, `down` or `flat`.
+    pub direction: &'static str,
+    /// Whether the move is in the metric's better direction (none for `better: none`).
+    pub good: Option<bool>,
+}
+
+/// Where the latest value stands against the current target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// latest ÷ target (`better: higher`) or target ÷ latest (`lower`).
+    pub ratio: f64,
+    /// The ratio as a percentage text, e.g. `58.3%`.
+    pub label: String,
+    /// The ratio clamped to 0–100, for bar widths.
+    pub bar: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Derived {
+    /// Two or more values: a trend exists.
+    pub trend: bool,
+    pub change: Option<Change>,
+    pub progress: Option<Progress>,
+    pub status: Option<Status>,
+    /// The current target's period has ended by the latest value.
+    pub target_closed: bool,
+    /// Progress and status against each target, in the order of `targets`.
+    pub targets: Vec<TargetState>,
+}
+
+/// One target with where the latest value stands against it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetState {
+    pub period: String,
+    pub period_label: String,
+    /// The target as written.
+    pub value: String,
+    pub progress: Option<Progress>,
+    pub status: Option<Status>,
+}
+
+/// The target a reader looks at: of the targets still open at the latest
+/// value (ending no earlier than it), the one that ends first; when all have
+/// closed, the one that ended last. Without values every target is open.
+pub fn current_target(m: &Metric) -> Option<&Target> {
+    let latest = m.values.last().map(|p| end_month(p.period));
+    let end = |t: &&Target| end_month(t.period);
+    m.targets
+        .iter()
+        .filter(|t| latest.is_none_or(|l| end(t) >= l))
+        .min_by(|a, b| end(a).total_cmp(&end(b)))
+        .or_else(|| m.targets.iter().max_by(|a, b| end(a).total_cmp(&end(b))))
+}
+
+pub fn derive(m: &Metric) -> Derived {
+    let target = current_target(m);
+    let latest = m.values.last();
+    Derived {
+        trend: m.values.len() >= 2,
+        change: change(m),
+        progress: target
+            .zip(latest)
+            .and_then(|(t, l)| progress(m.better, l, t)),
+        status: target.and_then(|t| status(m, t)),
+        target_closed: target
+            .zip(latest)
+            .is_some_and(|(t, l)| end_month(l.period) >= end_month(t.period)),
+        targets: m
+            .targets
+            .iter()
+            .map(|t| TargetState {
+                period: t.period.to_string(),
+                period_label: t.period.display_zh(),
+                value: t.raw.clone(),
+                progress: latest.and_then(|l| progress(m.better, l, t)),
+                status: status(m, t),
+            })
+            .collect(),
+    }
+}
+
+fn change(m: &Metric) -> Option<Change> {
+    let [.., prev, last] = m.values.as_slice() else {
+        return None;
+    };
+    let decimals = decimals_of(&last.raw).max(decimals_of(&prev.raw));
+    let diff = last.value - prev.value;
+    let percent_unit = m.unit.as_deref() == Some("%");
+    let unit = if percent_unit {
+        "个百分点".to_string()
+    } else {
+        m.unit.clone().unwrap_or_default()
+    };
+    let signed = |d| Style {
+        sign: true,
+        decimals: Some(d),
+    };
+    let abs = format::format_f64(diff, "", signed(decimals)).number;
+    let rel = (!percent_unit && prev.value != 0.0).then(|| {
+        // One decimal, trailing zero dropped: +12.5%, -25%.
+        let r = (diff / prev.value.abs() * 1000.0).round() / 10.0;
+        let style = Style {
+            sign: true,
+            decimals: None,
+        };
+        format!("{}%", format::format_f64(r, "", style).number)
+    });
+    let direction = if abs
+        .trim_start_matches(['+', '-'])
+        .trim_matches(['0', '.'])
+        .is_empty()
+    {
+        "flat"
+    } else if diff > 0.0 {
+        "up"
+    } else {
+        "down"
+    };
+    let good = match (m.better, direction) {
+        (Better::None, _) | (_, "flat") => None,
+        (Better::Higher, d) => Some(d == "up"),
+        (Better::Lower, d) => Some(d == "down"),
+    };
+    Some(Change {
+        abs,
+        unit,
+        rel,
+        from_period: prev.period.to_string(),
+        from_label: prev.period.display_zh(),
+        direction,
+        good,
+    })
+}
+
+fn progress(better: Better, latest: &Point, target: &Target) -> Option<Progress> {
+    let ratio = match better {
+        Better::Higher if target.value > 0.0 && latest.value >= 0.0 => latest.value / target.value,
+        Better::Lower if latest.value > 0.0 && target.value >= 0.0 => target.value / latest.value,
+        _ => return None,
+    };
+    Some(Progress {
+        ratio,
+        label: format::percent(ratio, None),
+        bar: (ratio * 100.0).clamp(0.0, 100.0),
+    })
+}
+
+fn meets(better: Better, value: f64, target: f64) -> bool {
+    match better {
+        Better::Lower => value <= target,
+        _ => value >= target,
+    }
+}
+
+fn status(m: &Metric, target: &Target) -> Option<Status> {
+    if m.better == Better::None {
+        return None;
+    }
+    let Some(latest) = m.values.last() else {
+        return Some(Status::NoData);
+    };
+    if meets(m.better, latest.value, target.value) {
+        return Some(Status::Achieved);
+    }
+    if end_month(latest.period) >= end_month(target.period) {
+        return Some(Status::Behind);
+    }
+    // Open target, not met yet: the straight line through the first and the
+    // latest value, carried to the end of the target's period.
+    let first = &m.values[0];
+    let (t0, t1, tt) = (
+        end_month(first.period),
+        end_month(latest.period),
+        end_month(target.period),
+    );
+    if m.values.len() < 2 || t1 <= t0 {
+        return Some(Status::NoData);
+    }
+    let projected = latest.value + (latest.value - first.value) / (t1 - t0) * (tt - t1);
+    Some(if meets(m.better, projected, target.value) {
+        Status::OnTrack
+    } else {
+        Status::Behind
+    })
+}
+
+/// The end of a period in months since year 0 (days as a fraction).
+pub fn end_month(p: Period) -> f64 {
+    let months = |y: u16, m: u8| f64::from(y) * 12.0 + f64::from(m);
+    match p {
+        Period::Year(y) => months(y, 12),
+        Period::Half(y, h) => months(y, h * 6),
+        Period::Quarter(y, q) => months(y, q * 3),
+        Period::Month(y, m) => months(y, m),
+        Period::Day(y, m, d) => months(y, m - 1) + f64::from(d) / 31.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(period: &str, raw: &str) -> Point {
+        Point {
+            period: Period::parse(period).unwrap(),
+            value: raw.parse().unwrap(),
+            raw: raw.into(),
+            note: None,
+            source: None,
+        }
+    }
+
+    fn target(period: &str, raw: &str) -> Target {
+        Target {
+            period: Period::parse(period).unwrap(),
+            value: raw.parse().unwrap(),
+            raw: raw.into(),
+            set_by: None,
+            note: None,
+        }
+    }
+
+    fn metric(
+        better: Better,
+        unit: &str,
+        values: &[(&str, &str)],
+        targets: &[(&str, &str)],
+    ) -> Metric {
+        Metric {
+            unit: Some(unit.into()),
+            better,
+            values: values.iter().map(|(p, v)| pt(p, v)).collect(),
+            targets: targets.iter().map(|(p, v)| target(p, v)).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rising_series_on_track() {
+        let m = metric(
+            Better::Higher,
+            "%",
+            &[("2023", "7.1"), ("2024", "8.30")],
+            &[("2025", "9")],
+        );
+        let d = derive(&m);
+        assert!(d.trend);
+        let c = d.change.unwrap();
+        assert_eq!((c.abs.as_str(), c.unit.as_str()), ("+1.20", "个百分点"));
+        assert_eq!((c.direction, c.good, c.rel), ("up", Some(true), None));
+        assert_eq!(c.from_period, "2023");
+        // 8.3 + 1.2 = 9.5 by 2025 ≥ 9.
+        assert_eq!(d.status, Some(Status::OnTrack));
+        assert_eq!(d.progress.unwrap().label, "92.2%");
+    }
+
+    #[test]
+    fn falling_series_behind_and_relative_change() {
+        let m = metric(
+            Better::Higher,
+            "家",
+            &[("2024-Q1", "400"), ("2024-Q2", "300")],
+            &[("2024", "1000")],
+        );
+        let d = derive(&m);
+        let c = d.change.unwrap();
+        assert_eq!((c.abs.as_str(), c.rel.as_deref()), ("-100", Some("-25%")));
+        assert_eq!((c.direction, c.good), ("down", Some(false)));
+        assert_eq!(d.status, Some(Status::Behind));
+        assert_eq!(d.progress.unwrap().bar, 30.0);
+    }
+
+    #[test]
+    fn better_lower_is_direction_aware() {
+        let m = metric(
+            Better::Lower,
+            "吨",
+            &[("2023", "120"), ("2024", "100")],
+            &[("2026", "80")],
+        );
+        let d = derive(&m);
+        assert_eq!(d.change.as_ref().unwrap().good, Some(true));
+        // 100 - 20/year reaches 60 by 2026 ≤ 80.
+        assert_eq!(d.status, Some(Status::OnTrack));
+        assert_eq!(d.progress.unwrap().label, "80%");
+        let done = metric(Better::Lower, "吨", &[("2024", "75")], &[("2025", "80")]);
+        assert_eq!(derive(&done).status, Some(Status::Achieved));
+        let missed = metric(Better::Lower, "吨", &[("2025", "85")], &[("2025", "80")]);
+        let d = derive(&missed);
+        assert_eq!(d.status, Some(Status::Behind));
+        assert!(d.target_closed);
+    }
+
+    #[test]
+    fn missing_data_guesses_nothing() {
+        let only_target = metric(
+            Better::Higher,
+            "亿元",
+            &[],
+            &[("2025-Q1", "1100"), ("2025", "6000")],
+        );
+        let d = derive(&only_target);
+        assert_eq!(d.status, Some(Status::NoData));
+        assert!(d.progress.is_none() && d.change.is_none() && !d.trend);
+        assert_eq!(current_target(&only_target).unwrap().raw, "1100");
+        assert_eq!(d.targets.len(), 2);
+        assert!(d.targets.iter().all(|t| t.status == Some(Status::NoData)));
+
+        let one_point = metric(Better::Higher, "%", &[("2024", "20")], &[("2025", "30")]);
+        let d = derive(&one_point);
+        assert_eq!(d.status, Some(Status::NoData), "one point has no pace");
+        assert!(d.change.is_none());
+        assert_eq!(d.progress.unwrap().label, "66.7%");
+
+        let no_target = metric(Better::Higher, "%", &[("2024", "20")], &[]);
+        assert_eq!(derive(&no_target).status, None);
+        let neutral = metric(Better::None, "次", &[("2024", "7")], &[("2025", "9")]);
+        let d = derive(&neutral);
+        assert!(d.status.is_none() && d.progress.is_none());
+    }
+
+    #[test]
+    fn flat_change_and_target_choice() {
+        let m = metric(
+            Better::Higher,
+            "%",
+            &[("2024", "5.0"), ("2025", "5")],
+            &[("2024", "4"), ("2025", "6"), ("2027", "8")],
+        );
+        let c = change(&m).unwrap();
+        assert_eq!((c.direction, c.good), ("flat", None));
+        assert_eq!(current_target(&m).unwrap().raw, "6");
+        let d = derive(&m);
+        assert_eq!(d.status, Some(Status::Behind));
+        let each: Vec<_> = d.targets.iter().map(|t| t.status.unwrap()).collect();
+        assert_eq!(each, [Status::Achieved, Status::Behind, Status::Behind]);
+    }
+
+    #[test]
+    fn period_ends() {
+        assert_eq!(
+            end_month(Period::Year(2024)),
+            end_month(Period::Quarter(2024, 4))
+        );
+        assert_eq!(
+            end_month(Period::Half(2024, 1)),
+            end_month(Period::Month(2024, 6))
+        );
+        assert!(end_month(Period::Day(2024, 6, 30)) < end_month(Period::Month(2024, 6)));
+    }
+}
