@@ -28,8 +28,10 @@
 //! Where the rule cannot see what a page reads it assumes the worst: a
 //! template that includes a computed name depends on every template; one that
 //! mentions `site` without a key depends on all of `site`; one that calls
-//! `get_entity(`, `url(id=…)` or `metric(`, and a page whose Markdown holds
-//! template syntax (`{{`/`{%`, shortcodes), depends on every entity's text.
+//! `url(id=…)`, or `get_entity(`, `metric_value(` or `metric_chart(` for an
+//! entity other than the page's own, depends on every entity's text. A shortcode in
+//! a body makes the page depend on the entity its `id=` names (read in full)
+//! and on the shortcode's template, scanned by the same rules.
 //! The files beside the pages (sitemap, API, search index, data files) are
 //! regenerated on every rebuild. `tests/incremental.rs` checks, byte for byte,
 //! that the result equals a clean build after each kind of change.
@@ -143,7 +145,8 @@ struct PageRecord {
 struct PageDeps {
     key: u64,
     shows: Vec<EntityIdx>,
-    any_entity: bool,
+    /// `shortcodes/<name>.html` templates its bodies call.
+    shortcodes: Vec<String>,
 }
 
 /// The site in memory, rebuilt incrementally.
@@ -410,6 +413,7 @@ impl Site {
         }
         raw.extend(self.data_diags.iter().cloned());
         parsed.data = std::mem::take(&mut self.data);
+        parsed.shortcode_names = crate::parse::shortcode_names(&self.loaded);
         let mut diags = Diagnostics::default();
         diags.extend(raw);
         let t = Instant::now();
@@ -519,9 +523,7 @@ impl Site {
         let deps: Vec<PageDeps> = jobs
             .par_iter()
             .zip(&paths)
-            .map(|(&job, path)| {
-                page_deps(graph, job, path, &entity_hash, &self.hashes, &self.loaded)
-            })
+            .map(|(&job, path)| page_deps(graph, job, path, &entity_hash, &self.hashes))
             .collect();
         let dirty: Vec<bool> = jobs
             .iter()
@@ -529,16 +531,24 @@ impl Site {
             .zip(&deps)
             .map(|((&job, path), d)| {
                 let template = render::place(graph, job).1;
-                let Some(u) = uses.get(template) else {
-                    return true;
-                };
+                // The page's template and the shortcode templates its bodies call.
+                let templates =
+                    std::iter::once(template).chain(d.shortcodes.iter().map(String::as_str));
+                let mut any_entity = false;
+                for name in templates {
+                    let Some(u) = uses.get(name) else {
+                        return true;
+                    };
+                    if last.templates.get(name) != Some(&u.hash) || u.globals(&changed_globals) {
+                        return true;
+                    }
+                    any_entity |= u.any_entity;
+                }
                 last.pages.get(path).is_none_or(|r| r.key != d.key)
-                    || last.templates.get(template) != Some(&u.hash)
-                    || u.globals(&changed_globals)
                     || forced_globals(job)
                         .iter()
                         .any(|g| changed_globals.contains(g))
-                    || ((d.any_entity || u.any_entity) && any_entity_changed)
+                    || (any_entity && any_entity_changed)
                     || d.shows.iter().any(|&i| changed_summary[i])
             })
             .collect();
@@ -703,29 +713,58 @@ fn page_deps(
     path: &str,
     entity_hash: &[u64],
     hashes: &HashMap<SourceId, u64>,
-    loaded: &Loaded,
 ) -> PageDeps {
     let mut h = DefaultHasher::new();
     path.hash(&mut h);
     render::place(graph, job).1.hash(&mut h);
     let mut shows: Vec<EntityIdx> = Vec::new();
-    let mut any_entity = false;
-    // An entity read in full: its text, and the targets of its prose links.
-    let read = |i: EntityIdx, shows: &mut Vec<EntityIdx>, h: &mut DefaultHasher| {
-        entity_hash[i].hash(h);
-        shows.extend(graph.links[i].iter().flatten().filter_map(|l| l.target));
-        for l in graph.links[i].iter() {
+    let mut shortcodes: Vec<String> = Vec::new();
+    // A body read in full: the targets of its prose links, and what its
+    // shortcodes embed (the entity named by `id=`, read in full: a value of
+    // any period may be shown) and the templates that render them.
+    let body = |b: &parse::markdown::Body,
+                links: &[Option<crate::graph::LinkTo>],
+                shows: &mut Vec<EntityIdx>,
+                shortcodes: &mut Vec<String>,
+                h: &mut DefaultHasher| {
+        shows.extend(links.iter().flatten().filter_map(|l| l.target));
+        for l in links {
             l.as_ref().map(|l| &l.anchor).hash(h);
         }
-        has_template_syntax(loaded.sources.text(graph.entities[i].source))
+        for call in &b.shortcodes {
+            (&call.name, &call.args).hash(h);
+            shortcodes.push(render::shortcodes::template_name(&call.name));
+            if let Some(&t) = call.arg("id").and_then(|id| graph.by_id.get(id)) {
+                shows.push(t);
+                entity_hash[t].hash(h);
+            }
+        }
+    };
+    let read = |i: EntityIdx,
+                shows: &mut Vec<EntityIdx>,
+                shortcodes: &mut Vec<String>,
+                h: &mut DefaultHasher| {
+        entity_hash[i].hash(h);
+        body(
+            &graph.entities[i].body,
+            &graph.links[i],
+            shows,
+            shortcodes,
+            h,
+        );
     };
     match job {
         Job::Home => {
             if let Some(home) = &graph.home {
                 hashes.get(&home.source).hash(&mut h);
-                any_entity |= has_template_syntax(loaded.sources.text(home.source));
+                body(
+                    &home.body,
+                    &graph.home_links,
+                    &mut shows,
+                    &mut shortcodes,
+                    &mut h,
+                );
             }
-            shows.extend(graph.home_links.iter().flatten().filter_map(|l| l.target));
         }
         Job::NotFound | Job::Taxonomy(_) => {}
         Job::Graph(n) => {
@@ -739,7 +778,7 @@ fn page_deps(
                 .iter()
                 .position(|e| e.kind == Kind::Section && e.url_path == dir)
             {
-                any_entity |= read(intro, &mut shows, &mut h);
+                read(intro, &mut shows, &mut shortcodes, &mut h);
             }
             let items = context::sorted(graph, kind);
             if kind == Kind::Measure {
@@ -751,7 +790,7 @@ fn page_deps(
             shows.extend(items);
         }
         Job::Entity(i) => {
-            any_entity |= read(i, &mut shows, &mut h);
+            read(i, &mut shows, &mut shortcodes, &mut h);
             shows.push(i);
             for &x in &graph.outgoing[i] {
                 let edge = &graph.edges[x];
@@ -784,10 +823,12 @@ fn page_deps(
     for &i in &shows {
         graph.entities[i].id.hash(&mut h);
     }
+    shortcodes.sort();
+    shortcodes.dedup();
     PageDeps {
         key: h.finish(),
         shows,
-        any_entity,
+        shortcodes,
     }
 }
 
@@ -801,11 +842,6 @@ fn edges_out<'a>(
         .map(|&x| &graph.edges[x])
         .filter(move |e| e.field == field)
         .map(|e| e.to)
-}
-
-/// Markdown that holds template syntax may embed any entity's values.
-fn has_template_syntax(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
 }
 
 /// What a page template uses: the templates it reaches and the globals and
@@ -858,10 +894,10 @@ impl TemplateUse {
         for n in &reached {
             let text = texts.get(n).copied().unwrap_or("");
             (n, text).hash(&mut h);
-            any_entity |= ["get_entity(", "metric("].iter().any(|f| text.contains(f))
-                || text
-                    .match_indices("url(")
-                    .any(|(i, _)| text[i + 4..].trim_start().starts_with("id"));
+            any_entity |= text
+                .match_indices("url(")
+                .any(|(i, _)| text[i + 4..].trim_start().starts_with("id"))
+                || reads_other_entity(text);
             scan_globals(text, &mut globals);
         }
         TemplateUse {
@@ -878,6 +914,24 @@ impl TemplateUse {
             Some(used) => changed.iter().any(|c| used.contains(*c)),
         }
     }
+}
+
+/// Whether a template reads an entity other than the page's own
+/// (`id=page.id`) or a shortcode's (`id=args.id`, tracked through the call's
+/// arguments).
+fn reads_other_entity(text: &str) -> bool {
+    ["get_entity(", "metric_value(", "metric_chart("]
+        .iter()
+        .any(|f| {
+            text.match_indices(f).any(|(i, _)| {
+                let args: String = text[i + f.len()..]
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .take(12)
+                    .collect();
+                !(args.starts_with("id=page.id") || args.starts_with("id=args.id"))
+            })
+        })
 }
 
 /// Names after `extends`, `include` and `import`; `None` for a computed name.

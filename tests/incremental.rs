@@ -275,3 +275,27 @@ fn measure_moved_to_another_policy() {
         vec![MEASURE]
     });
 }
+
+#[test]
+fn embedded_value_edit_reaches_the_prose_that_embeds_it() {
+    let site = common::Site::example();
+    let metric = "content/metrics/规上工业增加值增速.yaml";
+    let rendered = after(&site, |s| {
+        let text = s.read(metric).replacen("value: 8.3", "value: 8.4", 1);
+        s.write(metric, text);
+        vec![metric]
+    });
+    assert!(rendered > 1, "{rendered}");
+}
+
+#[test]
+fn shortcode_template_override_added() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        s.write(
+            "templates/shortcodes/metric.html",
+            "{%- set v = metric_value(id=args.id, period=args.period | default(value=\"\")) -%}<b>{{ v.value }}</b>",
+        );
+        vec!["templates/shortcodes/metric.html"]
+    });
+}

@@ -84,13 +84,18 @@ pub fn parse(
         }
     }
     parsed.data = parse_data(sources, &loaded.data, diags);
-    parsed.shortcode_names = loaded
+    parsed.shortcode_names = shortcode_names(loaded);
+    parsed
+}
+
+/// Shortcodes a body may call: the templates under `shortcodes/`.
+pub fn shortcode_names(loaded: &Loaded) -> Vec<String> {
+    loaded
         .templates
         .iter()
         .filter_map(|t| t.name.strip_prefix("shortcodes/")?.strip_suffix(".html"))
         .map(str::to_string)
-        .collect();
-    parsed
+        .collect()
 }
 
 /// Parses one file under `content/`. `None` when the file is not content.

@@ -544,7 +544,7 @@ impl Pages<'_> {
     ) -> Result<String, Vec<Diagnostic>> {
         let html = links::fill(&body.html, links, self.graph, root, self.style);
         let broken = &self.graph.broken_shortcodes;
-        shortcodes::fill(html, &body.shortcodes, broken, self.tera, self.names, root)
+        shortcodes::fill(html, &body.shortcodes, broken, self.tera, &self.names, root)
     }
 }
 

@@ -19,6 +19,9 @@ const QUIET: Duration = Duration::from_millis(10);
 /// After a batch of several files (a checkout, a folder moved), wait this
 /// long for more before rebuilding, so a burst gives one rebuild.
 const SETTLE: Duration = Duration::from_millis(60);
+/// After a single file, a short look for more: the first file of a burst
+/// often arrives alone, a little ahead of the rest.
+const GRACE: Duration = Duration::from_millis(20);
 
 pub struct Watcher {
     root: PathBuf,
@@ -70,11 +73,7 @@ impl Watcher {
         let first = self.rx.recv().ok()?;
         collect(first, &mut paths);
         loop {
-            let wait = if paths.len() > 1 {
-                SETTLE
-            } else {
-                Duration::ZERO
-            };
+            let wait = if paths.len() > 1 { SETTLE } else { GRACE };
             match self.rx.recv_timeout(wait) {
                 Ok(more) => collect(more, &mut paths),
                 Err(RecvTimeoutError::Timeout) => break,

@@ -600,7 +600,11 @@ pub fn listing(dir: &Path) -> String {
     let mut out = String::new();
     walk(dir, dir, &mut out, 0);
     if out.len() > 20_000 {
-        out.truncate(20_000);
+        let mut cut = 20_000;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
         out.push_str("\n…\n");
     }
     out
