@@ -58,6 +58,7 @@ enum Job {
     Taxonomy(usize),
     Term(usize, usize),
     NotFound,
+    Search,
 }
 
 pub struct RenderOptions {
@@ -118,7 +119,7 @@ pub fn render(
     globals.insert_value("data", Value::from_serializable(&graph.data));
     globals.insert_value("t", ui_strings(loaded, diags));
 
-    let mut jobs = vec![Job::Home, Job::NotFound];
+    let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
     // A kind folder's `_index.md` is the intro of its list, not a page of its own.
     let is_list_intro = |e: &crate::parse::Entity| {
@@ -233,6 +234,7 @@ impl PageRenderer<'_> {
         let (dir, template) = match job {
             Job::Home => (String::new(), "index.html"),
             Job::NotFound => (String::new(), "404.html"),
+            Job::Search => ("search/".to_string(), "search.html"),
             Job::List(k) => (format!("{}/", k.folder()), "list.html"),
             Job::Entity(i) => {
                 let e = &graph.entities[i];
@@ -283,6 +285,7 @@ impl PageRenderer<'_> {
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
+            Job::Search => ctx.insert_value("page", simple_page("", "")),
             Job::List(kind) => {
                 let intro = graph
                     .entities

@@ -24,6 +24,7 @@ pub const REQUIRED: &[&str] = &[
     "taxonomy.html",
     "term.html",
     "404.html",
+    "search.html",
 ];
 
 /// Template name -> its source, to place errors.

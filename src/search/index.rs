@@ -30,7 +30,7 @@ use crate::render::links::{self, LinkStyle};
 use crate::render::{Contents, OutputFile};
 
 /// Approximate bytes of page text per chunk file.
-const CHUNK_BYTES: usize = 8 * 1024;
+const CHUNK_BYTES: usize = 4 * 1024;
 /// Approximate bytes of postings per shard file.
 const SHARD_BYTES: usize = 24 * 1024;
 
@@ -52,7 +52,13 @@ impl Doc {
     /// The text positions refer to: title, newline, each section and newline.
     pub fn full_text(&self) -> String {
         let mut s = String::with_capacity(
-            self.title.len() + 1 + self.sections.iter().map(|x| x.text.len() + 1).sum::<usize>(),
+            self.title.len()
+                + 1
+                + self
+                    .sections
+                    .iter()
+                    .map(|x| x.text.len() + 1)
+                    .sum::<usize>(),
         );
         s.push_str(&self.title);
         s.push('\n');
@@ -89,7 +95,9 @@ impl SearchIndex {
     /// The index files, ready to write.
     pub fn files(&self) -> Vec<OutputFile> {
         let total_chars: usize = self.docs.iter().map(|d| d.full_text().len() / 2).sum();
-        let shards = (total_chars * 2 / SHARD_BYTES).clamp(1, 4096).next_power_of_two() as u32;
+        let shards = (total_chars * 2 / SHARD_BYTES)
+            .clamp(1, 4096)
+            .next_power_of_two() as u32;
         let mut files = shard_files(&self.docs, shards);
         let (chunk_starts, chunk_files) = chunk_files(&self.docs);
         files.extend(chunk_files);
@@ -149,7 +157,8 @@ fn names<'a>(table: &BTreeMap<&'a str, usize>) -> Vec<&'a str> {
     table.keys().copied().collect()
 }
 
-/// Lead line, title and body text of one entity.
+/// Title, lead line (summary, document number, issuer, owner), body text
+/// and, for a metric, its unit.
 fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     let e = &graph.entities[i];
     let mut lead: Vec<&str> = e.summary.iter().map(String::as_str).collect();
@@ -165,8 +174,7 @@ fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
             status = m.status.map(context::measure_status);
             lead.extend(m.owner.as_deref());
         }
-        KindData::Metric(m) => lead.extend(m.unit.as_deref()),
-        KindData::Page => {}
+        KindData::Metric(_) | KindData::Page => {}
     }
     // Link labels are the targets' titles, as on the page.
     let html = links::fill(&e.body.html, &graph.links[i], graph, "", style);
@@ -189,6 +197,13 @@ fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
                 },
             ),
         }
+    }
+    // A metric is found by its unit too; it goes last, out of the snippets' way.
+    if let Some(unit) = e.metric().and_then(|m| m.unit.clone()) {
+        sections.push(Section {
+            id: String::new(),
+            text: unit,
+        });
     }
     Doc {
         kind: match e.kind {
@@ -289,7 +304,10 @@ impl Postings {
                 prev = r.pos;
             }
         } else {
-            vlq(&mut self.data, delta * 2 + u32::from(recs[0].pos < title_len));
+            vlq(
+                &mut self.data,
+                delta * 2 + u32::from(recs[0].pos < title_len),
+            );
         }
     }
 }
@@ -302,10 +320,7 @@ fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize);
     let mut groups: Vec<(u32, u32, Vec<TokenMap>)> = (0..ranges as u32)
         .map(|g| {
-            let (lo, hi) = (
-                g * shards / ranges as u32,
-                (g + 1) * shards / ranges as u32,
-            );
+            let (lo, hi) = (g * shards / ranges as u32, (g + 1) * shards / ranges as u32);
             (lo, hi, (lo..hi).map(|_| TokenMap::default()).collect())
         })
         .collect();
@@ -338,8 +353,10 @@ fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
         .into_par_iter()
         .flat_map_iter(|(lo, _, maps)| {
             maps.into_iter().enumerate().map(move |(k, map)| {
-                let mut entries: Vec<(String, String)> =
-                    map.into_iter().map(|(key, p)| (key.text(), p.data)).collect();
+                let mut entries: Vec<(String, String)> = map
+                    .into_iter()
+                    .map(|(key, p)| (key.text(), p.data))
+                    .collect();
                 entries.sort_unstable();
                 let mut json = String::from("{");
                 for (n, (key, data)) in entries.iter().enumerate() {
@@ -440,3 +457,124 @@ pub fn vlq(out: &mut String, mut n: u32) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(title: &str, body: &str) -> Doc {
+        Doc {
+            kind: "policy",
+            status: Some("in-force"),
+            issuer: vec!["省政府".into()],
+            tags: vec!["数字化".into()],
+            title: title.into(),
+            url: "policies/x/".into(),
+            sections: text::html_sections(body),
+        }
+    }
+
+    /// Reads back the shard files: token -> postings text.
+    fn shards(files: &[OutputFile]) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for f in files.iter().filter(|f| f.path.starts_with("search/t/")) {
+            let Contents::Bytes(b) = &f.contents else {
+                panic!("bytes")
+            };
+            let s = std::str::from_utf8(b).unwrap();
+            let json = &s[s.find(',').unwrap() + 1..s.rfind(')').unwrap()];
+            let map: BTreeMap<String, String> = serde_json::from_str(json).unwrap();
+            out.extend(map);
+        }
+        out
+    }
+
+    fn unvlq(s: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let (mut n, mut shift) = (0u32, 0);
+        for b in s.bytes() {
+            let d = VLQ_DIGITS.iter().position(|&x| x == b).unwrap() as u32;
+            n |= (d & 31) << shift;
+            shift += 5;
+            if d & 32 == 0 {
+                out.push(n);
+                (n, shift) = (0, 0);
+            }
+        }
+        out
+    }
+
+    fn index(docs: Vec<Doc>) -> BTreeMap<String, Vec<u32>> {
+        shards(&SearchIndex { docs }.files())
+            .into_iter()
+            .map(|(k, v)| (k, unvlq(&v)))
+            .collect()
+    }
+
+    #[test]
+    fn vlq_round_trips() {
+        for n in [0, 1, 31, 32, 1000, 1 << 20, u32::MAX] {
+            let mut s = String::new();
+            vlq(&mut s, n);
+            assert_eq!(unvlq(&s), [n]);
+        }
+    }
+
+    #[test]
+    fn cjk_pairs_carry_positions_and_single_characters_the_title_flag() {
+        // Full text: "专精特新\n专精特新企业\n" -> title 0..4, body from 5.
+        let idx = index(vec![
+            doc("专精特新", "<p>专精特新企业</p>"),
+            doc("其他", "<p>企业</p>"),
+        ]);
+        // doc 0: 2 positions (title 0, body 5).
+        assert_eq!(idx["专精"], [0, 2, 0, 5]);
+        // docs 0 and 1 (delta 1): 企业 at 9 in doc 0, at 3 in doc 1.
+        assert_eq!(idx["企业"], [0, 1, 9, 1, 1, 3]);
+        // Single characters: (delta * 2 + in title).
+        assert_eq!(idx["专"], [1]);
+        assert_eq!(idx["企"], [0, 2]);
+        assert!(!idx.contains_key("新企业"), "no triples");
+    }
+
+    #[test]
+    fn latin_words_are_lowercased_with_positions() {
+        let idx = index(vec![doc("Digital Plan", "<p>the DIGITAL twin</p>")]);
+        // "digital plan\nthe digital twin\n": 0 and 17.
+        assert_eq!(idx["digital"], [0, 2, 0, 17]);
+        assert_eq!(idx["twin"], [0, 1, 25]);
+        assert!(!idx.contains_key("Digital"));
+    }
+
+    #[test]
+    fn mixed_text_splits_words_from_pairs() {
+        let idx = index(vec![doc("站", "<p>新开通5G基站，AI 赋能</p>")]);
+        // The body starts at 2: 新2 开3 通4 5g5 基7 站8 ，9 ai10 赋13 能14.
+        assert_eq!(idx["5g"], [0, 1, 5]);
+        assert_eq!(idx["基站"], [0, 1, 7]);
+        assert_eq!(idx["ai"], [0, 1, 10]);
+        assert_eq!(idx["赋能"], [0, 1, 13]);
+        assert!(!idx.contains_key("通5"), "no pair across scripts");
+        // 站 is in the title and the body.
+        assert_eq!(idx["站"], [1]);
+    }
+
+    #[test]
+    fn meta_holds_facets_and_title_lengths() {
+        let files = SearchIndex {
+            docs: vec![doc("甲乙", "<p>x</p>")],
+        }
+        .files();
+        let meta = files.iter().find(|f| f.path == "search/meta.js").unwrap();
+        let Contents::Bytes(b) = &meta.contents else {
+            panic!("bytes")
+        };
+        let s = std::str::from_utf8(b).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&s[s.find(',').unwrap() + 1..s.rfind(')').unwrap()]).unwrap();
+        assert_eq!(v["facets"]["status"][0], "in-force");
+        assert_eq!(v["facets"]["issuer"][0], "省政府");
+        // kind 0, status 0+1, title length 2, one issuer (0), one tag (0).
+        assert_eq!(unvlq(v["docs"].as_str().unwrap()), [0, 1, 2, 1, 0, 1, 0]);
+        assert_eq!(v["chunks"][0], 0);
+    }
+}

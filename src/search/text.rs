@@ -83,14 +83,16 @@ pub fn html_sections(html: &str) -> Vec<Section> {
             };
             continue;
         }
-        if !closing && matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
-            if let Some(id) = attr(tag, "id") {
-                sections.push(Section {
-                    id: decode_entities(id),
-                    text: String::new(),
-                });
-                continue;
-            }
+        let heading_id = (!closing
+            && matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        .then(|| attr(tag, "id"))
+        .flatten();
+        if let Some(id) = heading_id {
+            sections.push(Section {
+                id: decode_entities(id),
+                text: String::new(),
+            });
+            continue;
         }
         if is_block(&name) {
             end_line(&mut sections.last_mut().expect("one section").text);
@@ -314,16 +316,20 @@ mod tests {
 
     #[test]
     fn latin_text_gives_lowercase_words() {
-        assert_eq!(words("Digital Twin-2.0"), ["digital@0", "twin@8", "2@13", "0@15"]);
+        assert_eq!(
+            words("Digital Twin-2.0"),
+            ["digital@0", "twin@8", "2@13", "0@15"]
+        );
         // Full-width letters fold to ASCII.
         assert_eq!(words("ＡＩ赋能"), ["ai@0", "赋能@2"]);
     }
 
     #[test]
     fn mixed_text_splits_at_the_script_boundary() {
-        assert_eq!(words("新开通5G基站3万个"), [
-            "新开@0", "开通@1", "5g@3", "基站@5", "3@7", "万个@8"
-        ]);
+        assert_eq!(
+            words("新开通5G基站3万个"),
+            ["新开@0", "开通@1", "5g@3", "基站@5", "3@7", "万个@8"]
+        );
         assert_eq!(words("AI 赋能"), ["ai@0", "赋能@3"]);
     }
 

@@ -221,15 +221,16 @@
         matches.sort(function (a, b) { return a.size - b.size; });
         var hits = [];
         matches[0].forEach(function (m0, doc) {
-          var inTitle = 0, count = 0, start = -1;
+          var inTitle = 0, count = 0, start = -1, lead = false;
           for (var i = 0; i < matches.length; i++) {
             var m = matches[i].get(doc);
             if (!m) return;
             if (m.inTitle) inTitle++;
+            if (m.titleStart) lead = true;
             count += m.count;
             if (m.bodyStart >= 0 && (start < 0 || m.bodyStart < start)) start = m.bodyStart;
           }
-          hits.push({ doc: doc, inTitle: inTitle, count: count, start: start });
+          hits.push({ doc: doc, inTitle: inTitle, lead: lead, count: count, start: start });
         });
         var termLen = terms.reduce(function (n, t) { return n + t.chars.length; }, 0);
         hits.forEach(function (h) {
@@ -238,7 +239,7 @@
           h.cover = h.inTitle ? termLen / Math.max(d.titleLen, 1) : 0;
         });
         hits.sort(function (a, b) {
-          return b.inTitle - a.inTitle || b.cover - a.cover || b.count - a.count ||
+          return b.inTitle - a.inTitle || b.lead - a.lead || b.cover - a.cover || b.count - a.count ||
             KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.doc - b.doc;
         });
         return { terms: terms, hits: hits };
@@ -265,8 +266,8 @@
       for (var i = 1; i < lists.length; i++) if (!lists[i].has(doc)) return;
       var titleLen = meta.docs[doc].titleLen;
       if (!positional.length) {
-        var inTitle = term.parts.some(function (p) { return p.char && shards[p.shard] && self.postings(shards[p.shard], p.char, false).get(doc); });
-        out.set(doc, { inTitle: inTitle, count: 1, bodyStart: -1 });
+        var inTitle = lists.every(function (m) { return m.get(doc); });
+        out.set(doc, { inTitle: inTitle, titleStart: false, count: 1, bodyStart: -1 });
         return;
       }
       // Starts where every positioned token sits at its offset.
@@ -276,7 +277,7 @@
         starts = starts.filter(function (s) { return set.has(s + off); });
       }
       if (!starts.length) return;
-      var hit = { inTitle: false, count: starts.length, bodyStart: -1 };
+      var hit = { inTitle: false, titleStart: starts[0] === 0, count: starts.length, bodyStart: -1 };
       for (var j = 0; j < starts.length; j++) {
         if (starts[j] + len <= titleLen) hit.inTitle = true;
         else if (starts[j] > titleLen && hit.bodyStart < 0) hit.bodyStart = starts[j];
@@ -583,7 +584,7 @@
   /* The header box: a few results under the box, Enter opens the search page. */
   function headerBox(form) {
     var input = form.querySelector("input[type=search]"), panel = form.querySelector("[data-search-panel]");
-    var list = panel.querySelector("ol"), status = panel.querySelector("[data-search-status]");
+    var list = panel.querySelector("ol"), status = form.querySelector("[data-search-status]");
     var all = panel.querySelector("[data-search-all]"), seq = 0, TOP = 6;
     function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); }
     function run() {
