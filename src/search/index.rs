@@ -49,17 +49,20 @@ pub struct Doc {
 }
 
 impl Doc {
+    /// Bytes of [`Doc::full_text`].
+    fn text_len(&self) -> usize {
+        self.title.len()
+            + 1
+            + self
+                .sections
+                .iter()
+                .map(|x| x.text.len() + 1)
+                .sum::<usize>()
+    }
+
     /// The text positions refer to: title, newline, each section and newline.
     pub fn full_text(&self) -> String {
-        let mut s = String::with_capacity(
-            self.title.len()
-                + 1
-                + self
-                    .sections
-                    .iter()
-                    .map(|x| x.text.len() + 1)
-                    .sum::<usize>(),
-        );
+        let mut s = String::with_capacity(self.text_len());
         s.push_str(&self.title);
         s.push('\n');
         for sec in &self.sections {
@@ -221,58 +224,53 @@ fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     }
 }
 
-/// A token's identity: CJK tokens packed into an integer, words as text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Key {
-    Cjk(u64),
-    Word(Box<str>),
-}
-
-impl Key {
-    fn new(kind: TokenKind, chars: &[char]) -> Key {
-        match kind {
-            TokenKind::Word => Key::Word(chars.iter().collect::<String>().into()),
-            _ => Key::Cjk(chars.iter().fold(0, |k, &c| (k << 21) | c as u64)),
-        }
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Key::Word(w) => w.to_string(),
-            Key::Cjk(k) => {
-                let (hi, lo) = ((k >> 21) as u32, (k & 0x1F_FFFF) as u32);
-                [hi, lo]
-                    .into_iter()
-                    .filter(|&c| c != 0)
-                    .filter_map(char::from_u32)
-                    .collect()
-            }
-        }
+/// A CJK token in 64 bits: a pair is `1 << 63 | first << 21 | second`, a
+/// single character its code point.
+fn cjk_key(kind: TokenKind, chars: &[char]) -> u64 {
+    let packed = chars.iter().fold(0, |k, &c| (k << 21) | c as u64);
+    if kind == TokenKind::Bigram {
+        packed | 1 << 63
+    } else {
+        packed
     }
 }
 
-/// One occurrence of a token in a page, sorted by shard, token, position.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Record {
-    shard: u32,
-    key: Key,
-    pos: u32,
-    positional: bool,
+fn cjk_text(key: u64) -> String {
+    let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
+    if key >> 63 == 1 {
+        [c(key >> 21), c(key)].iter().collect()
+    } else {
+        c(key).to_string()
+    }
 }
 
-fn records(d: &Doc, shards: u32) -> Vec<Record> {
+/// A page's tokens, sorted so that each shard's are together: CJK tokens as
+/// `shard << 96 | key << 32 | position` (one integer sort), words as
+/// (shard, word, position).
+struct DocTokens {
+    title_len: u32,
+    cjk: Vec<u128>,
+    words: Vec<(u32, Box<str>, u32)>,
+}
+
+fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
-    let mut out = Vec::with_capacity(chars.len() * 2);
+    let mut cjk = Vec::with_capacity(chars.len() * 2);
+    let mut words = Vec::new();
     text::tokens(&chars, |kind, tok, pos| {
-        out.push(Record {
-            shard: text::shard_of(text::shard_key(kind, tok), shards),
-            key: Key::new(kind, tok),
-            pos,
-            positional: kind != TokenKind::Unigram,
-        });
+        let shard = text::shard_of(text::shard_key(kind, tok), shards);
+        match kind {
+            TokenKind::Word => words.push((shard, tok.iter().collect::<String>().into(), pos)),
+            _ => cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128),
+        }
     });
-    out.sort_unstable();
-    out
+    cjk.sort_unstable();
+    words.sort_unstable();
+    DocTokens {
+        title_len: d.title.chars().count() as u32,
+        cjk,
+        words,
+    }
 }
 
 /// A token's postings, as text: for each page in order, the distance from the
@@ -283,79 +281,99 @@ fn records(d: &Doc, shards: u32) -> Vec<Record> {
 ///   character is in the title.
 ///
 /// Numbers are written as base-64 variable-length quantities ([`vlq`]).
+#[derive(Default)]
 struct Postings {
-    last_doc: Option<u32>,
+    last_doc: u32,
     data: String,
 }
 
 impl Postings {
-    fn push(&mut self, doc: u32, title_len: u32, recs: &[Record]) {
-        let delta = match self.last_doc {
-            Some(l) => doc - l,
-            None => doc,
-        };
-        self.last_doc = Some(doc);
-        if recs[0].positional {
+    fn push(&mut self, doc: u32, title_len: u32, positional: bool, positions: &[u32]) {
+        let delta = doc - self.last_doc;
+        self.last_doc = doc;
+        if positional {
             vlq(&mut self.data, delta);
-            vlq(&mut self.data, recs.len() as u32);
+            vlq(&mut self.data, positions.len() as u32);
             let mut prev = 0;
-            for r in recs {
-                vlq(&mut self.data, r.pos - prev);
-                prev = r.pos;
+            for &p in positions {
+                vlq(&mut self.data, p - prev);
+                prev = p;
             }
         } else {
             vlq(
                 &mut self.data,
-                delta * 2 + u32::from(recs[0].pos < title_len),
+                delta * 2 + u32::from(positions[0] < title_len),
             );
         }
     }
 }
 
-/// Pages are tokenized in parallel batches (so the records of only one batch
-/// are in memory); each batch is then merged into the postings by shard
-/// ranges in parallel, each range owning its own maps.
-fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
-    const BATCH: usize = 256;
-    let ranges = (rayon::current_num_threads() * 4).min(shards as usize);
-    let mut groups: Vec<(u32, u32, Vec<TokenMap>)> = (0..ranges as u32)
-        .map(|g| {
-            let (lo, hi) = (g * shards / ranges as u32, (g + 1) * shards / ranges as u32);
-            (lo, hi, (lo..hi).map(|_| TokenMap::default()).collect())
-        })
-        .collect();
-    for (b, batch) in docs.chunks(BATCH).enumerate() {
-        let first = (b * BATCH) as u32;
-        let recs: Vec<(u32, Vec<Record>)> = batch
-            .par_iter()
-            .map(|d| (d.title.chars().count() as u32, records(d, shards)))
-            .collect();
-        groups.par_iter_mut().for_each(|(lo, hi, maps)| {
-            for (n, (title_len, recs)) in recs.iter().enumerate() {
-                let a = recs.partition_point(|r| r.shard < *lo);
-                let b = recs.partition_point(|r| r.shard < *hi);
-                let mut i = a;
-                while i < b {
-                    let j = i + recs[i..b].partition_point(|r| r.key == recs[i].key);
-                    maps[(recs[i].shard - *lo) as usize]
-                        .entry(recs[i].key.clone())
-                        .or_insert_with(|| Postings {
-                            last_doc: None,
-                            data: String::new(),
-                        })
-                        .push(first + n as u32, *title_len, &recs[i..j]);
-                    i = j;
+type FxMap<K> = HashMap<K, Postings, BuildHasherDefault<FxHasher>>;
+
+/// The postings of a range of shards.
+struct ShardGroup {
+    lo: u32,
+    cjk: Vec<FxMap<u64>>,
+    words: Vec<FxMap<Box<str>>>,
+}
+
+impl ShardGroup {
+    fn absorb(&mut self, doc: u32, t: &DocTokens, hi: u32) {
+        let lo = self.lo;
+        let mut positions = Vec::new();
+        let (a, b) = (
+            t.cjk.partition_point(|&r| ((r >> 96) as u32) < lo),
+            t.cjk.partition_point(|&r| ((r >> 96) as u32) < hi),
+        );
+        let mut i = a;
+        while i < b {
+            let head = t.cjk[i] >> 32;
+            positions.clear();
+            while i < b && t.cjk[i] >> 32 == head {
+                positions.push(t.cjk[i] as u32);
+                i += 1;
+            }
+            let key = head as u64;
+            self.cjk[((head >> 64) as u32 - lo) as usize]
+                .entry(key)
+                .or_default()
+                .push(doc, t.title_len, key >> 63 == 1, &positions);
+        }
+        let (a, b) = (
+            t.words.partition_point(|w| w.0 < lo),
+            t.words.partition_point(|w| w.0 < hi),
+        );
+        let mut i = a;
+        while i < b {
+            let (shard, word) = (t.words[i].0, &t.words[i].1);
+            positions.clear();
+            while i < b && t.words[i].1 == *word {
+                positions.push(t.words[i].2);
+                i += 1;
+            }
+            let map = &mut self.words[(shard - lo) as usize];
+            match map.get_mut(word) {
+                Some(p) => p.push(doc, t.title_len, true, &positions),
+                None => {
+                    map.entry(word.clone())
+                        .or_default()
+                        .push(doc, t.title_len, true, &positions)
                 }
             }
-        });
+        }
     }
-    groups
-        .into_par_iter()
-        .flat_map_iter(|(lo, _, maps)| {
-            maps.into_iter().enumerate().map(move |(k, map)| {
-                let mut entries: Vec<(String, String)> = map
+
+    fn files(self) -> impl Iterator<Item = OutputFile> {
+        let lo = self.lo;
+        self.cjk
+            .into_iter()
+            .zip(self.words)
+            .enumerate()
+            .map(move |(k, (cjk, words))| {
+                let mut entries: Vec<(String, String)> = cjk
                     .into_iter()
-                    .map(|(key, p)| (key.text(), p.data))
+                    .map(|(key, p)| (cjk_text(key), p.data))
+                    .chain(words.into_iter().map(|(w, p)| (w.into(), p.data)))
                     .collect();
                 entries.sort_unstable();
                 let mut json = String::from("{");
@@ -364,19 +382,48 @@ fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
                         json.push(',');
                     }
                     json.push_str(&serde_json::Value::from(key.as_str()).to_string());
-                    json.push(':');
-                    json.push('"');
+                    json.push_str(":\"");
                     json.push_str(data);
                     json.push('"');
                 }
                 json.push('}');
                 script_file(&format!("t/{}", lo as usize + k), &json)
             })
-        })
-        .collect()
+    }
 }
 
-type TokenMap = HashMap<Key, Postings, BuildHasherDefault<FxHasher>>;
+/// Pages are tokenized in parallel batches (so the tokens of only one batch
+/// are in memory); each batch is then merged into the postings by ranges of
+/// shards in parallel, each range owning its maps.
+fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
+    const BATCH: usize = 256;
+    let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
+    let mut groups: Vec<(ShardGroup, u32)> = (0..ranges)
+        .map(|g| {
+            let (lo, hi) = (g * shards / ranges, (g + 1) * shards / ranges);
+            let n = (hi - lo) as usize;
+            let group = ShardGroup {
+                lo,
+                cjk: (0..n).map(|_| FxMap::default()).collect(),
+                words: (0..n).map(|_| FxMap::default()).collect(),
+            };
+            (group, hi)
+        })
+        .collect();
+    for (b, batch) in docs.chunks(BATCH).enumerate() {
+        let first = (b * BATCH) as u32;
+        let tokens: Vec<DocTokens> = batch.par_iter().map(|d| doc_tokens(d, shards)).collect();
+        groups.par_iter_mut().for_each(|(group, hi)| {
+            for (n, t) in tokens.iter().enumerate() {
+                group.absorb(first + n as u32, t, *hi);
+            }
+        });
+    }
+    groups
+        .into_par_iter()
+        .flat_map_iter(|(group, _)| group.files())
+        .collect()
+}
 
 /// Multiply-rotate hashing (as in rustc): keys here are short and not
 /// attacker-chosen, and SipHash would dominate the merge.
@@ -420,7 +467,7 @@ fn chunk_files(docs: &[Doc]) -> (Vec<usize>, Vec<OutputFile>) {
             first = i;
             bytes = 0;
         }
-        bytes += d.full_text().len() + d.url.len();
+        bytes += d.text_len() + d.url.len();
         let sections: Vec<serde_json::Value> = d
             .sections
             .iter()

@@ -13,5 +13,14 @@ pub use index::SearchIndex;
 
 /// The search index files (`search/…`).
 pub fn files(graph: &Graph, _shared: &Shared, style: LinkStyle) -> Vec<OutputFile> {
-    SearchIndex::build(graph, style).files()
+    let start = std::time::Instant::now();
+    let files = SearchIndex::build(graph, style).files();
+    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+        eprintln!(
+            "  search: {:>6.1} ms ({} index files, part of render)",
+            start.elapsed().as_secs_f64() * 1000.0,
+            files.len()
+        );
+    }
+    files
 }

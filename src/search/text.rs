@@ -5,6 +5,8 @@
 //! normalization and tokenization to queries; the two must agree character for
 //! character, so every rule here is a small table both sides can copy.
 
+use std::borrow::Cow;
+
 /// A stretch of a page's text: the part before the first heading (`id` empty),
 /// or a heading and what follows it up to the next heading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +91,7 @@ pub fn html_sections(html: &str) -> Vec<Section> {
         .flatten();
         if let Some(id) = heading_id {
             sections.push(Section {
-                id: decode_entities(id),
+                id: decode_entities(id).into_owned(),
                 text: String::new(),
             });
             continue;
@@ -138,9 +140,9 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     Some(&tag[start..start + len])
 }
 
-fn decode_entities(s: &str) -> String {
+fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -179,13 +181,17 @@ fn decode_entities(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// One character as the index sees it: full-width ASCII folded to ASCII, the
 /// ideographic space to a space, letters lowercased (when that keeps one
 /// character, so positions stay put).
 pub fn normalize(c: char) -> char {
+    // Han characters have no case: the common path.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return c;
+    }
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x3000 => ' ',
