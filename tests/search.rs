@@ -224,3 +224,81 @@ fn browser_types_a_chinese_query_and_sees_the_expected_page_first() {
     assert!(report.starts_with("ok:"), "{report}");
     eprintln!("{report}");
 }
+
+/// The index of a site, through the library: (graph, index files by path).
+fn index_of(
+    root: &Path,
+) -> (
+    pinakes::graph::Graph,
+    pinakes::render::links::LinkStyle,
+    pinakes::search::SearchIndex,
+) {
+    let mut raw = Vec::new();
+    let loaded = pinakes::load::load(root, &mut raw);
+    let parsed = pinakes::parse::parse(&loaded, &loaded.config, false, &mut raw);
+    let mut diags = pinakes::diag::Diagnostics::default();
+    let graph = pinakes::graph::link(parsed, &loaded.config, &mut diags);
+    assert!(raw.is_empty() && !diags.has_errors(), "the site is valid");
+    let style = pinakes::render::links::LinkStyle {
+        portable: loaded.config.portable_links,
+    };
+    let index = pinakes::search::SearchIndex::build(&graph, style);
+    (graph, style, index)
+}
+
+fn bytes(index: &pinakes::search::SearchIndex) -> std::collections::BTreeMap<String, Vec<u8>> {
+    index
+        .files()
+        .into_iter()
+        .map(|f| match f.contents {
+            pinakes::render::Contents::Bytes(b) => (f.path, b),
+            _ => panic!("index files are in memory"),
+        })
+        .collect()
+}
+
+#[test]
+fn an_edit_updates_one_page_of_the_index_and_few_files() {
+    // Enough text for several shards and text chunks.
+    let filler = "工业经济高质量发展，先进制造业集群培育，绿色低碳转型。".repeat(12);
+    let mut site = Site::new();
+    for i in 0..120 {
+        site = site.file(
+            &format!("content/measures/措施{i}.md"),
+            &format!("---\ntitle: 第{i}项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第{i}项工作，加快数字化转型。\n"),
+        );
+    }
+    let (_, style, mut index) = index_of(site.root());
+    let before = bytes(&index);
+    site.write(
+        "content/measures/措施7.md",
+        &format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。\n"),
+    );
+    let (graph, _, rebuilt) = index_of(site.root());
+    index.update(&graph, graph.by_id["措施7"], style);
+    let after = bytes(&index);
+    assert!(
+        after == bytes(&rebuilt),
+        "updating one page = rebuilding all"
+    );
+    let changed = |prefix: &str| {
+        after
+            .iter()
+            .filter(|(p, b)| p.starts_with(prefix) && before.get(*p) != Some(b))
+            .count()
+    };
+    let total = |prefix: &str| after.keys().filter(|p| p.starts_with(prefix)).count();
+    assert_eq!(changed("search/meta.js"), 0, "title and facets unchanged");
+    assert_eq!(
+        changed("search/d/"),
+        1,
+        "one text chunk of {}",
+        total("search/d/")
+    );
+    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new).
+    let shards = (changed("search/t/"), total("search/t/"));
+    assert!(
+        shards.0 >= 1 && shards.0 < shards.1,
+        "shards changed of all: {shards:?}"
+    );
+}
