@@ -272,7 +272,7 @@ fn an_edit_updates_one_page_of_the_index_and_few_files() {
     let before = bytes(&index);
     site.write(
         "content/measures/措施7.md",
-        &format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。\n"),
+        format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。\n"),
     );
     let (graph, _, rebuilt) = index_of(site.root());
     index.update(&graph, graph.by_id["措施7"], style);
