@@ -257,22 +257,56 @@ fn bytes(index: &pinakes::search::SearchIndex) -> std::collections::BTreeMap<Str
         .collect()
 }
 
-#[test]
-fn an_edit_updates_one_page_of_the_index_and_few_files() {
-    // Enough text for several shards and text chunks.
-    let filler = "工业经济高质量发展，先进制造业集群培育，绿色低碳转型。".repeat(12);
+const FILLER: &str = "工业经济高质量发展，先进制造业集群培育，绿色低碳转型。";
+
+/// A site with enough text for several shards and text chunks.
+fn many_measures() -> Site {
+    let filler = FILLER.repeat(12);
     let mut site = Site::new();
     for i in 0..120 {
         site = site.file(
             &format!("content/measures/措施{i}.md"),
-            &format!("---\ntitle: 第{i}项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第{i}项工作，加快数字化转型。\n"),
+            &format!("---\ntitle: 第{i}项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第{i}项工作，加快数字化转型。Step{i} done.\n"),
         );
     }
+    site
+}
+
+#[test]
+fn queries_load_the_right_shards_of_a_sharded_index() {
+    let site = many_measures();
+    site.build().success();
+    let shards = std::fs::read_dir(site.path("public/search/t"))
+        .unwrap()
+        .count();
+    assert!(shards >= 8, "{shards} shards");
+    let queries = site.outer().join("queries.json");
+    std::fs::write(
+        &queries,
+        r#"[
+ {"q": "第7项措施", "first": "measures/措施7/", "min": 1},
+ {"q": "先进制造业集群", "min": 120},
+ {"q": "第11项工作", "first": "measures/措施11/", "min": 1},
+ {"q": "step11", "first": "measures/措施11/", "min": 1},
+ {"q": "STEP1", "first": "measures/措施1/", "min": 1},
+ {"q": "低碳转型 step3", "first": "measures/措施3/", "min": 1},
+ {"q": "项", "min": 120}
+]"#,
+    )
+    .unwrap();
+    let report = query_set(&site.path("public"), &queries);
+    assert!(report.contains("7/7 queries as expected"), "{report}");
+}
+
+#[test]
+fn an_edit_updates_one_page_of_the_index_and_few_files() {
+    let site = many_measures();
+    let filler = FILLER.repeat(12);
     let (_, style, mut index) = index_of(site.root());
     let before = bytes(&index);
     site.write(
         "content/measures/措施7.md",
-        format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。\n"),
+        format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。Step7 done.\n"),
     );
     let (graph, _, rebuilt) = index_of(site.root());
     index.update(&graph, graph.by_id["措施7"], style);

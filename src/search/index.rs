@@ -97,8 +97,10 @@ impl SearchIndex {
 
     /// The index files, ready to write.
     pub fn files(&self) -> Vec<OutputFile> {
-        let total_chars: usize = self.docs.iter().map(|d| d.full_text().len() / 2).sum();
-        let shards = (total_chars * 2 / SHARD_BYTES)
+        // Postings take about as many bytes as the text (a CJK character is
+        // three bytes of text, and a pair and a single character of postings).
+        let text_bytes: usize = self.docs.iter().map(Doc::text_len).sum();
+        let shards = (text_bytes / SHARD_BYTES)
             .clamp(1, 4096)
             .next_power_of_two() as u32;
         let mut files = shard_files(&self.docs, shards);

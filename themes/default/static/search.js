@@ -359,12 +359,8 @@
     return marks;
   }
 
-  var core = {
-    normalize: normalize, shardOf: shardOf, parseQuery: parseQuery, Index: Index,
-    excerpt: excerpt, markTerms: markTerms, decodePositional: decodePositional, decodeChars: decodeChars,
-  };
   if (typeof module === "object" && module.exports) {
-    module.exports = core;
+    module.exports = { normalize: normalize, parseQuery: parseQuery, Index: Index };
     return;
   }
 
@@ -436,7 +432,7 @@
     highlighted(title, tchars, markTerms(tchars.map(normalizeChar), terms, 0, tchars.length));
     a.appendChild(title);
     li.appendChild(a);
-    if (ex) {
+    if (ex && ex.chars.length) {
       if (ex.heading) li.appendChild(el("p", "search-result__section", "§ " + ex.heading));
       var p = el("p", "search-result__snippet");
       if (ex.before) p.appendChild(document.createTextNode("…"));
