@@ -94,6 +94,17 @@ async function main() {
   const ms = await evaluate("document.querySelector('[data-search-page]').getAttribute('data-search-ms')");
   if (!facets) return done(1, "FAIL: no facets on the search page");
   if (!mark) return done(1, "FAIL: no highlighted match");
-  done(0, `ok: "${query}" -> ${want} first (header box: ${status}; Enter opened it; search page: ${facets} facet options, highlight "${mark}", ${ms} ms)`);
+
+  // 3. A filter by keyboard: Space on the first kind keeps the focus there
+  //    and leaves only results of that kind.
+  await evaluate("document.querySelector('[data-search-facets] input[name=kind]').focus()");
+  const kind = await evaluate("document.activeElement.value");
+  const before = await evaluate("document.querySelectorAll('#search-results li').length");
+  await key(" ", 32);
+  await send("Input.dispatchKeyEvent", { type: "char", text: " " });
+  const kinds = await until(`(() => { const l = document.querySelectorAll('#search-results a .kind'); return l.length && Array.from(l).every((k) => k.classList.contains('kind--${kind}')) && l.length; })()`, "filtered results");
+  const still = await evaluate("document.activeElement.name + ':' + document.activeElement.value + ':' + document.activeElement.checked");
+  if (still !== `kind:${kind}:true`) return done(1, `FAIL: focus after filtering is on ${still}`);
+  done(0, `ok: "${query}" -> ${want} first (header box: ${status}; Enter opened it; search page: ${facets} facet options, highlight "${mark}", ${ms} ms; filter ${kind}: ${before} -> ${kinds} results, focus kept)`);
 }
 main().catch((e) => done(1, "FAIL: " + e.message));

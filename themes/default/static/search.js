@@ -491,6 +491,8 @@
     }
 
     function renderFacets(meta, hits) {
+      // Redrawing replaces the checkboxes: keep the keyboard focus where it was.
+      var active = document.activeElement, keep = facetsBox.contains(active) ? active.name + "\u0000" + active.value : null;
       facetsBox.textContent = "";
       FACETS.forEach(function (f) {
         var counts = new Map();
@@ -506,6 +508,8 @@
           .forEach(function (e) {
             var l = el("label", "search-facet__option"), cb = el("input");
             cb.type = "checkbox";
+            cb.name = f;
+            cb.value = e[0];
             cb.checked = chosen[f].has(e[0]);
             cb.addEventListener("change", function () {
               if (cb.checked) chosen[f].add(e[0]); else chosen[f].delete(e[0]);
@@ -519,6 +523,13 @@
           });
         facetsBox.appendChild(fs);
       });
+      if (keep) {
+        Array.prototype.some.call(facetsBox.querySelectorAll("input"), function (cb) {
+          if (cb.name + "\u0000" + cb.value !== keep) return false;
+          cb.focus();
+          return true;
+        });
+      }
     }
 
     function show() {
