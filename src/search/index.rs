@@ -30,7 +30,7 @@ use crate::render::links::{self, LinkStyle};
 use crate::render::{Contents, OutputFile};
 
 /// Approximate bytes of page text per chunk file.
-const CHUNK_BYTES: usize = 4 * 1024;
+const CHUNK_BYTES: usize = 8 * 1024;
 /// Approximate bytes of postings per shard file.
 const SHARD_BYTES: usize = 24 * 1024;
 
@@ -61,7 +61,7 @@ impl Doc {
     }
 
     /// The text positions refer to: title, newline, each section and newline.
-    pub fn full_text(&self) -> String {
+    fn full_text(&self) -> String {
         let mut s = String::with_capacity(self.text_len());
         s.push_str(&self.title);
         s.push('\n');
@@ -143,7 +143,6 @@ impl SearchIndex {
             }
         }
         serde_json::json!({
-            "v": 1,
             "shards": shards,
             "chunks": chunk_starts,
             "facets": {
@@ -398,7 +397,7 @@ impl ShardGroup {
 /// are in memory); each batch is then merged into the postings by ranges of
 /// shards in parallel, each range owning its maps.
 fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
-    const BATCH: usize = 256;
+    const BATCH: usize = 64;
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
     let mut groups: Vec<(ShardGroup, u32)> = (0..ranges)
         .map(|g| {

@@ -306,7 +306,8 @@
   /**
    * Where to point a reader: the section holding the match (by position, else
    * by the first exact occurrence of a term) and a window of its text with
-   * the matched characters flagged. {section, id, heading, chars, marks, cut}
+   * the matched characters flagged: {id, heading, chars, marks, before, after}
+   * (`before`/`after`: the window cuts the section there).
    */
   function excerpt(doc, terms, start, titleLen) {
     var offset = titleLen + 1, secs = doc.sections.map(function (s) {
