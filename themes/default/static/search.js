@@ -606,6 +606,7 @@
             list.textContent = "";
             top.forEach(function (h, i) { list.appendChild(resultItem(h, docs[i], r.terms, meta)); });
             status.textContent = r.hits.length ? fmt("search.count", r.hits.length) : label("search.none", "");
+            if (!r.hits.length) list.appendChild(el("li", "search-empty", status.textContent));
             all.href = form.action + "?q=" + encodeURIComponent(q);
             all.hidden = r.hits.length <= TOP;
             panel.hidden = false;
