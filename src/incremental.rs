@@ -687,7 +687,7 @@ fn global_parts(g: &render::Globals) -> Vec<(String, (Value, Vec<&str>))> {
         let ids: Option<Vec<&str>> = v.as_array().and_then(|items| {
             items
                 .iter()
-                .map(|item| item.as_map()?.get(&"id".into())?.as_str())
+                .map(|item| item.as_map()?.get(&tera::value::Key::from("id"))?.as_str())
                 .collect()
         });
         parts.push(match ids {
@@ -766,7 +766,7 @@ fn page_deps(
                 );
             }
         }
-        Job::NotFound | Job::Taxonomy(_) => {}
+        Job::NotFound | Job::Search | Job::Taxonomy(_) => {}
         Job::Graph(n) => {
             let (policies, orphans) = render::graph_page(graph, n);
             shows.extend(render::diagram::site_entities(graph, &policies, orphans));

@@ -131,7 +131,7 @@ fn chart_labels(t: Option<Value>) -> chart::Labels {
     let Some(t) = t else { return labels };
     let get = |key: &'static str| {
         t.as_map()
-            .and_then(|m| m.get(&key.into()))
+            .and_then(|m| m.get(&tera::value::Key::from(key)))
             .and_then(Value::as_str)
             .map(str::to_string)
     };

@@ -70,7 +70,7 @@ struct Summary<'a> {
     policy_titles: Vec<&'a str>,
 }
 
-fn policy_status(s: PolicyStatus) -> &'static str {
+pub fn policy_status(s: PolicyStatus) -> &'static str {
     match s {
         PolicyStatus::Draft => "draft",
         PolicyStatus::InForce => "in-force",
@@ -79,7 +79,7 @@ fn policy_status(s: PolicyStatus) -> &'static str {
     }
 }
 
-fn measure_status(s: MeasureStatus) -> &'static str {
+pub fn measure_status(s: MeasureStatus) -> &'static str {
     match s {
         MeasureStatus::Planned => "planned",
         MeasureStatus::Ongoing => "ongoing",

@@ -63,6 +63,8 @@ pub enum Job {
     /// site, [`GRAPH_PAGE_SIZE`] policies a page.
     Graph(usize),
     NotFound,
+    /// `/search/`: the search page (the index is written beside it).
+    Search,
 }
 
 pub struct RenderOptions {
@@ -118,7 +120,7 @@ pub fn render(
 
 /// Every page of the site, in a fixed order.
 pub fn jobs(graph: &Graph) -> Vec<Job> {
-    let mut jobs = vec![Job::Home, Job::NotFound];
+    let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
     jobs.extend((0..graph_pages(graph)).map(Job::Graph));
     jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
     // A kind folder's `_index.md` is the intro of its list, not a page of its own.
@@ -326,6 +328,7 @@ pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
     match job {
         Job::Home => (String::new(), "index.html"),
         Job::NotFound => (String::new(), "404.html"),
+        Job::Search => ("search/".to_string(), "search.html"),
         Job::Graph(n) => (graph_page_path(n), "graph.html"),
         Job::List(k) => (format!("{}/", k.folder()), "list.html"),
         Job::Entity(i) => {
@@ -390,6 +393,7 @@ impl Pages<'_> {
                 ctx.insert_value("page", page.unwrap_or_else(Value::none));
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
+            Job::Search => ctx.insert_value("page", simple_page("", "")),
             Job::Graph(n) => {
                 let policies = context::sorted(graph, Kind::Policy);
                 let total = graph_pages(graph);

@@ -25,6 +25,7 @@ pub const REQUIRED: &[&str] = &[
     "term.html",
     "graph.html",
     "404.html",
+    "search.html",
 ];
 
 /// Template name -> its source, to place errors.
@@ -216,7 +217,7 @@ fn register_functions(
                     .ok_or_else(|| Error::message(format!("url(): no entity with id `{id}`")))?;
                 let url = entity
                     .as_map()
-                    .and_then(|m| m.get(&"url".into()))
+                    .and_then(|m| m.get(&tera::value::Key::from("url")))
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 return Ok(format!("{root}{url}"));

@@ -1,11 +1,26 @@
-//! Full-text search: the index written at build time.
+//! Full-text search: the index written at build time, read by the theme's
+//! `search.js` in the browser. See docs/search.md for the design.
+
+pub mod index;
+pub mod text;
 
 use crate::graph::Graph;
 use crate::render::OutputFile;
 use crate::render::context::Shared;
 use crate::render::links::LinkStyle;
 
-/// The search index files.
-pub fn files(_graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
-    Vec::new()
+pub use index::SearchIndex;
+
+/// The search index files (`search/…`).
+pub fn files(graph: &Graph, _shared: &Shared, style: LinkStyle) -> Vec<OutputFile> {
+    let start = std::time::Instant::now();
+    let files = SearchIndex::build(graph, style).files();
+    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+        eprintln!(
+            "  search: {:>6.1} ms ({} index files, part of render)",
+            start.elapsed().as_secs_f64() * 1000.0,
+            files.len()
+        );
+    }
+    files
 }

@@ -1,0 +1,373 @@
+//! Text rules of the search index: plain text out of body HTML, character
+//! normalization and tokens.
+//!
+//! The browser script (`themes/default/static/search.js`) applies the same
+//! normalization and tokenization to queries; the two must agree character for
+//! character, so every rule here is a small table both sides can copy.
+
+use std::borrow::Cow;
+
+/// A stretch of a page's text: the part before the first heading (`id` empty),
+/// or a heading and what follows it up to the next heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: String,
+    pub text: String,
+}
+
+/// Tags that end a block of text: a phrase never runs across them, as with the
+/// browser's find-in-page.
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "div"
+            | "br"
+            | "hr"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "blockquote"
+            | "pre"
+            | "dt"
+            | "dd"
+            | "dl"
+            | "section"
+            | "figure"
+            | "figcaption"
+            | "details"
+            | "summary"
+    )
+}
+
+/// Plain text of body HTML, split at headings that carry an id. Blocks end
+/// with a newline; runs of spaces collapse to one.
+pub fn html_sections(html: &str) -> Vec<Section> {
+    let mut sections = vec![Section {
+        id: String::new(),
+        text: String::new(),
+    }];
+    let mut rest = html;
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            push_text(&mut sections, rest);
+            break;
+        };
+        push_text(&mut sections, &rest[..lt]);
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            push_text(&mut sections, rest);
+            break;
+        };
+        let tag = &after[..gt];
+        rest = &after[gt + 1..];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if !closing && (name == "script" || name == "style") {
+            let end = format!("</{name}");
+            rest = match rest.find(&end) {
+                Some(i) => &rest[i..],
+                None => "",
+            };
+            continue;
+        }
+        let heading_id = (!closing
+            && matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        .then(|| attr(tag, "id"))
+        .flatten();
+        if let Some(id) = heading_id {
+            sections.push(Section {
+                id: decode_entities(id).into_owned(),
+                text: String::new(),
+            });
+            continue;
+        }
+        if is_block(&name) {
+            end_line(&mut sections.last_mut().expect("one section").text);
+        }
+    }
+    for s in &mut sections {
+        let trimmed = s.text.trim_end();
+        s.text.truncate(trimmed.len());
+    }
+    if sections.len() > 1 && sections[0].text.is_empty() {
+        sections.remove(0);
+    }
+    sections
+}
+
+fn end_line(text: &mut String) {
+    while text.ends_with(' ') {
+        text.pop();
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+}
+
+fn push_text(sections: &mut [Section], raw: &str) {
+    let text = &mut sections.last_mut().expect("one section").text;
+    for c in decode_entities(raw).chars() {
+        if c.is_whitespace() {
+            if !text.is_empty() && !text.ends_with([' ', '\n']) {
+                text.push(' ');
+            }
+        } else {
+            text.push(c);
+        }
+    }
+}
+
+/// The value of `name="…"` in a start tag's text.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+fn decode_entities(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let decoded = after.find(';').filter(|&n| n <= 10).and_then(|n| {
+            let name = &after[..n];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => {
+                    let num = name.strip_prefix('#')?;
+                    let code = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => num.parse().ok(),
+                    };
+                    code.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, n))
+        });
+        match decoded {
+            Some((c, n)) => {
+                out.push(c);
+                rest = &after[n + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// One character as the index sees it: full-width ASCII folded to ASCII, the
+/// ideographic space to a space, letters lowercased (when that keeps one
+/// character, so positions stay put).
+pub fn normalize(c: char) -> char {
+    // Han characters have no case: the common path.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return c;
+    }
+    let c = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Han, kana and hangul: indexed by character pairs.
+    Cjk,
+    /// Other letters and digits: indexed as words.
+    Word,
+    Other,
+}
+
+pub fn class(c: char) -> Class {
+    match c as u32 {
+        0x3040..=0x30FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3134F => Class::Cjk,
+        _ if c.is_alphanumeric() => Class::Word,
+        _ => Class::Other,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A run of word characters (with its position).
+    Word,
+    /// Two adjacent CJK characters (with its position).
+    Bigram,
+    /// One CJK character (documents only, for one-character queries).
+    Unigram,
+}
+
+/// Calls `f(kind, chars, position)` for every token of normalized text, in
+/// order; positions count characters (code points).
+pub fn tokens(chars: &[char], mut f: impl FnMut(TokenKind, &[char], u32)) {
+    let mut i = 0;
+    while i < chars.len() {
+        match class(chars[i]) {
+            Class::Other => i += 1,
+            Class::Word => {
+                let start = i;
+                while i < chars.len() && class(chars[i]) == Class::Word {
+                    i += 1;
+                }
+                f(TokenKind::Word, &chars[start..i], start as u32);
+            }
+            Class::Cjk => {
+                f(TokenKind::Unigram, &chars[i..i + 1], i as u32);
+                if chars.get(i + 1).is_some_and(|&c| class(c) == Class::Cjk) {
+                    f(TokenKind::Bigram, &chars[i..i + 2], i as u32);
+                }
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The key that picks a token's shard: a word's first two characters (so
+/// every word a prefix can match lies in one shard), else the token itself.
+pub fn shard_key(kind: TokenKind, token: &[char]) -> &[char] {
+    match kind {
+        TokenKind::Word => &token[..token.len().min(2)],
+        _ => token,
+    }
+}
+
+/// FNV-1a over code points: the shard of a key (`shards` is a power of two).
+pub fn shard_of(key: &[char], shards: u32) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &c in key {
+        h ^= c as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h & (shards - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<(TokenKind, String, u32)> {
+        let chars: Vec<char> = s.chars().map(normalize).collect();
+        let mut out = Vec::new();
+        tokens(&chars, |k, t, p| out.push((k, t.iter().collect(), p)));
+        out
+    }
+
+    fn words(s: &str) -> Vec<String> {
+        toks(s)
+            .into_iter()
+            .filter(|t| t.0 != TokenKind::Unigram)
+            .map(|t| format!("{}@{}", t.1, t.2))
+            .collect()
+    }
+
+    #[test]
+    fn cjk_text_gives_unigrams_and_bigrams_with_positions() {
+        assert_eq!(
+            toks("专精特新"),
+            [
+                (TokenKind::Unigram, "专".into(), 0),
+                (TokenKind::Bigram, "专精".into(), 0),
+                (TokenKind::Unigram, "精".into(), 1),
+                (TokenKind::Bigram, "精特".into(), 1),
+                (TokenKind::Unigram, "特".into(), 2),
+                (TokenKind::Bigram, "特新".into(), 2),
+                (TokenKind::Unigram, "新".into(), 3),
+            ]
+        );
+        // Punctuation ends a run: no pair across it.
+        assert_eq!(words("工业，经济"), ["工业@0", "经济@3"]);
+    }
+
+    #[test]
+    fn latin_text_gives_lowercase_words() {
+        assert_eq!(
+            words("Digital Twin-2.0"),
+            ["digital@0", "twin@8", "2@13", "0@15"]
+        );
+        // Full-width letters fold to ASCII.
+        assert_eq!(words("ＡＩ赋能"), ["ai@0", "赋能@2"]);
+    }
+
+    #[test]
+    fn mixed_text_splits_at_the_script_boundary() {
+        assert_eq!(
+            words("新开通5G基站3万个"),
+            ["新开@0", "开通@1", "5g@3", "基站@5", "3@7", "万个@8"]
+        );
+        assert_eq!(words("AI 赋能"), ["ai@0", "赋能@3"]);
+    }
+
+    #[test]
+    fn shard_keys_keep_prefixes_together() {
+        let w: Vec<char> = "digital".chars().collect();
+        assert_eq!(shard_key(TokenKind::Word, &w), ['d', 'i']);
+        let b: Vec<char> = "数字".chars().collect();
+        assert_eq!(shard_key(TokenKind::Bigram, &b), ['数', '字']);
+        // Known values, mirrored by the browser script's tests.
+        assert_eq!(shard_of(&['d', 'i'], 1 << 16), 0xd4ee);
+        assert!(shard_of(&b, 8) < 8);
+    }
+
+    #[test]
+    fn html_becomes_sections_at_headings_with_blocks_on_lines() {
+        let html = "<p>导语 &amp; <a href=\"x\">链接</a></p>\n<h2 id=\"数字化转型\">数字化转型</h2>\n<ul>\n<li>第一</li>\n<li>第二&#x3000;项</li>\n</ul>\n<script>x()</script><h3>无 id</h3><p>尾</p>";
+        let s = html_sections(html);
+        assert_eq!(
+            s,
+            [
+                Section {
+                    id: String::new(),
+                    text: "导语 & 链接".into()
+                },
+                Section {
+                    id: "数字化转型".into(),
+                    text: "数字化转型\n第一\n第二 项\n无 id\n尾".into()
+                },
+            ]
+        );
+        // No text before the first heading: no empty first section.
+        assert_eq!(html_sections("<h2 id=\"a\">A</h2><p>b</p>")[0].id, "a");
+    }
+}

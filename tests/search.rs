@@ -1,0 +1,338 @@
+//! Search: the index `pinakes build` writes, queried by the theme's own script.
+//!
+//! The matcher lives in `themes/default/static/search.js` only; these tests
+//! run it with Node against built indexes (tests/search/run.js checks every
+//! result set against find-in-page over the indexed text) and in headless
+//! Chromium through the DevTools protocol (tests/search/browser.js).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Page, Site, manifest_dir, run_in};
+
+/// The example site (the repository root), built into a temporary directory.
+fn example_build() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    run_in(
+        &manifest_dir(),
+        &["build", "--output", out.to_str().unwrap()],
+    )
+    .success();
+    (tmp, out)
+}
+
+/// Runs `node ARGS` and returns its output; fails the test when it fails.
+#[track_caller]
+fn node(args: &[&str]) -> String {
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("node runs the search script's tests; install Node.js");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "node {}\n--- stdout\n{stdout}--- stderr\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Runs a query set (JSON file) against a built site.
+fn query_set(public: &Path, queries: &Path) -> String {
+    node(&[
+        "tests/search/run.js",
+        "themes/default/static/search.js",
+        public.to_str().unwrap(),
+        queries.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn example_site_finds_every_term_of_the_article_with_the_right_page_first() {
+    let (_tmp, public) = example_build();
+    let report = query_set(&public, &manifest_dir().join("tests/search/queries.json"));
+    assert!(report.contains("40/40 queries as expected"), "{report}");
+}
+
+#[test]
+fn latin_words_match_by_prefix_and_case_and_phrases_by_position() {
+    let site = Site::new()
+        .file(
+            "content/policies/甲.md",
+            "---\ntitle: Digital Economy 行动\nstatus: in-force\ntags: [AI]\n---\n\n## 目标\n\n推进AI赋能制造业，Cloud-Native 平台。\n",
+        )
+        .file(
+            "content/policies/乙.md",
+            "---\ntitle: 乙政策\nstatus: expired\n---\n\n制造业赋能，AI 应用；数字 化转型。\n",
+        )
+        .file(
+            "content/metrics/覆盖率.yaml",
+            "title: 覆盖率\nunit: 万千瓦时\nvalues:\n  - period: \"2024\"\n    value: 1\n",
+        );
+    site.build().success();
+    let queries = site.outer().join("queries.json");
+    std::fs::write(
+        &queries,
+        r#"[
+ {"q": "digi", "first": "policies/甲/", "min": 1},
+ {"q": "DIGITAL economy", "first": "policies/甲/", "min": 1},
+ {"q": "AI赋能", "first": "policies/甲/", "min": 1},
+ {"q": "ai 赋能", "min": 2},
+ {"q": "cloud-native", "first": "policies/甲/", "min": 1},
+ {"q": "数字化转型"},
+ {"q": "化转型", "first": "policies/乙/", "min": 1},
+ {"q": "万千瓦时", "first": "metrics/覆盖率/", "min": 1},
+ {"q": "能", "min": 2}
+]"#,
+    )
+    .unwrap();
+    let report = query_set(&site.path("public"), &queries);
+    assert!(report.contains("9/9 queries as expected"), "{report}");
+}
+
+#[test]
+fn search_page_and_header_box_degrade_to_links_without_javascript() {
+    let (_tmp, public) = example_build();
+    let home = Page::open(&public, "index.html");
+    // Without JavaScript the header shows a plain link; the form is hidden.
+    assert_eq!(
+        home.attr("header a[data-search-link]", "href"),
+        "search/index.html"
+    );
+    home.check(
+        home.count("header form[data-search-box][hidden]") == 1,
+        "header search form hidden until the script runs",
+    );
+    assert_eq!(
+        home.attr("script[src$='search.js']", "data-root"),
+        "",
+        "the script knows the site root"
+    );
+    let deep = Page::open(&public, "policies/十五五工业发展规划/index.html");
+    assert_eq!(
+        deep.attr("header form[data-search-box]", "action"),
+        "../../search/index.html"
+    );
+    let search = Page::open(&public, "search/index.html");
+    assert!(search.text("h1").contains("搜索"));
+    search.check(
+        search.count("[data-search-js][hidden] input[type=search][name=q]") == 1,
+        "search form shown by the script only",
+    );
+    let noscript = &search.select("noscript")[0].inner_html();
+    assert!(
+        noscript.contains("policies/index.html") && noscript.contains("JavaScript"),
+        "the no-JavaScript fallback says why and links the lists: {noscript}"
+    );
+    for f in [
+        "search.js",
+        "search/meta.js",
+        "search/t/0.js",
+        "search/d/0.js",
+    ] {
+        assert!(public.join(f).is_file(), "{f} written");
+    }
+    // Template contents are a fragment of their own: look at the source.
+    for (key, text) in [
+        ("kind.policy", "政策"),
+        ("kind.metric", "指标"),
+        ("status.in-force", "现行有效"),
+        ("facet.tags", "标签"),
+        ("search.count", "找到 {n} 条结果"),
+    ] {
+        let data = format!("<data value=\"{key}\">{text}</data>");
+        assert!(search.source.contains(&data), "{data} in the labels");
+    }
+}
+
+/// Serves `root` over HTTP on a free port until the test ends.
+fn serve(root: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || respond(&root, stream));
+        }
+    });
+    port
+}
+
+fn respond(root: &Path, mut stream: TcpStream) {
+    let mut line = String::new();
+    if BufReader::new(&stream).read_line(&mut line).is_err() {
+        return;
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let decoded = common::percent_decode(path).unwrap_or_default();
+    let mut file = root.join(decoded.trim_start_matches('/'));
+    if decoded.ends_with('/') {
+        file.push("index.html");
+    }
+    let ok = !decoded.contains("..") && file.is_file();
+    let body = if ok {
+        std::fs::read(&file).unwrap()
+    } else {
+        b"not found".to_vec()
+    };
+    let kind = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css",
+        _ => "application/octet-stream",
+    };
+    let head = format!(
+        "HTTP/1.1 {}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        if ok { "200 OK" } else { "404 Not Found" },
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+/// Needs `chromium` on PATH: without it the test is skipped (loudly), unless
+/// `PINAKES_REQUIRE_BROWSER` is set, as `.ci/run` does after installing it.
+#[test]
+fn browser_types_a_chinese_query_and_sees_the_expected_page_first() {
+    let has_chromium = Command::new("chromium").arg("--version").output().is_ok();
+    if !has_chromium {
+        assert!(
+            std::env::var_os("PINAKES_REQUIRE_BROWSER").is_none(),
+            "chromium is not installed"
+        );
+        eprintln!("SKIPPED: chromium is not installed (.ci/run installs it)");
+        return;
+    }
+    let (_tmp, public) = example_build();
+    let port = serve(public);
+    let report = node(&[
+        "--experimental-websocket",
+        "tests/search/browser.js",
+        "chromium",
+        &format!("http://127.0.0.1:{port}/"),
+        "专精特新",
+        "measures/专精特新和单项冠军小巨人企业培育/",
+    ]);
+    assert!(report.starts_with("ok:"), "{report}");
+    eprintln!("{report}");
+}
+
+/// The index of a site, through the library: (graph, index files by path).
+fn index_of(
+    root: &Path,
+) -> (
+    pinakes::graph::Graph,
+    pinakes::render::links::LinkStyle,
+    pinakes::search::SearchIndex,
+) {
+    let mut raw = Vec::new();
+    let loaded = pinakes::load::load(root, &mut raw);
+    let parsed = pinakes::parse::parse(&loaded, &loaded.config, false, &mut raw);
+    let mut diags = pinakes::diag::Diagnostics::default();
+    let graph = pinakes::graph::link(parsed, &loaded.config, &mut diags);
+    assert!(raw.is_empty() && !diags.has_errors(), "the site is valid");
+    let style = pinakes::render::links::LinkStyle {
+        portable: loaded.config.portable_links,
+    };
+    let index = pinakes::search::SearchIndex::build(&graph, style);
+    (graph, style, index)
+}
+
+fn bytes(index: &pinakes::search::SearchIndex) -> std::collections::BTreeMap<String, Vec<u8>> {
+    index
+        .files()
+        .into_iter()
+        .map(|f| match f.contents {
+            pinakes::render::Contents::Bytes(b) => (f.path, b),
+            _ => panic!("index files are in memory"),
+        })
+        .collect()
+}
+
+const FILLER: &str = "工业经济高质量发展，先进制造业集群培育，绿色低碳转型。";
+
+/// A site with enough text for several shards and text chunks.
+fn many_measures() -> Site {
+    let filler = FILLER.repeat(12);
+    let mut site = Site::new();
+    for i in 0..120 {
+        site = site.file(
+            &format!("content/measures/措施{i}.md"),
+            &format!("---\ntitle: 第{i}项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第{i}项工作，加快数字化转型。Step{i} done.\n"),
+        );
+    }
+    site
+}
+
+#[test]
+fn queries_load_the_right_shards_of_a_sharded_index() {
+    let site = many_measures();
+    site.build().success();
+    let shards = std::fs::read_dir(site.path("public/search/t"))
+        .unwrap()
+        .count();
+    assert!(shards >= 8, "{shards} shards");
+    let queries = site.outer().join("queries.json");
+    std::fs::write(
+        &queries,
+        r#"[
+ {"q": "第7项措施", "first": "measures/措施7/", "min": 1},
+ {"q": "先进制造业集群", "min": 120},
+ {"q": "第11项工作", "first": "measures/措施11/", "min": 1},
+ {"q": "step11", "first": "measures/措施11/", "min": 1},
+ {"q": "STEP1", "first": "measures/措施1/", "min": 1},
+ {"q": "低碳转型 step3", "first": "measures/措施3/", "min": 1},
+ {"q": "项", "min": 120}
+]"#,
+    )
+    .unwrap();
+    let report = query_set(&site.path("public"), &queries);
+    assert!(report.contains("7/7 queries as expected"), "{report}");
+}
+
+#[test]
+fn an_edit_updates_one_page_of_the_index_and_few_files() {
+    let site = many_measures();
+    let filler = FILLER.repeat(12);
+    let (_, style, mut index) = index_of(site.root());
+    let before = bytes(&index);
+    site.write(
+        "content/measures/措施7.md",
+        format!("---\ntitle: 第7项措施\nstatus: ongoing\n---\n\n{filler}\n\n推进第7项工作，加快数字化改造。Step7 done.\n"),
+    );
+    let (graph, _, rebuilt) = index_of(site.root());
+    index.update(&graph, graph.by_id["措施7"], style);
+    let after = bytes(&index);
+    assert!(
+        after == bytes(&rebuilt),
+        "updating one page = rebuilding all"
+    );
+    let changed = |prefix: &str| {
+        after
+            .iter()
+            .filter(|(p, b)| p.starts_with(prefix) && before.get(*p) != Some(b))
+            .count()
+    };
+    let total = |prefix: &str| after.keys().filter(|p| p.starts_with(prefix)).count();
+    assert_eq!(changed("search/meta.js"), 0, "title and facets unchanged");
+    assert_eq!(
+        changed("search/d/"),
+        1,
+        "one text chunk of {}",
+        total("search/d/")
+    );
+    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new).
+    let shards = (changed("search/t/"), total("search/t/"));
+    assert!(
+        shards.0 >= 1 && shards.0 < shards.1,
+        "shards changed of all: {shards:?}"
+    );
+}

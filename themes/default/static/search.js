@@ -1,0 +1,642 @@
+/* pinakes search: the query side of the index written by `pinakes build`
+   (src/search/). No dependencies. Finds what a reader typed the way the
+   browser's find-in-page would: Chinese by exact substring (character pairs
+   whose positions must line up), other scripts by word prefix, several terms
+   AND-ed, title matches first.
+
+   Index files are scripts calling __pinakesSearch(name, data), so they load
+   with <script> tags on any static host and from file://.
+
+   In Node (tests), `require` returns the matcher without touching a page. */
+"use strict";
+(function () {
+  /* ---------- Text rules: the same as src/search/text.rs ---------- */
+
+  function isCjk(cp) {
+    return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
+      (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af) ||
+      (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x3134f);
+  }
+  var WORD_CHAR = /[\p{Alphabetic}\p{N}]/u;
+  var OTHER = 0, WORD = 1, CJK = 2;
+
+  function classOf(ch) {
+    if (isCjk(ch.codePointAt(0))) return CJK;
+    return WORD_CHAR.test(ch) ? WORD : OTHER;
+  }
+
+  function normalizeChar(ch) {
+    var cp = ch.codePointAt(0);
+    if (cp >= 0xff01 && cp <= 0xff5e) ch = String.fromCodePoint(cp - 0xfee0);
+    else if (cp === 0x3000) return " ";
+    var lower = ch.toLowerCase();
+    return lower.length === ch.length || Array.from(lower).length === 1 ? lower : ch;
+  }
+
+  /** Normalized characters (code points) of a string. */
+  function normalize(s) {
+    var out = Array.from(s);
+    for (var i = 0; i < out.length; i++) out[i] = normalizeChar(out[i]);
+    return out;
+  }
+
+  /** FNV-1a over code points: the shard of a token key. */
+  function shardOf(key, shards) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < key.length; i++) {
+      h ^= key[i].codePointAt(0);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h & (shards - 1);
+  }
+
+  /* ---------- Index encoding (see src/search/index.rs) ---------- */
+
+  var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  var DIGIT = new Int8Array(128);
+  for (var d = 0; d < 64; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
+
+  /** Reads base-64 variable-length numbers from a string, one at a time. */
+  function Reader(s) { this.s = s; this.i = 0; }
+  Reader.prototype.more = function () { return this.i < this.s.length; };
+  Reader.prototype.next = function () {
+    var n = 0, shift = 0, v;
+    do {
+      v = DIGIT[this.s.charCodeAt(this.i++)];
+      n += (v & 31) * Math.pow(2, shift);
+      shift += 5;
+    } while (v & 32);
+    return n;
+  };
+
+  /** Word or character-pair postings: Map doc -> sorted positions. */
+  function decodePositional(s) {
+    var r = new Reader(s), m = new Map(), doc = 0;
+    while (r.more()) {
+      doc += r.next();
+      var n = r.next(), pos = new Array(n), p = 0;
+      for (var k = 0; k < n; k++) { p += r.next(); pos[k] = p; }
+      m.set(doc, pos);
+    }
+    return m;
+  }
+
+  /** Single-character postings: Map doc -> in title. */
+  function decodeChars(s) {
+    var r = new Reader(s), m = new Map(), doc = 0;
+    while (r.more()) {
+      var v = r.next();
+      doc += Math.floor(v / 2);
+      m.set(doc, v % 2 === 1);
+    }
+    return m;
+  }
+
+  /* ---------- Queries ---------- */
+
+  /**
+   * A query as terms (whitespace-separated, AND-ed). Each term has `parts`:
+   * words ({word, offset, prefix}), character pairs ({pair, offset}) and,
+   * for a lone CJK character, {char}. Pairs cover every CJK run of two or
+   * more characters, so position checks pin every character of the run.
+   */
+  function parseQuery(q) {
+    var terms = [], seen = {};
+    String(q).split(/\s+/).forEach(function (raw) {
+      var chars = normalize(raw), text = chars.join("");
+      if (!text || seen[text]) return;
+      var parts = [], i = 0;
+      while (i < chars.length) {
+        var c = classOf(chars[i]), start = i;
+        if (c === OTHER) { i++; continue; }
+        while (i < chars.length && classOf(chars[i]) === c) i++;
+        if (c === WORD) {
+          parts.push({ word: chars.slice(start, i).join(""), offset: start, prefix: i === chars.length });
+        } else if (i - start === 1) {
+          parts.push({ char: chars[start] });
+        } else {
+          for (var k = start; k + 1 < i; k += 2) parts.push({ pair: chars[k] + chars[k + 1], offset: k });
+          if ((i - start) % 2 === 1) parts.push({ pair: chars[i - 2] + chars[i - 1], offset: i - 2 });
+        }
+      }
+      if (!parts.length) return;
+      seen[text] = true;
+      terms.push({ text: text, chars: chars, parts: parts });
+    });
+    return terms;
+  }
+
+  function keyOf(part) {
+    if (part.word) return Array.from(part.word).slice(0, 2);
+    return Array.from(part.pair || part.char);
+  }
+
+  var KIND_ORDER = { policy: 0, measure: 1, metric: 2, page: 3 };
+
+  /**
+   * The index in a page or a test. `load(name)` returns a promise of the data
+   * of `search/<name>.js`.
+   */
+  function Index(load) {
+    this.load = load;
+    this.files = new Map();
+    this.decoded = new Map();
+    this.meta = null;
+  }
+
+  Index.prototype.file = function (name) {
+    var f = this.files.get(name);
+    if (!f) {
+      f = this.load(name);
+      this.files.set(name, f);
+      var files = this.files;
+      f.catch(function () { files.delete(name); });
+    }
+    return f;
+  };
+
+  Index.prototype.ready = function () {
+    var self = this;
+    if (!this.meta) {
+      this.meta = this.file("meta").then(function (m) {
+        var r = new Reader(m.docs), docs = [];
+        while (r.more()) {
+          var doc = { kind: m.facets.kind[r.next()], status: null, titleLen: 0, issuer: [], tags: [] };
+          var st = r.next();
+          if (st) doc.status = m.facets.status[st - 1];
+          doc.titleLen = r.next();
+          for (var n = r.next(); n > 0; n--) doc.issuer.push(m.facets.issuer[r.next()]);
+          for (n = r.next(); n > 0; n--) doc.tags.push(m.facets.tags[r.next()]);
+          docs.push(doc);
+        }
+        return { shards: m.shards, chunks: m.chunks, docs: docs };
+      });
+      this.meta.catch(function () { self.meta = null; });
+    }
+    return this.meta;
+  };
+
+  /** Postings of one token (decoded once): Map doc -> positions | in-title. */
+  Index.prototype.postings = function (shard, key, positional) {
+    var id = shard.name + "\u0000" + key, m = this.decoded.get(id);
+    if (!m) {
+      var s = shard.data[key];
+      m = s === undefined ? new Map() : positional ? decodePositional(s) : decodeChars(s);
+      this.decoded.set(id, m);
+    }
+    return m;
+  };
+
+  /** Positions of every word starting with `prefix` (or equal to it), merged. */
+  Index.prototype.wordPostings = function (shard, word, prefix) {
+    if (!prefix) return this.postings(shard, word, true);
+    var self = this, merged = new Map();
+    Object.keys(shard.data).forEach(function (k) {
+      if (k.lastIndexOf(word, 0) !== 0) return;
+      self.postings(shard, k, true).forEach(function (pos, doc) {
+        var have = merged.get(doc);
+        merged.set(doc, have ? have.concat(pos).sort(function (a, b) { return a - b; }) : pos);
+      });
+    });
+    return merged;
+  };
+
+  /**
+   * Runs a query: the matching pages, best first, each as
+   * {doc, start (character position of the first match, -1 if unknown), inTitle, count}.
+   */
+  Index.prototype.search = function (q) {
+    var self = this, terms = parseQuery(q);
+    return this.ready().then(function (meta) {
+      if (!terms.length) return { terms: terms, hits: [] };
+      var names = new Set();
+      terms.forEach(function (t) {
+        t.parts.forEach(function (p) { p.shard = "t/" + shardOf(keyOf(p), meta.shards); names.add(p.shard); });
+      });
+      var shards = {};
+      return Promise.all(Array.from(names).map(function (n) {
+        return self.file(n).then(function (data) { shards[n] = { name: n, data: data }; });
+      })).then(function () {
+        var matches = terms.map(function (t) { return self.matchTerm(t, shards, meta); });
+        matches.sort(function (a, b) { return a.size - b.size; });
+        var hits = [];
+        matches[0].forEach(function (m0, doc) {
+          var inTitle = 0, count = 0, start = -1, lead = false;
+          for (var i = 0; i < matches.length; i++) {
+            var m = matches[i].get(doc);
+            if (!m) return;
+            if (m.inTitle) inTitle++;
+            if (m.titleStart) lead = true;
+            count += m.count;
+            if (m.bodyStart >= 0 && (start < 0 || m.bodyStart < start)) start = m.bodyStart;
+          }
+          hits.push({ doc: doc, inTitle: inTitle, lead: lead, count: count, start: start });
+        });
+        var termLen = terms.reduce(function (n, t) { return n + t.chars.length; }, 0);
+        hits.forEach(function (h) {
+          var d = meta.docs[h.doc];
+          h.kind = d.kind;
+          h.cover = h.inTitle ? termLen / Math.max(d.titleLen, 1) : 0;
+        });
+        hits.sort(function (a, b) {
+          return b.inTitle - a.inTitle || b.lead - a.lead || b.cover - a.cover || b.count - a.count ||
+            KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.doc - b.doc;
+        });
+        return { terms: terms, hits: hits };
+      });
+    });
+  };
+
+  /** Pages matching one term: Map doc -> {inTitle, count, bodyStart}. */
+  Index.prototype.matchTerm = function (term, shards, meta) {
+    var self = this, positional = [], lists = [];
+    term.parts.forEach(function (p) {
+      var shard = shards[p.shard];
+      if (p.char) {
+        lists.push(self.postings(shard, p.char, false));
+      } else {
+        var m = p.word ? self.wordPostings(shard, p.word, p.prefix) : self.postings(shard, p.pair, true);
+        positional.push({ map: m, offset: p.offset });
+        lists.push(m);
+      }
+    });
+    lists.sort(function (a, b) { return a.size - b.size; });
+    var out = new Map(), len = term.chars.length;
+    lists[0].forEach(function (_, doc) {
+      for (var i = 1; i < lists.length; i++) if (!lists[i].has(doc)) return;
+      var titleLen = meta.docs[doc].titleLen;
+      if (!positional.length) {
+        var inTitle = lists.every(function (m) { return m.get(doc); });
+        out.set(doc, { inTitle: inTitle, titleStart: false, count: 1, bodyStart: -1 });
+        return;
+      }
+      // Starts where every positioned token sits at its offset.
+      var first = positional[0], starts = first.map.get(doc).map(function (p) { return p - first.offset; });
+      for (var k = 1; k < positional.length && starts.length; k++) {
+        var set = new Set(positional[k].map.get(doc)), off = positional[k].offset;
+        starts = starts.filter(function (s) { return set.has(s + off); });
+      }
+      if (!starts.length) return;
+      var hit = { inTitle: false, titleStart: starts[0] === 0, count: starts.length, bodyStart: -1 };
+      for (var j = 0; j < starts.length; j++) {
+        if (starts[j] + len <= titleLen) hit.inTitle = true;
+        else if (starts[j] > titleLen && hit.bodyStart < 0) hit.bodyStart = starts[j];
+      }
+      out.set(doc, hit);
+    });
+    return out;
+  };
+
+  /** Title, URL and sections of a page: {title, url, sections: [[id, text]]}. */
+  Index.prototype.doc = function (n) {
+    var self = this;
+    return this.ready().then(function (meta) {
+      var lo = 0, hi = meta.chunks.length - 1;
+      while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (meta.chunks[mid] <= n) lo = mid; else hi = mid - 1;
+      }
+      return self.file("d/" + lo).then(function (rows) {
+        var r = rows[n - meta.chunks[lo]];
+        return { title: r[0], url: r[1], sections: r[2] };
+      });
+    });
+  };
+
+  /**
+   * Where to point a reader: the section holding the match (by position, else
+   * by the first exact occurrence of a term) and a window of its text with
+   * the matched characters flagged: {id, heading, chars, marks, before, after}
+   * (`before`/`after`: the window cuts the section there).
+   */
+  function excerpt(doc, terms, start, titleLen) {
+    var offset = titleLen + 1, secs = doc.sections.map(function (s) {
+      var chars = Array.from(s[1]), from = offset;
+      offset += chars.length + 1;
+      return { id: s[0], chars: chars, norm: chars.map(normalizeChar), from: from };
+    });
+    if (!secs.length) return null;
+    var at = null;
+    if (start >= 0) {
+      for (var i = 0; i < secs.length; i++) {
+        if (start >= secs[i].from && start < secs[i].from + secs[i].chars.length) { at = { sec: secs[i], pos: start - secs[i].from }; break; }
+      }
+    }
+    for (i = 0; !at && i < secs.length; i++) {
+      for (var t = 0; t < terms.length && !at; t++) {
+        var p = indexOfChars(secs[i].norm, terms[t].chars, 0);
+        if (p >= 0) at = { sec: secs[i], pos: p };
+      }
+    }
+    if (!at) at = { sec: secs[0], pos: 0 };
+    var sec = at.sec, a = Math.max(0, at.pos - 24), b = Math.min(sec.chars.length, at.pos + 64);
+    var marks = markTerms(sec.norm, terms, a, b);
+    var heading = sec.id ? sec.chars.slice(0, Math.max(0, sec.chars.indexOf("\n"))).join("") : "";
+    return {
+      id: sec.id, heading: heading,
+      chars: sec.chars.slice(a, b), marks: marks,
+      before: a > 0, after: b < sec.chars.length,
+    };
+  }
+
+  function indexOfChars(hay, needle, from) {
+    outer: for (var i = from; i + needle.length <= hay.length; i++) {
+      for (var k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  /** Flags, for characters a..b of `norm`, those inside an occurrence of a term. */
+  function markTerms(norm, terms, a, b) {
+    var marks = new Array(b - a).fill(false);
+    terms.forEach(function (t) {
+      var from = Math.max(0, a - t.chars.length + 1), p;
+      while ((p = indexOfChars(norm, t.chars, from)) >= 0 && p < b) {
+        for (var k = Math.max(p, a); k < Math.min(p + t.chars.length, b); k++) marks[k - a] = true;
+        from = p + 1;
+      }
+    });
+    return marks;
+  }
+
+  if (typeof module === "object" && module.exports) {
+    module.exports = { normalize: normalize, parseQuery: parseQuery, Index: Index };
+    return;
+  }
+
+  /* ---------- In the page ---------- */
+
+  var script = document.currentScript;
+  var root = (script && script.getAttribute("data-root")) || "";
+  var pending = new Map();
+
+  window.__pinakesSearch = function (name, data) {
+    var p = pending.get(name);
+    if (p) { pending.delete(name); p.resolve(data); }
+  };
+
+  function loadScript(name) {
+    return new Promise(function (resolve, reject) {
+      pending.set(name, { resolve: resolve });
+      var s = document.createElement("script");
+      s.src = root + "search/" + name + ".js";
+      s.async = true;
+      s.onerror = function () { pending.delete(name); reject(new Error("cannot load " + s.src)); };
+      s.onload = function () { s.remove(); };
+      document.head.appendChild(s);
+    });
+  }
+
+  var index = new Index(loadScript);
+
+  /** UI strings and facet labels from the page's <template id="search-labels">. */
+  var labels = {};
+  var tpl = document.getElementById("search-labels");
+  if (tpl) {
+    Array.prototype.forEach.call(tpl.content.querySelectorAll("data"), function (el) {
+      labels[el.value] = el.textContent;
+    });
+  }
+  function label(key, fallback) { return labels[key] || fallback; }
+  function fmt(key, n) { return label(key, "{n}").replace("{n}", n); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  /** Text with flagged characters wrapped in <mark>; never parsed as HTML. */
+  function highlighted(parent, chars, marks) {
+    var i = 0;
+    while (i < chars.length) {
+      var j = i;
+      while (j < chars.length && marks[j] === marks[i]) j++;
+      var text = chars.slice(i, j).join("");
+      parent.appendChild(marks[i] ? el("mark", null, text) : document.createTextNode(text));
+      i = j;
+    }
+  }
+
+  function resultItem(hit, doc, terms, meta) {
+    var li = el("li", "search-result");
+    var ex = excerpt(doc, terms, hit.start, meta.docs[hit.doc].titleLen);
+    var href = root + doc.url + (ex && ex.id ? "#" + encodeURIComponent(ex.id) : "");
+    var a = el("a", "search-result__link");
+    a.href = href;
+    var kind = meta.docs[hit.doc].kind;
+    a.appendChild(el("span", "kind kind--" + kind, label("kind." + kind, kind)));
+    var title = el("span", "search-result__title");
+    var tchars = Array.from(doc.title);
+    highlighted(title, tchars, markTerms(tchars.map(normalizeChar), terms, 0, tchars.length));
+    a.appendChild(title);
+    li.appendChild(a);
+    if (ex && ex.chars.length) {
+      if (ex.heading) li.appendChild(el("p", "search-result__section", "§ " + ex.heading));
+      var p = el("p", "search-result__snippet");
+      if (ex.before) p.appendChild(document.createTextNode("…"));
+      highlighted(p, ex.chars.map(function (c) { return c === "\n" ? " " : c; }), ex.marks);
+      if (ex.after) p.appendChild(document.createTextNode("…"));
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  /** Arrow keys move between the input and the result links; Escape returns. */
+  function keyboard(input, list, onEscape) {
+    function links() { return Array.prototype.slice.call(list.querySelectorAll("a.search-result__link")); }
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") {
+        var l = links();
+        if (l.length) { e.preventDefault(); l[0].focus(); }
+      } else if (e.key === "Escape" && onEscape) {
+        onEscape();
+      }
+    });
+    list.addEventListener("keydown", function (e) {
+      var l = links(), i = l.indexOf(document.activeElement);
+      if (i < 0) return;
+      if (e.key === "ArrowDown" && i + 1 < l.length) { e.preventDefault(); l[i + 1].focus(); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? l[i - 1] : input).focus(); }
+      else if (e.key === "Escape") { e.preventDefault(); input.focus(); if (onEscape) onEscape(); }
+    });
+  }
+
+  function debounce(fn, ms) {
+    var t;
+    return function () { clearTimeout(t); t = setTimeout(fn, ms); };
+  }
+
+  /* The /search/ page: results as you type, facets, "more". */
+  function searchPage(box) {
+    var form = box.querySelector("form"), input = box.querySelector("input[type=search]");
+    var status = box.querySelector("[data-search-status]"), list = box.querySelector("[data-search-results]");
+    var facetsBox = box.querySelector("[data-search-facets]"), more = box.querySelector("[data-search-more]");
+    var PAGE = 20, shown = PAGE, last = null, seq = 0;
+    var chosen = { kind: new Set(), status: new Set(), issuer: new Set(), tags: new Set() };
+    var FACETS = ["kind", "status", "issuer", "tags"];
+
+    function values(doc, f) {
+      return f === "kind" ? [doc.kind] : f === "status" ? (doc.status ? [doc.status] : []) : doc[f];
+    }
+    function passes(doc, except) {
+      return FACETS.every(function (f) {
+        if (f === except || !chosen[f].size) return true;
+        return values(doc, f).some(function (v) { return chosen[f].has(v); });
+      });
+    }
+    function facetLabel(f, v) {
+      return f === "kind" || f === "status" ? label(f + "." + v, v) : v;
+    }
+
+    function renderFacets(meta, hits) {
+      // Redrawing replaces the checkboxes: keep the keyboard focus where it was.
+      var active = document.activeElement, keep = facetsBox.contains(active) ? active.name + "\u0000" + active.value : null;
+      facetsBox.textContent = "";
+      FACETS.forEach(function (f) {
+        var counts = new Map();
+        hits.forEach(function (h) {
+          var d = meta.docs[h.doc];
+          if (passes(d, f)) values(d, f).forEach(function (v) { counts.set(v, (counts.get(v) || 0) + 1); });
+        });
+        chosen[f].forEach(function (v) { if (!counts.has(v)) counts.set(v, 0); });
+        if (!counts.size) return;
+        var fs = el("fieldset", "search-facet");
+        fs.appendChild(el("legend", null, label("facet." + f, f)));
+        Array.from(counts).sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); })
+          .forEach(function (e) {
+            var l = el("label", "search-facet__option"), cb = el("input");
+            cb.type = "checkbox";
+            cb.name = f;
+            cb.value = e[0];
+            cb.checked = chosen[f].has(e[0]);
+            cb.addEventListener("change", function () {
+              if (cb.checked) chosen[f].add(e[0]); else chosen[f].delete(e[0]);
+              shown = PAGE;
+              show();
+            });
+            l.appendChild(cb);
+            l.appendChild(el("span", null, facetLabel(f, e[0])));
+            l.appendChild(el("span", "search-facet__count", String(e[1])));
+            fs.appendChild(l);
+          });
+        facetsBox.appendChild(fs);
+      });
+      if (keep) {
+        Array.prototype.some.call(facetsBox.querySelectorAll("input"), function (cb) {
+          if (cb.name + "\u0000" + cb.value !== keep) return false;
+          cb.focus();
+          return true;
+        });
+      }
+    }
+
+    function show() {
+      var mine = ++seq;
+      if (!last) return;
+      index.ready().then(function (meta) {
+        var hits = last.hits.filter(function (h) { return passes(meta.docs[h.doc], null); });
+        var page = hits.slice(0, shown);
+        return Promise.all(page.map(function (h) { return index.doc(h.doc); })).then(function (docs) {
+          if (mine !== seq) return;
+          list.textContent = "";
+          page.forEach(function (h, i) { list.appendChild(resultItem(h, docs[i], last.terms, meta)); });
+          status.textContent = hits.length ? fmt("search.count", hits.length) : label("search.none", "");
+          more.hidden = hits.length <= shown;
+          renderFacets(meta, last.hits);
+        });
+      }).catch(failed);
+    }
+
+    function failed(err) {
+      status.textContent = label("search.failed", "") + (location.protocol === "file:" ? " " + label("search.file", "") : "");
+      if (window.console) console.error(err);
+    }
+
+    function run() {
+      var q = input.value.trim(), mine = ++seq;
+      var url = new URL(location.href);
+      if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+      try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
+      if (!q) { last = null; list.textContent = ""; facetsBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
+      var t0 = performance.now();
+      index.search(q).then(function (r) {
+        if (mine !== seq) return;
+        box.setAttribute("data-search-ms", (performance.now() - t0).toFixed(1));
+        last = r;
+        shown = PAGE;
+        show();
+      }).catch(failed);
+    }
+
+    form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+    input.addEventListener("input", debounce(run, 80));
+    more.addEventListener("click", function () {
+      shown += PAGE;
+      var next = list.children.length;
+      show();
+      // Focus the first new result once it is there.
+      var obs = new MutationObserver(function () {
+        var a = list.children[next] && list.children[next].querySelector("a");
+        if (a) { obs.disconnect(); a.focus(); }
+      });
+      obs.observe(list, { childList: true });
+    });
+    keyboard(input, list, null);
+    var q = new URLSearchParams(location.search).get("q");
+    if (q) { input.value = q; run(); }
+  }
+
+  /* The header box: a few results under the box, Enter opens the search page. */
+  function headerBox(form) {
+    var input = form.querySelector("input[type=search]"), panel = form.querySelector("[data-search-panel]");
+    var list = panel.querySelector("ol"), status = form.querySelector("[data-search-status]");
+    var all = panel.querySelector("[data-search-all]"), seq = 0, TOP = 6;
+    function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    function run() {
+      var q = input.value.trim(), mine = ++seq;
+      if (!q) { close(); return; }
+      index.search(q).then(function (r) {
+        return index.ready().then(function (meta) {
+          var top = r.hits.slice(0, TOP);
+          return Promise.all(top.map(function (h) { return index.doc(h.doc); })).then(function (docs) {
+            if (mine !== seq) return;
+            list.textContent = "";
+            top.forEach(function (h, i) { list.appendChild(resultItem(h, docs[i], r.terms, meta)); });
+            status.textContent = r.hits.length ? fmt("search.count", r.hits.length) : label("search.none", "");
+            if (!r.hits.length) list.appendChild(el("li", "search-empty", status.textContent));
+            all.href = form.action + "?q=" + encodeURIComponent(q);
+            all.hidden = r.hits.length <= TOP;
+            panel.hidden = false;
+            input.setAttribute("aria-expanded", "true");
+          });
+        });
+      }).catch(function () { close(); });
+    }
+    input.addEventListener("input", debounce(run, 80));
+    input.addEventListener("focus", function () { index.ready().catch(function () {}); });
+    keyboard(input, list, close);
+    document.addEventListener("click", function (e) { if (!form.contains(e.target)) close(); });
+    form.addEventListener("focusout", function (e) { if (!form.contains(e.relatedTarget)) close(); });
+  }
+
+  function boot() {
+    var page = document.querySelector("[data-search-page]");
+    document.querySelectorAll("form[data-search-box]").forEach(function (form) {
+      var link = document.querySelector("[data-search-link]");
+      if (page) return; // the page has its own box
+      form.hidden = false;
+      if (link) link.hidden = true;
+      headerBox(form);
+    });
+    if (page) {
+      page.querySelector("[data-search-js]").hidden = false;
+      searchPage(page);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
