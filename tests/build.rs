@@ -1150,3 +1150,20 @@ fn link_checker_finds_broken_links() {
     let problems = broken_links(public);
     assert_eq!(problems.len(), 5, "{problems:#?}");
 }
+
+#[test]
+fn can_build_the_same_bytes_twice() {
+    // Two processes (each with its own hash seeds) must write identical sites:
+    // rebuilds write only files whose bytes changed, and readers' caches and
+    // diffs of the output rely on it.
+    let site = Site::example();
+    site.run(&["build", "--output", "../one"]).success();
+    site.run(&["build", "--output", "../two"]).success();
+    let one = common::files_under(&site.outer().join("one"));
+    assert_eq!(one, common::files_under(&site.outer().join("two")));
+    for f in one.iter().filter(|f| !f.starts_with(".pinakes")) {
+        let a = std::fs::read(site.outer().join("one").join(f)).unwrap();
+        let b = std::fs::read(site.outer().join("two").join(f)).unwrap();
+        assert!(a == b, "{f} differs between two builds");
+    }
+}
