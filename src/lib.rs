@@ -6,11 +6,12 @@
 //! load    walk the site                -> Loaded   (sources, config, templates)
 //! parse   front matter, YAML, Markdown -> Parsed   (entities with spans)
 //! link    references, links, headings  -> Graph    (edges, backlinks, taxonomies)
-//! render  Tera over the graph          -> Rendered (files in memory)
-//! write   output dir, atomically       -> public/
+//! render  Tera over the graph          -> pages, handed one by one to
+//! write   output dir, atomically       -> public/  (a staging copy, swapped in)
 //! ```
 //!
-//! Only `load` and `write` touch the disk. Diagnostics are collected by every
+//! Only `load` and `write` touch the disk; `render` hands each page to a
+//! [`render::Sink`] as soon as it is made, so pages are not all held in memory. Diagnostics are collected by every
 //! stage and never thrown; their severity decides the exit code.
 
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
@@ -103,33 +104,45 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     diags.extend(raw);
     let graph = graph::link(parsed, &loaded.config, &mut diags);
     timings.lap("link");
-    let rendered = render::render(
-        &graph,
-        &loaded,
-        &render::RenderOptions {
-            base_url: opts.base_url.clone(),
-        },
-        &mut diags,
-    );
-    timings.lap("render");
+    if opts.strict {
+        diags.promote_warnings();
+    }
+    // Pages go to the staging copy of the output as they are rendered; the
+    // live output is replaced only if the whole build succeeds.
+    let out = output_dir(opts, &loaded.config);
+    let staging = if opts.check_only || diags.has_errors() {
+        None
+    } else {
+        write::Staging::open(&opts.root, &out)
+            .map_err(|d| diags.push(d))
+            .ok()
+    };
+    let sink: &dyn render::Sink = match &staging {
+        Some(s) => s,
+        None => &render::Discard,
+    };
+    let render_opts = render::RenderOptions {
+        base_url: opts.base_url.clone(),
+    };
+    let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
+    timings.lap("render+write");
     if opts.strict {
         diags.promote_warnings();
     }
     let mut output = None;
-    if !opts.check_only && !diags.has_errors() {
-        let out = output_dir(opts, &loaded.config);
-        match write::write_site(&opts.root, &out, &rendered.files) {
+    if let Some(staging) = staging.filter(|_| !diags.has_errors()) {
+        match staging.finish() {
             Ok(_) => output = Some(out),
             Err(d) => diags.push(d),
         }
-        timings.lap("write");
+        timings.lap("swap");
     }
     let sources = loaded.sources;
     diags.sort(&sources);
     BuildReport {
         sources,
         diagnostics: diags,
-        stats: rendered.stats,
+        stats,
         output,
         elapsed: start.elapsed(),
     }

@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -83,57 +85,97 @@ fn sibling(out: &Path, name: &str) -> PathBuf {
 /// Writes `files` as the new content of `out`. Returns how many files were
 /// written (the others were already up to date).
 pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<usize, Diagnostic> {
-    check_output_dir(root, out)?;
-    let staging = previous_dir(out);
-    if staging.exists() && !staging.join(MARKER).exists() {
-        // Not ours (or a crash before its marker was written): start afresh
-        // only if it is empty, never delete what we cannot vouch for.
-        std::fs::remove_dir(&staging).map_err(|_| {
-            Diagnostic::error(
-                "unsafe-output",
-                format!(
-                    "{} exists and was not written by pinakes",
-                    staging.display()
-                ),
-            )
-            .hint("remove it yourself; pinakes keeps its previous build there")
-        })?;
-    }
-    let written = sync(&staging, files)?;
-    swap(out, &staging)?;
-    Ok(written)
+    let staging = Staging::open(root, out)?;
+    files.par_iter().try_for_each(|f| staging.put(f))?;
+    staging.finish()
 }
 
-/// Brings `dir` to exactly `files`, writing only what differs from its manifest.
-fn sync(dir: &Path, files: &[OutputFile]) -> Result<usize, Diagnostic> {
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-    let old = read_manifest(dir);
-    // Invalidate the manifest first: if we stop half-way, the next build
-    // rewrites everything instead of trusting stale hashes.
-    std::fs::write(dir.join(MARKER), format!("{MARKER_HEADER}\n")).map_err(|e| io_error(dir, e))?;
-    let hashes: Vec<u64> = files.par_iter().map(hash_contents).collect();
-    let written: Vec<bool> = files
-        .par_iter()
-        .zip(&hashes)
-        .map(|(f, &h)| {
-            if old.get(f.path.as_str()) == Some(&h) && dir.join(&f.path).is_file() {
-                return Ok(false);
-            }
-            write_file(dir, f).map(|_| true)
+/// The previous build, being brought up to date as files arrive. Nothing
+/// here touches the live output until [`Staging::finish`] swaps it in; a
+/// build that fails simply drops its `Staging`.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    /// Path -> hash of what the staging copy held, from its manifest.
+    old: HashMap<String, u64>,
+    /// Path -> hash of every file of this build.
+    entries: Mutex<Vec<(String, u64)>>,
+    written: AtomicUsize,
+}
+
+impl Staging {
+    /// Checks the output directory and opens its staging copy.
+    pub fn open(root: &Path, out: &Path) -> Result<Staging, Diagnostic> {
+        check_output_dir(root, out)?;
+        let dir = previous_dir(out);
+        if dir.exists() && !dir.join(MARKER).exists() {
+            // Not ours (or a crash before its marker was written): start
+            // afresh only if it is empty, never delete what we cannot vouch for.
+            std::fs::remove_dir(&dir).map_err(|_| {
+                Diagnostic::error(
+                    "unsafe-output",
+                    format!("{} exists and was not written by pinakes", dir.display()),
+                )
+                .hint("remove it yourself; pinakes keeps its previous build there")
+            })?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        let old = read_manifest(&dir);
+        // Invalidate the manifest first: if we stop half-way, the next build
+        // rewrites everything instead of trusting stale hashes.
+        std::fs::write(dir.join(MARKER), format!("{MARKER_HEADER}\n"))
+            .map_err(|e| io_error(&dir, e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            old,
+            entries: Mutex::new(Vec::new()),
+            written: AtomicUsize::new(0),
         })
-        .collect::<Result<_, _>>()?;
-    let keep: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for stale in old.keys().filter(|p| !keep.contains(p.as_str())) {
-        remove_with_empty_parents(dir, Path::new(stale));
     }
-    let mut manifest = String::with_capacity(files.len() * 64);
-    manifest.push_str(MARKER_HEADER);
-    manifest.push('\n');
-    for (f, h) in files.iter().zip(&hashes) {
-        manifest.push_str(&format!("{h:016x} {}\n", f.path));
+
+    /// Stores one file, writing it only if its bytes differ from the copy's.
+    pub fn put(&self, f: &OutputFile) -> Result<(), Diagnostic> {
+        let h = hash_contents(f);
+        let unchanged =
+            self.old.get(f.path.as_str()) == Some(&h) && self.dir.join(&f.path).is_file();
+        if !unchanged {
+            write_file(&self.dir, f)?;
+            self.written.fetch_add(1, Ordering::Relaxed);
+        }
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((f.path.clone(), h));
+        Ok(())
     }
-    std::fs::write(dir.join(MARKER), manifest).map_err(|e| io_error(dir, e))?;
-    Ok(written.into_iter().filter(|w| *w).count())
+
+    /// Removes what this build no longer has, records the manifest and swaps
+    /// the copy in as the output. Returns the number of files written.
+    pub fn finish(self) -> Result<usize, Diagnostic> {
+        let mut entries = self.entries.into_inner().unwrap_or_else(|e| e.into_inner());
+        entries.sort();
+        let keep: std::collections::HashSet<&str> =
+            entries.iter().map(|(p, _)| p.as_str()).collect();
+        for stale in self.old.keys().filter(|p| !keep.contains(p.as_str())) {
+            remove_with_empty_parents(&self.dir, Path::new(stale));
+        }
+        let mut manifest = String::with_capacity(entries.len() * 64);
+        manifest.push_str(MARKER_HEADER);
+        manifest.push('\n');
+        for (path, h) in &entries {
+            manifest.push_str(&format!("{h:016x} {path}\n"));
+        }
+        std::fs::write(self.dir.join(MARKER), manifest).map_err(|e| io_error(&self.dir, e))?;
+        swap(&self.out, &self.dir)?;
+        Ok(self.written.into_inner())
+    }
+}
+
+impl crate::render::Sink for Staging {
+    fn put(&self, file: OutputFile) -> Result<(), Diagnostic> {
+        Staging::put(self, &file)
+    }
 }
 
 fn read_manifest(dir: &Path) -> HashMap<String, u64> {

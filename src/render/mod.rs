@@ -45,12 +45,6 @@ pub struct Stats {
     pub by_kind: BTreeMap<&'static str, usize>,
 }
 
-#[derive(Debug)]
-pub struct Rendered {
-    pub files: Vec<OutputFile>,
-    pub stats: Stats,
-}
-
 /// One page to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -72,50 +66,72 @@ pub struct RenderOptions {
     pub base_url: Option<String>,
 }
 
+/// Where rendered files go as soon as they are made: the disk for `build`,
+/// nowhere for `check`. Handing files over one by one keeps a large site's
+/// pages out of memory.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
+}
+
+/// A sink that keeps nothing (`check`).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: OutputFile) -> Result<(), Diagnostic> {
+        Ok(())
+    }
+}
+
+/// Renders every page and file of the site into `sink`.
 pub fn render(
     graph: &Graph,
     loaded: &Loaded,
     opts: &RenderOptions,
+    sink: &dyn Sink,
     diags: &mut Diagnostics,
-) -> Rendered {
+) -> Stats {
     let Some(prepared) = Prepared::new(graph, loaded, opts, diags) else {
-        return Rendered {
-            files: Vec::new(),
-            stats: Stats::default(),
-        };
+        return Stats::default();
     };
     let jobs = jobs(graph);
     let pages = prepared.pages(graph, loaded);
-    let results: Vec<(Job, String, Result<String, Vec<Diagnostic>>)> = jobs
+    let results: Vec<(Job, String, Result<(), Vec<Diagnostic>>)> = jobs
         .par_iter()
         .map(|&job| {
             let (path, result) = pages.render(job);
-            (job, path, result)
+            let stored = result.and_then(|html| {
+                let file = OutputFile {
+                    path: path.clone(),
+                    contents: Contents::Bytes(html.into_bytes()),
+                };
+                sink.put(file).map_err(|d| vec![d])
+            });
+            (job, path, stored)
         })
         .collect();
 
-    let mut files = Vec::with_capacity(results.len() + loaded.statics.len() + 2);
     let mut stats = Stats::default();
     let mut errors = Vec::new();
     let mut sitemap = Vec::new();
     for (job, path, result) in results {
         match result {
-            Ok(html) => {
+            Ok(()) => {
                 stats.count(graph, job);
                 if job != Job::NotFound {
-                    sitemap.push(path.clone());
+                    sitemap.push(path);
                 }
-                files.push(OutputFile {
-                    path,
-                    contents: Contents::Bytes(html.into_bytes()),
-                });
             }
             Err(ds) => errors.extend(ds),
         }
     }
     diags.extend(dedup_errors(errors));
-    files.extend(prepared.site_files(graph, loaded, sitemap));
-    Rendered { files, stats }
+    let files = prepared.site_files(graph, loaded, sitemap);
+    let stored: Vec<Diagnostic> = files
+        .into_par_iter()
+        .filter_map(|f| sink.put(f).err())
+        .collect();
+    diags.extend(stored);
+    stats
 }
 
 /// Every page of the site, in a fixed order.
