@@ -336,3 +336,21 @@ fn an_edit_updates_one_page_of_the_index_and_few_files() {
         "shards changed of all: {shards:?}"
     );
 }
+
+#[test]
+fn embedded_figures_are_indexed_as_readers_see_them() {
+    let (_tmp, public) = example_build();
+    let mut text = String::new();
+    for f in common::files_under(&public.join("search/d")) {
+        text.push_str(&std::fs::read_to_string(public.join("search/d").join(f)).unwrap());
+    }
+    assert!(
+        !text.contains(['\u{FDD0}', '\u{FDD1}', '\u{FDD2}']),
+        "no placeholders reach the index"
+    );
+    // `覆盖率达到{{ metric(id="规上工业企业数字化转型覆盖率") }}` in a measure.
+    assert!(
+        text.contains("覆盖率达到87.3%"),
+        "the embedded value is searchable"
+    );
+}

@@ -93,15 +93,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             let id = kwargs.must_get::<&str>("id")?;
             let entry = lookup(&metrics, id)?;
             let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
-            let point = match wanted {
-                Some(p) => entry
-                    .metric
-                    .values
-                    .iter()
-                    .find(|v| v.period.to_string() == p),
-                None => entry.metric.values.last(),
-            };
-            let point = point.ok_or_else(|| {
+            let point = value_at(&entry.metric, wanted).ok_or_else(|| {
                 Error::message(format!(
                     "metric_value(): `{id}` has no value{}",
                     wanted.map(|p| format!(" for {p}")).unwrap_or_default()
@@ -123,6 +115,17 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             Ok(Value::from(m))
         },
     );
+}
+
+/// A metric's value for `period` (`2024`, `2025-Q1`), or its latest.
+pub fn value_at<'m>(
+    m: &'m Metric,
+    period: Option<&str>,
+) -> Option<&'m crate::parse::entity::Point> {
+    match period {
+        Some(p) => m.values.iter().find(|v| v.period.to_string() == p),
+        None => m.values.last(),
+    }
 }
 
 /// The chart's words from the theme's UI strings (`t`), where it has them.

@@ -14,6 +14,41 @@ use crate::diag::Diagnostic;
 use crate::parse::shortcode::{SHORTCODE_MARK, Shortcode};
 use crate::source::Span;
 
+/// A body's HTML with its shortcodes as plain text, for the search index: a
+/// metric embed reads as its value and unit, a chart as the metric's title.
+/// A site's own shortcodes leave nothing: only their template knows their
+/// output.
+pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) -> String {
+    if calls.is_empty() || !html.contains(SHORTCODE_MARK) {
+        return html.to_string();
+    }
+    let text_of = |call: &Shortcode| -> Option<String> {
+        let e = &graph.entities[*graph.by_id.get(call.arg("id")?)?];
+        let m = e.metric()?;
+        match call.name.as_str() {
+            "metric" => {
+                let p = crate::metrics::value_at(m, call.arg("period").filter(|p| !p.is_empty()))?;
+                Some(format!("{}{}", p.raw, m.unit.as_deref().unwrap_or("")))
+            }
+            "chart" => Some(e.title.clone()),
+            _ => None,
+        }
+    };
+    let mut out = String::with_capacity(html.len());
+    let mut parts = html.split(SHORTCODE_MARK);
+    out.push_str(parts.next().unwrap_or(""));
+    // Parts alternate: call number, text, call number, text…
+    while let (Some(n), Some(text)) = (parts.next(), parts.next()) {
+        if let Some(call) = n.parse::<usize>().ok().and_then(|n| calls.get(n)) {
+            out.push_str(&super::links::escape_html(
+                &text_of(call).unwrap_or_default(),
+            ));
+        }
+        out.push_str(text);
+    }
+    out
+}
+
 pub fn template_name(name: &str) -> String {
     format!("shortcodes/{name}.html")
 }

@@ -182,6 +182,7 @@ fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     }
     // Link labels are the targets' titles, as on the page.
     let html = links::fill(&e.body.html, &graph.links[i], graph, "", style);
+    let html = crate::render::shortcodes::fill_plain(&html, &e.body.shortcodes, graph);
     let mut sections = text::html_sections(&html);
     if !lead.is_empty() {
         let lead = lead.join("\n");
