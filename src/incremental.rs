@@ -52,6 +52,7 @@ use crate::graph::{EntityIdx, Graph};
 use crate::load::{self, Loaded, Origin};
 use crate::parse::{self, Entity, Kind, Parsed};
 use crate::render::{self, Contents, Job, OutputFile, Prepared, RenderOptions, Stats, context};
+use crate::search::LiveIndex;
 use crate::source::{SourceId, Sources};
 
 /// One file of the served site.
@@ -129,12 +130,20 @@ struct Slot {
 #[derive(Default)]
 struct Published {
     pages: HashMap<String, PageRecord>,
-    summaries: HashMap<String, Value>,
+    /// Each entity's summary and the key of what it was made from, by id.
+    summaries: HashMap<String, (u64, Value)>,
     globals: BTreeMap<String, Value>,
     templates: HashMap<String, u64>,
     /// Hash of every entity's text: changes when any content file changes.
     all_entities: u64,
-    output: Output,
+    /// Hash of the sitemap's pages.
+    sitemap: u64,
+    /// Each entity's entry in `api/index.json`, by id.
+    api: HashMap<String, Arc<[u8]>>,
+    /// Hash of the entity ids in order: the pages the search index numbers.
+    shape: u64,
+    search: Option<LiveIndex>,
+    output: Arc<Output>,
 }
 
 struct PageRecord {
@@ -211,7 +220,12 @@ impl Site {
 
     /// The last good build, if there was one.
     pub fn output(&self) -> Option<&Output> {
-        self.last.as_ref().map(|p| &p.output)
+        self.last.as_ref().map(|p| &*p.output)
+    }
+
+    /// The last good build, shared (the server keeps it while rebuilding).
+    pub fn shared_output(&self) -> Option<Arc<Output>> {
+        self.last.as_ref().map(|p| p.output.clone())
     }
 
     /// Whether a changed path can affect the site (the output directory,
@@ -457,8 +471,29 @@ impl Site {
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
+        let empty = Published::default();
+        let last = self.last.as_ref().unwrap_or(&empty);
         let t = Instant::now();
-        let prepared = Prepared::new(graph, &self.loaded, &opts, diags);
+        let entity_hash: Vec<u64> = graph
+            .entities
+            .iter()
+            .map(|e| hash_of((self.hashes.get(&e.source), &e.content_path)))
+            .collect();
+        // Summaries whose inputs are unchanged are kept.
+        let keys = summary_keys(graph, &entity_hash);
+        let kept: Vec<bool> = graph
+            .entities
+            .iter()
+            .zip(&keys)
+            .map(|(e, k)| last.summaries.get(&e.id).is_some_and(|(old, _)| old == k))
+            .collect();
+        let config = &self.loaded.config;
+        let shared = context::Shared::build_with(graph, config, render::link_style(config), |i| {
+            kept[i].then(|| last.summaries[&graph.entities[i].id].1.clone())
+        });
+        lap("summaries", t);
+        let t = Instant::now();
+        let prepared = Prepared::with_shared(graph, &self.loaded, &opts, shared, diags);
         lap("prepare", t);
         let t = Instant::now();
         let Some(prepared) = prepared else {
@@ -467,25 +502,14 @@ impl Site {
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), 0);
         }
-        let empty = Published::default();
-        let last = self.last.as_ref().unwrap_or(&empty);
-
-        let entity_hash: Vec<u64> = graph
-            .entities
-            .iter()
-            .map(|e| self.hashes.get(&e.source).copied().unwrap_or(0))
-            .collect();
-        let summaries: HashMap<&str, &Value> = graph
-            .entities
-            .iter()
-            .zip(&prepared.shared.summaries)
-            .map(|(e, v)| (e.id.as_str(), v))
-            .collect();
+        let summaries = &prepared.shared.summaries;
         let changed_summary: Vec<bool> = graph
             .entities
             .iter()
-            .zip(&prepared.shared.summaries)
-            .map(|(e, v)| last.summaries.get(&e.id) != Some(v))
+            .enumerate()
+            .map(|(i, e)| {
+                !kept[i] && last.summaries.get(&e.id).map(|(_, v)| v) != Some(&summaries[i])
+            })
             .collect();
         let all_entities = {
             let mut h = DefaultHasher::new();
@@ -552,6 +576,15 @@ impl Site {
                     || d.shows.iter().any(|&i| changed_summary[i])
             })
             .collect();
+        // An entity's data files (API entry, metric files, search text) can
+        // change only with its page's inputs; an entity without a page of
+        // its own (a list's intro) is always redone.
+        let mut entity_dirty = vec![true; graph.entities.len()];
+        for (&job, &d) in jobs.iter().zip(&dirty) {
+            if let Job::Entity(i) = job {
+                entity_dirty[i] = d;
+            }
+        }
 
         lap("deps", t);
         let t = Instant::now();
@@ -576,55 +609,115 @@ impl Site {
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), rendered);
         }
-
         lap("render", t);
+
+        // Publish: the new output, and what it was made from. The previous
+        // build is taken apart: its kept parts move into the new one.
         let t = Instant::now();
-        // Publish: the new output, and what it was made from.
+        let mut last = self.last.take().unwrap_or_default();
         let mut stats = Stats::default();
-        let mut output = Output::default();
-        let mut changed = Vec::new();
+        let mut files = NewFiles {
+            last: &last.output,
+            output: Output::default(),
+            changed: Vec::new(),
+        };
         for (i, path) in paths.iter().enumerate() {
             stats.count(graph, jobs[i]);
-            let body = match fresh.remove(&i) {
-                Some(b) => {
-                    if !matches!(last.output.files.get(path), Some(Body::Bytes(old)) if *old == b) {
-                        changed.push(path.clone());
-                    }
-                    Body::Bytes(b)
-                }
-                None => last.output.files[path].clone(),
-            };
-            output.files.insert(path.clone(), body);
+            match fresh.remove(&i) {
+                Some(b) => files.put(path.clone(), Body::Bytes(b)),
+                None => files.keep(path),
+            }
         }
+        lap("pages", t);
+        let t = Instant::now();
+        let style = prepared.style();
+        // The sitemap: only when the set of pages changed.
         let sitemap: Vec<String> = jobs
             .iter()
             .zip(&paths)
             .filter(|(j, _)| **j != Job::NotFound)
             .map(|(_, p)| p.clone())
             .collect();
-        lap("pages", t);
-        let t = Instant::now();
-        let site_files = prepared.site_files(graph, &self.loaded, sitemap);
+        let sitemap_key = hash_of(&sitemap);
+        if sitemap_key == last.sitemap {
+            files.keep("sitemap.xml");
+            files.keep("robots.txt");
+        } else {
+            files.put_all(prepared.sitemap_files(sitemap));
+        }
+        // The API index, from each entity's entry.
+        let mut api: HashMap<String, Arc<[u8]>> = graph
+            .entities
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let kept = (!entity_dirty[i])
+                    .then(|| last.api.get(&e.id).cloned())
+                    .flatten();
+                let entry = kept.unwrap_or_else(|| Arc::from(crate::api::entry(graph, i)));
+                (e.id.clone(), entry)
+            })
+            .collect();
+        if entity_dirty.iter().any(|&d| d) || api.len() != last.api.len() {
+            let entries = graph.entities.iter().map(|e| &*api[&e.id]);
+            files.put_all([crate::api::index_file(entries)]);
+        } else {
+            files.keep("api/index.json");
+        }
+        // Metric files.
+        for (i, e) in graph.entities.iter().enumerate() {
+            if entity_dirty[i] {
+                files.put_all(crate::metrics::entity_files(e));
+            } else if e.metric().is_some() {
+                let stem = crate::metrics::data::stem(e);
+                files.keep(&format!("{stem}.csv"));
+                files.keep(&format!("{stem}.json"));
+            }
+        }
+        // The search index: patched when the pages are the same ones.
+        let shape = hash_of(graph.entities.iter().map(|e| &e.id).collect::<Vec<_>>());
+        let search = match last.search.take().filter(|_| last.shape == shape) {
+            Some(mut live) => {
+                let redo: Vec<EntityIdx> = (0..graph.entities.len())
+                    .filter(|&i| entity_dirty[i])
+                    .collect();
+                let updated = live.update(graph, &redo, style);
+                let new: HashSet<String> = updated.iter().map(|f| f.path.clone()).collect();
+                files.put_all(updated);
+                for p in live.paths().filter(|p| !new.contains(p)) {
+                    files.keep(&p);
+                }
+                live
+            }
+            None => {
+                let (live, all) = LiveIndex::new(graph, style);
+                files.put_all(all);
+                live
+            }
+        };
         lap("site files", t);
         let t = Instant::now();
-        for f in site_files {
-            let body = match f.contents {
-                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
-                Contents::Copy(o) => Body::Copy(o),
+        for f in render::static_files(&self.loaded) {
+            let Contents::Copy(origin) = f.contents else {
+                continue;
             };
-            let differs = match (&body, last.output.files.get(&f.path)) {
-                (Body::Bytes(new), Some(Body::Bytes(old))) => new != old,
-                (Body::Copy(Origin::Disk(p)), Some(_)) => {
+            let differs = match (&origin, last.output.files.get(&f.path)) {
+                (Origin::Disk(p), Some(_)) => {
                     touched.contains(&self.relative(p)) || touched.iter().any(|t| p.ends_with(t))
                 }
-                (Body::Copy(Origin::Embedded(_)), Some(Body::Copy(Origin::Embedded(_)))) => false,
+                (Origin::Embedded(_), Some(Body::Copy(Origin::Embedded(_)))) => false,
                 _ => true,
             };
             if differs {
-                changed.push(f.path.clone());
+                files.changed.push(f.path.clone());
             }
-            output.files.insert(f.path, body);
+            files.output.files.insert(f.path, Body::Copy(origin));
         }
+        let NewFiles {
+            output,
+            mut changed,
+            ..
+        } = files;
         changed.extend(
             last.output
                 .files
@@ -633,6 +726,7 @@ impl Site {
                 .cloned(),
         );
         changed.sort();
+        api.shrink_to_fit();
         lap("publish", t);
         self.last = Some(Published {
             pages: paths
@@ -640,17 +734,94 @@ impl Site {
                 .zip(deps)
                 .map(|(p, d)| (p, PageRecord { key: d.key }))
                 .collect(),
-            summaries: summaries
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+            summaries: graph
+                .entities
+                .iter()
+                .zip(keys)
+                .zip(summaries)
+                .map(|((e, k), v)| (e.id.clone(), (k, v.clone())))
                 .collect(),
             globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
             all_entities,
-            output,
+            sitemap: sitemap_key,
+            api,
+            shape,
+            search: Some(search),
+            output: Arc::new(output),
         });
         (stats, changed, rendered)
     }
+}
+
+/// The files of a new build: fresh ones, and ones kept from the last build.
+struct NewFiles<'a> {
+    last: &'a Output,
+    output: Output,
+    /// Paths whose bytes differ from the last build's.
+    changed: Vec<String>,
+}
+
+impl NewFiles<'_> {
+    fn put(&mut self, path: String, body: Body) {
+        let same = matches!(
+            (&body, self.last.files.get(&path)),
+            (Body::Bytes(new), Some(Body::Bytes(old))) if new == old
+        );
+        if !same {
+            self.changed.push(path.clone());
+        }
+        self.output.files.insert(path, body);
+    }
+
+    fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
+        for f in files {
+            let body = match f.contents {
+                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+                Contents::Copy(o) => Body::Copy(o),
+            };
+            self.put(f.path, body);
+        }
+    }
+
+    /// Keeps a file of the last build as it was.
+    fn keep(&mut self, path: &str) {
+        if let Some(b) = self.last.files.get(path) {
+            self.output.files.insert(path.to_string(), b.clone());
+        }
+    }
+}
+
+/// What each entity's summary is made from: its own text and path, the ids
+/// and titles of the policies it names, and for a measure the summaries of
+/// its metrics (see `context::Shared::build`).
+fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
+    let key = |i: EntityIdx, metrics: &[u64]| {
+        let e = &graph.entities[i];
+        let mut h = DefaultHasher::new();
+        (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
+        for &x in &graph.outgoing[i] {
+            let edge = &graph.edges[x];
+            let to = &graph.entities[edge.to];
+            match edge.field {
+                "policy" => ("policy", &to.id, &to.title).hash(&mut h),
+                "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+                _ => {}
+            }
+        }
+        h.finish()
+    };
+    let first: Vec<u64> = (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| key(i, &[]))
+        .collect();
+    (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| match graph.entities[i].kind {
+            Kind::Measure => key(i, &first),
+            _ => first[i],
+        })
+        .collect()
 }
 
 fn lap(stage: &str, since: Instant) {
