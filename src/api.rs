@@ -146,7 +146,10 @@ mod tests {
             let Contents::Bytes(b) = file.contents else {
                 panic!("bytes")
             };
-            assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(whole).unwrap());
+            assert_eq!(
+                String::from_utf8(b).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
         }
     }
 }

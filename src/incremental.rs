@@ -130,6 +130,10 @@ struct Slot {
 #[derive(Default)]
 struct Published {
     pages: HashMap<String, PageRecord>,
+    /// The deps of each entity's page, by entity index.
+    entity_deps: Vec<Option<PageDeps>>,
+    /// Each entity's text and path hashed, by index.
+    entity_hash: Vec<u64>,
     /// Each entity's summary and the key of what it was made from, by id.
     summaries: HashMap<String, (u64, Value)>,
     globals: BTreeMap<String, Value>,
@@ -471,14 +475,29 @@ impl Site {
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
+        let t = Instant::now();
+        // The deps of entity pages that cannot have changed are kept: taken
+        // out here, so after a failed build all are computed again.
+        let mut kept_deps = self
+            .last
+            .as_mut()
+            .map(|l| std::mem::take(&mut l.entity_deps))
+            .unwrap_or_default();
         let empty = Published::default();
         let last = self.last.as_ref().unwrap_or(&empty);
-        let t = Instant::now();
         let entity_hash: Vec<u64> = graph
             .entities
-            .iter()
+            .par_iter()
             .map(|e| hash_of((self.hashes.get(&e.source), &e.content_path)))
             .collect();
+        // The entities, their kinds and files: what indices and links mean.
+        let shape = hash_of(
+            graph
+                .entities
+                .iter()
+                .map(|e| (&e.id, e.kind, &e.content_path))
+                .collect::<Vec<_>>(),
+        );
         // Summaries whose inputs are unchanged are kept.
         let keys = summary_keys(graph, &entity_hash);
         let kept: Vec<bool> = graph
@@ -544,10 +563,23 @@ impl Site {
         let t = Instant::now();
         let jobs = render::jobs(graph);
         let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
-        let deps: Vec<PageDeps> = jobs
+        let redo = redo_deps(graph, &entity_hash, last, shape, &kept_deps);
+        let deps: Vec<Option<PageDeps>> = jobs
             .par_iter()
             .zip(&paths)
-            .map(|(&job, path)| page_deps(graph, job, path, &entity_hash, &self.hashes))
+            .map(|(&job, path)| match job {
+                Job::Entity(i) if !redo[i] => None,
+                _ => Some(page_deps(graph, job, path, &entity_hash, &self.hashes)),
+            })
+            .collect();
+        let deps: Vec<PageDeps> = jobs
+            .iter()
+            .zip(deps)
+            .map(|(&job, d)| match (job, d) {
+                (_, Some(d)) => d,
+                (Job::Entity(i), None) => kept_deps[i].take().expect("kept when not redone"),
+                (_, None) => unreachable!("only entity pages are kept"),
+            })
             .collect();
         let dirty: Vec<bool> = jobs
             .iter()
@@ -675,7 +707,6 @@ impl Site {
             }
         }
         // The search index: patched when the pages are the same ones.
-        let shape = hash_of(graph.entities.iter().map(|e| &e.id).collect::<Vec<_>>());
         let search = match last.search.take().filter(|_| last.shape == shape) {
             Some(mut live) => {
                 let redo: Vec<EntityIdx> = (0..graph.entities.len())
@@ -728,12 +759,19 @@ impl Site {
         changed.sort();
         api.shrink_to_fit();
         lap("publish", t);
+        let mut entity_deps: Vec<Option<PageDeps>> =
+            (0..graph.entities.len()).map(|_| None).collect();
+        let mut pages = HashMap::with_capacity(paths.len());
+        for ((job, path), d) in jobs.iter().zip(paths).zip(deps) {
+            pages.insert(path, PageRecord { key: d.key });
+            if let Job::Entity(i) = *job {
+                entity_deps[i] = Some(d);
+            }
+        }
         self.last = Some(Published {
-            pages: paths
-                .into_iter()
-                .zip(deps)
-                .map(|(p, d)| (p, PageRecord { key: d.key }))
-                .collect(),
+            pages,
+            entity_deps,
+            entity_hash,
             summaries: graph
                 .entities
                 .iter()
@@ -752,6 +790,58 @@ impl Site {
         });
         (stats, changed, rendered)
     }
+}
+
+/// Entities whose page deps must be computed again: all when the entities
+/// are not the same ones (indices and link targets would differ), else the
+/// changed entities, the pages that showed one of them, and the targets of
+/// their references, links and shortcodes (which may show them now).
+/// A section shows every page: it is redone when one changed.
+fn redo_deps(
+    graph: &Graph,
+    entity_hash: &[u64],
+    last: &Published,
+    shape: u64,
+    kept: &[Option<PageDeps>],
+) -> Vec<bool> {
+    let n = graph.entities.len();
+    if shape != last.shape || kept.len() != n || last.entity_hash.len() != n {
+        return vec![true; n];
+    }
+    let changed: Vec<bool> = entity_hash
+        .iter()
+        .zip(&last.entity_hash)
+        .map(|(a, b)| a != b)
+        .collect();
+    let any_page = (0..n).any(|i| changed[i] && graph.entities[i].kind == Kind::Page);
+    let mut redo: Vec<bool> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            None => true,
+            Some(d) => {
+                changed[i]
+                    || d.shows.iter().any(|&s| changed[s])
+                    || (any_page && graph.entities[i].kind == Kind::Section)
+            }
+        })
+        .collect();
+    for c in (0..n).filter(|&c| changed[c]) {
+        let body = &graph.entities[c].body;
+        let targets = graph.outgoing[c]
+            .iter()
+            .map(|&x| graph.edges[x].to)
+            .chain(graph.links[c].iter().flatten().filter_map(|l| l.target))
+            .chain(
+                body.shortcodes
+                    .iter()
+                    .filter_map(|call| call.arg("id").and_then(|id| graph.by_id.get(id)).copied()),
+            );
+        for t in targets {
+            redo[t] = true;
+        }
+    }
+    redo
 }
 
 /// The files of a new build: fresh ones, and ones kept from the last build.

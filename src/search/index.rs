@@ -100,7 +100,9 @@ impl SearchIndex {
         let shards = shard_count(&self.docs);
         let mut files: Vec<OutputFile> = shard_entries(&self.docs, shards)
             .iter()
-            .map(|(n, entries)| shard_file(*n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str()))))
+            .map(|(n, entries)| {
+                shard_file(*n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str())))
+            })
             .collect();
         let starts = chunk_starts(&self.docs);
         files.extend((0..starts.len()).map(|n| chunk_file(&self.docs, &starts, n)));
@@ -382,7 +384,10 @@ impl ShardGroup {
 }
 
 /// A shard file from its entries in token order.
-pub(super) fn shard_file<'a>(shard: u32, entries: impl Iterator<Item = (&'a str, &'a str)>) -> OutputFile {
+pub(super) fn shard_file<'a>(
+    shard: u32,
+    entries: impl Iterator<Item = (&'a str, &'a str)>,
+) -> OutputFile {
     let mut json = String::from("{");
     for (n, (key, data)) in entries.enumerate() {
         if n > 0 {
@@ -489,7 +494,10 @@ pub(super) fn chunk_file(docs: &[Doc], starts: &[usize], n: usize) -> OutputFile
             serde_json::json!([d.title, d.url, sections])
         })
         .collect();
-    script_file(&format!("d/{n}"), &serde_json::Value::from(pages).to_string())
+    script_file(
+        &format!("d/{n}"),
+        &serde_json::Value::from(pages).to_string(),
+    )
 }
 
 pub(super) fn script_file(name: &str, json: &str) -> OutputFile {
@@ -499,7 +507,8 @@ pub(super) fn script_file(name: &str, json: &str) -> OutputFile {
     }
 }
 
-pub(super) const VLQ_DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(super) const VLQ_DIGITS: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Appends `n` in base 64, five bits per digit, low bits first; a digit of 32
 /// or more means another digit follows.

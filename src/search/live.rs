@@ -192,7 +192,10 @@ fn page_entries(d: &Doc, shards: u32) -> PageEntries {
             positions.push(t.words[i].2);
             i += 1;
         }
-        out.insert((shard, word.to_string()), (true, positional_entry(&positions)));
+        out.insert(
+            (shard, word.to_string()),
+            (true, positional_entry(&positions)),
+        );
     }
     out
 }
@@ -382,7 +385,10 @@ mod tests {
             vlq(&mut out, n);
         }
         assert_eq!(p, out);
-        assert_eq!(patch(&patch(&p, true, 5, None), true, 2, None), patch("", true, 9, Some(&[1, 0])));
+        assert_eq!(
+            patch(&patch(&p, true, 5, None), true, 2, None),
+            patch("", true, 9, Some(&[1, 0]))
+        );
         let singles = patch(&patch("", false, 3, Some(&[1])), false, 1, Some(&[0]));
         let mut out = String::new();
         vlq(&mut out, 2);
