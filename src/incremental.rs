@@ -130,8 +130,10 @@ struct Slot {
 #[derive(Default)]
 struct Published {
     pages: HashMap<String, PageRecord>,
-    /// The deps of each entity's page, by entity index.
-    entity_deps: Vec<Option<PageDeps>>,
+    /// The deps of the pages, kept for the next rebuild.
+    deps: KeptDeps,
+    /// Each entity's outline (see [`outline`]), by index.
+    outlines: Vec<u64>,
     /// Each entity's text and path hashed, by index.
     entity_hash: Vec<u64>,
     /// Each entity's summary and the key of what it was made from, by id.
@@ -481,7 +483,7 @@ impl Site {
         let mut kept_deps = self
             .last
             .as_mut()
-            .map(|l| std::mem::take(&mut l.entity_deps))
+            .map(|l| std::mem::take(&mut l.deps))
             .unwrap_or_default();
         let empty = Published::default();
         let last = self.last.as_ref().unwrap_or(&empty);
@@ -563,22 +565,32 @@ impl Site {
         let t = Instant::now();
         let jobs = render::jobs(graph);
         let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
-        let redo = redo_deps(graph, &entity_hash, last, shape, &kept_deps);
+        let (outlines, redo) = redo_deps(graph, &entity_hash, last, shape, &kept_deps);
         let deps: Vec<Option<PageDeps>> = jobs
             .par_iter()
             .zip(&paths)
-            .map(|(&job, path)| match job {
-                Job::Entity(i) if !redo[i] => None,
-                _ => Some(page_deps(graph, job, path, &entity_hash, &self.hashes)),
+            .map(|(&job, path)| {
+                let keep = match job {
+                    Job::Entity(i) => !redo.entities[i],
+                    Job::List(_) => !redo.lists,
+                    Job::Home => false,
+                    _ => !redo.others,
+                };
+                let kept = match job {
+                    Job::Entity(i) => kept_deps.entity.get(i).is_some_and(Option::is_some),
+                    _ => kept_deps.other.contains_key(path),
+                };
+                (!(keep && kept)).then(|| page_deps(graph, job, path, &entity_hash, &self.hashes))
             })
             .collect();
         let deps: Vec<PageDeps> = jobs
             .iter()
+            .zip(&paths)
             .zip(deps)
-            .map(|(&job, d)| match (job, d) {
+            .map(|((&job, path), d)| match (job, d) {
                 (_, Some(d)) => d,
-                (Job::Entity(i), None) => kept_deps[i].take().expect("kept when not redone"),
-                (_, None) => unreachable!("only entity pages are kept"),
+                (Job::Entity(i), None) => kept_deps.entity[i].take().expect("checked above"),
+                (_, None) => kept_deps.other.remove(path).expect("checked above"),
             })
             .collect();
         let dirty: Vec<bool> = jobs
@@ -759,18 +771,24 @@ impl Site {
         changed.sort();
         api.shrink_to_fit();
         lap("publish", t);
-        let mut entity_deps: Vec<Option<PageDeps>> =
-            (0..graph.entities.len()).map(|_| None).collect();
+        let mut kept = KeptDeps {
+            entity: (0..graph.entities.len()).map(|_| None).collect(),
+            other: HashMap::new(),
+        };
         let mut pages = HashMap::with_capacity(paths.len());
         for ((job, path), d) in jobs.iter().zip(paths).zip(deps) {
-            pages.insert(path, PageRecord { key: d.key });
-            if let Job::Entity(i) = *job {
-                entity_deps[i] = Some(d);
+            pages.insert(path.clone(), PageRecord { key: d.key });
+            match *job {
+                Job::Entity(i) => kept.entity[i] = Some(d),
+                _ => {
+                    kept.other.insert(path, d);
+                }
             }
         }
         self.last = Some(Published {
             pages,
-            entity_deps,
+            deps: kept,
+            outlines,
             entity_hash,
             summaries: graph
                 .entities
@@ -792,32 +810,58 @@ impl Site {
     }
 }
 
-/// Entities whose page deps must be computed again: all when the entities
-/// are not the same ones (indices and link targets would differ), else the
+/// The deps of the last build's pages: entity pages by index, the others
+/// by path.
+#[derive(Default)]
+struct KeptDeps {
+    entity: Vec<Option<PageDeps>>,
+    other: HashMap<String, PageDeps>,
+}
+
+/// Which page deps must be computed again.
+struct Redo {
+    entities: Vec<bool>,
+    /// The lists (their order, items and intros).
+    lists: bool,
+    /// Graph, taxonomy and term pages.
+    others: bool,
+}
+
+/// Entity page deps are computed again for all entities when they are not
+/// the same ones (indices and link targets would differ), else for the
 /// changed entities, the pages that showed one of them, and the targets of
-/// their references, links and shortcodes (which may show them now).
-/// A section shows every page: it is redone when one changed.
+/// their references, links and shortcodes (which may show them now); a
+/// section shows every page, so it is redone when one changed. The other
+/// pages show what entities' outlines hold: they are redone when an outline
+/// changed (a list also when its intro did). Returns the outlines too.
 fn redo_deps(
     graph: &Graph,
     entity_hash: &[u64],
     last: &Published,
     shape: u64,
-    kept: &[Option<PageDeps>],
-) -> Vec<bool> {
+    kept: &KeptDeps,
+) -> (Vec<u64>, Redo) {
     let n = graph.entities.len();
-    if shape != last.shape || kept.len() != n || last.entity_hash.len() != n {
-        return vec![true; n];
+    if shape != last.shape || last.entity_hash.len() != n || last.outlines.len() != n {
+        let all = Redo {
+            entities: vec![true; n],
+            lists: true,
+            others: true,
+        };
+        return (
+            (0..n).into_par_iter().map(|i| outline(graph, i)).collect(),
+            all,
+        );
     }
     let changed: Vec<bool> = entity_hash
         .iter()
         .zip(&last.entity_hash)
         .map(|(a, b)| a != b)
         .collect();
-    let any_page = (0..n).any(|i| changed[i] && graph.entities[i].kind == Kind::Page);
-    let mut redo: Vec<bool> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, d)| match d {
+    let changed_kind = |kind: Kind| (0..n).any(|i| changed[i] && graph.entities[i].kind == kind);
+    let any_page = changed_kind(Kind::Page);
+    let mut entities: Vec<bool> = (0..n)
+        .map(|i| match kept.entity.get(i).and_then(Option::as_ref) {
             None => true,
             Some(d) => {
                 changed[i]
@@ -826,7 +870,12 @@ fn redo_deps(
             }
         })
         .collect();
+    let mut outlines = last.outlines.clone();
+    let mut outline_changed = false;
     for c in (0..n).filter(|&c| changed[c]) {
+        let o = outline(graph, c);
+        outline_changed |= o != outlines[c];
+        outlines[c] = o;
         let body = &graph.entities[c].body;
         let targets = graph.outgoing[c]
             .iter()
@@ -838,10 +887,51 @@ fn redo_deps(
                     .filter_map(|call| call.arg("id").and_then(|id| graph.by_id.get(id)).copied()),
             );
         for t in targets {
-            redo[t] = true;
+            entities[t] = true;
         }
     }
-    redo
+    let redo = Redo {
+        entities,
+        lists: outline_changed || changed_kind(Kind::Section),
+        others: outline_changed,
+    };
+    (outlines, redo)
+}
+
+/// An entity without its body text: its fields as written, what the
+/// pipeline read from them, its references and the targets of its links and
+/// shortcodes. A body edit that leaves the links alone keeps it.
+fn outline(graph: &Graph, i: EntityIdx) -> u64 {
+    let e = &graph.entities[i];
+    let mut h = DefaultHasher::new();
+    serde_json::to_string(&e.fields)
+        .unwrap_or_default()
+        .hash(&mut h);
+    serde_json::to_string(&e.extra)
+        .unwrap_or_default()
+        .hash(&mut h);
+    (
+        &e.id,
+        e.kind,
+        &e.title,
+        &e.url_path,
+        e.draft,
+        &e.summary,
+        &e.tags,
+        e.weight,
+    )
+        .hash(&mut h);
+    for &x in &graph.outgoing[i] {
+        let edge = &graph.edges[x];
+        (edge.field, &graph.entities[edge.to].id).hash(&mut h);
+    }
+    for l in graph.links[i].iter().flatten() {
+        (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
+    }
+    for call in &e.body.shortcodes {
+        (&call.name, &call.args).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The files of a new build: fresh ones, and ones kept from the last build.

@@ -353,6 +353,22 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     assert!(has(&changed, &|p| p == "api/index.json"), "{changed:?}");
     assert!(has(&changed, &|p| p == "search/meta.js"), "{changed:?}");
 
+    // Tags added, then a reference dropped: term pages, lists and diagrams
+    // follow (the entities stay the same ones).
+    let text = site.read(POLICY).replace("头号工程]", "头号工程, 新标签]");
+    site.write(POLICY, text);
+    step(&mut inc, &[POLICY]);
+    let text = site
+        .read(MEASURE)
+        .replace("tags: [稳增长,", "tags: [先进制造业, 稳增长,");
+    site.write(MEASURE, text);
+    step(&mut inc, &[MEASURE]);
+    let text = site
+        .read(POLICY)
+        .replace("related: [绿色低碳高质量发展先行区三年行动计划]\n", "");
+    site.write(POLICY, text);
+    step(&mut inc, &[POLICY]);
+
     // A new link, then gone again: the target's backlinks follow.
     let before = site.read(MEASURE);
     site.write(
