@@ -144,8 +144,8 @@ struct Published {
     all_entities: u64,
     /// Hash of the sitemap's pages.
     sitemap: u64,
-    /// Each entity's entry in `api/index.json`, by id.
-    api: HashMap<String, Arc<[u8]>>,
+    /// Each entity's entry in `api/index.json`, by index.
+    api: Vec<Arc<[u8]>>,
     /// Hash of the entity ids in order: the pages the search index numbers.
     shape: u64,
     search: Option<LiveIndex>,
@@ -662,7 +662,9 @@ impl Site {
         let mut stats = Stats::default();
         let mut files = NewFiles {
             last: &last.output,
-            output: Output::default(),
+            output: Output {
+                files: HashMap::with_capacity(last.output.files.len()),
+            },
             changed: Vec::new(),
         };
         for (i, path) in paths.iter().enumerate() {
@@ -689,22 +691,28 @@ impl Site {
         } else {
             files.put_all(prepared.sitemap_files(sitemap));
         }
-        // The API index, from each entity's entry.
-        let mut api: HashMap<String, Arc<[u8]>> = graph
-            .entities
-            .par_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let kept = (!entity_dirty[i])
-                    .then(|| last.api.get(&e.id).cloned())
-                    .flatten();
-                let entry = kept.unwrap_or_else(|| Arc::from(crate::api::entry(graph, i)));
-                (e.id.clone(), entry)
-            })
+        // The API index, from each entity's entry; entries are kept by
+        // index while the entities are the same ones.
+        let n = graph.entities.len();
+        let mut api = std::mem::take(&mut last.api);
+        let all = last.shape != shape || api.len() != n;
+        if all {
+            api = vec![Arc::from(Vec::new()); n];
+        }
+        let fresh: Vec<(usize, Vec<u8>)> = (0..n)
+            .into_par_iter()
+            .filter(|&i| all || entity_dirty[i])
+            .map(|i| (i, crate::api::entry(graph, i)))
             .collect();
-        if entity_dirty.iter().any(|&d| d) || api.len() != last.api.len() {
-            let entries = graph.entities.iter().map(|e| &*api[&e.id]);
-            files.put_all([crate::api::index_file(entries)]);
+        let mut api_changed = all;
+        for (i, entry) in fresh {
+            if *api[i] != *entry {
+                api[i] = Arc::from(entry);
+                api_changed = true;
+            }
+        }
+        if api_changed {
+            files.put_all([crate::api::index_file(api.iter().map(|e| &**e))]);
         } else {
             files.keep("api/index.json");
         }
@@ -769,7 +777,6 @@ impl Site {
                 .cloned(),
         );
         changed.sort();
-        api.shrink_to_fit();
         lap("publish", t);
         let mut kept = KeptDeps {
             entity: (0..graph.entities.len()).map(|_| None).collect(),

@@ -124,7 +124,8 @@ impl LiveIndex {
         }
         let mut files: Vec<OutputFile> = dirty.iter().map(|&n| self.shard(n)).collect();
         let starts = chunk_starts(&self.index.docs);
-        let chunks: BTreeSet<usize> = if starts == self.starts {
+        let chunks_moved = starts != self.starts;
+        let chunks: BTreeSet<usize> = if !chunks_moved {
             old.iter()
                 .map(|(i, _)| starts.partition_point(|&s| s <= *i) - 1)
                 .collect()
@@ -137,7 +138,13 @@ impl LiveIndex {
                 .into_iter()
                 .map(|n| chunk_file(&self.index.docs, &self.starts, n)),
         );
-        files.push(self.meta());
+        if chunks_moved
+            || old
+                .iter()
+                .any(|(i, d)| facets(d) != facets(&self.index.docs[*i]))
+        {
+            files.push(self.meta());
+        }
         files
     }
 
@@ -161,6 +168,18 @@ impl LiveIndex {
     fn meta(&self) -> OutputFile {
         script_file("meta", &self.index.meta(self.shards, &self.starts))
     }
+}
+
+/// What `meta.js` holds of a page besides where its chunk starts: its facets
+/// and title length.
+fn facets(d: &Doc) -> (&str, Option<&str>, usize, &[String], &[String]) {
+    (
+        d.kind,
+        d.status,
+        d.title.chars().count(),
+        &d.issuer,
+        &d.tags,
+    )
 }
 
 /// A page's entries, keyed by shard and token text.
