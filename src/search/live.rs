@@ -112,17 +112,27 @@ impl LiveIndex {
                 out
             })
             .collect();
-        let mut dirty = BTreeSet::new();
+        let mut by_shard: BTreeMap<u32, Vec<_>> = BTreeMap::new();
         for (shard, token, positional, page, entry) in diffs {
-            dirty.insert(shard);
-            let map = &mut self.postings[shard as usize];
-            let data = map.remove(&token).unwrap_or_default();
-            let data = patch(&data, positional, page, entry.as_deref());
-            if !data.is_empty() {
-                map.insert(token, data);
-            }
+            by_shard
+                .entry(shard)
+                .or_default()
+                .push((token, positional, page, entry));
         }
-        let mut files: Vec<OutputFile> = dirty.iter().map(|&n| self.shard(n)).collect();
+        self.postings
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(n, map)| {
+                for (token, positional, page, entry) in by_shard.get(&(n as u32)).into_iter().flatten() {
+                    let data = map.remove(token).unwrap_or_default();
+                    let data = patch(&data, *positional, *page, entry.as_deref());
+                    if !data.is_empty() {
+                        map.insert(token.clone(), data);
+                    }
+                }
+            });
+        let dirty: Vec<u32> = by_shard.into_keys().collect();
+        let mut files: Vec<OutputFile> = dirty.par_iter().map(|&n| self.shard(n)).collect();
         let starts = chunk_starts(&self.index.docs);
         let chunks_moved = starts != self.starts;
         let chunks: BTreeSet<usize> = if !chunks_moved {
@@ -133,9 +143,10 @@ impl LiveIndex {
             (0..starts.len()).collect()
         };
         self.starts = starts;
-        files.extend(
+        let chunks: Vec<usize> = chunks.into_iter().collect();
+        files.par_extend(
             chunks
-                .into_iter()
+                .into_par_iter()
                 .map(|n| chunk_file(&self.index.docs, &self.starts, n)),
         );
         if chunks_moved
