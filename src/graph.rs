@@ -603,7 +603,11 @@ fn field_terms<'a>(e: &'a Entity, field: &str) -> Vec<Cow<'a, str>> {
     if field == "tags" {
         return e.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect();
     }
-    let owned = |v| crate::parse::scalar_string(v).map(Cow::Owned);
+    // Most terms are strings as written: borrowed, not copied.
+    let owned = |v: &'a Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.trim())),
+        _ => crate::parse::scalar_string(v).map(Cow::Owned),
+    };
     match e.fields.get(field) {
         Some(Value::Array(a)) => a.iter().filter_map(owned).collect(),
         Some(v) => owned(v).into_iter().collect(),

@@ -123,7 +123,9 @@ impl LiveIndex {
             .par_iter_mut()
             .enumerate()
             .for_each(|(n, map)| {
-                for (token, positional, page, entry) in by_shard.get(&(n as u32)).into_iter().flatten() {
+                for (token, positional, page, entry) in
+                    by_shard.get(&(n as u32)).into_iter().flatten()
+                {
                     let data = map.remove(token).unwrap_or_default();
                     let data = patch(&data, *positional, *page, entry.as_deref());
                     if !data.is_empty() {

@@ -38,8 +38,7 @@ impl Watcher {
     pub fn new(root: &Path) -> Result<Watcher, Diagnostic> {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let (tx, rx) = channel();
-        let debouncer = new_debouncer(QUIET, Some(TICK), tx)
-            .map_err(|e| watch_error(&root, e))?;
+        let debouncer = new_debouncer(QUIET, Some(TICK), tx).map_err(|e| watch_error(&root, e))?;
         let mut w = Watcher {
             root,
             debouncer,
