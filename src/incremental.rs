@@ -3,8 +3,17 @@
 //! [`Site`] holds what the pipeline read and parsed, and the last *good*
 //! build (its pages, the values they were rendered from, and the output
 //! bytes). A change re-reads and re-parses only the files it names, re-runs
-//! `link` over the whole graph (it is fast), and re-renders only the pages
-//! whose inputs differ from the last good build.
+//! `link` over the whole graph, and re-renders only the pages whose inputs
+//! differ from the last good build.
+//!
+//! What did not change is kept rather than computed again: an entity's
+//! summary while its key (its text, and the titles and summaries it carries
+//! of the entities it names; see [`summary_keys`]) is the same; the deps of
+//! pages nothing around changed (see [`redo_deps`]); and the data files of
+//! entities whose page is not re-rendered: API entries, metric CSV/JSON, and
+//! their text in the search index, which is patched (see
+//! [`crate::search::LiveIndex`]). The sitemap is written when the set of
+//! pages changed.
 //!
 //! # What a page depends on
 //!
@@ -32,9 +41,10 @@
 //! entity other than the page's own, depends on every entity's text. A shortcode in
 //! a body makes the page depend on the entity its `id=` names (read in full)
 //! and on the shortcode's template, scanned by the same rules.
-//! The files beside the pages (sitemap, API, search index, data files) are
-//! regenerated on every rebuild. `tests/incremental.rs` checks, byte for byte,
-//! that the result equals a clean build after each kind of change.
+//! An entity's data files (API entry, metric files, search text) are made
+//! from what its page reads, so they are redone with its page.
+//! `tests/incremental.rs` checks, byte for byte, that the result equals a
+//! clean build after each kind of change, and after a row of changes.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
