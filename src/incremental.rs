@@ -146,8 +146,10 @@ struct Published {
     outlines: Vec<u64>,
     /// Each entity's text and path hashed, by index.
     entity_hash: Vec<u64>,
-    /// Each entity's summary and the key of what it was made from, by id.
-    summaries: HashMap<String, (u64, Value)>,
+    /// Each entity's summary and the key of what it was made from, by index.
+    summaries: Vec<(u64, Value)>,
+    /// The entities' ids in index order.
+    ids: Vec<String>,
     globals: BTreeMap<String, Value>,
     templates: HashMap<String, u64>,
     /// Hash of every entity's text: changes when any content file changes.
@@ -512,15 +514,30 @@ impl Site {
         );
         // Summaries whose inputs are unchanged are kept.
         let keys = summary_keys(graph, &entity_hash);
-        let kept: Vec<bool> = graph
-            .entities
+        // The last build's summary of each entity: by index while the
+        // entities are the same ones, else by id.
+        let by_id: Option<HashMap<&str, usize>> = (last.shape != shape).then(|| {
+            last.ids
+                .iter()
+                .enumerate()
+                .map(|(j, id)| (id.as_str(), j))
+                .collect()
+        });
+        let previous = |i: EntityIdx| -> Option<&(u64, Value)> {
+            let j = match &by_id {
+                None => i,
+                Some(m) => *m.get(graph.entities[i].id.as_str())?,
+            };
+            last.summaries.get(j)
+        };
+        let kept: Vec<bool> = keys
             .iter()
-            .zip(&keys)
-            .map(|(e, k)| last.summaries.get(&e.id).is_some_and(|(old, _)| old == k))
+            .enumerate()
+            .map(|(i, k)| previous(i).is_some_and(|(old, _)| old == k))
             .collect();
         let config = &self.loaded.config;
         let shared = context::Shared::build_with(graph, config, render::link_style(config), |i| {
-            kept[i].then(|| last.summaries[&graph.entities[i].id].1.clone())
+            kept[i].then(|| previous(i).expect("kept").1.clone())
         });
         lap("summaries", t);
         let t = Instant::now();
@@ -534,13 +551,8 @@ impl Site {
             return (Stats::default(), Vec::new(), 0);
         }
         let summaries = &prepared.shared.summaries;
-        let changed_summary: Vec<bool> = graph
-            .entities
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                !kept[i] && last.summaries.get(&e.id).map(|(_, v)| v) != Some(&summaries[i])
-            })
+        let changed_summary: Vec<bool> = (0..graph.entities.len())
+            .map(|i| !kept[i] && previous(i).map(|(_, v)| v) != Some(&summaries[i]))
             .collect();
         let all_entities = {
             let mut h = DefaultHasher::new();
@@ -807,13 +819,12 @@ impl Site {
             deps: kept,
             outlines,
             entity_hash,
-            summaries: graph
-                .entities
-                .iter()
-                .zip(keys)
-                .zip(summaries)
-                .map(|((e, k), v)| (e.id.clone(), (k, v.clone())))
-                .collect(),
+            summaries: keys.into_iter().zip(summaries.iter().cloned()).collect(),
+            ids: if last.shape == shape && last.ids.len() == graph.entities.len() {
+                std::mem::take(&mut last.ids)
+            } else {
+                graph.entities.iter().map(|e| e.id.clone()).collect()
+            },
             globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
             all_entities,

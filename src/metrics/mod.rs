@@ -13,6 +13,8 @@ pub mod format;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use tera::{Error, Kwargs, State, Tera, Value};
 
 use crate::graph::Graph;
@@ -63,7 +65,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     let metrics: Arc<HashMap<String, Entry>> = Arc::new(
         graph
             .entities
-            .iter()
+            .par_iter()
             .filter_map(|e| {
                 let entry = Entry {
                     title: e.title.clone(),

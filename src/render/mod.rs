@@ -223,7 +223,7 @@ impl Prepared {
         };
         let by_id: HashMap<String, Value> = graph
             .by_id
-            .iter()
+            .par_iter()
             .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
             .collect();
         let terms: HashMap<(String, String), String> = graph
