@@ -502,14 +502,14 @@ impl Site {
         let entity_hash: Vec<u64> = graph
             .entities
             .par_iter()
-            .map(|e| hash_of((self.hashes.get(&e.source), &e.content_path)))
+            .map(|e| hash_of((self.hashes.get(&e.source), e.content_path.as_os_str())))
             .collect();
         // The entities, their kinds and files: what indices and links mean.
         let shape = hash_of(
             graph
                 .entities
                 .iter()
-                .map(|e| (&e.id, e.kind, &e.content_path))
+                .map(|e| (&e.id, e.kind, e.content_path.as_os_str()))
                 .collect::<Vec<_>>(),
         );
         // Summaries whose inputs are unchanged are kept.
