@@ -1,7 +1,6 @@
 //! `/api/index.json`: every entity with its fields, URL, references and
 //! backlinks, so other tools can build on the site's data.
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::graph::{EntityIdx, Graph};
@@ -39,11 +38,9 @@ struct EntityOut<'a> {
 }
 
 pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
-    let entries: Vec<Vec<u8>> = (0..graph.entities.len())
-        .into_par_iter()
-        .map(|i| entry(graph, i))
-        .collect();
-    vec![index_file(entries.iter().map(Vec::as_slice))]
+    // One entry at a time: the entries are not all held beside the file.
+    let entries = (0..graph.entities.len()).map(|i| entry(graph, i));
+    vec![index_file(entries)]
 }
 
 /// Entity `i`'s entry, formatted as it stands in the index: a rebuild keeps
@@ -54,12 +51,12 @@ pub fn entry(graph: &Graph, i: EntityIdx) -> Vec<u8> {
 
 /// `api/index.json` from its entries in entity order: the format version
 /// and the entities, pretty-printed.
-pub fn index_file<'a>(entries: impl Iterator<Item = &'a [u8]>) -> OutputFile {
+pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>>) -> OutputFile {
     let mut json = b"{\n  \"version\": 1,\n  \"entities\": [".to_vec();
     let mut any = false;
     for e in entries {
         json.extend_from_slice(if any { b",\n" } else { b"\n" });
-        json.extend_from_slice(e);
+        json.extend_from_slice(e.as_ref());
         any = true;
     }
     json.extend_from_slice(if any { b"\n  ]\n}" } else { b"]\n}" });
@@ -142,7 +139,7 @@ mod tests {
             })
             .unwrap();
             let entries: Vec<Vec<u8>> = items[..n].iter().map(nested).collect();
-            let file = index_file(entries.iter().map(Vec::as_slice));
+            let file = index_file(entries.iter());
             let Contents::Bytes(b) = file.contents else {
                 panic!("bytes")
             };

@@ -734,7 +734,7 @@ impl Site {
             }
         }
         if api_changed {
-            files.put_all([crate::api::index_file(api.iter().map(|e| &**e))]);
+            files.put_all([crate::api::index_file(api.iter())]);
         } else {
             files.keep("api/index.json");
         }
