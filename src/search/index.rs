@@ -98,12 +98,9 @@ impl SearchIndex {
     /// The index files, ready to write.
     pub fn files(&self) -> Vec<OutputFile> {
         let shards = shard_count(&self.docs);
-        let mut files: Vec<OutputFile> = shard_entries(&self.docs, shards)
-            .iter()
-            .map(|(n, entries)| {
-                shard_file(*n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str())))
-            })
-            .collect();
+        let mut files = shard_entries(&self.docs, shards, |n, entries| {
+            shard_file(n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str())))
+        });
         let starts = chunk_starts(&self.docs);
         files.extend((0..starts.len()).map(|n| chunk_file(&self.docs, &starts, n)));
         files.push(script_file("meta", &self.meta(shards, &starts)));
@@ -404,8 +401,13 @@ pub(super) fn shard_file<'a>(
 
 /// Pages are tokenized in parallel batches (so the tokens of only one batch
 /// are in memory); each batch is then merged into the postings by ranges of
-/// shards in parallel, each range owning its maps.
-pub(super) fn shard_entries(docs: &[Doc], shards: u32) -> Vec<(u32, Vec<(String, String)>)> {
+/// shards in parallel, each range owning its maps. Each shard's entries
+/// (token, postings) are handed to `each` in token order as they are made.
+pub(super) fn shard_entries<T: Send>(
+    docs: &[Doc],
+    shards: u32,
+    each: impl Fn(u32, Vec<(String, String)>) -> T + Sync,
+) -> Vec<T> {
     const BATCH: usize = 64;
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
     let mut groups: Vec<(ShardGroup, u32)> = (0..ranges)
@@ -431,7 +433,7 @@ pub(super) fn shard_entries(docs: &[Doc], shards: u32) -> Vec<(u32, Vec<(String,
     }
     groups
         .into_par_iter()
-        .flat_map_iter(|(group, _)| group.entries())
+        .flat_map_iter(|(group, _)| group.entries().map(|(n, e)| each(n, e)))
         .collect()
 }
 

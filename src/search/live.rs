@@ -45,10 +45,9 @@ impl LiveIndex {
 
     fn from_index(index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
         let shards = shard_count(&index.docs);
-        let mut postings = vec![BTreeMap::new(); shards as usize];
-        for (n, entries) in shard_entries(&index.docs, shards) {
-            postings[n as usize] = entries.into_iter().collect();
-        }
+        let postings = shard_entries(&index.docs, shards, |_, entries| {
+            entries.into_iter().collect::<BTreeMap<_, _>>()
+        });
         let live = LiveIndex {
             starts: chunk_starts(&index.docs),
             index,
