@@ -158,7 +158,8 @@ struct Published {
     sitemap: u64,
     /// Each entity's entry in `api/index.json`, by index.
     api: Vec<Arc<[u8]>>,
-    /// Hash of the entity ids in order: the pages the search index numbers.
+    /// Hash of the entities' ids, kinds and files in order: while it holds,
+    /// what is kept by index (and the search index's page numbers) is valid.
     shape: u64,
     search: Option<LiveIndex>,
     output: Arc<Output>,
