@@ -835,6 +835,10 @@ impl Site {
             search: Some(search),
             output: Arc::new(output),
         });
+        // What this build is done with (the engine, the summaries, the build
+        // before) is freed on another thread: many small frees need not
+        // delay the reload.
+        rayon::spawn(move || drop((prepared, last)));
         (stats, changed, rendered)
     }
 }
