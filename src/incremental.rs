@@ -455,13 +455,13 @@ impl Site {
 
         let (stats, changed, rendered) = self.render(&graph, touched, &mut diags);
 
-        // Put the entities back where they came from.
-        let crate::graph::Graph {
-            entities,
-            home,
-            data,
-            ..
-        } = graph;
+        // Put the entities back where they came from; free the rest of the
+        // graph on another thread.
+        let mut graph = graph;
+        let entities = std::mem::take(&mut graph.entities);
+        let home = graph.home.take();
+        let data = std::mem::take(&mut graph.data);
+        rayon::spawn(move || drop(graph));
         for (e, i) in entities.into_iter().zip(origin) {
             self.slots[i].entity = Some(e);
         }

@@ -15,15 +15,13 @@ pub const WATCHED: &[&str] = &["content", "data", "templates", "themes", "static
 
 /// Quiet time that ends a batch. Short, because a single save should show
 /// at once; a burst that goes on longer is coalesced by [`SETTLE`].
-const QUIET: Duration = Duration::from_millis(5);
-/// How often the debouncer looks for batches that have gone quiet.
-const TICK: Duration = Duration::from_millis(2);
+const QUIET: Duration = Duration::from_millis(10);
 /// After a batch of several files (a checkout, a folder moved), wait this
 /// long for more before rebuilding, so a burst gives one rebuild.
 const SETTLE: Duration = Duration::from_millis(60);
 /// After a single file, a short look for more: the first file of a burst
-/// often arrives alone, a tick or two ahead of the rest.
-const GRACE: Duration = Duration::from_millis(12);
+/// often arrives alone, a little ahead of the rest.
+const GRACE: Duration = Duration::from_millis(20);
 
 pub struct Watcher {
     root: PathBuf,
@@ -38,7 +36,8 @@ impl Watcher {
     pub fn new(root: &Path) -> Result<Watcher, Diagnostic> {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let (tx, rx) = channel();
-        let debouncer = new_debouncer(QUIET, Some(TICK), tx).map_err(|e| watch_error(&root, e))?;
+        let debouncer = new_debouncer(QUIET, Some(Duration::from_millis(5)), tx)
+            .map_err(|e| watch_error(&root, e))?;
         let mut w = Watcher {
             root,
             debouncer,
