@@ -71,14 +71,15 @@ def main():
         with open(path, encoding="utf-8") as f:
             original = f.read()
         head, sep, body = original.partition("\n---\n")
+        title = head  # the front matter as it stands: a body edit keeps it
         body_times, title_times = [], []
         for i in range(runs):
             time.sleep(0.2)  # let the watcher settle between saves
-            body_times.append(timed(sock, buf, path, "%s%s%s\n\n新增段落 %d。\n"
-                                    % (head, sep, body, i)))
+            edited = "%s\n\n新增段落 %d。\n" % (body, i)
+            body_times.append(timed(sock, buf, path, title + sep + edited))
             time.sleep(0.2)
-            retitled = head.replace("title: ", "title: 改%d " % i, 1)
-            title_times.append(timed(sock, buf, path, retitled + sep + body))
+            title = head.replace("title: ", "title: 改%d " % i, 1)
+            title_times.append(timed(sock, buf, path, title + sep + edited))
         for name, t in (("body edit", body_times), ("title change", title_times)):
             print("%d pages, %-12s median %6.1f ms, max %6.1f ms (%d runs)"
                   % (pages, name, statistics.median(t), max(t), runs))

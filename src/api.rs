@@ -10,13 +10,6 @@ use crate::render::links::{LinkStyle, encode_path};
 use crate::render::{Contents, OutputFile};
 
 #[derive(Serialize)]
-struct Index<'a> {
-    /// Format version of this file.
-    version: u32,
-    entities: Vec<EntityOut<'a>>,
-}
-
-#[derive(Serialize)]
 struct Link<'a> {
     field: &'a str,
     id: &'a str,
@@ -45,18 +38,47 @@ struct EntityOut<'a> {
 }
 
 pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
-    let entities = (0..graph.entities.len())
-        .map(|i| entity(graph, i))
-        .collect();
-    let json = serde_json::to_vec_pretty(&Index {
-        version: 1,
-        entities,
-    })
-    .unwrap_or_default();
-    vec![OutputFile {
+    // One entry at a time: the entries are not all held beside the file.
+    let entries = (0..graph.entities.len()).map(|i| entry(graph, i));
+    vec![index_file(entries)]
+}
+
+/// Entity `i`'s entry, formatted as it stands in the index: a rebuild keeps
+/// the entries of entities that did not change.
+pub fn entry(graph: &Graph, i: EntityIdx) -> Vec<u8> {
+    nested(&entity(graph, i))
+}
+
+/// `api/index.json` from its entries in entity order: the format version
+/// and the entities, pretty-printed.
+pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>>) -> OutputFile {
+    let mut json = b"{\n  \"version\": 1,\n  \"entities\": [".to_vec();
+    let mut any = false;
+    for e in entries {
+        json.extend_from_slice(if any { b",\n" } else { b"\n" });
+        json.extend_from_slice(e.as_ref());
+        any = true;
+    }
+    json.extend_from_slice(if any { b"\n  ]\n}" } else { b"]\n}" });
+    OutputFile {
         path: "api/index.json".into(),
         contents: Contents::Bytes(json),
-    }]
+    }
+}
+
+/// A value pretty-printed two levels deep (JSON text has no raw newlines in
+/// strings, so indenting every line is exact).
+fn nested(value: &impl Serialize) -> Vec<u8> {
+    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    out.extend_from_slice(b"    ");
+    for &b in &text {
+        out.push(b);
+        if b == b'\n' {
+            out.extend_from_slice(b"    ");
+        }
+    }
+    out
 }
 
 fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
@@ -92,5 +114,39 @@ fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
             .collect(),
         links,
         mentioned_by: graph.mentioned_by[i].iter().map(|&j| id(j)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_join_into_the_pretty_index() {
+        let items = [
+            serde_json::json!({"id": "甲", "refs": [], "fields": {"a": [1, {"b": "x\ny"}]}}),
+            serde_json::json!({"id": "乙", "links": ["甲"]}),
+        ];
+        for n in 0..=items.len() {
+            #[derive(Serialize)]
+            struct Whole<'a> {
+                version: u32,
+                entities: &'a [serde_json::Value],
+            }
+            let whole = serde_json::to_vec_pretty(&Whole {
+                version: 1,
+                entities: &items[..n],
+            })
+            .unwrap();
+            let entries: Vec<Vec<u8>> = items[..n].iter().map(nested).collect();
+            let file = index_file(entries.iter());
+            let Contents::Bytes(b) = file.contents else {
+                panic!("bytes")
+            };
+            assert_eq!(
+                String::from_utf8(b).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! links), backlinks of both, and taxonomy terms. Every reference that does not
 //! resolve becomes a diagnostic at its own span with the closest ids.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -564,8 +565,12 @@ fn taxonomies(entities: &[Entity], config: &Config) -> Vec<Taxonomy> {
             let mut terms: BTreeMap<String, Vec<EntityIdx>> = BTreeMap::new();
             for (i, e) in entities.iter().enumerate() {
                 for term in field_terms(e, name) {
-                    let list = terms.entry(term).or_default();
-                    if !list.contains(&i) {
+                    let list = match terms.get_mut(term.as_ref()) {
+                        Some(list) => list,
+                        None => terms.entry(term.into_owned()).or_default(),
+                    };
+                    // Entities come in order: a repeated term is the same entity's.
+                    if list.last() != Some(&i) {
                         list.push(i);
                     }
                 }
@@ -594,13 +599,18 @@ fn taxonomies(entities: &[Entity], config: &Config) -> Vec<Taxonomy> {
         .collect()
 }
 
-fn field_terms(e: &Entity, field: &str) -> Vec<String> {
+fn field_terms<'a>(e: &'a Entity, field: &str) -> Vec<Cow<'a, str>> {
     if field == "tags" {
-        return e.tags.clone();
+        return e.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect();
     }
+    // Most terms are strings as written: borrowed, not copied.
+    let owned = |v: &'a Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.trim())),
+        _ => crate::parse::scalar_string(v).map(Cow::Owned),
+    };
     match e.fields.get(field) {
-        Some(Value::Array(a)) => a.iter().filter_map(crate::parse::scalar_string).collect(),
-        Some(v) => crate::parse::scalar_string(v).into_iter().collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(owned).collect(),
+        Some(v) => owned(v).into_iter().collect(),
         None => Vec::new(),
     }
 }

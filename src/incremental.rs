@@ -3,8 +3,17 @@
 //! [`Site`] holds what the pipeline read and parsed, and the last *good*
 //! build (its pages, the values they were rendered from, and the output
 //! bytes). A change re-reads and re-parses only the files it names, re-runs
-//! `link` over the whole graph (it is fast), and re-renders only the pages
-//! whose inputs differ from the last good build.
+//! `link` over the whole graph, and re-renders only the pages whose inputs
+//! differ from the last good build.
+//!
+//! What did not change is kept rather than computed again: an entity's
+//! summary while its key (its text, and the titles and summaries it carries
+//! of the entities it names; see [`summary_keys`]) is the same; the deps of
+//! pages nothing around changed (see [`redo_deps`]); and the data files of
+//! entities whose page is not re-rendered: API entries, metric CSV/JSON, and
+//! their text in the search index, which is patched (see
+//! [`crate::search::LiveIndex`]). The sitemap is written when the set of
+//! pages changed.
 //!
 //! # What a page depends on
 //!
@@ -32,9 +41,10 @@
 //! entity other than the page's own, depends on every entity's text. A shortcode in
 //! a body makes the page depend on the entity its `id=` names (read in full)
 //! and on the shortcode's template, scanned by the same rules.
-//! The files beside the pages (sitemap, API, search index, data files) are
-//! regenerated on every rebuild. `tests/incremental.rs` checks, byte for byte,
-//! that the result equals a clean build after each kind of change.
+//! An entity's data files (API entry, metric files, search text) are made
+//! from what its page reads, so they are redone with its page.
+//! `tests/incremental.rs` checks, byte for byte, that the result equals a
+//! clean build after each kind of change, and after a row of changes.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -52,6 +62,7 @@ use crate::graph::{EntityIdx, Graph};
 use crate::load::{self, Loaded, Origin};
 use crate::parse::{self, Entity, Kind, Parsed};
 use crate::render::{self, Contents, Job, OutputFile, Prepared, RenderOptions, Stats, context};
+use crate::search::LiveIndex;
 use crate::source::{SourceId, Sources};
 
 /// One file of the served site.
@@ -129,12 +140,29 @@ struct Slot {
 #[derive(Default)]
 struct Published {
     pages: HashMap<String, PageRecord>,
-    summaries: HashMap<String, Value>,
+    /// The deps of the pages, kept for the next rebuild.
+    deps: KeptDeps,
+    /// Each entity's outline (see [`outline`]), by index.
+    outlines: Vec<u64>,
+    /// Each entity's text and path hashed, by index.
+    entity_hash: Vec<u64>,
+    /// Each entity's summary and the key of what it was made from, by index.
+    summaries: Vec<(u64, Value)>,
+    /// The entities' ids in index order.
+    ids: Vec<String>,
     globals: BTreeMap<String, Value>,
     templates: HashMap<String, u64>,
     /// Hash of every entity's text: changes when any content file changes.
     all_entities: u64,
-    output: Output,
+    /// Hash of the sitemap's pages.
+    sitemap: u64,
+    /// Each entity's entry in `api/index.json`, by index.
+    api: Vec<Arc<[u8]>>,
+    /// Hash of the entities' ids, kinds and files in order: while it holds,
+    /// what is kept by index (and the search index's page numbers) is valid.
+    shape: u64,
+    search: Option<LiveIndex>,
+    output: Arc<Output>,
 }
 
 struct PageRecord {
@@ -211,7 +239,12 @@ impl Site {
 
     /// The last good build, if there was one.
     pub fn output(&self) -> Option<&Output> {
-        self.last.as_ref().map(|p| &p.output)
+        self.last.as_ref().map(|p| &*p.output)
+    }
+
+    /// The last good build, shared (the server keeps it while rebuilding).
+    pub fn shared_output(&self) -> Option<Arc<Output>> {
+        self.last.as_ref().map(|p| p.output.clone())
     }
 
     /// Whether a changed path can affect the site (the output directory,
@@ -422,13 +455,13 @@ impl Site {
 
         let (stats, changed, rendered) = self.render(&graph, touched, &mut diags);
 
-        // Put the entities back where they came from.
-        let crate::graph::Graph {
-            entities,
-            home,
-            data,
-            ..
-        } = graph;
+        // Put the entities back where they came from; free the rest of the
+        // graph on another thread.
+        let mut graph = graph;
+        let entities = std::mem::take(&mut graph.entities);
+        let home = graph.home.take();
+        let data = std::mem::take(&mut graph.data);
+        rayon::spawn(move || drop(graph));
         for (e, i) in entities.into_iter().zip(origin) {
             self.slots[i].entity = Some(e);
         }
@@ -458,7 +491,58 @@ impl Site {
             base_url: self.opts.base_url.clone(),
         };
         let t = Instant::now();
-        let prepared = Prepared::new(graph, &self.loaded, &opts, diags);
+        // The deps of entity pages that cannot have changed are kept: taken
+        // out here, so after a failed build all are computed again.
+        let mut kept_deps = self
+            .last
+            .as_mut()
+            .map(|l| std::mem::take(&mut l.deps))
+            .unwrap_or_default();
+        let empty = Published::default();
+        let last = self.last.as_ref().unwrap_or(&empty);
+        let entity_hash: Vec<u64> = graph
+            .entities
+            .par_iter()
+            .map(|e| hash_of((self.hashes.get(&e.source), e.content_path.as_os_str())))
+            .collect();
+        // The entities, their kinds and files: what indices and links mean.
+        let shape = hash_of(
+            graph
+                .entities
+                .iter()
+                .map(|e| (&e.id, e.kind, e.content_path.as_os_str()))
+                .collect::<Vec<_>>(),
+        );
+        // Summaries whose inputs are unchanged are kept.
+        let keys = summary_keys(graph, &entity_hash);
+        // The last build's summary of each entity: by index while the
+        // entities are the same ones, else by id.
+        let by_id: Option<HashMap<&str, usize>> = (last.shape != shape).then(|| {
+            last.ids
+                .iter()
+                .enumerate()
+                .map(|(j, id)| (id.as_str(), j))
+                .collect()
+        });
+        let previous = |i: EntityIdx| -> Option<&(u64, Value)> {
+            let j = match &by_id {
+                None => i,
+                Some(m) => *m.get(graph.entities[i].id.as_str())?,
+            };
+            last.summaries.get(j)
+        };
+        let kept: Vec<bool> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| previous(i).is_some_and(|(old, _)| old == k))
+            .collect();
+        let config = &self.loaded.config;
+        let shared = context::Shared::build_with(graph, config, render::link_style(config), |i| {
+            kept[i].then(|| previous(i).expect("kept").1.clone())
+        });
+        lap("summaries", t);
+        let t = Instant::now();
+        let prepared = Prepared::with_shared(graph, &self.loaded, &opts, shared, diags);
         lap("prepare", t);
         let t = Instant::now();
         let Some(prepared) = prepared else {
@@ -467,25 +551,9 @@ impl Site {
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), 0);
         }
-        let empty = Published::default();
-        let last = self.last.as_ref().unwrap_or(&empty);
-
-        let entity_hash: Vec<u64> = graph
-            .entities
-            .iter()
-            .map(|e| self.hashes.get(&e.source).copied().unwrap_or(0))
-            .collect();
-        let summaries: HashMap<&str, &Value> = graph
-            .entities
-            .iter()
-            .zip(&prepared.shared.summaries)
-            .map(|(e, v)| (e.id.as_str(), v))
-            .collect();
-        let changed_summary: Vec<bool> = graph
-            .entities
-            .iter()
-            .zip(&prepared.shared.summaries)
-            .map(|(e, v)| last.summaries.get(&e.id) != Some(v))
+        let summaries = &prepared.shared.summaries;
+        let changed_summary: Vec<bool> = (0..graph.entities.len())
+            .map(|i| !kept[i] && previous(i).map(|(_, v)| v) != Some(&summaries[i]))
             .collect();
         let all_entities = {
             let mut h = DefaultHasher::new();
@@ -520,10 +588,33 @@ impl Site {
         let t = Instant::now();
         let jobs = render::jobs(graph);
         let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
-        let deps: Vec<PageDeps> = jobs
+        let (outlines, redo) = redo_deps(graph, &entity_hash, last, shape, &kept_deps);
+        let deps: Vec<Option<PageDeps>> = jobs
             .par_iter()
             .zip(&paths)
-            .map(|(&job, path)| page_deps(graph, job, path, &entity_hash, &self.hashes))
+            .map(|(&job, path)| {
+                let keep = match job {
+                    Job::Entity(i) => !redo.entities[i],
+                    Job::List(_) => !redo.lists,
+                    Job::Home => false,
+                    _ => !redo.others,
+                };
+                let kept = match job {
+                    Job::Entity(i) => kept_deps.entity.get(i).is_some_and(Option::is_some),
+                    _ => kept_deps.other.contains_key(path),
+                };
+                (!(keep && kept)).then(|| page_deps(graph, job, path, &entity_hash, &self.hashes))
+            })
+            .collect();
+        let deps: Vec<PageDeps> = jobs
+            .iter()
+            .zip(&paths)
+            .zip(deps)
+            .map(|((&job, path), d)| match (job, d) {
+                (_, Some(d)) => d,
+                (Job::Entity(i), None) => kept_deps.entity[i].take().expect("checked above"),
+                (_, None) => kept_deps.other.remove(path).expect("checked above"),
+            })
             .collect();
         let dirty: Vec<bool> = jobs
             .iter()
@@ -552,6 +643,15 @@ impl Site {
                     || d.shows.iter().any(|&i| changed_summary[i])
             })
             .collect();
+        // An entity's data files (API entry, metric files, search text) can
+        // change only with its page's inputs; an entity without a page of
+        // its own (a list's intro) is always redone.
+        let mut entity_dirty = vec![true; graph.entities.len()];
+        for (&job, &d) in jobs.iter().zip(&dirty) {
+            if let Job::Entity(i) = job {
+                entity_dirty[i] = d;
+            }
+        }
 
         lap("deps", t);
         let t = Instant::now();
@@ -576,55 +676,122 @@ impl Site {
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), rendered);
         }
-
         lap("render", t);
+
+        // Publish: the new output, and what it was made from. The previous
+        // build is taken apart: its kept parts move into the new one.
         let t = Instant::now();
-        // Publish: the new output, and what it was made from.
+        let mut last = self.last.take().unwrap_or_default();
         let mut stats = Stats::default();
-        let mut output = Output::default();
-        let mut changed = Vec::new();
+        let mut files = NewFiles {
+            last: &last.output,
+            output: Output {
+                files: HashMap::with_capacity(last.output.files.len()),
+            },
+            changed: Vec::new(),
+        };
         for (i, path) in paths.iter().enumerate() {
             stats.count(graph, jobs[i]);
-            let body = match fresh.remove(&i) {
-                Some(b) => {
-                    if !matches!(last.output.files.get(path), Some(Body::Bytes(old)) if *old == b) {
-                        changed.push(path.clone());
-                    }
-                    Body::Bytes(b)
-                }
-                None => last.output.files[path].clone(),
-            };
-            output.files.insert(path.clone(), body);
+            match fresh.remove(&i) {
+                Some(b) => files.put(path.clone(), Body::Bytes(b)),
+                None => files.keep(path),
+            }
         }
+        lap("pages", t);
+        let t = Instant::now();
+        let style = prepared.style();
+        // The sitemap: only when the set of pages changed.
         let sitemap: Vec<String> = jobs
             .iter()
             .zip(&paths)
             .filter(|(j, _)| **j != Job::NotFound)
             .map(|(_, p)| p.clone())
             .collect();
-        lap("pages", t);
-        let t = Instant::now();
-        let site_files = prepared.site_files(graph, &self.loaded, sitemap);
+        let sitemap_key = hash_of(&sitemap);
+        if sitemap_key == last.sitemap {
+            files.keep("sitemap.xml");
+            files.keep("robots.txt");
+        } else {
+            files.put_all(prepared.sitemap_files(sitemap));
+        }
+        // The API index, from each entity's entry; entries are kept by
+        // index while the entities are the same ones.
+        let n = graph.entities.len();
+        let mut api = std::mem::take(&mut last.api);
+        let all = last.shape != shape || api.len() != n;
+        if all {
+            api = vec![Arc::from(Vec::new()); n];
+        }
+        let fresh: Vec<(usize, Vec<u8>)> = (0..n)
+            .into_par_iter()
+            .filter(|&i| all || entity_dirty[i])
+            .map(|i| (i, crate::api::entry(graph, i)))
+            .collect();
+        let mut api_changed = all;
+        for (i, entry) in fresh {
+            if *api[i] != *entry {
+                api[i] = Arc::from(entry);
+                api_changed = true;
+            }
+        }
+        if api_changed {
+            files.put_all([crate::api::index_file(api.iter())]);
+        } else {
+            files.keep("api/index.json");
+        }
+        // Metric files.
+        for (i, e) in graph.entities.iter().enumerate() {
+            if entity_dirty[i] {
+                files.put_all(crate::metrics::entity_files(e));
+            } else if e.metric().is_some() {
+                let stem = crate::metrics::data::stem(e);
+                files.keep(&format!("{stem}.csv"));
+                files.keep(&format!("{stem}.json"));
+            }
+        }
+        // The search index: patched when the pages are the same ones.
+        let search = match last.search.take().filter(|_| last.shape == shape) {
+            Some(mut live) => {
+                let redo: Vec<EntityIdx> = (0..graph.entities.len())
+                    .filter(|&i| entity_dirty[i])
+                    .collect();
+                let updated = live.update(graph, &redo, style);
+                let new: HashSet<String> = updated.iter().map(|f| f.path.clone()).collect();
+                files.put_all(updated);
+                for p in live.paths().filter(|p| !new.contains(p)) {
+                    files.keep(&p);
+                }
+                live
+            }
+            None => {
+                let (live, all) = LiveIndex::new(graph, style);
+                files.put_all(all);
+                live
+            }
+        };
         lap("site files", t);
         let t = Instant::now();
-        for f in site_files {
-            let body = match f.contents {
-                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
-                Contents::Copy(o) => Body::Copy(o),
+        for f in render::static_files(&self.loaded) {
+            let Contents::Copy(origin) = f.contents else {
+                continue;
             };
-            let differs = match (&body, last.output.files.get(&f.path)) {
-                (Body::Bytes(new), Some(Body::Bytes(old))) => new != old,
-                (Body::Copy(Origin::Disk(p)), Some(_)) => {
+            let differs = match (&origin, last.output.files.get(&f.path)) {
+                (Origin::Disk(p), Some(_)) => {
                     touched.contains(&self.relative(p)) || touched.iter().any(|t| p.ends_with(t))
                 }
-                (Body::Copy(Origin::Embedded(_)), Some(Body::Copy(Origin::Embedded(_)))) => false,
+                (Origin::Embedded(_), Some(Body::Copy(Origin::Embedded(_)))) => false,
                 _ => true,
             };
             if differs {
-                changed.push(f.path.clone());
+                files.changed.push(f.path.clone());
             }
-            output.files.insert(f.path, body);
+            files.output.files.insert(f.path, Body::Copy(origin));
         }
+        let NewFiles {
+            output,
+            mut changed,
+            ..
+        } = files;
         changed.extend(
             last.output
                 .files
@@ -634,23 +801,240 @@ impl Site {
         );
         changed.sort();
         lap("publish", t);
+        let mut kept = KeptDeps {
+            entity: (0..graph.entities.len()).map(|_| None).collect(),
+            other: HashMap::new(),
+        };
+        let mut pages = HashMap::with_capacity(paths.len());
+        for ((job, path), d) in jobs.iter().zip(paths).zip(deps) {
+            pages.insert(path.clone(), PageRecord { key: d.key });
+            match *job {
+                Job::Entity(i) => kept.entity[i] = Some(d),
+                _ => {
+                    kept.other.insert(path, d);
+                }
+            }
+        }
         self.last = Some(Published {
-            pages: paths
-                .into_iter()
-                .zip(deps)
-                .map(|(p, d)| (p, PageRecord { key: d.key }))
-                .collect(),
-            summaries: summaries
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
+            pages,
+            deps: kept,
+            outlines,
+            entity_hash,
+            summaries: keys.into_iter().zip(summaries.iter().cloned()).collect(),
+            ids: if last.shape == shape && last.ids.len() == graph.entities.len() {
+                std::mem::take(&mut last.ids)
+            } else {
+                graph.entities.iter().map(|e| e.id.clone()).collect()
+            },
             globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
             all_entities,
-            output,
+            sitemap: sitemap_key,
+            api,
+            shape,
+            search: Some(search),
+            output: Arc::new(output),
         });
+        // What this build is done with (the engine, the summaries, the build
+        // before) is freed on another thread: many small frees need not
+        // delay the reload.
+        rayon::spawn(move || drop((prepared, last)));
         (stats, changed, rendered)
     }
+}
+
+/// The deps of the last build's pages: entity pages by index, the others
+/// by path.
+#[derive(Default)]
+struct KeptDeps {
+    entity: Vec<Option<PageDeps>>,
+    other: HashMap<String, PageDeps>,
+}
+
+/// Which page deps must be computed again.
+struct Redo {
+    entities: Vec<bool>,
+    /// The lists (their order, items and intros).
+    lists: bool,
+    /// Graph, taxonomy and term pages.
+    others: bool,
+}
+
+/// Entity page deps are computed again for all entities when they are not
+/// the same ones (indices and link targets would differ), else for the
+/// changed entities, the pages that showed one of them, and the targets of
+/// their references, links and shortcodes (which may show them now); a
+/// section shows every page, so it is redone when one changed. The other
+/// pages show what entities' outlines hold: they are redone when an outline
+/// changed (a list also when its intro did). Returns the outlines too.
+fn redo_deps(
+    graph: &Graph,
+    entity_hash: &[u64],
+    last: &Published,
+    shape: u64,
+    kept: &KeptDeps,
+) -> (Vec<u64>, Redo) {
+    let n = graph.entities.len();
+    if shape != last.shape || last.entity_hash.len() != n || last.outlines.len() != n {
+        let all = Redo {
+            entities: vec![true; n],
+            lists: true,
+            others: true,
+        };
+        return (
+            (0..n).into_par_iter().map(|i| outline(graph, i)).collect(),
+            all,
+        );
+    }
+    let changed: Vec<bool> = entity_hash
+        .iter()
+        .zip(&last.entity_hash)
+        .map(|(a, b)| a != b)
+        .collect();
+    let changed_kind = |kind: Kind| (0..n).any(|i| changed[i] && graph.entities[i].kind == kind);
+    let any_page = changed_kind(Kind::Page);
+    let mut entities: Vec<bool> = (0..n)
+        .map(|i| match kept.entity.get(i).and_then(Option::as_ref) {
+            None => true,
+            Some(d) => {
+                changed[i]
+                    || d.shows.iter().any(|&s| changed[s])
+                    || (any_page && graph.entities[i].kind == Kind::Section)
+            }
+        })
+        .collect();
+    let mut outlines = last.outlines.clone();
+    let mut outline_changed = false;
+    for c in (0..n).filter(|&c| changed[c]) {
+        let o = outline(graph, c);
+        outline_changed |= o != outlines[c];
+        outlines[c] = o;
+        let body = &graph.entities[c].body;
+        let targets = graph.outgoing[c]
+            .iter()
+            .map(|&x| graph.edges[x].to)
+            .chain(graph.links[c].iter().flatten().filter_map(|l| l.target))
+            .chain(
+                body.shortcodes
+                    .iter()
+                    .filter_map(|call| call.arg("id").and_then(|id| graph.by_id.get(id)).copied()),
+            );
+        for t in targets {
+            entities[t] = true;
+        }
+    }
+    let redo = Redo {
+        entities,
+        lists: outline_changed || changed_kind(Kind::Section),
+        others: outline_changed,
+    };
+    (outlines, redo)
+}
+
+/// An entity without its body text: its fields as written, what the
+/// pipeline read from them, its references and the targets of its links and
+/// shortcodes. A body edit that leaves the links alone keeps it.
+fn outline(graph: &Graph, i: EntityIdx) -> u64 {
+    let e = &graph.entities[i];
+    let mut h = DefaultHasher::new();
+    serde_json::to_string(&e.fields)
+        .unwrap_or_default()
+        .hash(&mut h);
+    serde_json::to_string(&e.extra)
+        .unwrap_or_default()
+        .hash(&mut h);
+    (
+        &e.id,
+        e.kind,
+        &e.title,
+        &e.url_path,
+        e.draft,
+        &e.summary,
+        &e.tags,
+        e.weight,
+    )
+        .hash(&mut h);
+    for &x in &graph.outgoing[i] {
+        let edge = &graph.edges[x];
+        (edge.field, &graph.entities[edge.to].id).hash(&mut h);
+    }
+    for l in graph.links[i].iter().flatten() {
+        (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
+    }
+    for call in &e.body.shortcodes {
+        (&call.name, &call.args).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The files of a new build: fresh ones, and ones kept from the last build.
+struct NewFiles<'a> {
+    last: &'a Output,
+    output: Output,
+    /// Paths whose bytes differ from the last build's.
+    changed: Vec<String>,
+}
+
+impl NewFiles<'_> {
+    fn put(&mut self, path: String, body: Body) {
+        let same = matches!(
+            (&body, self.last.files.get(&path)),
+            (Body::Bytes(new), Some(Body::Bytes(old))) if new == old
+        );
+        if !same {
+            self.changed.push(path.clone());
+        }
+        self.output.files.insert(path, body);
+    }
+
+    fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
+        for f in files {
+            let body = match f.contents {
+                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+                Contents::Copy(o) => Body::Copy(o),
+            };
+            self.put(f.path, body);
+        }
+    }
+
+    /// Keeps a file of the last build as it was.
+    fn keep(&mut self, path: &str) {
+        if let Some(b) = self.last.files.get(path) {
+            self.output.files.insert(path.to_string(), b.clone());
+        }
+    }
+}
+
+/// What each entity's summary is made from: its own text and path, the ids
+/// and titles of the policies it names, and for a measure the summaries of
+/// its metrics (see `context::Shared::build`).
+fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
+    let key = |i: EntityIdx, metrics: &[u64]| {
+        let e = &graph.entities[i];
+        let mut h = DefaultHasher::new();
+        (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
+        for &x in &graph.outgoing[i] {
+            let edge = &graph.edges[x];
+            let to = &graph.entities[edge.to];
+            match edge.field {
+                "policy" => ("policy", &to.id, &to.title).hash(&mut h),
+                "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+                _ => {}
+            }
+        }
+        h.finish()
+    };
+    let first: Vec<u64> = (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| key(i, &[]))
+        .collect();
+    (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| match graph.entities[i].kind {
+            Kind::Measure => key(i, &first),
+            _ => first[i],
+        })
+        .collect()
 }
 
 fn lap(stage: &str, since: Instant) {

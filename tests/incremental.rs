@@ -299,3 +299,106 @@ fn shortcode_template_override_added() {
         vec!["templates/shortcodes/metric.html"]
     });
 }
+
+/// One site changed again and again: what a rebuild keeps from the last one
+/// (summaries, page deps, API entries, metric files, the search index) must
+/// stay right change after change, and after a failed build.
+#[test]
+fn changes_in_a_row_keep_only_what_did_not_change() {
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    let metric = "content/metrics/规上工业增加值增速.yaml";
+    let step = |inc: &mut Site, paths: &[&str]| -> Vec<String> {
+        let touched: Vec<PathBuf> = paths.iter().map(|p| site.path(p)).collect();
+        let r = inc.apply(&touched);
+        assert!(
+            r.ok(),
+            "{}",
+            pinakes::diag::render_human(inc.sources(), &r.diagnostics, false)
+        );
+        assert_same_as_clean(inc, site.root());
+        r.changed
+    };
+    let has = |changed: &[String], f: &dyn Fn(&str) -> bool| changed.iter().any(|p| f(p));
+
+    // A body edit: its page and the search index change, the API does not.
+    let text = site.read(POLICY).replace(
+        "报道未给出该计划的发布时间",
+        "新增一段：数字孪生工厂。\n\n报道未给出该计划的发布时间",
+    );
+    site.write(POLICY, text);
+    let changed = step(&mut inc, &[POLICY]);
+    assert!(
+        has(&changed, &|p| p.starts_with("search/t/")),
+        "{changed:?}"
+    );
+    assert!(!has(&changed, &|p| p == "api/index.json"), "{changed:?}");
+
+    // A metric value: its CSV and JSON, its API entry, its search text.
+    let text = site.read(metric).replacen("value: 8.3", "value: 8.6", 1);
+    site.write(metric, text);
+    let changed = step(&mut inc, &[metric]);
+    for end in [
+        "规上工业增加值增速.csv",
+        "规上工业增加值增速.json",
+        "api/index.json",
+    ] {
+        assert!(has(&changed, &|p| p.ends_with(end)), "{end}: {changed:?}");
+    }
+
+    // A title: the API and the search index (titles are searched).
+    let text = site.read(POLICY).replacen("title: ", "title: 新·", 1);
+    site.write(POLICY, text);
+    let changed = step(&mut inc, &[POLICY]);
+    assert!(has(&changed, &|p| p == "api/index.json"), "{changed:?}");
+    assert!(has(&changed, &|p| p == "search/meta.js"), "{changed:?}");
+
+    // Tags added, then a reference dropped: term pages, lists and diagrams
+    // follow (the entities stay the same ones).
+    let text = site.read(POLICY).replace("头号工程]", "头号工程, 新标签]");
+    site.write(POLICY, text);
+    step(&mut inc, &[POLICY]);
+    let text = site
+        .read(MEASURE)
+        .replace("tags: [稳增长,", "tags: [先进制造业, 稳增长,");
+    site.write(MEASURE, text);
+    step(&mut inc, &[MEASURE]);
+    let text = site
+        .read(POLICY)
+        .replace("related: [绿色低碳高质量发展先行区三年行动计划]\n", "");
+    site.write(POLICY, text);
+    step(&mut inc, &[POLICY]);
+
+    // A new link, then gone again: the target's backlinks follow.
+    let before = site.read(MEASURE);
+    site.write(
+        MEASURE,
+        format!("{before}\n另见 [[先进制造业强省行动计划]]。\n"),
+    );
+    step(&mut inc, &[MEASURE]);
+    site.write(MEASURE, &before);
+    step(&mut inc, &[MEASURE]);
+
+    // Broken, then fixed: the failed build keeps nothing of its own.
+    let good = site.read(MEASURE);
+    site.write(MEASURE, format!("{good}\n见 [[不存在的政策]]。\n"));
+    assert!(!inc.apply(&[site.path(MEASURE)]).ok());
+    site.write(MEASURE, format!("{good}\n数据要素。\n"));
+    step(&mut inc, &[MEASURE]);
+
+    // A page deleted: its postings and API entry go.
+    site.remove("content/about/source.md");
+    let index = "content/about/_index.md";
+    site.write(
+        index,
+        site.read(index)
+            .replace("[资料来源](source.md)", "资料来源"),
+    );
+    let changed = step(&mut inc, &["content/about/source.md", index]);
+    assert!(has(&changed, &|p| p == "api/index.json"), "{changed:?}");
+
+    // And a body edit after all that.
+    let text = site.read(POLICY).replace("数字孪生工厂", "数字孪生车间");
+    site.write(POLICY, text);
+    step(&mut inc, &[POLICY]);
+}

@@ -322,6 +322,44 @@ fn edits_reload_pages_and_serve_new_content() {
     assert!(!site.exists("public"), "serve writes nothing to the site");
 }
 
+/// The postings of every shard of the served search index, as text.
+fn search_shards(server: &Server) -> String {
+    let meta = server.get("/search/meta.js").text();
+    let json = &meta[meta.find(',').unwrap() + 1..meta.rfind(')').unwrap()];
+    let shards = serde_json::from_str::<serde_json::Value>(json).unwrap()["shards"]
+        .as_u64()
+        .unwrap();
+    (0..shards)
+        .map(|n| server.get(&format!("/search/t/{n}.js")).text())
+        .collect()
+}
+
+#[test]
+fn the_search_index_follows_edits() {
+    let site = common::Site::example();
+    let server = Server::start(&site, &["--watch"]);
+    let mut events = server.events();
+    assert!(!search_shards(&server).contains("\"quokkaword\""));
+    let text = site.read(POLICY);
+    site.write(POLICY, format!("{text}\nA quokkaword appears.\n"));
+    events.wait("reload");
+    assert!(search_shards(&server).contains("\"quokkaword\""));
+    // A title change reaches the page texts the results show.
+    site.write(
+        POLICY,
+        site.read(POLICY).replacen("title: ", "title: 袋鼠标题·", 1),
+    );
+    events.wait("reload");
+    let chunks: String = (0..8)
+        .map(|n| server.get(&format!("/search/d/{n}.js")).text())
+        .collect();
+    assert!(chunks.contains("袋鼠标题·"), "{chunks}");
+    // Removed text leaves the index.
+    site.write(POLICY, text);
+    events.wait("reload");
+    assert!(!search_shards(&server).contains("\"quokkaword\""));
+}
+
 #[test]
 fn create_rename_and_delete() {
     let site = common::Site::example();

@@ -13,30 +13,37 @@ pub mod format;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use tera::{Error, Kwargs, State, Tera, Value};
 
 use crate::graph::Graph;
-use crate::parse::entity::Metric;
+use crate::parse::entity::{Entity, Metric};
 use crate::render::context::Shared;
 use crate::render::links::LinkStyle;
 use crate::render::{Contents, OutputFile};
 
 /// Files written beside the metric pages.
 pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
-    let mut out = Vec::new();
-    for e in &graph.entities {
-        let Some(m) = e.metric() else { continue };
-        let stem = data::stem(e);
-        out.push(OutputFile {
+    graph.entities.iter().flat_map(entity_files).collect()
+}
+
+/// A metric's CSV and JSON files (none for other entities).
+pub fn entity_files(e: &Entity) -> Vec<OutputFile> {
+    let Some(m) = e.metric() else {
+        return Vec::new();
+    };
+    let stem = data::stem(e);
+    vec![
+        OutputFile {
             path: format!("{stem}.csv"),
             contents: Contents::Bytes(data::csv(m).into_bytes()),
-        });
-        out.push(OutputFile {
+        },
+        OutputFile {
             path: format!("{stem}.json"),
             contents: Contents::Bytes(data::json(e, m)),
-        });
-    }
-    out
+        },
+    ]
 }
 
 /// Template filters and functions for metrics:
@@ -58,7 +65,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     let metrics: Arc<HashMap<String, Entry>> = Arc::new(
         graph
             .entities
-            .iter()
+            .par_iter()
             .filter_map(|e| {
                 let entry = Entry {
                     title: e.title.clone(),

@@ -170,14 +170,28 @@ pub struct Shared {
 
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
-        let mut summaries: Vec<Value> = (0..graph.entities.len())
-            .map(|i| Value::from_serializable(&summary(graph, i, style)))
-            .collect();
+        Shared::build_with(graph, config, style, |_| None)
+    }
+
+    /// As [`Shared::build`], taking the summaries `kept` gives (a rebuild
+    /// keeps those whose inputs did not change) instead of making them.
+    pub fn build_with(
+        graph: &Graph,
+        config: &Config,
+        style: LinkStyle,
+        kept: impl Fn(EntityIdx) -> Option<Value>,
+    ) -> Shared {
+        let (mut summaries, made): (Vec<Value>, Vec<bool>) = (0..graph.entities.len())
+            .map(|i| match kept(i) {
+                Some(v) => (v, false),
+                None => (Value::from_serializable(&summary(graph, i, style)), true),
+            })
+            .unzip();
         // A measure's summary carries its metrics' summaries (metrics carry
         // no nested lists, so their summaries are final here): lists of
         // measures show latest values without searching all metrics.
         for i in 0..summaries.len() {
-            if graph.entities[i].kind != Kind::Measure {
+            if graph.entities[i].kind != Kind::Measure || !made[i] {
                 continue;
             }
             let metrics: Vec<Value> = graph.outgoing[i]

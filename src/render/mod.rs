@@ -219,18 +219,27 @@ impl Prepared {
         opts: &RenderOptions,
         diags: &mut Diagnostics,
     ) -> Option<Prepared> {
+        let shared = Shared::build(graph, &loaded.config, link_style(&loaded.config));
+        Prepared::with_shared(graph, loaded, opts, shared, diags)
+    }
+
+    /// As [`Prepared::new`], with the summaries already built.
+    pub fn with_shared(
+        graph: &Graph,
+        loaded: &Loaded,
+        opts: &RenderOptions,
+        shared: Shared,
+        diags: &mut Diagnostics,
+    ) -> Option<Prepared> {
         let config = &loaded.config;
-        let style = LinkStyle {
-            portable: config.portable_links,
-        };
+        let style = link_style(config);
         let base_url = match &opts.base_url {
             Some(b) => format!("{}/", b.trim_end_matches('/')),
             None => config.base_url(),
         };
-        let shared = Shared::build(graph, config, style);
         let by_id: HashMap<String, Value> = graph
             .by_id
-            .iter()
+            .par_iter()
             .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
             .collect();
         let terms: HashMap<(String, String), String> = graph
@@ -295,14 +304,25 @@ impl Prepared {
         loaded: &Loaded,
         pages: Vec<String>,
     ) -> Vec<OutputFile> {
-        let base_url = &self.base_url;
         let style = self.style;
+        let mut files = self.sitemap_files(pages);
+        // Data files beside the pages, one producer per module.
+        files.extend(crate::api::files(graph, &self.shared, style));
+        files.extend(crate::metrics::files(graph, &self.shared, style));
+        files.extend(crate::search::files(graph, &self.shared, style));
+        files.extend(static_files(loaded));
+        files
+    }
+
+    /// sitemap.xml and robots.txt.
+    pub fn sitemap_files(&self, pages: Vec<String>) -> Vec<OutputFile> {
+        let base_url = &self.base_url;
         let mut sitemap: Vec<String> = pages
             .into_iter()
             .map(|p| p.trim_end_matches("index.html").to_string())
             .collect();
         sitemap.sort();
-        let mut files = vec![
+        vec![
             OutputFile {
                 path: "sitemap.xml".into(),
                 contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
@@ -314,18 +334,26 @@ impl Prepared {
                         .into_bytes(),
                 ),
             },
-        ];
-        // Data files beside the pages, one producer per module.
-        files.extend(crate::api::files(graph, &self.shared, style));
-        files.extend(crate::metrics::files(graph, &self.shared, style));
-        files.extend(crate::search::files(graph, &self.shared, style));
-        for s in &loaded.statics {
-            files.push(OutputFile {
-                path: s.rel.clone(),
-                contents: Contents::Copy(s.origin.clone()),
-            });
-        }
-        files
+        ]
+    }
+
+    pub fn style(&self) -> LinkStyle {
+        self.style
+    }
+}
+
+/// The static files, copied as they are.
+pub fn static_files(loaded: &Loaded) -> impl Iterator<Item = OutputFile> + '_ {
+    loaded.statics.iter().map(|s| OutputFile {
+        path: s.rel.clone(),
+        contents: Contents::Copy(s.origin.clone()),
+    })
+}
+
+/// How the site's links are written.
+pub fn link_style(config: &crate::config::Config) -> LinkStyle {
+    LinkStyle {
+        portable: config.portable_links,
     }
 }
 

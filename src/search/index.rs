@@ -35,7 +35,7 @@ const CHUNK_BYTES: usize = 8 * 1024;
 const SHARD_BYTES: usize = 24 * 1024;
 
 /// One page as the index holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Doc {
     /// `policy`, `measure`, `metric` or `page`.
     pub kind: &'static str,
@@ -97,20 +97,17 @@ impl SearchIndex {
 
     /// The index files, ready to write.
     pub fn files(&self) -> Vec<OutputFile> {
-        // Postings take about as many bytes as the text (a CJK character is
-        // three bytes of text, and a pair and a single character of postings).
-        let text_bytes: usize = self.docs.iter().map(Doc::text_len).sum();
-        let shards = (text_bytes / SHARD_BYTES)
-            .clamp(1, 4096)
-            .next_power_of_two() as u32;
-        let mut files = shard_files(&self.docs, shards);
-        let (chunk_starts, chunk_files) = chunk_files(&self.docs);
-        files.extend(chunk_files);
-        files.push(script_file("meta", &self.meta(shards, &chunk_starts)));
+        let shards = shard_count(&self.docs);
+        let mut files = shard_entries(&self.docs, shards, |n, entries| {
+            shard_file(n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str())))
+        });
+        let starts = chunk_starts(&self.docs);
+        files.extend((0..starts.len()).map(|n| chunk_file(&self.docs, &starts, n)));
+        files.push(script_file("meta", &self.meta(shards, &starts)));
         files
     }
 
-    fn meta(&self, shards: u32, chunk_starts: &[usize]) -> String {
+    pub(super) fn meta(&self, shards: u32, chunk_starts: &[usize]) -> String {
         // Facet values by name; pages refer to them by number.
         let mut tables: [BTreeMap<&str, usize>; 4] = Default::default();
         for d in &self.docs {
@@ -163,7 +160,7 @@ fn names<'a>(table: &BTreeMap<&'a str, usize>) -> Vec<&'a str> {
 
 /// Title, lead line (summary, document number, issuer, owner), body text
 /// and, for a metric, its unit.
-fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
+pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     let e = &graph.entities[i];
     let mut lead: Vec<&str> = e.summary.iter().map(String::as_str).collect();
     let (mut status, mut issuer) = (None, Vec::new());
@@ -237,7 +234,7 @@ fn cjk_key(kind: TokenKind, chars: &[char]) -> u64 {
     }
 }
 
-fn cjk_text(key: u64) -> String {
+pub(super) fn cjk_text(key: u64) -> String {
     let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
     if key >> 63 == 1 {
         [c(key >> 21), c(key)].iter().collect()
@@ -249,13 +246,13 @@ fn cjk_text(key: u64) -> String {
 /// A page's tokens, sorted so that each shard's are together: CJK tokens as
 /// `shard << 96 | key << 32 | position` (one integer sort), words as
 /// (shard, word, position).
-struct DocTokens {
-    title_len: u32,
-    cjk: Vec<u128>,
-    words: Vec<(u32, Box<str>, u32)>,
+pub(super) struct DocTokens {
+    pub(super) title_len: u32,
+    pub(super) cjk: Vec<u128>,
+    pub(super) words: Vec<(u32, Box<str>, u32)>,
 }
 
-fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
+pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
     let mut cjk = Vec::with_capacity(chars.len() * 2);
     let mut words = Vec::new();
@@ -365,7 +362,8 @@ impl ShardGroup {
         }
     }
 
-    fn files(self) -> impl Iterator<Item = OutputFile> {
+    /// Each shard's entries (token -> postings), sorted by token.
+    fn entries(self) -> impl Iterator<Item = (u32, Vec<(String, String)>)> {
         let lo = self.lo;
         self.cjk
             .into_iter()
@@ -378,26 +376,39 @@ impl ShardGroup {
                     .chain(words.into_iter().map(|(w, p)| (w.into(), p.data)))
                     .collect();
                 entries.sort_unstable();
-                let mut json = String::from("{");
-                for (n, (key, data)) in entries.iter().enumerate() {
-                    if n > 0 {
-                        json.push(',');
-                    }
-                    json.push_str(&serde_json::Value::from(key.as_str()).to_string());
-                    json.push_str(":\"");
-                    json.push_str(data);
-                    json.push('"');
-                }
-                json.push('}');
-                script_file(&format!("t/{}", lo as usize + k), &json)
+                (lo + k as u32, entries)
             })
     }
 }
 
+/// A shard file from its entries in token order.
+pub(super) fn shard_file<'a>(
+    shard: u32,
+    entries: impl Iterator<Item = (&'a str, &'a str)>,
+) -> OutputFile {
+    let mut json = String::from("{");
+    for (n, (key, data)) in entries.enumerate() {
+        if n > 0 {
+            json.push(',');
+        }
+        json.push_str(&serde_json::Value::from(key).to_string());
+        json.push_str(":\"");
+        json.push_str(data);
+        json.push('"');
+    }
+    json.push('}');
+    script_file(&format!("t/{shard}"), &json)
+}
+
 /// Pages are tokenized in parallel batches (so the tokens of only one batch
 /// are in memory); each batch is then merged into the postings by ranges of
-/// shards in parallel, each range owning its maps.
-fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
+/// shards in parallel, each range owning its maps. Each shard's entries
+/// (token, postings) are handed to `each` in token order as they are made.
+pub(super) fn shard_entries<T: Send>(
+    docs: &[Doc],
+    shards: u32,
+    each: impl Fn(u32, Vec<(String, String)>) -> T + Sync,
+) -> Vec<T> {
     const BATCH: usize = 64;
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
     let mut groups: Vec<(ShardGroup, u32)> = (0..ranges)
@@ -423,7 +434,7 @@ fn shard_files(docs: &[Doc], shards: u32) -> Vec<OutputFile> {
     }
     groups
         .into_par_iter()
-        .flat_map_iter(|(group, _)| group.files())
+        .flat_map_iter(|(group, _)| group.entries().map(|(n, e)| each(n, e)))
         .collect()
 }
 
@@ -448,49 +459,59 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Page text in chunks of about [`CHUNK_BYTES`]; returns each chunk's first page.
-fn chunk_files(docs: &[Doc]) -> (Vec<usize>, Vec<OutputFile>) {
+/// The shard count: postings take about as many bytes as the text (a CJK
+/// character is three bytes of text, and a pair and a single character of
+/// postings).
+pub(super) fn shard_count(docs: &[Doc]) -> u32 {
+    let text_bytes: usize = docs.iter().map(Doc::text_len).sum();
+    (text_bytes / SHARD_BYTES)
+        .clamp(1, 4096)
+        .next_power_of_two() as u32
+}
+
+/// Page text goes in chunks of about [`CHUNK_BYTES`]: each chunk's first page.
+pub(super) fn chunk_starts(docs: &[Doc]) -> Vec<usize> {
     let mut starts = Vec::new();
-    let mut files = Vec::new();
-    let mut current: Vec<serde_json::Value> = Vec::new();
     let mut bytes = 0;
-    let mut flush = |current: &mut Vec<serde_json::Value>, starts: &mut Vec<usize>, first| {
-        let n = starts.len();
-        starts.push(first);
-        files.push(script_file(
-            &format!("d/{n}"),
-            &serde_json::Value::from(std::mem::take(current)).to_string(),
-        ));
-    };
-    let mut first = 0;
     for (i, d) in docs.iter().enumerate() {
-        if bytes > CHUNK_BYTES {
-            flush(&mut current, &mut starts, first);
-            first = i;
+        if i == 0 || bytes > CHUNK_BYTES {
+            starts.push(i);
             bytes = 0;
         }
         bytes += d.text_len() + d.url.len();
-        let sections: Vec<serde_json::Value> = d
-            .sections
-            .iter()
-            .map(|s| serde_json::json!([s.id, s.text]))
-            .collect();
-        current.push(serde_json::json!([d.title, d.url, sections]));
     }
-    if !current.is_empty() {
-        flush(&mut current, &mut starts, first);
-    }
-    (starts, files)
+    starts
 }
 
-fn script_file(name: &str, json: &str) -> OutputFile {
+/// Chunk `n`: title, URL and sections of its pages.
+pub(super) fn chunk_file(docs: &[Doc], starts: &[usize], n: usize) -> OutputFile {
+    let end = starts.get(n + 1).copied().unwrap_or(docs.len());
+    let pages: Vec<serde_json::Value> = docs[starts[n]..end]
+        .iter()
+        .map(|d| {
+            let sections: Vec<serde_json::Value> = d
+                .sections
+                .iter()
+                .map(|s| serde_json::json!([s.id, s.text]))
+                .collect();
+            serde_json::json!([d.title, d.url, sections])
+        })
+        .collect();
+    script_file(
+        &format!("d/{n}"),
+        &serde_json::Value::from(pages).to_string(),
+    )
+}
+
+pub(super) fn script_file(name: &str, json: &str) -> OutputFile {
     OutputFile {
         path: format!("search/{name}.js"),
         contents: Contents::Bytes(format!("__pinakesSearch(\"{name}\",{json});\n").into_bytes()),
     }
 }
 
-const VLQ_DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(super) const VLQ_DIGITS: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Appends `n` in base 64, five bits per digit, low bits first; a digit of 32
 /// or more means another digit follows.

@@ -2,6 +2,7 @@
 //! `search.js` in the browser. See docs/search.md for the design.
 
 pub mod index;
+pub mod live;
 pub mod text;
 
 use crate::graph::Graph;
@@ -10,6 +11,7 @@ use crate::render::context::Shared;
 use crate::render::links::LinkStyle;
 
 pub use index::SearchIndex;
+pub use live::LiveIndex;
 
 /// The search index files (`search/…`).
 pub fn files(graph: &Graph, _shared: &Shared, style: LinkStyle) -> Vec<OutputFile> {

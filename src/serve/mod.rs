@@ -59,7 +59,7 @@ async fn run(opts: ServeOptions) -> Result<(), Diagnostic> {
         .await
         .map_err(|e| Diagnostic::error("serve", e.to_string()))?;
     print_rebuild(&site, &first, "built");
-    let state = DevState::new(site.output().cloned().unwrap_or_default(), opts.watch);
+    let state = DevState::new(site.shared_output().unwrap_or_default(), opts.watch);
     if !first.ok() {
         state.fail(diag::render_json(site.sources(), &first.diagnostics));
     }
@@ -132,7 +132,7 @@ fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>
             } else {
                 Some(Event::Reload)
             };
-            state.publish(site.output().cloned().unwrap_or_default(), event);
+            state.publish(site.shared_output().unwrap_or_default(), event);
         } else {
             state.fail(diag::render_json(site.sources(), &r.diagnostics));
         }

@@ -32,13 +32,13 @@ pub struct DevState {
 }
 
 impl DevState {
-    pub fn new(output: Output, live: bool) -> Arc<DevState> {
+    pub fn new(output: Arc<Output>, live: bool) -> Arc<DevState> {
         let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or_default();
         Arc::new(DevState {
-            output: RwLock::new(Arc::new(output)),
+            output: RwLock::new(output),
             error: RwLock::new(None),
             events: broadcast::channel(64).0,
             instance,
@@ -47,8 +47,13 @@ impl DevState {
     }
 
     /// A good rebuild: serve it and tell the pages.
-    pub fn publish(&self, output: Output, event: Option<Event>) {
-        *self.output.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(output);
+    pub fn publish(&self, output: Arc<Output>, event: Option<Event>) {
+        // The old build is dropped after the event is sent: freeing thousands
+        // of files need not delay the reload.
+        let _old = std::mem::replace(
+            &mut *self.output.write().unwrap_or_else(|e| e.into_inner()),
+            output,
+        );
         let was_broken = self
             .error
             .write()
