@@ -4,10 +4,9 @@
 use serde::Serialize;
 
 use crate::graph::{EntityIdx, Graph};
+use crate::output::{Contents, OutputFile};
 use crate::parse::entity::Kind;
-use crate::render::context::Shared;
-use crate::render::links::{LinkStyle, encode_path};
-use crate::render::{Contents, OutputFile};
+use crate::url::encode_path;
 
 #[derive(Serialize)]
 struct Link<'a> {
@@ -37,7 +36,7 @@ struct EntityOut<'a> {
     mentioned_by: Vec<&'a str>,
 }
 
-pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
+pub fn files(graph: &Graph) -> Vec<OutputFile> {
     // One entry at a time: the entries are not all held beside the file.
     let entries = (0..graph.entities.len()).map(|i| entry(graph, i));
     vec![index_file(entries)]

@@ -60,8 +60,9 @@ use crate::BuildOptions;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
 use crate::load::{self, Loaded, Origin};
+use crate::output::{Contents, OutputFile};
 use crate::parse::{self, Entity, Kind, Parsed};
-use crate::render::{self, Contents, Job, OutputFile, Prepared, RenderOptions, Stats, context};
+use crate::render::{self, Job, Prepared, RenderOptions, Stats, context};
 use crate::search::LiveIndex;
 use crate::source::{SourceId, Sources};
 

@@ -25,11 +25,13 @@ pub mod incremental;
 pub mod load;
 pub mod metrics;
 pub mod new;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod search;
 pub mod serve;
 pub mod source;
+pub mod url;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -125,6 +127,12 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         base_url: opts.base_url.clone(),
     };
     let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
+    let style = render::link_style(&loaded.config);
+    for file in data_files(&graph, style) {
+        if let Err(d) = sink.put(file) {
+            diags.push(d);
+        }
+    }
     timings.lap("render+write");
     if opts.strict {
         diags.promote_warnings();
@@ -146,6 +154,15 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         output,
         elapsed: start.elapsed(),
     }
+}
+
+/// The data files beside the pages, one producer per module:
+/// `api/index.json`, the metrics' CSV and JSON, the search index.
+pub fn data_files(graph: &graph::Graph, style: url::LinkStyle) -> Vec<output::OutputFile> {
+    let mut files = api::files(graph);
+    files.extend(metrics::files(graph));
+    files.extend(search::files(graph, style));
+    files
 }
 
 /// Stage times, printed to stderr when `PINAKES_TIMINGS` is set.

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
 use crate::load::Origin;
-use crate::render::{Contents, OutputFile};
+use crate::output::{Contents, OutputFile};
 
 /// Written into every output directory; its presence is what allows deletion.
 /// It lists the files of the build with a hash of their bytes.

@@ -230,7 +230,7 @@ fn index_of(
     root: &Path,
 ) -> (
     pinakes::graph::Graph,
-    pinakes::render::links::LinkStyle,
+    pinakes::url::LinkStyle,
     pinakes::search::SearchIndex,
 ) {
     let mut raw = Vec::new();
@@ -239,7 +239,7 @@ fn index_of(
     let mut diags = pinakes::diag::Diagnostics::default();
     let graph = pinakes::graph::link(parsed, &loaded.config, &mut diags);
     assert!(raw.is_empty() && !diags.has_errors(), "the site is valid");
-    let style = pinakes::render::links::LinkStyle {
+    let style = pinakes::url::LinkStyle {
         portable: loaded.config.portable_links,
     };
     let index = pinakes::search::SearchIndex::build(&graph, style);
@@ -251,7 +251,7 @@ fn bytes(index: &pinakes::search::SearchIndex) -> std::collections::BTreeMap<Str
         .files()
         .into_iter()
         .map(|f| match f.contents {
-            pinakes::render::Contents::Bytes(b) => (f.path, b),
+            pinakes::output::Contents::Bytes(b) => (f.path, b),
             _ => panic!("index files are in memory"),
         })
         .collect()

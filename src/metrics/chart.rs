@@ -105,7 +105,7 @@ fn fill_of(class: &str) -> &'static str {
 }
 
 fn esc(s: &str) -> String {
-    crate::render::links::escape_html(s)
+    crate::url::escape_html(s)
 }
 
 fn unit(m: &Metric) -> &str {

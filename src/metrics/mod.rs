@@ -18,13 +18,12 @@ use rayon::prelude::*;
 use tera::{Error, Kwargs, State, Tera, Value};
 
 use crate::graph::Graph;
+use crate::output::{Contents, OutputFile};
 use crate::parse::entity::{Entity, Metric};
-use crate::render::context::Shared;
-use crate::render::links::LinkStyle;
-use crate::render::{Contents, OutputFile};
+use crate::url::LinkStyle;
 
 /// Files written beside the metric pages.
-pub fn files(graph: &Graph, _shared: &Shared, _style: LinkStyle) -> Vec<OutputFile> {
+pub fn files(graph: &Graph) -> Vec<OutputFile> {
     graph.entities.iter().flat_map(entity_files).collect()
 }
 
@@ -197,7 +196,7 @@ fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
         return Err(Error::message(format!("fmt_num: `{v}` is not a number")));
     };
     if kwargs.get::<bool>("html")?.unwrap_or(false) {
-        let esc = crate::render::links::escape_html;
+        let esc = crate::url::escape_html;
         let unit = if f.unit.is_empty() {
             String::new()
         } else {

@@ -87,6 +87,46 @@ pub enum MeasureStatus {
     Suspended,
 }
 
+impl PolicyStatus {
+    pub const ALL: [PolicyStatus; 4] =
+        [Self::Draft, Self::InForce, Self::Expired, Self::Superseded];
+    pub const NAMES: [&'static str; 4] = ["draft", "in-force", "expired", "superseded"];
+
+    /// The name written in front matter and used by templates.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
+impl MeasureStatus {
+    pub const ALL: [MeasureStatus; 4] = [
+        Self::Planned,
+        Self::Ongoing,
+        Self::Completed,
+        Self::Suspended,
+    ];
+    pub const NAMES: [&'static str; 4] = ["planned", "ongoing", "completed", "suspended"];
+
+    /// The name written in front matter and used by templates.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {

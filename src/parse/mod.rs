@@ -54,8 +54,6 @@ const POLICY_KEYS: &[&str] = &[
 const MEASURE_KEYS: &[&str] = &[
     "policy", "metrics", "owner", "status", "start", "due", "related",
 ];
-const POLICY_STATUS: &[&str] = &["draft", "in-force", "expired", "superseded"];
-const MEASURE_STATUS: &[&str] = &["planned", "ongoing", "completed", "suspended"];
 
 /// Parses every content and data file. `drafts` keeps `draft: true` entities.
 pub fn parse(
@@ -364,12 +362,9 @@ fn parse_document(
     };
     let data = match kind {
         Kind::Policy => {
-            let status = f.choice("status", POLICY_STATUS).map(|s| match s {
-                "draft" => entity::PolicyStatus::Draft,
-                "in-force" => entity::PolicyStatus::InForce,
-                "expired" => entity::PolicyStatus::Expired,
-                _ => entity::PolicyStatus::Superseded,
-            });
+            let status = f
+                .choice("status", &entity::PolicyStatus::NAMES)
+                .and_then(entity::PolicyStatus::from_name);
             let period = f.string("period").and_then(|p| match period::normalize_range(&p) {
                 Some((a, b)) => Some(format!("{a}-{b}")),
                 None => {
@@ -393,12 +388,9 @@ fn parse_document(
             })
         }
         Kind::Measure => {
-            let status = f.choice("status", MEASURE_STATUS).map(|s| match s {
-                "planned" => entity::MeasureStatus::Planned,
-                "ongoing" => entity::MeasureStatus::Ongoing,
-                "completed" => entity::MeasureStatus::Completed,
-                _ => entity::MeasureStatus::Suspended,
-            });
+            let status = f
+                .choice("status", &entity::MeasureStatus::NAMES)
+                .and_then(entity::MeasureStatus::from_name);
             take_refs(&mut f, "policy", &mut refs);
             take_refs(&mut f, "metrics", &mut refs);
             take_refs(&mut f, "related", &mut refs);

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use tera::Value;
 
-use super::links::LinkStyle;
 use crate::config::Config;
 use crate::graph::{EntityIdx, Graph};
 use crate::metrics::derive::current_target;
 use crate::parse::entity::{Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus};
+use crate::url::LinkStyle;
 
 #[derive(Serialize)]
 struct PointOut {
@@ -70,24 +70,6 @@ struct Summary<'a> {
     policy_titles: Vec<&'a str>,
 }
 
-pub fn policy_status(s: PolicyStatus) -> &'static str {
-    match s {
-        PolicyStatus::Draft => "draft",
-        PolicyStatus::InForce => "in-force",
-        PolicyStatus::Expired => "expired",
-        PolicyStatus::Superseded => "superseded",
-    }
-}
-
-pub fn measure_status(s: MeasureStatus) -> &'static str {
-    match s {
-        MeasureStatus::Planned => "planned",
-        MeasureStatus::Ongoing => "ongoing",
-        MeasureStatus::Completed => "completed",
-        MeasureStatus::Suspended => "suspended",
-    }
-}
-
 fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
     let e = &graph.entities[idx];
     let policies: Vec<&Entity> = graph.outgoing[idx]
@@ -126,7 +108,7 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
     };
     match &e.data {
         KindData::Policy(p) => {
-            s.status = p.status.map(policy_status);
+            s.status = p.status.map(PolicyStatus::as_str);
             s.issued = p.issued.map(|d| d.to_string());
             s.issued_label = p.issued.map(|d| d.display_zh());
             s.issuer = &p.issuer;
@@ -134,7 +116,7 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
             s.period = p.period.as_deref();
         }
         KindData::Measure(m) => {
-            s.status = m.status.map(measure_status);
+            s.status = m.status.map(MeasureStatus::as_str);
             s.owner = m.owner.as_deref();
             s.start = m.start.map(|d| d.to_string());
             s.due = m.due.map(|d| d.to_string());

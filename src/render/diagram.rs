@@ -8,9 +8,9 @@
 
 use std::fmt::Write;
 
-use super::links::{LinkStyle, escape_html};
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::Kind;
+use crate::url::{LinkStyle, escape_html};
 
 const ROW: f32 = 36.0;
 const BOX_H: f32 = 28.0;

@@ -5,7 +5,6 @@
 
 pub mod context;
 pub mod diagram;
-pub mod links;
 pub mod shortcodes;
 pub mod templates;
 
@@ -17,26 +16,13 @@ use tera::{Context, Value};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
-use crate::load::{Loaded, Origin};
+use crate::load::Loaded;
+use crate::output::{Contents, OutputFile};
 use crate::parse::entity::Kind;
 use crate::source::Span;
+use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
-use links::{LinkStyle, root_prefix};
 use templates::TemplateSources;
-
-/// What goes into one output file.
-#[derive(Debug, Clone)]
-pub enum Contents {
-    Bytes(Vec<u8>),
-    Copy(Origin),
-}
-
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    /// Path relative to the output root, not encoded (`policies/甲/index.html`).
-    pub path: String,
-    pub contents: Contents,
-}
 
 /// Pages rendered, by kind, for the summary line.
 #[derive(Debug, Default, Clone)]
@@ -82,7 +68,8 @@ impl Sink for Discard {
     }
 }
 
-/// Renders every page and file of the site into `sink`.
+/// Renders every page of the site, the sitemap, and the static files into
+/// `sink`. (The data files beside the pages come from their own modules.)
 pub fn render(
     graph: &Graph,
     loaded: &Loaded,
@@ -125,11 +112,11 @@ pub fn render(
         }
     }
     diags.extend(dedup_errors(errors));
-    let files = prepared.site_files(graph, loaded, sitemap);
-    let stored: Vec<Diagnostic> = files
-        .into_par_iter()
-        .filter_map(|f| sink.put(f).err())
-        .collect();
+    let files = prepared
+        .sitemap_files(sitemap)
+        .into_iter()
+        .chain(static_files(loaded));
+    let stored: Vec<Diagnostic> = files.filter_map(|f| sink.put(f).err()).collect();
     diags.extend(stored);
     stats
 }
@@ -294,24 +281,6 @@ impl Prepared {
             base_url: &self.base_url,
             names: TemplateSources::new(loaded),
         }
-    }
-
-    /// The files beside the pages: sitemap, robots.txt, data files and the
-    /// static files. `pages` are the output paths of the pages in the sitemap.
-    pub fn site_files(
-        &self,
-        graph: &Graph,
-        loaded: &Loaded,
-        pages: Vec<String>,
-    ) -> Vec<OutputFile> {
-        let style = self.style;
-        let mut files = self.sitemap_files(pages);
-        // Data files beside the pages, one producer per module.
-        files.extend(crate::api::files(graph, &self.shared, style));
-        files.extend(crate::metrics::files(graph, &self.shared, style));
-        files.extend(crate::search::files(graph, &self.shared, style));
-        files.extend(static_files(loaded));
-        files
     }
 
     /// sitemap.xml and robots.txt.

@@ -40,9 +40,7 @@ pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) 
     // Parts alternate: call number, text, call number, text…
     while let (Some(n), Some(text)) = (parts.next(), parts.next()) {
         if let Some(call) = n.parse::<usize>().ok().and_then(|n| calls.get(n)) {
-            out.push_str(&super::links::escape_html(
-                &text_of(call).unwrap_or_default(),
-            ));
+            out.push_str(&crate::url::escape_html(&text_of(call).unwrap_or_default()));
         }
         out.push_str(text);
     }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
-use super::links::LinkStyle;
 use crate::diag::Diagnostic;
 use crate::load::Loaded;
 use crate::source::{SourceId, Span};
+use crate::url::LinkStyle;
 
 /// The templates every theme provides.
 pub const REQUIRED: &[&str] = &[

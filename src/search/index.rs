@@ -24,10 +24,9 @@ use rayon::prelude::*;
 
 use super::text::{self, Section, TokenKind};
 use crate::graph::{EntityIdx, Graph};
+use crate::output::{Contents, OutputFile};
 use crate::parse::entity::{Kind, KindData};
-use crate::render::context;
-use crate::render::links::{self, LinkStyle};
-use crate::render::{Contents, OutputFile};
+use crate::url::LinkStyle;
 
 /// Approximate bytes of page text per chunk file.
 const CHUNK_BYTES: usize = 8 * 1024;
@@ -166,19 +165,19 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     let (mut status, mut issuer) = (None, Vec::new());
     match &e.data {
         KindData::Policy(p) => {
-            status = p.status.map(context::policy_status);
+            status = p.status.map(crate::parse::entity::PolicyStatus::as_str);
             lead.extend(p.doc_number.as_deref());
             lead.extend(p.issuer.iter().map(String::as_str));
             issuer = p.issuer.clone();
         }
         KindData::Measure(m) => {
-            status = m.status.map(context::measure_status);
+            status = m.status.map(crate::parse::entity::MeasureStatus::as_str);
             lead.extend(m.owner.as_deref());
         }
         KindData::Metric(_) | KindData::Page => {}
     }
     // Link labels are the targets' titles, as on the page.
-    let html = links::fill(&e.body.html, &graph.links[i], graph, "", style);
+    let html = crate::url::fill(&e.body.html, &graph.links[i], graph, "", style);
     let html = crate::render::shortcodes::fill_plain(&html, &e.body.shortcodes, graph);
     let mut sections = text::html_sections(&html);
     if !lead.is_empty() {

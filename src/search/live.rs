@@ -18,8 +18,8 @@ use super::index::{
     shard_count, shard_entries, shard_file, vlq,
 };
 use crate::graph::{EntityIdx, Graph};
-use crate::render::OutputFile;
-use crate::render::links::LinkStyle;
+use crate::output::OutputFile;
+use crate::url::LinkStyle;
 
 /// A page's entry in one token's postings, as written after the page number:
 /// for positional tokens the count and the position deltas, for single
@@ -310,7 +310,7 @@ fn read_vlq(digits: &mut impl Iterator<Item = u32>) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Contents;
+    use crate::output::Contents;
     use crate::search::text;
 
     fn doc(title: &str, body: &str) -> Doc {

@@ -6,15 +6,14 @@ pub mod live;
 pub mod text;
 
 use crate::graph::Graph;
-use crate::render::OutputFile;
-use crate::render::context::Shared;
-use crate::render::links::LinkStyle;
+use crate::output::OutputFile;
+use crate::url::LinkStyle;
 
 pub use index::SearchIndex;
 pub use live::LiveIndex;
 
 /// The search index files (`search/…`).
-pub fn files(graph: &Graph, _shared: &Shared, style: LinkStyle) -> Vec<OutputFile> {
+pub fn files(graph: &Graph, style: LinkStyle) -> Vec<OutputFile> {
     let start = std::time::Instant::now();
     let files = SearchIndex::build(graph, style).files();
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
