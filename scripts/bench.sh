@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `pinakes build` on a generated policy site: median wall time of RUNS
 # runs and peak memory. With `hugo` on PATH, times Hugo on the same Markdown
-# (with minimal layouts) in the same run, alternating, for a ratio.
+# (with minimal layouts) in the same run, for a ratio.
 #
 # usage: scripts/bench.sh [PAGES=10000] [RUNS=5]
 set -euo pipefail
