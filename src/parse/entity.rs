@@ -87,45 +87,28 @@ pub enum MeasureStatus {
     Suspended,
 }
 
-impl PolicyStatus {
-    pub const ALL: [PolicyStatus; 4] =
-        [Self::Draft, Self::InForce, Self::Expired, Self::Superseded];
-    pub const NAMES: [&'static str; 4] = ["draft", "in-force", "expired", "superseded"];
+/// Statuses are written by name in front matter and shown by name (and
+/// translated by name) in templates.
+macro_rules! named {
+    ($ty:ident { $($variant:ident = $name:literal),* $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
 
-    /// The name written in front matter and used by templates.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
+            /// The name written in front matter and used by templates.
+            pub fn as_str(self) -> &'static str {
+                Self::NAMES[self as usize]
+            }
 
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| Self::ALL[i])
-    }
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::NAMES.iter().position(|n| *n == name).map(|i| Self::ALL[i])
+            }
+        }
+    };
 }
 
-impl MeasureStatus {
-    pub const ALL: [MeasureStatus; 4] = [
-        Self::Planned,
-        Self::Ongoing,
-        Self::Completed,
-        Self::Suspended,
-    ];
-    pub const NAMES: [&'static str; 4] = ["planned", "ongoing", "completed", "suspended"];
-
-    /// The name written in front matter and used by templates.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| Self::ALL[i])
-    }
-}
+named!(PolicyStatus { Draft = "draft", InForce = "in-force", Expired = "expired", Superseded = "superseded" });
+named!(MeasureStatus { Planned = "planned", Ongoing = "ongoing", Completed = "completed", Suspended = "suspended" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -363,7 +363,7 @@ fn parse_document(
     let data = match kind {
         Kind::Policy => {
             let status = f
-                .choice("status", &entity::PolicyStatus::NAMES)
+                .choice("status", entity::PolicyStatus::NAMES)
                 .and_then(entity::PolicyStatus::from_name);
             let period = f.string("period").and_then(|p| match period::normalize_range(&p) {
                 Some((a, b)) => Some(format!("{a}-{b}")),
@@ -389,7 +389,7 @@ fn parse_document(
         }
         Kind::Measure => {
             let status = f
-                .choice("status", &entity::MeasureStatus::NAMES)
+                .choice("status", entity::MeasureStatus::NAMES)
                 .and_then(entity::MeasureStatus::from_name);
             take_refs(&mut f, "policy", &mut refs);
             take_refs(&mut f, "metrics", &mut refs);
