@@ -72,13 +72,21 @@ impl BuildReport {
 
     /// "built 6 policies, 14 measures, 22 metrics, 3 pages (48 files) in 35 ms".
     pub fn summary_line(&self) -> String {
-        let mut parts: Vec<String> = ["policies", "measures", "metrics", "pages", "sections"]
+        const KINDS: [(&str, &str); 6] = [
+            ("policies", "policy"),
+            ("measures", "measure"),
+            ("metrics", "metric"),
+            ("pages", "page"),
+            ("sections", "section"),
+            ("taxonomy pages", "taxonomy page"),
+        ];
+        let parts: Vec<String> = KINDS
             .iter()
-            .filter_map(|k| self.stats.by_kind.get(k).map(|n| format!("{n} {k}")))
+            .filter_map(|(plural, one)| {
+                let n = *self.stats.by_kind.get(plural)?;
+                Some(format!("{n} {}", if n == 1 { one } else { plural }))
+            })
             .collect();
-        if let Some(n) = self.stats.by_kind.get("taxonomy pages") {
-            parts.push(format!("{n} taxonomy pages"));
-        }
         let verb = if self.output.is_some() {
             "built"
         } else {
