@@ -112,18 +112,6 @@ impl Diagnostic {
             _ => None,
         }
     }
-
-    /// "file:line:col" (or just the file) of the primary location.
-    pub fn location_string(&self, sources: &Sources) -> Option<String> {
-        match &self.location {
-            Location::Span(span) => Some(sources.location(*span)),
-            Location::Path(p) => Some(p.display().to_string()),
-            Location::Point { path, line, column } => {
-                Some(format!("{}:{line}:{column}", path.display()))
-            }
-            Location::None => None,
-        }
-    }
 }
 
 /// The diagnostics of one run.

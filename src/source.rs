@@ -130,13 +130,6 @@ impl Sources {
         &self.get(id).path
     }
 
-    pub fn find(&self, path: &Path) -> Option<SourceId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| SourceId(i as u32))
-    }
-
     /// "file:line:col" of a span, for messages and JSON output.
     pub fn location(&self, span: Span) -> String {
         let file = self.get(span.file);

@@ -65,16 +65,6 @@ impl Period {
         Period::parse(s).filter(|p| !matches!(p, Period::Half(..) | Period::Quarter(..)))
     }
 
-    pub fn year(&self) -> u16 {
-        match *self {
-            Period::Year(y)
-            | Period::Half(y, _)
-            | Period::Quarter(y, _)
-            | Period::Month(y, _)
-            | Period::Day(y, _, _) => y,
-        }
-    }
-
     /// (year, first month, first day, length rank): the sort key.
     fn key(&self) -> (u16, u8, u8, u8) {
         match *self {
