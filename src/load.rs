@@ -245,9 +245,11 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
-        || [".swp", ".swx", ".tmp", ".bak"]
+        || [".swp", ".swx", ".tmp", ".bak", "___jb_tmp___", "___jb_old___"]
             .iter()
             .any(|s| name.ends_with(s))
+        // Vim checks that a folder is writable with a file of this name.
+        || name == "4913"
 }
 
 fn rel_string(path: &Path, base: &Path) -> String {
@@ -367,7 +369,15 @@ mod tests {
 
     #[test]
     fn ignores_editor_files() {
-        for n in [".x.md.swp", "a.md~", "#a.md#", ".hidden", "4913.tmp"] {
+        for n in [
+            ".x.md.swp",
+            "a.md~",
+            "#a.md#",
+            ".hidden",
+            "4913.tmp",
+            "4913",
+            "a.md___jb_tmp___",
+        ] {
             assert!(is_ignored(n), "{n}");
         }
         assert!(!is_ignored("千项千亿.md"));

@@ -127,6 +127,19 @@ impl Rebuild {
         !self.diagnostics.has_errors()
     }
 
+    /// This rebuild and an `earlier` one as one: its diagnostics and stats,
+    /// the pages and files both changed, the time both took.
+    pub fn after(mut self, earlier: Rebuild) -> Rebuild {
+        self.rendered += earlier.rendered;
+        if self.ok() {
+            self.changed.extend(earlier.changed);
+            self.changed.sort();
+            self.changed.dedup();
+        }
+        self.elapsed += earlier.elapsed;
+        self
+    }
+
     /// True when only stylesheets changed: a browser can swap them in place.
     pub fn css_only(&self) -> bool {
         !self.changed.is_empty() && self.changed.iter().all(|p| p.ends_with(".css"))

@@ -12,7 +12,9 @@ pub mod watch;
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -119,10 +121,9 @@ async fn bind(ip: IpAddr, port: u16) -> Result<Vec<TcpListener>, Diagnostic> {
 
 fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>) {
     while let Some(paths) = watcher.next_batch() {
-        if !paths.iter().any(|p| site.is_relevant(p)) {
+        let Some(r) = rebuild(&mut site, &mut watcher, paths) else {
             continue;
-        }
-        let r = site.apply(&paths);
+        };
         print_rebuild(&site, &r, "rebuilt");
         if r.ok() {
             let event = if r.changed.is_empty() {
@@ -147,12 +148,53 @@ pub fn build_watch(opts: BuildOptions) -> Result<(), Diagnostic> {
     write(&site, &first, "built");
     println!("watching for changes (Ctrl-C to stop)");
     while let Some(paths) = watcher.next_batch() {
-        if paths.iter().any(|p| site.is_relevant(p)) {
-            let r = site.apply(&paths);
+        if let Some(r) = rebuild(&mut site, &mut watcher, paths) {
             write(&site, &r, "rebuilt");
         }
     }
     Ok(())
+}
+
+/// Rebuilds for a batch of changed paths at once. Changes that arrive
+/// meanwhile are applied before anything is reported, so a burst (a
+/// checkout touching hundreds of files) gives one report and one reload,
+/// and a half-done burst never shows its errors. After a batch of several
+/// files the rest of the burst gets [`watch::SETTLE`] to arrive. `None`
+/// when no path can affect the site.
+fn rebuild(site: &mut Site, watcher: &mut watch::Watcher, paths: Vec<PathBuf>) -> Option<Rebuild> {
+    let relevant = |paths: Vec<PathBuf>, site: &Site| -> Vec<PathBuf> {
+        paths.into_iter().filter(|p| site.is_relevant(p)).collect()
+    };
+    let mut paths = relevant(paths, site);
+    if paths.is_empty() {
+        return None;
+    }
+    let mut seen = 0;
+    let mut report: Option<Rebuild> = None;
+    loop {
+        seen += paths.len();
+        let r = site.apply(&paths);
+        report = Some(match report {
+            Some(earlier) => r.after(earlier),
+            None => r,
+        });
+        let wait = if seen > 1 {
+            watch::SETTLE
+        } else {
+            Duration::ZERO
+        };
+        paths = loop {
+            match watcher.more(wait) {
+                None => return report,
+                Some(more) => {
+                    let more = relevant(more, site);
+                    if !more.is_empty() {
+                        break more;
+                    }
+                }
+            }
+        };
+    }
 }
 
 /// Writes a good build to the output directory and reports.

@@ -1,32 +1,34 @@
-//! Watching the site's files: notify with debouncing, one batch per burst.
+//! Watching the site's files with notify, and gathering what changed into
+//! batches.
+//!
+//! A batch ends after [`QUIET`] without events: an editor's save (write, or
+//! write a temporary file and rename it over) arrives well within that, so a
+//! save is rebuilt at once. A burst that goes on longer (a checkout touching
+//! hundreds of files) is folded by the caller: changes that arrive while it
+//! rebuilds are applied before anything is reported (see [`Watcher::more`]).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
-use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::diag::Diagnostic;
 
 /// The folders of a site that are watched (recursively), besides site.toml.
 pub const WATCHED: &[&str] = &["content", "data", "templates", "themes", "static"];
 
-/// Quiet time that ends a batch. Short, because a single save should show
-/// at once; a burst that goes on longer is coalesced by [`SETTLE`].
-const QUIET: Duration = Duration::from_millis(10);
-/// After a batch of several files (a checkout, a folder moved), wait this
-/// long for more before rebuilding, so a burst gives one rebuild.
-const SETTLE: Duration = Duration::from_millis(60);
-/// After a single file, a short look for more: the first file of a burst
-/// often arrives alone, a little ahead of the rest.
-const GRACE: Duration = Duration::from_millis(20);
+/// Quiet time that ends a batch.
+const QUIET: Duration = Duration::from_millis(4);
+/// After a batch of several files, how long to wait for the rest of the
+/// burst before reporting.
+pub const SETTLE: Duration = Duration::from_millis(60);
 
 pub struct Watcher {
     root: PathBuf,
-    debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
-    rx: Receiver<DebounceEventResult>,
+    notify: RecommendedWatcher,
+    rx: Receiver<notify::Result<Event>>,
     watched: BTreeSet<PathBuf>,
 }
 
@@ -36,16 +38,15 @@ impl Watcher {
     pub fn new(root: &Path) -> Result<Watcher, Diagnostic> {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let (tx, rx) = channel();
-        let debouncer = new_debouncer(QUIET, Some(Duration::from_millis(5)), tx)
-            .map_err(|e| watch_error(&root, e))?;
+        let notify = notify::recommended_watcher(tx).map_err(|e| watch_error(&root, e))?;
         let mut w = Watcher {
             root,
-            debouncer,
+            notify,
             rx,
             watched: BTreeSet::new(),
         };
         let root = w.root.clone();
-        w.debouncer
+        w.notify
             .watch(&root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&root, e))?;
         w.watch_folders();
@@ -57,28 +58,38 @@ impl Watcher {
         for name in WATCHED {
             let dir = self.root.join(name);
             if dir.is_dir() && !self.watched.contains(&dir) {
-                if self.debouncer.watch(&dir, RecursiveMode::Recursive).is_ok() {
+                if self.notify.watch(&dir, RecursiveMode::Recursive).is_ok() {
                     self.watched.insert(dir);
                 }
             } else if !dir.is_dir() && self.watched.remove(&dir) {
-                let _ = self.debouncer.unwatch(&dir);
+                let _ = self.notify.unwatch(&dir);
             }
         }
     }
 
-    /// Blocks until files change; returns every path that changed in the
-    /// burst. `None` when the watcher stopped.
+    /// Blocks until files change; returns every path of the batch. `None`
+    /// when the watcher stopped.
     pub fn next_batch(&mut self) -> Option<Vec<PathBuf>> {
-        let mut paths = BTreeSet::new();
         let first = self.rx.recv().ok()?;
-        collect(first, &mut paths);
-        loop {
-            let wait = if paths.len() > 1 { SETTLE } else { GRACE };
-            match self.rx.recv_timeout(wait) {
-                Ok(more) => collect(more, &mut paths),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return None,
-            }
+        Some(self.gather(first))
+    }
+
+    /// The next batch if one starts within `wait` (zero: only what already
+    /// came), else `None`.
+    pub fn more(&mut self, wait: Duration) -> Option<Vec<PathBuf>> {
+        let first = match self.rx.recv_timeout(wait) {
+            Ok(e) => e,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+        };
+        Some(self.gather(first))
+    }
+
+    /// Collects events until [`QUIET`] passes without one.
+    fn gather(&mut self, first: notify::Result<Event>) -> Vec<PathBuf> {
+        let mut paths = BTreeSet::new();
+        self.collect(first, &mut paths);
+        while let Ok(more) = self.rx.recv_timeout(QUIET) {
+            self.collect(more, &mut paths);
         }
         // A site folder created or removed at the root.
         if paths
@@ -87,16 +98,18 @@ impl Watcher {
         {
             self.watch_folders();
         }
-        Some(paths.into_iter().collect())
+        paths.into_iter().collect()
     }
-}
 
-fn collect(result: DebounceEventResult, paths: &mut BTreeSet<PathBuf>) {
-    if let Ok(events) = result {
-        for e in events {
-            if !e.kind.is_access() {
-                paths.extend(e.event.paths.iter().cloned());
+    fn collect(&self, result: notify::Result<Event>, paths: &mut BTreeSet<PathBuf>) {
+        match result {
+            // Events were lost (the kernel's queue overflowed): read
+            // everything again, as for a change of site.toml.
+            Ok(e) if e.need_rescan() => {
+                paths.insert(self.root.join("site.toml"));
             }
+            Ok(e) if !e.kind.is_access() => paths.extend(e.paths),
+            _ => {}
         }
     }
 }
