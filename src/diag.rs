@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::term;
 
-use crate::source::{Sources, Span};
+use crate::source::{SourceId, Sources, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +48,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Whether it points into `file`, where it is or in a note.
+    pub fn touches(&self, file: SourceId) -> bool {
+        matches!(self.location, Location::Span(s) if s.file == file)
+            || self.notes.iter().any(|(s, _)| s.file == file)
+    }
+
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,

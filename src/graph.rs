@@ -6,13 +6,15 @@
 //! resolve becomes a diagnostic at its own span with the closest ids.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, closest};
+use crate::hash::{self, Map, Set};
 use crate::parse::entity::{Entity, Kind};
 use crate::parse::markdown::{Body, LinkTarget, slugify};
 use crate::parse::{Parsed, slug_segment};
@@ -55,10 +57,10 @@ pub struct Taxonomy {
 
 #[derive(Debug)]
 pub struct Graph {
-    pub entities: Vec<Entity>,
-    pub home: Option<Entity>,
-    pub data: Value,
-    pub by_id: HashMap<String, EntityIdx>,
+    pub entities: Vec<Arc<Entity>>,
+    pub home: Option<Arc<Entity>>,
+    pub data: Arc<Value>,
+    pub by_id: Map<String, EntityIdx>,
     pub edges: Vec<Edge>,
     /// Edge indexes out of / into each entity.
     pub outgoing: Vec<Vec<usize>>,
@@ -68,7 +70,7 @@ pub struct Graph {
     pub home_links: Vec<Option<LinkTo>>,
     /// Shortcode calls the link stage reported; render leaves them out
     /// rather than report them twice.
-    pub broken_shortcodes: HashSet<Span>,
+    pub broken_shortcodes: Set<Span>,
     /// Entities whose prose links to each entity (deduplicated, in order).
     pub mentioned_by: Vec<Vec<EntityIdx>>,
     pub taxonomies: Vec<Taxonomy>,
@@ -105,7 +107,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         data,
         shortcode_names,
     } = parsed;
-    let mut by_id: HashMap<String, EntityIdx> = HashMap::with_capacity(entities.len());
+    let mut by_id: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
     for (i, e) in entities.iter().enumerate() {
         if let Some(&first) = by_id.get(&e.id) {
             let other = &entities[first];
@@ -134,7 +136,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
             by_id.insert(e.id.clone(), i);
         }
     }
-    let by_file: HashMap<&PathBuf, EntityIdx> = entities
+    let by_file: Map<&PathBuf, EntityIdx> = entities
         .iter()
         .enumerate()
         .map(|(i, e)| (&e.content_path, i))
@@ -168,7 +170,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         .as_ref()
         .map(|h| resolver.body(None, &h.body, diags))
         .unwrap_or_default();
-    let mut broken_shortcodes = HashSet::new();
+    let mut broken_shortcodes = Set::default();
     for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
         for call in &body.shortcodes {
             if let Err(d) = check_shortcode(&resolver, call, &shortcode_names) {
@@ -213,10 +215,48 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     }
 }
 
+/// Whether two parses of an entity give `link` the same input: the same
+/// id, file, kind, title, front matter and metric data, references, link
+/// targets, heading ids and shortcode calls. When a changed file's new
+/// parse has the same link inputs as the old, the graph stays as it was
+/// with the new entity in the old one's place (see `crate::incremental`).
+/// Spans are left out: diagnostics in the file are handled by the caller.
+pub fn same_link_inputs(a: &Entity, b: &Entity) -> bool {
+    fn all<T>(a: &[T], b: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| eq(x, y))
+    }
+    let (x, y) = (&a.body, &b.body);
+    (
+        &a.id,
+        a.kind,
+        a.source,
+        &a.content_path,
+        &a.url_path,
+        a.draft,
+    ) == (
+        &b.id,
+        b.kind,
+        b.source,
+        &b.content_path,
+        &b.url_path,
+        b.draft,
+    ) && (&a.title, &a.tags, &a.fields, &a.data) == (&b.title, &b.tags, &b.fields, &b.data)
+        && all(&a.refs, &b.refs, |r, s| {
+            (r.field, &r.id) == (s.field, &s.id)
+        })
+        && all(&x.links, &y.links, |l, m| {
+            (&l.target, &l.anchor) == (&m.target, &m.anchor)
+        })
+        && all(&x.headings, &y.headings, |h, i| h.id == i.id)
+        && all(&x.shortcodes, &y.shortcodes, |c, d| {
+            (&c.name, &c.args, c.block) == (&d.name, &d.args, d.block)
+        })
+}
+
 struct Resolver<'a> {
-    entities: &'a [Entity],
-    by_id: &'a HashMap<String, EntityIdx>,
-    by_file: &'a HashMap<&'a PathBuf, EntityIdx>,
+    entities: &'a [Arc<Entity>],
+    by_id: &'a Map<String, EntityIdx>,
+    by_file: &'a Map<&'a PathBuf, EntityIdx>,
 }
 
 impl Resolver<'_> {
@@ -371,7 +411,7 @@ fn headings_hint(name: &str, body: &Body) -> String {
     format!("its headings are: {}", list.join(", "))
 }
 
-fn closest_file(path: &std::path::Path, by_file: &HashMap<&PathBuf, EntityIdx>) -> Option<String> {
+fn closest_file(path: &std::path::Path, by_file: &Map<&PathBuf, EntityIdx>) -> Option<String> {
     let wanted = path.to_string_lossy();
     let names: Vec<String> = by_file
         .keys()
@@ -494,7 +534,7 @@ fn check_shortcode(
 
 /// A policy that (through `supersedes`) supersedes itself is an error.
 fn check_supersedes_cycles(
-    entities: &[Entity],
+    entities: &[Arc<Entity>],
     edges: &[Edge],
     outgoing: &[Vec<usize>],
     diags: &mut Diagnostics,
@@ -556,7 +596,7 @@ fn check_supersedes_cycles(
 }
 
 /// Terms of each configured taxonomy, from the front-matter field of that name.
-fn taxonomies(entities: &[Entity], config: &Config) -> Vec<Taxonomy> {
+fn taxonomies(entities: &[Arc<Entity>], config: &Config) -> Vec<Taxonomy> {
     config
         .taxonomies
         .0
@@ -575,7 +615,7 @@ fn taxonomies(entities: &[Entity], config: &Config) -> Vec<Taxonomy> {
                     }
                 }
             }
-            let mut used: HashMap<String, usize> = HashMap::new();
+            let mut used: Map<String, usize> = Map::default();
             let terms = terms
                 .into_iter()
                 .map(|(name, entities)| {

@@ -21,6 +21,7 @@ pub mod api;
 pub mod config;
 pub mod diag;
 pub mod graph;
+pub mod hash;
 pub mod incremental;
 pub mod load;
 pub mod metrics;

@@ -12,7 +12,6 @@
 //! file; the marker also holds the manifest (a hash per file) used to tell
 //! which bytes changed.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
+use crate::hash::{Map, Set};
 use crate::load::Origin;
 use crate::output::{Contents, OutputFile};
 
@@ -97,7 +97,7 @@ pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
     /// Path -> hash of what the staging copy held, from its manifest.
-    old: HashMap<String, u64>,
+    old: Map<String, u64>,
     /// Path -> hash of every file of this build.
     entries: Mutex<Vec<(String, u64)>>,
     written: AtomicUsize,
@@ -155,8 +155,7 @@ impl Staging {
     pub fn finish(self) -> Result<usize, Diagnostic> {
         let mut entries = self.entries.into_inner().unwrap_or_else(|e| e.into_inner());
         entries.sort();
-        let keep: std::collections::HashSet<&str> =
-            entries.iter().map(|(p, _)| p.as_str()).collect();
+        let keep: Set<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
         for stale in self.old.keys().filter(|p| !keep.contains(p.as_str())) {
             remove_with_empty_parents(&self.dir, Path::new(stale));
         }
@@ -178,9 +177,9 @@ impl crate::render::Sink for Staging {
     }
 }
 
-fn read_manifest(dir: &Path) -> HashMap<String, u64> {
+fn read_manifest(dir: &Path) -> Map<String, u64> {
     let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) else {
-        return HashMap::new();
+        return Map::default();
     };
     text.lines()
         .filter(|l| !l.starts_with('#'))
@@ -192,7 +191,7 @@ fn read_manifest(dir: &Path) -> HashMap<String, u64> {
 }
 
 fn hash_contents(f: &OutputFile) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = crate::hash::hasher();
     match &f.contents {
         Contents::Bytes(b) => b.hash(&mut h),
         Contents::Copy(Origin::Embedded(b)) => b.hash(&mut h),

@@ -402,3 +402,66 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     site.write(POLICY, text);
     step(&mut inc, &[POLICY]);
 }
+
+/// A body edit that keeps links, headings and shortcode calls keeps the
+/// graph; one that changes a heading another page links to must not.
+#[test]
+fn a_renamed_heading_breaks_the_links_to_it_elsewhere() {
+    let site = common::Site::example();
+    let measure = site.read(MEASURE);
+    site.write(
+        MEASURE,
+        format!("{measure}\n方向见 [[先进制造业强省行动计划#主要方向]]。\n"),
+    );
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    let policy = site.read(POLICY);
+    site.write(POLICY, policy.replace("## 主要方向", "## 发展方向"));
+    let broken = inc.apply(&[site.path(POLICY)]);
+    assert!(!broken.ok());
+    let text = pinakes::diag::render_human(inc.sources(), &broken.diagnostics, false);
+    assert!(text.contains("has no heading `#主要方向`"), "{text}");
+    assert!(text.contains("千项千亿计划.md:"), "{text}");
+    site.write(POLICY, policy);
+    assert!(inc.apply(&[site.path(POLICY)]).ok());
+    assert_same_as_clean(&inc, site.root());
+}
+
+#[test]
+fn a_link_added_to_a_body_shows_on_the_page_it_names() {
+    let site = common::Site::example();
+    let rendered = after(&site, |s| {
+        let text = s
+            .read(POLICY)
+            .replace("## 主要方向\n", "## 主要方向\n\n另见 [[千项千亿计划]]。\n");
+        s.write(POLICY, text);
+        vec![POLICY]
+    });
+    assert!(
+        rendered > 1,
+        "the measure lists the policy that mentions it"
+    );
+}
+
+/// What `link` found in an edited file is found again where it now is.
+#[test]
+fn warnings_in_an_edited_file_move_with_its_text() {
+    let site = common::Site::example();
+    let measure = site.read(MEASURE);
+    let chart = "文中插图 {{ chart(id=\"千项千亿新增产值\") }} 不宜。\n";
+    site.write(MEASURE, format!("{measure}\n{chart}"));
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    let line_of = |report: &pinakes::incremental::Rebuild, inc: &Site| {
+        let text = pinakes::diag::render_human(inc.sources(), &report.diagnostics, false);
+        assert!(text.contains("a chart inside a sentence"), "{text}");
+        text.lines()
+            .find_map(|l| l.split("千项千亿计划.md:").nth(1))
+            .map(|rest| rest.split(':').next().unwrap().parse::<usize>().unwrap())
+            .expect("a location")
+    };
+    let before = line_of(&first, &inc);
+    site.write(MEASURE, format!("{measure}\n新增一段。\n\n{chart}"));
+    let after = inc.apply(&[site.path(MEASURE)]);
+    assert_eq!(line_of(&after, &inc), before + 2);
+}

@@ -46,8 +46,7 @@
 //! `tests/incremental.rs` checks, byte for byte, that the result equals a
 //! clean build after each kind of change, and after a row of changes.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,6 +58,7 @@ use tera::Value;
 use crate::BuildOptions;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
+use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{self, Loaded, Origin};
 use crate::output::{Contents, OutputFile};
 use crate::parse::{self, Entity, Kind, Parsed};
@@ -79,7 +79,7 @@ pub enum Body {
 /// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
-    pub files: HashMap<String, Body>,
+    pub files: Map<String, Body>,
 }
 
 impl Output {
@@ -149,14 +149,14 @@ impl Rebuild {
 /// A parsed content file.
 struct Slot {
     source: SourceId,
-    entity: Option<Entity>,
+    entity: Option<Arc<Entity>>,
     diags: Vec<Diagnostic>,
 }
 
 /// The last good build: what its pages were made from, and its output.
 #[derive(Default)]
 struct Published {
-    pages: HashMap<String, PageRecord>,
+    pages: Map<String, PageRecord>,
     /// The deps of the pages, kept for the next rebuild.
     deps: KeptDeps,
     /// Each entity's outline (see [`outline`]), by index.
@@ -168,7 +168,7 @@ struct Published {
     /// The entities' ids in index order.
     ids: Vec<String>,
     globals: BTreeMap<String, Value>,
-    templates: HashMap<String, u64>,
+    templates: Map<String, u64>,
     /// Hash of every entity's text: changes when any content file changes.
     all_entities: u64,
     /// Hash of the sitemap's pages.
@@ -201,11 +201,25 @@ pub struct Site {
     load_diags: Vec<Diagnostic>,
     /// One per content file, in `loaded.content` order.
     slots: Vec<Slot>,
-    data: serde_json::Value,
+    data: Arc<serde_json::Value>,
     data_diags: Vec<Diagnostic>,
     /// Hash of each source's text.
-    hashes: HashMap<SourceId, u64>,
+    hashes: Map<SourceId, u64>,
     last: Option<Published>,
+    /// The graph of the last build, while it can be kept (see
+    /// [`Site::relink`]).
+    linked: Option<Linked>,
+    /// Content files re-parsed since the graph was made.
+    reparsed: Vec<SourceId>,
+}
+
+/// A graph kept from the last build.
+struct Linked {
+    graph: Graph,
+    /// What `link` reported.
+    diags: Vec<Diagnostic>,
+    /// The index in the graph of each source's entity.
+    index: Map<SourceId, EntityIdx>,
 }
 
 /// How far a set of changed paths reaches.
@@ -230,13 +244,15 @@ impl Site {
             opts,
             load_diags: Vec::new(),
             slots: Vec::new(),
-            data: serde_json::Value::Null,
+            data: Arc::default(),
             data_diags: Vec::new(),
-            hashes: HashMap::new(),
+            hashes: Map::default(),
             last: None,
+            linked: None,
+            reparsed: Vec::new(),
         };
         site.reload(false);
-        let report = site.rebuild(&HashSet::new(), start);
+        let report = site.rebuild(&Set::default(), start);
         (site, report)
     }
 
@@ -292,7 +308,7 @@ impl Site {
                 self.reload(false);
             }
         }
-        let touched: HashSet<PathBuf> = rels.into_iter().collect();
+        let touched: Set<PathBuf> = rels.into_iter().collect();
         self.rebuild(&touched, start)
     }
 
@@ -343,6 +359,7 @@ impl Site {
             .binary_search_by(|s| self.loaded.sources.path(s.source).cmp(rel));
         if !abs.is_file() || !is_content {
             // Deleted (or renamed away): drop it and anything below it.
+            self.linked = None;
             let sources = &self.loaded.sources;
             self.slots
                 .retain(|s| !sources.path(s.source).starts_with(rel));
@@ -363,6 +380,7 @@ impl Site {
                 i
             }
             Err(i) => {
+                self.linked = None;
                 let id = self.loaded.sources.add(rel.to_path_buf(), text);
                 self.slots.insert(
                     i,
@@ -377,6 +395,7 @@ impl Site {
         };
         let id = self.slots[idx].source;
         self.hashes.insert(id, hash);
+        self.reparsed.push(id);
         self.slots[idx] = match read_error {
             Some(d) => Slot {
                 source: id,
@@ -392,7 +411,7 @@ impl Site {
         let (entity, diags) = parse::parse_content(&self.loaded.sources, id, &self.loaded.config);
         Slot {
             source: id,
-            entity,
+            entity: entity.map(Arc::new),
             diags,
         }
     }
@@ -400,19 +419,20 @@ impl Site {
     /// Reads the site again. With `reuse`, a content file whose path, id and
     /// text are unchanged keeps its parse.
     fn reload(&mut self, reuse: bool) {
+        self.linked = None;
         let mut diags = Vec::new();
         let loaded = load::load(&self.opts.root, &mut diags);
-        let hashes: HashMap<SourceId, u64> = (0..loaded.sources.len())
+        let hashes: Map<SourceId, u64> = (0..loaded.sources.len())
             .into_par_iter()
             .map(|i| {
                 let id = SourceId(i as u32);
                 (id, hash_of(loaded.sources.text(id)))
             })
             .collect();
-        let mut old: HashMap<SourceId, Slot> = if reuse {
+        let mut old: Map<SourceId, Slot> = if reuse {
             self.slots.drain(..).map(|s| (s.source, s)).collect()
         } else {
-            HashMap::new()
+            Map::default()
         };
         let same = |id: SourceId| {
             (id.0 as usize) < self.loaded.sources.len()
@@ -432,60 +452,35 @@ impl Site {
             .map(|(kept, &id)| kept.unwrap_or_else(|| self.parse_slot(id)))
             .collect();
         let mut data_diags = Vec::new();
-        self.data = parse::parse_data(&self.loaded.sources, &self.loaded.data, &mut data_diags);
+        self.data = Arc::new(parse::parse_data(
+            &self.loaded.sources,
+            &self.loaded.data,
+            &mut data_diags,
+        ));
         self.data_diags = data_diags;
         self.load_diags = diags;
     }
 
     /// Links and renders what changed since the last good build, and
     /// publishes the result if it has no errors.
-    fn rebuild(&mut self, touched: &HashSet<PathBuf>, start: Instant) -> Rebuild {
+    fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant) -> Rebuild {
         self.loaded.content = self.slots.iter().map(|s| s.source).collect();
-        let mut raw: Vec<Diagnostic> = self.load_diags.clone();
-        // Take the parsed entities out for `link`; they go back afterwards.
-        let mut parsed = Parsed::default();
-        let mut origin: Vec<usize> = Vec::new();
-        let mut home_slot = None;
-        for (i, slot) in self.slots.iter_mut().enumerate() {
-            raw.extend(slot.diags.iter().cloned());
-            let Some(e) = &slot.entity else { continue };
-            if e.draft && !self.opts.drafts {
-                continue;
-            }
-            let e = slot.entity.take().expect("checked above");
-            if e.kind == Kind::Section && e.url_path.is_empty() {
-                parsed.home = Some(e);
-                home_slot = Some(i);
-            } else {
-                parsed.entities.push(e);
-                origin.push(i);
-            }
-        }
-        raw.extend(self.data_diags.iter().cloned());
-        parsed.data = std::mem::take(&mut self.data);
-        parsed.shortcode_names = crate::parse::shortcode_names(&self.loaded);
         let mut diags = Diagnostics::default();
-        diags.extend(raw);
+        diags.extend(self.load_diags.iter().cloned());
+        for slot in &self.slots {
+            diags.extend(slot.diags.iter().cloned());
+        }
+        diags.extend(self.data_diags.iter().cloned());
         let t = Instant::now();
-        let graph = crate::graph::link(parsed, &self.loaded.config, &mut diags);
+        let linked = match self.relink() {
+            Some(kept) => kept,
+            None => self.link(),
+        };
+        self.reparsed.clear();
         lap("link", t);
-
-        let (stats, changed, rendered) = self.render(&graph, touched, &mut diags);
-
-        // Put the entities back where they came from; free the rest of the
-        // graph on another thread.
-        let mut graph = graph;
-        let entities = std::mem::take(&mut graph.entities);
-        let home = graph.home.take();
-        let data = std::mem::take(&mut graph.data);
-        rayon::spawn(move || drop(graph));
-        for (e, i) in entities.into_iter().zip(origin) {
-            self.slots[i].entity = Some(e);
-        }
-        if let (Some(h), Some(i)) = (home, home_slot) {
-            self.slots[i].entity = Some(h);
-        }
-        self.data = data;
+        diags.extend(linked.diags.iter().cloned());
+        let (stats, changed, rendered) = self.render(&linked.graph, touched, &mut diags);
+        self.linked = Some(linked);
         diags.sort(&self.loaded.sources);
         Rebuild {
             diagnostics: diags,
@@ -496,12 +491,80 @@ impl Site {
         }
     }
 
+    /// Links the parsed entities.
+    fn link(&mut self) -> Linked {
+        // The graph being replaced is freed on another thread.
+        if let Some(old) = self.linked.take() {
+            rayon::spawn(move || drop(old));
+        }
+        let mut parsed = Parsed::default();
+        for e in self.slots.iter().filter_map(|s| s.entity.as_ref()) {
+            if e.draft && !self.opts.drafts {
+                continue;
+            }
+            if e.kind == Kind::Section && e.url_path.is_empty() {
+                parsed.home = Some(e.clone());
+            } else {
+                parsed.entities.push(e.clone());
+            }
+        }
+        parsed.data = self.data.clone();
+        parsed.shortcode_names = crate::parse::shortcode_names(&self.loaded);
+        let mut diags = Diagnostics::default();
+        let graph = crate::graph::link(parsed, &self.loaded.config, &mut diags);
+        let index = graph
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.source, i))
+            .collect();
+        Linked {
+            graph,
+            diags: diags.iter().cloned().collect(),
+            index,
+        }
+    }
+
+    /// The last graph with the re-parsed entities in place of the old ones,
+    /// when each gives `link` the same input as before (a body edit that
+    /// leaves links, headings and shortcode calls alone): then linking again
+    /// would give the same graph. `None` when the site must be linked again.
+    fn relink(&mut self) -> Option<Linked> {
+        let mut linked = self.linked.take()?;
+        let reparsed = std::mem::take(&mut self.reparsed);
+        let mut swaps = Vec::with_capacity(reparsed.len());
+        for id in reparsed {
+            // What `link` reported in the file has moved with its text.
+            if linked.diags.iter().any(|d| d.touches(id)) {
+                return None;
+            }
+            let slot = self.slots.iter().find(|s| s.source == id)?;
+            let new = slot.entity.clone()?;
+            let graph = &linked.graph;
+            let old = match linked.index.get(&id) {
+                Some(&i) => &graph.entities[i],
+                None => graph.home.as_ref().filter(|h| h.source == id)?,
+            };
+            if !crate::graph::same_link_inputs(old, &new) {
+                return None;
+            }
+            swaps.push((linked.index.get(&id).copied(), new));
+        }
+        for (i, new) in swaps {
+            match i {
+                Some(i) => linked.graph.entities[i] = new,
+                None => linked.graph.home = Some(new),
+            }
+        }
+        Some(linked)
+    }
+
     /// Renders the pages whose inputs changed; publishes on success.
     /// Returns (stats, changed output paths, pages rendered).
     fn render(
         &mut self,
         graph: &Graph,
-        touched: &HashSet<PathBuf>,
+        touched: &Set<PathBuf>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
         let opts = RenderOptions {
@@ -534,7 +597,7 @@ impl Site {
         let keys = summary_keys(graph, &entity_hash);
         // The last build's summary of each entity: by index while the
         // entities are the same ones, else by id.
-        let by_id: Option<HashMap<&str, usize>> = (last.shape != shape).then(|| {
+        let by_id: Option<Map<&str, usize>> = (last.shape != shape).then(|| {
             last.ids
                 .iter()
                 .enumerate()
@@ -573,7 +636,7 @@ impl Site {
             .map(|i| !kept[i] && previous(i).map(|(_, v)| v) != Some(&summaries[i]))
             .collect();
         let all_entities = {
-            let mut h = DefaultHasher::new();
+            let mut h = hash::hasher();
             for (e, x) in graph.entities.iter().zip(&entity_hash) {
                 (&e.id, x).hash(&mut h);
             }
@@ -585,7 +648,7 @@ impl Site {
             h.finish()
         };
         let any_entity_changed = all_entities != last.all_entities;
-        let changed_ids: HashSet<&str> = graph
+        let changed_ids: Set<&str> = graph
             .entities
             .iter()
             .zip(&changed_summary)
@@ -593,7 +656,7 @@ impl Site {
             .map(|(e, _)| e.id.as_str())
             .collect();
         let globals = global_parts(&prepared.globals);
-        let changed_globals: HashSet<&str> = globals
+        let changed_globals: Set<&str> = globals
             .iter()
             .filter(|(k, (v, ids))| {
                 last.globals.get(k) != Some(v) || ids.iter().any(|id| changed_ids.contains(id))
@@ -680,7 +743,7 @@ impl Site {
             .collect();
         let rendered = results.len();
         let mut errors = Vec::new();
-        let mut fresh: HashMap<usize, Arc<[u8]>> = HashMap::new();
+        let mut fresh: Map<usize, Arc<[u8]>> = Map::default();
         for (i, r) in results {
             match r {
                 Ok(html) => {
@@ -703,7 +766,7 @@ impl Site {
         let mut files = NewFiles {
             last: &last.output,
             output: Output {
-                files: HashMap::with_capacity(last.output.files.len()),
+                files: hash::map_with_capacity(last.output.files.len()),
             },
             changed: Vec::new(),
         };
@@ -773,7 +836,7 @@ impl Site {
                     .filter(|&i| entity_dirty[i])
                     .collect();
                 let updated = live.update(graph, &redo, style);
-                let new: HashSet<String> = updated.iter().map(|f| f.path.clone()).collect();
+                let new: Set<String> = updated.iter().map(|f| f.path.clone()).collect();
                 files.put_all(updated);
                 for p in live.paths().filter(|p| !new.contains(p)) {
                     files.keep(&p);
@@ -820,9 +883,9 @@ impl Site {
         lap("publish", t);
         let mut kept = KeptDeps {
             entity: (0..graph.entities.len()).map(|_| None).collect(),
-            other: HashMap::new(),
+            other: Map::default(),
         };
-        let mut pages = HashMap::with_capacity(paths.len());
+        let mut pages = hash::map_with_capacity(paths.len());
         for ((job, path), d) in jobs.iter().zip(paths).zip(deps) {
             pages.insert(path.clone(), PageRecord { key: d.key });
             match *job {
@@ -865,7 +928,7 @@ impl Site {
 #[derive(Default)]
 struct KeptDeps {
     entity: Vec<Option<PageDeps>>,
-    other: HashMap<String, PageDeps>,
+    other: Map<String, PageDeps>,
 }
 
 /// Which page deps must be computed again.
@@ -953,7 +1016,7 @@ fn redo_deps(
 /// shortcodes. A body edit that leaves the links alone keeps it.
 fn outline(graph: &Graph, i: EntityIdx) -> u64 {
     let e = &graph.entities[i];
-    let mut h = DefaultHasher::new();
+    let mut h = hash::hasher();
     serde_json::to_string(&e.fields)
         .unwrap_or_default()
         .hash(&mut h);
@@ -1028,7 +1091,7 @@ impl NewFiles<'_> {
 fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
     let key = |i: EntityIdx, metrics: &[u64]| {
         let e = &graph.entities[i];
-        let mut h = DefaultHasher::new();
+        let mut h = hash::hasher();
         (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
         for &x in &graph.outgoing[i] {
             let edge = &graph.edges[x];
@@ -1061,12 +1124,6 @@ fn lap(stage: &str, since: Instant) {
             since.elapsed().as_secs_f64() * 1000.0
         );
     }
-}
-
-fn hash_of(x: impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
-    x.hash(&mut h);
-    h.finish()
 }
 
 /// The global values, split so that a page using `site.taxonomies` does not
@@ -1113,9 +1170,9 @@ fn page_deps(
     job: Job,
     path: &str,
     entity_hash: &[u64],
-    hashes: &HashMap<SourceId, u64>,
+    hashes: &Map<SourceId, u64>,
 ) -> PageDeps {
-    let mut h = DefaultHasher::new();
+    let mut h = hash::hasher();
     path.hash(&mut h);
     render::place(graph, job).1.hash(&mut h);
     let mut shows: Vec<EntityIdx> = Vec::new();
@@ -1127,7 +1184,7 @@ fn page_deps(
                 links: &[Option<crate::graph::LinkTo>],
                 shows: &mut Vec<EntityIdx>,
                 shortcodes: &mut Vec<String>,
-                h: &mut DefaultHasher| {
+                h: &mut hash::Digest| {
         shows.extend(links.iter().flatten().filter_map(|l| l.target));
         for l in links {
             l.as_ref().map(|l| &l.anchor).hash(h);
@@ -1144,7 +1201,7 @@ fn page_deps(
     let read = |i: EntityIdx,
                 shows: &mut Vec<EntityIdx>,
                 shortcodes: &mut Vec<String>,
-                h: &mut DefaultHasher| {
+                h: &mut hash::Digest| {
         entity_hash[i].hash(h);
         body(
             &graph.entities[i].body,

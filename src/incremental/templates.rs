@@ -2,10 +2,10 @@
 //! reaches (extends, include, import), the globals it mentions, and whether
 //! it may read any entity. See the rules in the parent module's docs.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
+use crate::hash::{self, Map, Set};
 use crate::load::Loaded;
 
 /// What a page template uses: the templates it reaches and the globals and
@@ -20,7 +20,7 @@ pub(super) struct TemplateUse {
 }
 
 impl TemplateUse {
-    pub(super) fn all(loaded: &Loaded) -> HashMap<String, TemplateUse> {
+    pub(super) fn all(loaded: &Loaded) -> Map<String, TemplateUse> {
         let texts: BTreeMap<&str, &str> = loaded
             .templates
             .iter()
@@ -52,7 +52,7 @@ impl TemplateUse {
         if dynamic {
             reached = texts.keys().copied().collect();
         }
-        let mut h = DefaultHasher::new();
+        let mut h = hash::hasher();
         let mut globals = Some(BTreeSet::new());
         let mut any_entity = false;
         for n in &reached {
@@ -72,7 +72,7 @@ impl TemplateUse {
     }
 
     /// Whether one of `changed` (global parts) is used.
-    pub(super) fn globals(&self, changed: &HashSet<&str>) -> bool {
+    pub(super) fn globals(&self, changed: &Set<&str>) -> bool {
         match &self.globals {
             None => !changed.is_empty(),
             Some(used) => changed.iter().any(|c| used.contains(*c)),

@@ -10,7 +10,6 @@ pub mod data;
 pub mod derive;
 pub mod format;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -18,13 +17,18 @@ use rayon::prelude::*;
 use tera::{Error, Kwargs, State, Tera, Value};
 
 use crate::graph::Graph;
+use crate::hash::Map;
 use crate::output::{Contents, OutputFile};
 use crate::parse::entity::{Entity, Metric};
 use crate::url::LinkStyle;
 
 /// Files written beside the metric pages.
 pub fn files(graph: &Graph) -> Vec<OutputFile> {
-    graph.entities.iter().flat_map(entity_files).collect()
+    graph
+        .entities
+        .iter()
+        .flat_map(|e| entity_files(e))
+        .collect()
 }
 
 /// A metric's CSV and JSON files (none for other entities).
@@ -61,7 +65,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     );
     // Charts are drawn when asked for (once per metric page, or per embed),
     // from a copy of the data the closures can own.
-    let metrics: Arc<HashMap<String, Entry>> = Arc::new(
+    let metrics: Arc<Map<String, Entry>> = Arc::new(
         graph
             .entities
             .par_iter()
@@ -164,7 +168,7 @@ struct Entry {
     metric: Metric,
 }
 
-fn lookup<'a>(metrics: &'a HashMap<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {
+fn lookup<'a>(metrics: &'a Map<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {
     metrics
         .get(id)
         .ok_or_else(|| Error::message(format!("no metric with id `{id}`")))

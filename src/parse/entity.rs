@@ -119,7 +119,7 @@ pub enum Better {
     None,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
     pub issued: Option<Period>,
     pub issuer: Vec<String>,
@@ -130,7 +130,7 @@ pub struct Policy {
     pub source_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measure {
     pub owner: Option<String>,
     pub status: Option<MeasureStatus>,
@@ -139,7 +139,7 @@ pub struct Measure {
 }
 
 /// One observation of a series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     pub period: Period,
     pub value: f64,
@@ -149,7 +149,7 @@ pub struct Point {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub period: Period,
     pub value: f64,
@@ -158,7 +158,7 @@ pub struct Target {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metric {
     pub unit: Option<String>,
     pub better: Better,
@@ -172,7 +172,7 @@ pub struct Metric {
     pub targets: Vec<Target>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum KindData {
     Policy(Policy),
     Measure(Measure),

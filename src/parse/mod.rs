@@ -12,6 +12,7 @@ pub mod shortcode;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -29,11 +30,13 @@ use markdown::{Body, BodySource};
 pub struct Parsed {
     /// Policies, measures, metrics, plain pages and sections (drafts removed
     /// unless asked for), in file order.
-    pub entities: Vec<Entity>,
+    /// Shared, so that a build kept in memory can hold them while the next
+    /// one re-parses only what changed.
+    pub entities: Vec<Arc<Entity>>,
     /// `content/_index.md`: the home page's title and intro.
-    pub home: Option<Entity>,
+    pub home: Option<Arc<Entity>>,
     /// `data/**.yaml` as one tree: `data/a/b.yaml` is `data.a.b`.
-    pub data: Value,
+    pub data: Arc<Value>,
     /// Shortcodes the templates provide (`templates/shortcodes/<name>.html`).
     pub shortcode_names: Vec<String>,
 }
@@ -76,12 +79,12 @@ pub fn parse(
             continue;
         }
         if e.kind == Kind::Section && e.url_path.is_empty() {
-            parsed.home = Some(e);
+            parsed.home = Some(Arc::new(e));
         } else {
-            parsed.entities.push(e);
+            parsed.entities.push(Arc::new(e));
         }
     }
-    parsed.data = parse_data(sources, &loaded.data, diags);
+    parsed.data = Arc::new(parse_data(sources, &loaded.data, diags));
     parsed.shortcode_names = shortcode_names(loaded);
     parsed
 }

@@ -76,7 +76,7 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
         .iter()
         .map(|&i| &graph.edges[i])
         .filter(|edge| edge.field == "policy")
-        .map(|edge| &graph.entities[edge.to])
+        .map(|edge| &*graph.entities[edge.to])
         .collect();
     let mut s = Summary {
         id: &e.id,

@@ -8,7 +8,7 @@ pub mod diagram;
 pub mod shortcodes;
 pub mod templates;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -16,6 +16,7 @@ use tera::{Context, Value};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
+use crate::hash::Map;
 use crate::load::Loaded;
 use crate::output::{Contents, OutputFile};
 use crate::parse::entity::Kind;
@@ -224,12 +225,12 @@ impl Prepared {
             Some(b) => format!("{}/", b.trim_end_matches('/')),
             None => config.base_url(),
         };
-        let by_id: HashMap<String, Value> = graph
+        let by_id: Map<String, Value> = graph
             .by_id
             .par_iter()
             .map(|(id, &i)| (id.clone(), shared.summaries[i].clone()))
             .collect();
-        let terms: HashMap<(String, String), String> = graph
+        let terms: Map<(String, String), String> = graph
             .taxonomies
             .iter()
             .flat_map(|t| {
@@ -254,7 +255,7 @@ impl Prepared {
         let globals = Globals {
             config: config_value,
             site: shared.site.clone(),
-            data: Value::from_serializable(&graph.data),
+            data: Value::from_serializable(&*graph.data),
             t: ui_strings(loaded, diags),
         };
         let g = tera.global_context();

@@ -5,7 +5,7 @@
 //! body, for unique element ids) and `block` (whether it stands alone in
 //! its paragraph), plus the global context (`config`, `site`, `t`, `data`).
 
-use std::collections::HashSet;
+use crate::hash::Set;
 
 use tera::{Context, Tera, Value};
 
@@ -56,7 +56,7 @@ pub fn template_name(name: &str) -> String {
 pub fn fill(
     html: String,
     calls: &[Shortcode],
-    broken: &HashSet<Span>,
+    broken: &Set<Span>,
     tera: &Tera,
     names: &TemplateSources,
     root: &str,

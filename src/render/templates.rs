@@ -1,12 +1,12 @@
 //! Tera: the theme's templates with the site's overrides, functions, and
 //! template errors turned into diagnostics at the template's line:col.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
 use crate::diag::Diagnostic;
+use crate::hash::Map;
 use crate::load::Loaded;
 use crate::source::{SourceId, Span};
 use crate::url::LinkStyle;
@@ -30,7 +30,7 @@ pub const REQUIRED: &[&str] = &[
 
 /// Template name -> its source, to place errors.
 pub struct TemplateSources<'a> {
-    ids: HashMap<String, SourceId>,
+    ids: Map<String, SourceId>,
     sources: &'a crate::source::Sources,
 }
 
@@ -153,8 +153,8 @@ impl<'a> TemplateSources<'a> {
 pub fn build(
     loaded: &Loaded,
     graph: &crate::graph::Graph,
-    by_id: Arc<HashMap<String, Value>>,
-    terms: Arc<HashMap<(String, String), String>>,
+    by_id: Arc<Map<String, Value>>,
+    terms: Arc<Map<(String, String), String>>,
     style: LinkStyle,
 ) -> (Option<Tera>, Vec<Diagnostic>) {
     let names = TemplateSources::new(loaded);
@@ -186,8 +186,8 @@ pub fn build(
 
 fn register_functions(
     tera: &mut Tera,
-    by_id: Arc<HashMap<String, Value>>,
-    terms: Arc<HashMap<(String, String), String>>,
+    by_id: Arc<Map<String, Value>>,
+    terms: Arc<Map<(String, String), String>>,
     style: LinkStyle,
 ) {
     // `term_url(taxonomy="tags", term="数字化")`: the term page, or "" when
