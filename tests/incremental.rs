@@ -465,3 +465,17 @@ fn warnings_in_an_edited_file_move_with_its_text() {
     let after = inc.apply(&[site.path(MEASURE)]);
     assert_eq!(line_of(&after, &inc), before + 2);
 }
+
+/// A title taken from the body's first heading is shown on other pages:
+/// editing it is not a body-only edit.
+#[test]
+fn a_title_from_the_first_heading_reaches_the_lists() {
+    let site = common::Site::example();
+    let page = "content/about/说明.md";
+    site.write(page, "# 旧标题\n\n正文。\n");
+    let rendered = after(&site, |s| {
+        s.write(page, "# 新标题\n\n正文。\n");
+        vec![page]
+    });
+    assert!(rendered > 1, "the section lists the page by its title");
+}

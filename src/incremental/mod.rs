@@ -180,6 +180,14 @@ struct Published {
     shape: u64,
     search: Option<LiveIndex>,
     output: Arc<Output>,
+    /// The graph it was made from (see [`Linked::generation`]).
+    generation: u64,
+    /// What the pages were rendered with, the template scan, and the pages:
+    /// the same for the next build while its graph is the same one.
+    prepared: Option<Arc<Prepared>>,
+    uses: Arc<Map<String, TemplateUse>>,
+    jobs: Arc<Vec<Job>>,
+    paths: Arc<Vec<String>>,
 }
 
 struct PageRecord {
@@ -211,6 +219,8 @@ pub struct Site {
     linked: Option<Linked>,
     /// Content files re-parsed since the graph was made.
     reparsed: Vec<SourceId>,
+    /// Of the last graph made (see [`Linked::generation`]).
+    generation: u64,
 }
 
 /// A graph kept from the last build.
@@ -220,6 +230,10 @@ struct Linked {
     diags: Vec<Diagnostic>,
     /// The index in the graph of each source's entity.
     index: Map<SourceId, EntityIdx>,
+    /// Counts the times the site was linked: while a build's graph has the
+    /// last build's generation, it has the same entities, edges, links and
+    /// taxonomies, and no template, data or config changed in between.
+    generation: u64,
 }
 
 /// How far a set of changed paths reaches.
@@ -250,6 +264,7 @@ impl Site {
             last: None,
             linked: None,
             reparsed: Vec::new(),
+            generation: 0,
         };
         site.reload(false);
         let report = site.rebuild(&Set::default(), start);
@@ -479,7 +494,8 @@ impl Site {
         self.reparsed.clear();
         lap("link", t);
         diags.extend(linked.diags.iter().cloned());
-        let (stats, changed, rendered) = self.render(&linked.graph, touched, &mut diags);
+        let (stats, changed, rendered) =
+            self.render(&linked.graph, linked.generation, touched, &mut diags);
         self.linked = Some(linked);
         diags.sort(&self.loaded.sources);
         Rebuild {
@@ -512,6 +528,7 @@ impl Site {
         parsed.shortcode_names = crate::parse::shortcode_names(&self.loaded);
         let mut diags = Diagnostics::default();
         let graph = crate::graph::link(parsed, &self.loaded.config, &mut diags);
+        self.generation += 1;
         let index = graph
             .entities
             .iter()
@@ -522,6 +539,7 @@ impl Site {
             graph,
             diags: diags.iter().cloned().collect(),
             index,
+            generation: self.generation,
         }
     }
 
@@ -564,6 +582,7 @@ impl Site {
     fn render(
         &mut self,
         graph: &Graph,
+        generation: u64,
         touched: &Set<PathBuf>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
@@ -585,16 +604,27 @@ impl Site {
             .par_iter()
             .map(|e| hash_of((self.hashes.get(&e.source), e.content_path.as_os_str())))
             .collect();
+        // The graph is the last build's, with only some entities' text
+        // changed: much of the last build holds as it was.
+        let same_graph = self.last.is_some() && last.generation == generation;
         // The entities, their kinds and files: what indices and links mean.
-        let shape = hash_of(
-            graph
-                .entities
-                .iter()
-                .map(|e| (&e.id, e.kind, e.content_path.as_os_str()))
-                .collect::<Vec<_>>(),
-        );
+        let shape = if same_graph {
+            last.shape
+        } else {
+            hash_of(
+                graph
+                    .entities
+                    .iter()
+                    .map(|e| (&e.id, e.kind, e.content_path.as_os_str()))
+                    .collect::<Vec<_>>(),
+            )
+        };
         // Summaries whose inputs are unchanged are kept.
-        let keys = summary_keys(graph, &entity_hash);
+        let keys = if same_graph {
+            updated_summary_keys(graph, &entity_hash, last)
+        } else {
+            summary_keys(graph, &entity_hash)
+        };
         // The last build's summary of each entity: by index while the
         // entities are the same ones, else by id.
         let by_id: Option<Map<&str, usize>> = (last.shape != shape).then(|| {
@@ -617,24 +647,47 @@ impl Site {
             .map(|(i, k)| previous(i).is_some_and(|(old, _)| old == k))
             .collect();
         let config = &self.loaded.config;
-        let shared = context::Shared::build_with(graph, config, render::link_style(config), |i| {
-            kept[i].then(|| previous(i).expect("kept").1.clone())
+        let style = render::link_style(config);
+        // The same graph with the same summaries: the last build's engine,
+        // globals and summaries hold as they were.
+        let reuse = last.prepared.clone().filter(|p| {
+            same_graph
+                && (0..graph.entities.len()).filter(|&i| !kept[i]).all(|i| {
+                    let fresh = context::Shared::summary_of(graph, i, style, |t| {
+                        p.shared.summaries[t].clone()
+                    });
+                    fresh == p.shared.summaries[i]
+                })
         });
-        lap("summaries", t);
-        let t = Instant::now();
-        let prepared = Prepared::with_shared(graph, &self.loaded, &opts, shared, diags);
-        lap("prepare", t);
-        let t = Instant::now();
-        let Some(prepared) = prepared else {
-            return (Stats::default(), Vec::new(), 0);
+        let reused = reuse.is_some();
+        let prepared = match reuse {
+            Some(p) => p,
+            None => {
+                let shared = context::Shared::build_with(graph, config, style, |i| {
+                    kept[i].then(|| previous(i).expect("kept").1.clone())
+                });
+                lap("summaries", t);
+                let t = Instant::now();
+                let prepared = Prepared::with_shared(graph, &self.loaded, &opts, shared, diags);
+                lap("prepare", t);
+                match prepared {
+                    Some(p) => Arc::new(p),
+                    None => return (Stats::default(), Vec::new(), 0),
+                }
+            }
         };
+        let t = Instant::now();
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), 0);
         }
         let summaries = &prepared.shared.summaries;
-        let changed_summary: Vec<bool> = (0..graph.entities.len())
-            .map(|i| !kept[i] && previous(i).map(|(_, v)| v) != Some(&summaries[i]))
-            .collect();
+        let changed_summary: Vec<bool> = if reused {
+            vec![false; graph.entities.len()]
+        } else {
+            (0..graph.entities.len())
+                .map(|i| !kept[i] && previous(i).map(|(_, v)| v) != Some(&summaries[i]))
+                .collect()
+        };
         let all_entities = {
             let mut h = hash::hasher();
             for (e, x) in graph.entities.iter().zip(&entity_hash) {
@@ -655,23 +708,35 @@ impl Site {
             .filter(|(_, c)| **c)
             .map(|(e, _)| e.id.as_str())
             .collect();
-        let globals = global_parts(&prepared.globals);
+        // The globals, split into parts; unchanged while the engine is kept.
+        let globals: Option<Vec<(String, (Value, Vec<&str>))>> =
+            (!reused).then(|| global_parts(&prepared.globals));
         let changed_globals: Set<&str> = globals
             .iter()
+            .flatten()
             .filter(|(k, (v, ids))| {
                 last.globals.get(k) != Some(v) || ids.iter().any(|id| changed_ids.contains(id))
             })
             .map(|(k, _)| k.as_str())
             .collect();
-        let uses = TemplateUse::all(&self.loaded);
+        let uses = if same_graph {
+            last.uses.clone()
+        } else {
+            Arc::new(TemplateUse::all(&self.loaded))
+        };
         lap("compare", t);
         let t = Instant::now();
-        let jobs = render::jobs(graph);
-        let paths: Vec<String> = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
+        let (jobs, paths) = if same_graph {
+            (last.jobs.clone(), last.paths.clone())
+        } else {
+            let jobs = render::jobs(graph);
+            let paths = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
+            (Arc::new(jobs), Arc::new(paths))
+        };
         let (outlines, redo) = redo_deps(graph, &entity_hash, last, shape, &kept_deps);
         let deps: Vec<Option<PageDeps>> = jobs
             .par_iter()
-            .zip(&paths)
+            .zip(paths.par_iter())
             .map(|(&job, path)| {
                 let keep = match job {
                     Job::Entity(i) => !redo.entities[i],
@@ -688,7 +753,7 @@ impl Site {
             .collect();
         let deps: Vec<PageDeps> = jobs
             .iter()
-            .zip(&paths)
+            .zip(paths.iter())
             .zip(deps)
             .map(|((&job, path), d)| match (job, d) {
                 (_, Some(d)) => d,
@@ -698,7 +763,7 @@ impl Site {
             .collect();
         let dirty: Vec<bool> = jobs
             .iter()
-            .zip(&paths)
+            .zip(paths.iter())
             .zip(&deps)
             .map(|((&job, path), d)| {
                 let template = render::place(graph, job).1;
@@ -783,7 +848,7 @@ impl Site {
         // The sitemap: only when the set of pages changed.
         let sitemap: Vec<String> = jobs
             .iter()
-            .zip(&paths)
+            .zip(paths.iter())
             .filter(|(j, _)| **j != Job::NotFound)
             .map(|(_, p)| p.clone())
             .collect();
@@ -886,12 +951,12 @@ impl Site {
             other: Map::default(),
         };
         let mut pages = hash::map_with_capacity(paths.len());
-        for ((job, path), d) in jobs.iter().zip(paths).zip(deps) {
+        for ((job, path), d) in jobs.iter().zip(paths.iter()).zip(deps) {
             pages.insert(path.clone(), PageRecord { key: d.key });
             match *job {
                 Job::Entity(i) => kept.entity[i] = Some(d),
                 _ => {
-                    kept.other.insert(path, d);
+                    kept.other.insert(path.clone(), d);
                 }
             }
         }
@@ -906,19 +971,27 @@ impl Site {
             } else {
                 graph.entities.iter().map(|e| e.id.clone()).collect()
             },
-            globals: globals.into_iter().map(|(k, (v, _))| (k, v)).collect(),
-            templates: uses.into_iter().map(|(k, u)| (k, u.hash)).collect(),
+            globals: match globals {
+                Some(g) => g.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+                None => std::mem::take(&mut last.globals),
+            },
+            templates: uses.iter().map(|(k, u)| (k.clone(), u.hash)).collect(),
             all_entities,
             sitemap: sitemap_key,
             api,
             shape,
             search: Some(search),
             output: Arc::new(output),
+            generation,
+            prepared: Some(prepared),
+            uses,
+            jobs,
+            paths,
         });
-        // What this build is done with (the engine, the summaries, the build
-        // before) is freed on another thread: many small frees need not
-        // delay the reload.
-        rayon::spawn(move || drop((prepared, last)));
+        // What this build is done with (the build before, and with it the
+        // engine when this one made its own) is freed on another thread:
+        // many small frees need not delay the reload.
+        rayon::spawn(move || drop(last));
         (stats, changed, rendered)
     }
 }
@@ -1089,32 +1162,55 @@ impl NewFiles<'_> {
 /// and titles of the policies it names, and for a measure the summaries of
 /// its metrics (see `context::Shared::build`).
 fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
-    let key = |i: EntityIdx, metrics: &[u64]| {
-        let e = &graph.entities[i];
-        let mut h = hash::hasher();
-        (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
-        for &x in &graph.outgoing[i] {
-            let edge = &graph.edges[x];
-            let to = &graph.entities[edge.to];
-            match edge.field {
-                "policy" => ("policy", &to.id, &to.title).hash(&mut h),
-                "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
-                _ => {}
-            }
-        }
-        h.finish()
-    };
     let first: Vec<u64> = (0..graph.entities.len())
         .into_par_iter()
-        .map(|i| key(i, &[]))
+        .map(|i| summary_key(graph, entity_hash, i, &[]))
         .collect();
     (0..graph.entities.len())
         .into_par_iter()
         .map(|i| match graph.entities[i].kind {
-            Kind::Measure => key(i, &first),
+            Kind::Measure => summary_key(graph, entity_hash, i, &first),
             _ => first[i],
         })
         .collect()
+}
+
+/// The key of one entity's summary; `metrics` are its metrics' keys (a
+/// measure's summary carries theirs).
+fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]) -> u64 {
+    let e = &graph.entities[i];
+    let mut h = hash::hasher();
+    (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
+    for &x in &graph.outgoing[i] {
+        let edge = &graph.edges[x];
+        let to = &graph.entities[edge.to];
+        match edge.field {
+            "policy" => ("policy", &to.id, &to.title).hash(&mut h),
+            "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+            _ => {}
+        }
+    }
+    h.finish()
+}
+
+/// [`summary_keys`] for the graph of the last build with some entities'
+/// text changed: the last keys, made again for those entities and for the
+/// measures that carry a changed metric's summary.
+fn updated_summary_keys(graph: &Graph, entity_hash: &[u64], last: &Published) -> Vec<u64> {
+    let mut keys: Vec<u64> = last.summaries.iter().map(|(k, _)| *k).collect();
+    let changed: Vec<EntityIdx> = (0..graph.entities.len())
+        .filter(|&i| last.entity_hash.get(i) != Some(&entity_hash[i]))
+        .collect();
+    for &i in &changed {
+        keys[i] = summary_key(graph, entity_hash, i, &[]);
+    }
+    let measures = changed.iter().flat_map(|&i| {
+        std::iter::once(i).chain(graph.incoming[i].iter().map(|&x| graph.edges[x].from))
+    });
+    for m in measures.filter(|&m| graph.entities[m].kind == Kind::Measure) {
+        keys[m] = summary_key(graph, entity_hash, m, &keys);
+    }
+    keys
 }
 
 fn lap(stage: &str, since: Instant) {

@@ -166,37 +166,33 @@ impl Shared {
         let (mut summaries, made): (Vec<Value>, Vec<bool>) = (0..graph.entities.len())
             .map(|i| match kept(i) {
                 Some(v) => (v, false),
-                None => (Value::from_serializable(&summary(graph, i, style)), true),
+                None => (own_summary(graph, i, style), true),
             })
             .unzip();
-        // A measure's summary carries its metrics' summaries (metrics carry
-        // no nested lists, so their summaries are final here): lists of
-        // measures show latest values without searching all metrics.
+        // Metrics carry no nested lists, so their summaries are final here.
         for i in 0..summaries.len() {
-            if graph.entities[i].kind != Kind::Measure || !made[i] {
-                continue;
-            }
-            let metrics: Vec<Value> = graph.outgoing[i]
-                .iter()
-                .map(|&e| &graph.edges[e])
-                .filter(|e| e.field == "metrics")
-                .map(|e| summaries[e.to].clone())
-                .collect();
-            let ids: Vec<Value> = graph.outgoing[i]
-                .iter()
-                .map(|&e| &graph.edges[e])
-                .filter(|e| e.field == "metrics")
-                .map(|e| Value::from(graph.entities[e.to].id.as_str()))
-                .collect();
-            if let Some(m) = summaries[i].as_map() {
-                let mut m = m.clone();
-                m.insert("metrics".into(), Value::from(metrics));
-                m.insert("metric_ids".into(), Value::from(ids));
-                summaries[i] = Value::from(m);
+            if made[i] && graph.entities[i].kind == Kind::Measure {
+                let own = summaries[i].clone();
+                summaries[i] = with_metrics(graph, i, own, |t| summaries[t].clone());
             }
         }
         let site = site_value(graph, config, &summaries, style);
         Shared { summaries, site }
+    }
+
+    /// The summary of one entity as [`Shared::build`] makes it, taking the
+    /// summaries of other entities (a measure's metrics) from `others`.
+    pub fn summary_of(
+        graph: &Graph,
+        i: EntityIdx,
+        style: LinkStyle,
+        others: impl Fn(EntityIdx) -> Value,
+    ) -> Value {
+        let own = own_summary(graph, i, style);
+        if graph.entities[i].kind != Kind::Measure {
+            return own;
+        }
+        with_metrics(graph, i, own, others)
     }
 
     pub fn list(&self, idxs: impl IntoIterator<Item = EntityIdx>) -> Value {
@@ -206,6 +202,38 @@ impl Shared {
                 .collect::<Vec<_>>(),
         )
     }
+}
+
+fn own_summary(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Value {
+    Value::from_serializable(&summary(graph, i, style))
+}
+
+/// The metrics a measure moves.
+fn metric_targets(graph: &Graph, i: EntityIdx) -> impl Iterator<Item = EntityIdx> + '_ {
+    graph.outgoing[i]
+        .iter()
+        .map(|&e| &graph.edges[e])
+        .filter(|e| e.field == "metrics")
+        .map(|e| e.to)
+}
+
+/// A measure's summary carries its metrics' summaries (and ids): lists of
+/// measures show latest values without searching all metrics.
+fn with_metrics(
+    graph: &Graph,
+    i: EntityIdx,
+    own: Value,
+    metric: impl Fn(EntityIdx) -> Value,
+) -> Value {
+    let Some(m) = own.as_map() else { return own };
+    let mut m = m.clone();
+    let metrics: Vec<Value> = metric_targets(graph, i).map(metric).collect();
+    let ids: Vec<Value> = metric_targets(graph, i)
+        .map(|t| Value::from(graph.entities[t].id.as_str()))
+        .collect();
+    m.insert("metrics".into(), Value::from(metrics));
+    m.insert("metric_ids".into(), Value::from(ids));
+    Value::from(m)
 }
 
 /// Entities of a kind in list order: policies newest first, measures by
