@@ -709,8 +709,7 @@ impl Site {
             .map(|(e, _)| e.id.as_str())
             .collect();
         // The globals, split into parts; unchanged while the engine is kept.
-        let globals: Option<Vec<(String, (Value, Vec<&str>))>> =
-            (!reused).then(|| global_parts(&prepared.globals));
+        let globals: Option<Vec<GlobalPart>> = (!reused).then(|| global_parts(&prepared.globals));
         let changed_globals: Set<&str> = globals
             .iter()
             .flatten()
@@ -1222,17 +1221,20 @@ fn lap(stage: &str, since: Instant) {
     }
 }
 
+/// A part of the globals: its name, and its value or what stands for it
+/// with the ids of the summaries it lists (see [`global_parts`]).
+type GlobalPart<'a> = (String, (Value, Vec<&'a str>));
+
 /// The global values, split so that a page using `site.taxonomies` does not
 /// depend on `site.policies`. A list of summaries (`site.policies`, …) is
 /// compared by its ids in order, plus the ids (second of the pair) whose
 /// summaries changed: a deep comparison of thousands of summaries is what
 /// would otherwise dominate a rebuild.
-fn global_parts(g: &render::Globals) -> Vec<(String, (Value, Vec<&str>))> {
-    let mut parts: Vec<(String, (Value, Vec<&str>))> =
-        [("config", &g.config), ("data", &g.data), ("t", &g.t)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), (v.clone(), Vec::new())))
-            .collect();
+fn global_parts(g: &render::Globals) -> Vec<GlobalPart<'_>> {
+    let mut parts: Vec<GlobalPart> = [("config", &g.config), ("data", &g.data), ("t", &g.t)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), (v.clone(), Vec::new())))
+        .collect();
     let Some(m) = g.site.as_map() else {
         return parts;
     };
