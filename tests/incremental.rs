@@ -479,3 +479,19 @@ fn a_title_from_the_first_heading_reaches_the_lists() {
     });
     assert!(rendered > 1, "the section lists the page by its title");
 }
+
+/// A site's `static/` folder, created with a file that overrides the
+/// theme's stylesheet: the change is reported as that stylesheet alone, so
+/// open pages swap it in place.
+#[test]
+fn a_new_static_folder_overriding_the_theme_stylesheet_is_a_css_change() {
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    site.write("static/style.css", "body { color: red }\n");
+    // The watcher may see only the new folder.
+    let report = inc.apply(&[site.path("static")]);
+    assert!(report.ok());
+    assert_eq!(report.changed, ["style.css"]);
+    assert!(report.css_only());
+    assert_same_as_clean(&inc, site.root());
+}

@@ -3,7 +3,7 @@
 //! The matcher lives in `themes/default/static/search.js` only; these tests
 //! run it with Node against built indexes (tests/search/run.js checks every
 //! result set against find-in-page over the indexed text) and in headless
-//! Chromium through the DevTools protocol (tests/search/browser.js).
+//! Chromium through the DevTools protocol (tests/browser/search.js).
 
 mod common;
 
@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Page, Site, manifest_dir, run_in};
+use common::{Page, Site, manifest_dir, node, run_in};
 
 /// The example site (the repository root), built into a temporary directory.
 fn example_build() -> (tempfile::TempDir, PathBuf) {
@@ -24,24 +24,6 @@ fn example_build() -> (tempfile::TempDir, PathBuf) {
     )
     .success();
     (tmp, out)
-}
-
-/// Runs `node ARGS` and returns its output; fails the test when it fails.
-#[track_caller]
-fn node(args: &[&str]) -> String {
-    let out = Command::new("node")
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("node runs the search script's tests; install Node.js");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "node {}\n--- stdout\n{stdout}--- stderr\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 /// Runs a query set (JSON file) against a built site.
@@ -198,24 +180,17 @@ fn respond(root: &Path, mut stream: TcpStream) {
     let _ = stream.write_all(&body);
 }
 
-/// Needs `chromium` on PATH: without it the test is skipped (loudly), unless
-/// `PINAKES_REQUIRE_BROWSER` is set, as `.ci/run` does after installing it.
+/// Needs `chromium` (see `common::has_browser`).
 #[test]
 fn browser_types_a_chinese_query_and_sees_the_expected_page_first() {
-    let has_chromium = Command::new("chromium").arg("--version").output().is_ok();
-    if !has_chromium {
-        assert!(
-            std::env::var_os("PINAKES_REQUIRE_BROWSER").is_none(),
-            "chromium is not installed"
-        );
-        eprintln!("SKIPPED: chromium is not installed (.ci/run installs it)");
+    if !common::has_browser() {
         return;
     }
     let (_tmp, public) = example_build();
     let port = serve(public);
     let report = node(&[
         "--experimental-websocket",
-        "tests/search/browser.js",
+        "tests/browser/search.js",
         "chromium",
         &format!("http://127.0.0.1:{port}/"),
         "专精特新",

@@ -3,7 +3,8 @@
 //!
 //! Each test starts the real binary on a free port (`--port 0`) in a copy of
 //! the example site and talks to it with a tiny HTTP client over TcpStream.
-//! Every wait polls against a deadline; nothing sleeps blindly.
+//! Every wait polls against a deadline; nothing sleeps blindly. One test
+//! drives headless Chromium (tests/browser/live.js).
 
 mod common;
 
@@ -498,4 +499,29 @@ fn build_watch_rewrites_the_output() {
     });
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// What an editor sees, in headless Chromium at phone width
+/// (tests/browser/live.js): an edit shows, a broken link shows an overlay
+/// with file:line:col and a hint, the fix brings the page back, and a
+/// stylesheet change is swapped without a reload. Needs `chromium` (see
+/// `common::has_browser`).
+#[test]
+fn the_browser_shows_edits_errors_and_the_fix() {
+    if !common::has_browser() {
+        return;
+    }
+    let site = common::Site::example();
+    let server = Server::start(&site, &["--watch"]);
+    let url = format!("http://127.0.0.1:{}{POLICY_URL}", server.port);
+    let report = common::node(&[
+        "--experimental-websocket",
+        "tests/browser/live.js",
+        "chromium",
+        &url,
+        site.root().to_str().unwrap(),
+        POLICY,
+    ]);
+    assert!(report.starts_with("ok:"), "{report}");
+    eprintln!("{report}");
 }

@@ -919,11 +919,15 @@ impl Site {
             let Contents::Copy(origin) = f.contents else {
                 continue;
             };
+            // The same file as before: changed when it (or a folder above
+            // it, created or moved in) was touched. A file of the binary's
+            // theme is the same bytes while the binary is the same.
             let differs = match (&origin, last.output.files.get(&f.path)) {
-                (Origin::Disk(p), Some(_)) => {
-                    touched.contains(&self.relative(p)) || touched.iter().any(|t| p.ends_with(t))
+                (Origin::Disk(p), Some(Body::Copy(Origin::Disk(q)))) if p == q => {
+                    let rel = self.relative(p);
+                    touched.iter().any(|t| rel.starts_with(t))
                 }
-                (Origin::Embedded(_), Some(Body::Copy(Origin::Embedded(_)))) => false,
+                (Origin::Embedded(a), Some(Body::Copy(Origin::Embedded(b)))) => a != b,
                 _ => true,
             };
             if differs {

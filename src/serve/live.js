@@ -79,6 +79,8 @@
       // A new server (restarted): what it serves may differ from this page.
       if (server !== null && server !== id) location.reload();
       server = id;
+      // Tells tools (and the browser tests) that edits will show.
+      document.documentElement.setAttribute("data-pinakes-live", "connected");
     });
     events.addEventListener("reload", function () { location.reload(); });
     events.addEventListener("css", function (e) {

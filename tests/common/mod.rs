@@ -21,6 +21,43 @@ pub fn manifest_dir() -> PathBuf {
 }
 
 /// A command for the `pinakes` binary built by cargo for this test run.
+/// Runs `node ARGS` in the repository and returns its output; fails the
+/// test when it fails.
+#[track_caller]
+pub fn node(args: &[&str]) -> String {
+    let out = std::process::Command::new("node")
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("node runs the script-driven tests; install Node.js");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "node {}\n--- stdout\n{stdout}--- stderr\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Whether `chromium` is on PATH for the browser tests. Without it they
+/// are skipped (loudly), unless `PINAKES_REQUIRE_BROWSER` is set, as
+/// `.ci/run` does after installing it.
+pub fn has_browser() -> bool {
+    let found = std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("PINAKES_REQUIRE_BROWSER").is_none(),
+            "chromium is not installed"
+        );
+        eprintln!("SKIPPED: chromium is not installed (.ci/run installs it)");
+    }
+    found
+}
+
 pub fn pinakes() -> Command {
     Command::cargo_bin("pinakes").expect("the pinakes binary is built by cargo")
 }

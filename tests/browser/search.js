@@ -3,74 +3,19 @@
 // result, moves to it with the arrow key and opens it with Enter; then opens
 // /search/?q=… and checks the first result and the facets.
 //
-// usage: node --experimental-websocket tests/search/browser.js CHROMIUM BASE_URL QUERY FIRST_PATH
+// usage: node --experimental-websocket tests/browser/search.js CHROMIUM BASE_URL QUERY FIRST_PATH
 // (FIRST_PATH: the expected first result, e.g. measures/专精特新和单项冠军小巨人企业培育/)
 "use strict";
-const { spawn } = require("child_process");
-const fs = require("fs");
-const os = require("os");
-const path = require("path");
+const { open } = require("./cdp");
 const [chromium, base, query, first] = process.argv.slice(2);
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "pinakes-chromium-"));
-const browser = spawn(chromium, [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
-  "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1280,900", "about:blank",
-], { stdio: "ignore" });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function done(code, msg) {
-  console.log(msg);
-  browser.kill();
-  try { fs.rmSync(profile, { recursive: true, force: true }); } catch (e) { /* still in use */ }
-  process.exit(code);
-}
-setTimeout(() => done(1, "FAIL: timed out"), 60000).unref();
-
-async function devtoolsPort() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      return fs.readFileSync(path.join(profile, "DevToolsActivePort"), "utf8").split("\n")[0];
-    } catch (e) { await sleep(50); }
-  }
-  throw new Error("Chromium did not start");
-}
-
 async function main() {
-  const port = await devtoolsPort();
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-  const ws = new WebSocket(targets.find((t) => t.type === "page").webSocketDebuggerUrl);
-  await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
-  let id = 0;
-  const waiting = new Map();
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(ev.data);
-    if (m.id && waiting.has(m.id)) { waiting.get(m.id)(m); waiting.delete(m.id); }
-  };
-  const send = (method, params = {}) => new Promise((r) => {
-    waiting.set(++id, r);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
-  const evaluate = async (expr) => (await send("Runtime.evaluate", { expression: expr, awaitPromise: true, returnByValue: true })).result.result.value;
-  const until = async (expr, what) => {
-    for (let i = 0; i < 100; i++) {
-      const v = await evaluate(expr);
-      if (v) return v;
-      await sleep(100);
-    }
-    throw new Error("timed out waiting for " + what);
-  };
-  const key = async (k, code) => {
-    await send("Input.dispatchKeyEvent", { type: "rawKeyDown", key: k, code: k, windowsVirtualKeyCode: code });
-    await send("Input.dispatchKeyEvent", { type: "keyUp", key: k, code: k, windowsVirtualKeyCode: code });
-  };
+  const { send, evaluate, until, key, done } = await open(chromium);
   const decoded = (expr) => `decodeURIComponent(new URL(${expr}).pathname)`;
   const want = decodeURIComponent(new URL(first, base).pathname);
   const matches = (p) => p === want || p === want + "index.html";
 
   // 1. The header box on the home page.
-  await send("Page.enable");
   await send("Page.navigate", { url: base + "index.html" });
   await until("document.readyState === 'complete' && !document.querySelector('form[data-search-box]').hidden", "the header search box");
   await evaluate("document.querySelector('form[data-search-box] input').focus()");
@@ -107,4 +52,4 @@ async function main() {
   if (still !== `kind:${kind}:true`) return done(1, `FAIL: focus after filtering is on ${still}`);
   done(0, `ok: "${query}" -> ${want} first (header box: ${status}; Enter opened it; search page: ${facets} facet options, highlight "${mark}", ${ms} ms; filter ${kind}: ${before} -> ${kinds} results, focus kept)`);
 }
-main().catch((e) => done(1, "FAIL: " + e.message));
+main().catch((e) => { console.log("FAIL: " + e.message); process.exit(1); });
