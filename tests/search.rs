@@ -10,7 +10,6 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{Page, Site, manifest_dir, node, run_in};
 
