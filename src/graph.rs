@@ -6,10 +6,10 @@
 //! resolve becomes a diagnostic at its own span with the closest ids.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
@@ -147,29 +147,46 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         by_file: &by_file,
     };
 
-    let mut edges = Vec::new();
-    for (from, e) in entities.iter().enumerate() {
-        for r in &e.refs {
-            let expected = expected_kinds(r.field);
-            match resolver.id(&r.id, r.span, expected, r.field) {
-                Ok(to) => edges.push(Edge {
-                    from,
-                    to,
-                    field: r.field,
-                }),
-                Err(d) => diags.push(d),
-            }
-        }
-    }
-    let links: Vec<Vec<Option<LinkTo>>> = entities
-        .iter()
+    // Each entity's references and links resolve on their own, in parallel.
+    let resolved: Vec<(Vec<Edge>, Vec<Option<LinkTo>>, Vec<Diagnostic>)> = entities
+        .par_iter()
         .enumerate()
-        .map(|(i, e)| resolver.body(Some(i), &e.body, diags))
+        .map(|(from, e)| {
+            let mut found = Vec::new();
+            let edges = e
+                .refs
+                .iter()
+                .filter_map(|r| {
+                    match resolver.id(&r.id, r.span, expected_kinds(r.field), r.field) {
+                        Ok(to) => Some(Edge {
+                            from,
+                            to,
+                            field: r.field,
+                        }),
+                        Err(d) => {
+                            found.push(d);
+                            None
+                        }
+                    }
+                })
+                .collect();
+            let links = resolver.body(Some(from), &e.body, &mut found);
+            (edges, links, found)
+        })
         .collect();
+    let mut edges = Vec::new();
+    let mut links = Vec::with_capacity(resolved.len());
+    for (e, l, found) in resolved {
+        edges.extend(e);
+        links.push(l);
+        diags.extend(found);
+    }
+    let mut found = Vec::new();
     let home_links = home
         .as_ref()
-        .map(|h| resolver.body(None, &h.body, diags))
+        .map(|h| resolver.body(None, &h.body, &mut found))
         .unwrap_or_default();
+    diags.extend(found);
     let mut broken_shortcodes = Set::default();
     for body in entities.iter().chain(home.as_ref()).map(|e| &e.body) {
         for call in &body.shortcodes {
@@ -339,7 +356,7 @@ impl Resolver<'_> {
         &self,
         this: Option<EntityIdx>,
         body: &Body,
-        diags: &mut Diagnostics,
+        diags: &mut Vec<Diagnostic>,
     ) -> Vec<Option<LinkTo>> {
         body.links
             .iter()
@@ -369,15 +386,16 @@ impl Resolver<'_> {
                         return None;
                     }
                 };
-                let (name, headings) = match target.or(this) {
-                    Some(t) => (format!("`{}`", self.entities[t].id), &self.entities[t].body),
-                    None => ("this page".to_string(), body),
-                };
+                let owner = target.or(this);
+                let headings = owner.map_or(body, |t| &self.entities[t].body);
                 let anchor = match &l.anchor {
                     None => None,
                     Some(a) if headings.has_heading(a) => Some(a.clone()),
                     Some(a) if headings.has_heading(&slugify(a)) => Some(slugify(a)),
                     Some(a) => {
+                        let name = owner.map_or("this page".to_string(), |t| {
+                            format!("`{}`", self.entities[t].id)
+                        });
                         let ids = headings.headings.iter().map(|h| h.id.as_str());
                         diags.push(
                             Diagnostic::error(
@@ -595,26 +613,26 @@ fn check_supersedes_cycles(
     }
 }
 
-/// Terms of each configured taxonomy, from the front-matter field of that name.
+/// Terms of each configured taxonomy, from the front-matter field of that
+/// name. Terms are in name order; each lists its entities in order.
 fn taxonomies(entities: &[Arc<Entity>], config: &Config) -> Vec<Taxonomy> {
     config
         .taxonomies
         .0
-        .iter()
+        .par_iter()
         .map(|(name, label)| {
-            let mut terms: BTreeMap<String, Vec<EntityIdx>> = BTreeMap::new();
+            let mut terms: Map<Cow<str>, Vec<EntityIdx>> = Map::default();
             for (i, e) in entities.iter().enumerate() {
                 for term in field_terms(e, name) {
-                    let list = match terms.get_mut(term.as_ref()) {
-                        Some(list) => list,
-                        None => terms.entry(term.into_owned()).or_default(),
-                    };
+                    let list = terms.entry(term).or_default();
                     // Entities come in order: a repeated term is the same entity's.
                     if list.last() != Some(&i) {
                         list.push(i);
                     }
                 }
             }
+            let mut terms: Vec<(Cow<str>, Vec<EntityIdx>)> = terms.into_iter().collect();
+            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             let mut used: Map<String, usize> = Map::default();
             let terms = terms
                 .into_iter()
@@ -624,7 +642,7 @@ fn taxonomies(entities: &[Arc<Entity>], config: &Config) -> Vec<Taxonomy> {
                     *n += 1;
                     let slug = if *n == 1 { base } else { format!("{base}-{n}") };
                     Term {
-                        name,
+                        name: name.into_owned(),
                         slug,
                         entities,
                     }
