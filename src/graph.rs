@@ -148,38 +148,17 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     };
 
     // Each entity's references and links resolve on their own, in parallel.
-    let resolved: Vec<(Vec<Edge>, Vec<Option<LinkTo>>, Vec<Diagnostic>)> = entities
+    let resolved: Vec<Resolved> = entities
         .par_iter()
         .enumerate()
-        .map(|(from, e)| {
-            let mut found = Vec::new();
-            let edges = e
-                .refs
-                .iter()
-                .filter_map(|r| {
-                    match resolver.id(&r.id, r.span, expected_kinds(r.field), r.field) {
-                        Ok(to) => Some(Edge {
-                            from,
-                            to,
-                            field: r.field,
-                        }),
-                        Err(d) => {
-                            found.push(d);
-                            None
-                        }
-                    }
-                })
-                .collect();
-            let links = resolver.body(Some(from), &e.body, &mut found);
-            (edges, links, found)
-        })
+        .map(|(from, e)| resolver.entity(from, e))
         .collect();
     let mut edges = Vec::new();
     let mut links = Vec::with_capacity(resolved.len());
-    for (e, l, found) in resolved {
-        edges.extend(e);
-        links.push(l);
-        diags.extend(found);
+    for r in resolved {
+        edges.extend(r.edges);
+        links.push(r.links);
+        diags.extend(r.diags);
     }
     let mut found = Vec::new();
     let home_links = home
@@ -276,7 +255,41 @@ struct Resolver<'a> {
     by_file: &'a Map<&'a PathBuf, EntityIdx>,
 }
 
+/// One entity's references and links, resolved.
+struct Resolved {
+    edges: Vec<Edge>,
+    links: Vec<Option<LinkTo>>,
+    diags: Vec<Diagnostic>,
+}
+
 impl Resolver<'_> {
+    fn entity(&self, from: EntityIdx, e: &Entity) -> Resolved {
+        let mut diags = Vec::new();
+        let edges = e
+            .refs
+            .iter()
+            .filter_map(
+                |r| match self.id(&r.id, r.span, expected_kinds(r.field), r.field) {
+                    Ok(to) => Some(Edge {
+                        from,
+                        to,
+                        field: r.field,
+                    }),
+                    Err(d) => {
+                        diags.push(d);
+                        None
+                    }
+                },
+            )
+            .collect();
+        let links = self.body(Some(from), &e.body, &mut diags);
+        Resolved {
+            edges,
+            links,
+            diags,
+        }
+    }
+
     fn id(
         &self,
         id: &str,
