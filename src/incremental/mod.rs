@@ -1,10 +1,19 @@
 //! Incremental builds: the site kept in memory between rebuilds.
 //!
-//! [`Site`] holds what the pipeline read and parsed, and the last *good*
-//! build (its pages, the values they were rendered from, and the output
-//! bytes). A change re-reads and re-parses only the files it names, re-runs
-//! `link` over the whole graph, and re-renders only the pages whose inputs
+//! [`Site`] holds what the pipeline read and parsed, the graph of the last
+//! build, and the last *good* build (its pages, the values they were
+//! rendered from, and the output bytes). A change re-reads and re-parses
+//! only the files it names, and re-renders only the pages whose inputs
 //! differ from the last good build.
+//!
+//! The graph is linked again unless every re-parsed file gives `link` the
+//! same input as before (see [`crate::graph::same_link_inputs`]): an edit
+//! of body text that keeps its links, headings and shortcode calls. Then the
+//! new entities take the old ones' places in the kept graph (see
+//! [`Site::relink`]), and while the graph is the same one the last good
+//! build's template engine, summaries, globals, template scan and page list
+//! are kept too, once the changed entities' summaries are found unchanged.
+//! So a body edit costs its own page, whatever the size of the site.
 //!
 //! What did not change is kept rather than computed again: an entity's
 //! summary while its key (its text, and the titles and summaries it carries
