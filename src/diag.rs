@@ -260,6 +260,22 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
                 }
                 Location::None => (None, None, None),
             };
+            // The line itself, and where the span ends on it: enough for a
+            // viewer to show the place without a terminal's caret.
+            let (source_line, end_column) = match &d.location {
+                Location::Span(s) => {
+                    let f = sources.get(s.file);
+                    let (l, _) = f.line_col(s.start as usize);
+                    let range = f.line_range(l - 1).unwrap_or(0..0);
+                    let text = f.text[range.clone()].trim_end_matches(['\n', '\r']);
+                    let end = (s.end as usize)
+                        .min(range.start + text.len())
+                        .max(s.start as usize);
+                    let (_, end_col) = f.line_col(end);
+                    (Some(text.to_string()), Some(end_col))
+                }
+                _ => (None, None),
+            };
             let notes: Vec<_> = d
                 .notes
                 .iter()
@@ -281,6 +297,8 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
                 "file": file,
                 "line": line,
                 "column": column,
+                "end_column": end_column,
+                "source_line": source_line,
                 "hint": d.hint,
                 "notes": notes,
             })

@@ -28,6 +28,12 @@ fn unknown_wikilink_suggests_close_id() {
         d.message.contains("千项千亿计画"),
         "the message names the missing id",
     );
+    // The line and the span's end, for viewers (the dev server's overlay).
+    r.check(
+        d.source_line.as_deref() == Some("数字化转型见[[千项千亿计画]]。"),
+        "the line of the link",
+    );
+    r.check(d.end_column == Some(17), "the span ends after `]]`");
 }
 
 #[test]

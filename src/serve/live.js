@@ -47,6 +47,7 @@
       var where = d.file ? d.file + (d.line ? ":" + d.line + ":" + d.column : "") : "";
       if (where) add(item, "div", where, { color: "#9cdcfe" });
       add(item, "div", d.severity + "[" + d.code + "]: " + d.message, { "white-space": "pre-wrap", "font-weight": "bold" });
+      if (d.source_line !== null && d.source_line !== undefined) showLine(item, d);
       if (d.hint) add(item, "div", "hint: " + d.hint, { color: "#b5e8a0", "white-space": "pre-wrap" });
     });
     var close = add(box, "button", "×", {
@@ -56,6 +57,23 @@
     close.setAttribute("aria-label", "close");
     close.addEventListener("click", clearOverlay);
     document.body.appendChild(box);
+  }
+
+  // The line of the error with its span marked (columns count characters,
+  // so wide Chinese text needs no caret alignment).
+  function showLine(parent, d) {
+    var chars = Array.from(d.source_line);
+    var from = Math.max(0, d.column - 1), to = Math.max(from + 1, (d.end_column || d.column) - 1);
+    var pre = add(parent, "pre", undefined, {
+      margin: ".5rem 0", padding: ".5rem", background: "#1b1b20", overflow: "auto",
+      "white-space": "pre-wrap", "overflow-wrap": "anywhere", font: "inherit"
+    });
+    add(pre, "span", d.line + " │ ", { color: "#888" });
+    add(pre, "span", chars.slice(0, from).join(""));
+    add(pre, "mark", chars.slice(from, to).join("") || " ", {
+      background: "none", color: "#ff8080", "text-decoration": "underline wavy #ff6b6b"
+    });
+    add(pre, "span", chars.slice(to).join(""));
   }
 
   function swapStyles(paths) {

@@ -1,6 +1,7 @@
 // What an editor sees in the browser while `pinakes serve --watch` runs:
 // on an open policy page, saves an edit and waits for it to show; breaks a
-// wikilink and reads the error overlay; fixes it and waits for the page to
+// wikilink and reads the error overlay (the place, the line with the link
+// marked, the hint); fixes it and waits for the page to
 // come back; changes the stylesheet and checks it is swapped without a
 // reload. Prints the time from each save to the change on screen.
 //
@@ -43,6 +44,8 @@ async function main() {
   for (const want of [`${policy}:${line}:`, "先进制造业集群培养", "hint: did you mean `先进制造业集群培育`"]) {
     if (!overlay.includes(want)) return done(1, `FAIL: the overlay lacks "${want}":\n${overlay}`);
   }
+  const marked = await evaluate("document.querySelector('#pinakes-error-overlay pre mark').textContent");
+  if (marked !== "[[先进制造业集群培养]]") return done(1, `FAIL: the overlay marks "${marked}", not the link`);
 
   // 3. Fixed: the overlay goes and the page is back, edit included.
   fs.writeFileSync(file, original + "\n" + text + "\n");

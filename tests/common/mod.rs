@@ -300,6 +300,10 @@ pub struct Diag {
     pub file: Option<String>,
     pub line: Option<u64>,
     pub column: Option<u64>,
+    /// Where the span ends on its line (exclusive).
+    pub end_column: Option<u64>,
+    /// The text of the line the span starts on.
+    pub source_line: Option<String>,
     pub hint: Option<String>,
 }
 
@@ -342,6 +346,8 @@ impl Report {
                 file: s(d, "file"),
                 line: d.get("line").and_then(|x| x.as_u64()),
                 column: d.get("column").and_then(|x| x.as_u64()),
+                end_column: d.get("end_column").and_then(|x| x.as_u64()),
+                source_line: s(d, "source_line"),
                 hint: s(d, "hint"),
             })
             .collect();
