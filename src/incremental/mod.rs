@@ -383,7 +383,7 @@ impl Site {
             .binary_search_by(|s| self.loaded.sources.path(s.source).cmp(rel));
         if !abs.is_file() || !is_content {
             // Deleted (or renamed away): drop it and anything below it.
-            self.linked = None;
+            self.unlink();
             let sources = &self.loaded.sources;
             self.slots
                 .retain(|s| !sources.path(s.source).starts_with(rel));
@@ -404,7 +404,7 @@ impl Site {
                 i
             }
             Err(i) => {
-                self.linked = None;
+                self.unlink();
                 let id = self.loaded.sources.add(rel.to_path_buf(), text);
                 self.slots.insert(
                     i,
@@ -443,7 +443,7 @@ impl Site {
     /// Reads the site again. With `reuse`, a content file whose path, id and
     /// text are unchanged keeps its parse.
     fn reload(&mut self, reuse: bool) {
-        self.linked = None;
+        self.unlink();
         let mut diags = Vec::new();
         let loaded = load::load(&self.opts.root, &mut diags);
         let hashes: Map<SourceId, u64> = (0..loaded.sources.len())
@@ -518,10 +518,6 @@ impl Site {
 
     /// Links the parsed entities.
     fn link(&mut self) -> Linked {
-        // The graph being replaced is freed on another thread.
-        if let Some(old) = self.linked.take() {
-            rayon::spawn(move || drop(old));
-        }
         let mut parsed = Parsed::default();
         for e in self.slots.iter().filter_map(|s| s.entity.as_ref()) {
             if e.draft && !self.opts.drafts {
@@ -559,24 +555,11 @@ impl Site {
     fn relink(&mut self) -> Option<Linked> {
         let mut linked = self.linked.take()?;
         let reparsed = std::mem::take(&mut self.reparsed);
-        let mut swaps = Vec::with_capacity(reparsed.len());
-        for id in reparsed {
-            // What `link` reported in the file has moved with its text.
-            if linked.diags.iter().any(|d| d.touches(id)) {
-                return None;
-            }
-            let slot = self.slots.iter().find(|s| s.source == id)?;
-            let new = slot.entity.clone()?;
-            let graph = &linked.graph;
-            let old = match linked.index.get(&id) {
-                Some(&i) => &graph.entities[i],
-                None => graph.home.as_ref().filter(|h| h.source == id)?,
-            };
-            if !crate::graph::same_link_inputs(old, &new) {
-                return None;
-            }
-            swaps.push((linked.index.get(&id).copied(), new));
-        }
+        let Some(swaps) = self.swaps(&linked, &reparsed) else {
+            self.linked = Some(linked);
+            self.unlink();
+            return None;
+        };
         for (i, new) in swaps {
             match i {
                 Some(i) => linked.graph.entities[i] = new,
@@ -584,6 +567,40 @@ impl Site {
             }
         }
         Some(linked)
+    }
+
+    /// Drops the kept graph: the site is linked again at the next rebuild.
+    /// It is freed on another thread: many small frees need not delay it.
+    fn unlink(&mut self) {
+        if let Some(old) = self.linked.take() {
+            rayon::spawn(move || drop(old));
+        }
+    }
+
+    /// Where each re-parsed entity goes in the kept graph (`None`: it is the
+    /// home page), if all of them can.
+    fn swaps(
+        &self,
+        linked: &Linked,
+        reparsed: &[SourceId],
+    ) -> Option<Vec<(Option<EntityIdx>, Arc<Entity>)>> {
+        let graph = &linked.graph;
+        reparsed
+            .iter()
+            .map(|&id| {
+                // What `link` reported in the file has moved with its text.
+                if linked.diags.iter().any(|d| d.touches(id)) {
+                    return None;
+                }
+                let new = self.slots.iter().find(|s| s.source == id)?.entity.clone()?;
+                let at = linked.index.get(&id).copied();
+                let old = match at {
+                    Some(i) => &graph.entities[i],
+                    None => graph.home.as_ref().filter(|h| h.source == id)?,
+                };
+                crate::graph::same_link_inputs(old, &new).then_some((at, new))
+            })
+            .collect()
     }
 
     /// Renders the pages whose inputs changed; publishes on success.
