@@ -245,11 +245,16 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
-        || [".swp", ".swx", ".tmp", ".bak", "___jb_tmp___", "___jb_old___"]
-            .iter()
-            .any(|s| name.ends_with(s))
-        // Vim checks that a folder is writable with a file of this name.
-        || name == "4913"
+        || [
+            ".swp",
+            ".swx",
+            ".tmp",
+            ".bak",
+            "___jb_tmp___",
+            "___jb_old___",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
 }
 
 fn rel_string(path: &Path, base: &Path) -> String {
@@ -375,7 +380,6 @@ mod tests {
             "#a.md#",
             ".hidden",
             "4913.tmp",
-            "4913",
             "a.md___jb_tmp___",
         ] {
             assert!(is_ignored(n), "{n}");

@@ -244,6 +244,15 @@ fn ignored_paths_change_nothing() {
     ]);
     assert_eq!(r.rendered, 0);
     assert!(r.changed.is_empty());
+    // Editors' probes and temporary files are not worth a rebuild.
+    for p in [
+        "content/policies/4913",
+        "content/policies/x.md___jb_tmp___",
+        "public/x.html",
+    ] {
+        assert!(!inc.is_relevant(&site.path(p)), "{p}");
+    }
+    assert!(inc.is_relevant(&site.path("static/4913/x.png")));
 }
 
 #[test]
@@ -493,5 +502,62 @@ fn a_new_static_folder_overriding_the_theme_stylesheet_is_a_css_change() {
     assert!(report.ok());
     assert_eq!(report.changed, ["style.css"]);
     assert!(report.css_only());
+    assert_same_as_clean(&inc, site.root());
+}
+
+/// Passes folded into one report (a burst): what a good pass changed stays
+/// in the report when a later pass fails and the next restores the file.
+#[test]
+fn a_folded_burst_reports_what_its_good_passes_changed() {
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    let text = site.read(POLICY).replace(
+        "报道未给出该计划的发布时间",
+        "新增一段。\n\n报道未给出该计划的发布时间",
+    );
+    site.write(POLICY, text);
+    let first = inc.apply(&[site.path(POLICY)]);
+    assert!(first.ok());
+    let good = site.read(MEASURE);
+    site.write(MEASURE, "---\ntitle: 半\n");
+    let half_written = inc.apply(&[site.path(MEASURE)]);
+    assert!(!half_written.ok());
+    site.write(MEASURE, &good);
+    let restored = inc.apply(&[site.path(MEASURE)]);
+    assert!(restored.ok());
+    let report = restored.after(half_written.after(first));
+    assert!(report.ok());
+    assert!(
+        report
+            .changed
+            .iter()
+            .any(|p| p.contains("先进制造业强省行动计划")),
+        "{:?}",
+        report.changed
+    );
+    assert_same_as_clean(&inc, site.root());
+}
+
+/// A static file edited while the site is broken is reported once the
+/// site is fixed: the last good build has not got it.
+#[test]
+fn a_static_edit_while_broken_is_reported_after_the_fix() {
+    let site = common::Site::example();
+    site.write("static/extra.css", "a { color: red }\n");
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    let good = site.read(MEASURE);
+    site.write(MEASURE, format!("{good}\n见 [[不存在的政策]]。\n"));
+    assert!(!inc.apply(&[site.path(MEASURE)]).ok());
+    site.write("static/extra.css", "a { color: blue }\n");
+    assert!(!inc.apply(&[site.path("static/extra.css")]).ok());
+    site.write(MEASURE, &good);
+    let fixed = inc.apply(&[site.path(MEASURE)]);
+    assert!(fixed.ok());
+    assert!(
+        fixed.changed.iter().any(|p| p == "extra.css"),
+        "{:?}",
+        fixed.changed
+    );
     assert_same_as_clean(&inc, site.root());
 }

@@ -125,7 +125,8 @@ pub struct Rebuild {
     pub diagnostics: Diagnostics,
     /// Pages rendered this time (the others were kept).
     pub rendered: usize,
-    /// Output paths whose bytes changed; empty when the build failed.
+    /// Output paths whose bytes changed; empty when the build failed
+    /// (unless it folds in an earlier good pass, see [`Rebuild::after`]).
     pub changed: Vec<String>,
     pub stats: Stats,
     pub elapsed: Duration,
@@ -137,14 +138,14 @@ impl Rebuild {
     }
 
     /// This rebuild and an `earlier` one as one: its diagnostics and stats,
-    /// the pages and files both changed, the time both took.
+    /// the pages and files both changed, the time both took. The files an
+    /// earlier good pass changed stay listed even when this one failed: the
+    /// site in memory has them.
     pub fn after(mut self, earlier: Rebuild) -> Rebuild {
         self.rendered += earlier.rendered;
-        if self.ok() {
-            self.changed.extend(earlier.changed);
-            self.changed.sort();
-            self.changed.dedup();
-        }
+        self.changed.extend(earlier.changed);
+        self.changed.sort();
+        self.changed.dedup();
         self.elapsed += earlier.elapsed;
         self
     }
@@ -230,6 +231,8 @@ pub struct Site {
     reparsed: Vec<SourceId>,
     /// Of the last graph made (see [`Linked::generation`]).
     generation: u64,
+    /// Paths changed since the last good build.
+    untold: Set<PathBuf>,
 }
 
 /// A graph kept from the last build.
@@ -274,6 +277,7 @@ impl Site {
             linked: None,
             reparsed: Vec::new(),
             generation: 0,
+            untold: Set::default(),
         };
         site.reload(false);
         let report = site.rebuild(&Set::default(), start);
@@ -332,8 +336,15 @@ impl Site {
                 self.reload(false);
             }
         }
-        let touched: Set<PathBuf> = rels.into_iter().collect();
-        self.rebuild(&touched, start)
+        // What failed builds were told still counts: the last good build
+        // has not seen it.
+        self.untold.extend(rels);
+        let touched = self.untold.clone();
+        let report = self.rebuild(&touched, start);
+        if report.ok() {
+            self.untold.clear();
+        }
+        report
     }
 
     fn relative(&self, p: &Path) -> PathBuf {
@@ -352,7 +363,9 @@ impl Site {
         let out = self.output_dir();
         let out_rel = self.relative(&out);
         let prev_rel = self.relative(&crate::write::previous_dir(&out));
-        if ignored || rel.starts_with(&out_rel) || rel.starts_with(&prev_rel) {
+        // Vim checks that a folder is writable with a file of this name.
+        let probe = rel.file_name().is_some_and(|n| n == "4913");
+        if ignored || probe || rel.starts_with(&out_rel) || rel.starts_with(&prev_rel) {
             return Reach::Nothing;
         }
         let first = rel

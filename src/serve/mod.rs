@@ -145,11 +145,13 @@ fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>
 pub fn build_watch(opts: BuildOptions) -> Result<(), Diagnostic> {
     let mut watcher = watch::Watcher::new(&opts.root)?;
     let (mut site, first) = Site::open(opts);
-    write(&site, &first, "built");
+    // After a failed report the site in memory may hold good passes the
+    // output directory has not got.
+    let mut behind = !write(&site, &first, "built", false);
     println!("watching for changes (Ctrl-C to stop)");
     while let Some(paths) = watcher.next_batch() {
         if let Some(r) = rebuild(&mut site, &mut watcher, paths) {
-            write(&site, &r, "rebuilt");
+            behind = !write(&site, &r, "rebuilt", behind);
         }
     }
     Ok(())
@@ -197,15 +199,24 @@ fn rebuild(site: &mut Site, watcher: &mut watch::Watcher, paths: Vec<PathBuf>) -
     }
 }
 
-/// Writes a good build to the output directory and reports.
-fn write(site: &Site, r: &Rebuild, verb: &str) {
+/// Reports a rebuild and writes a good one to the output directory, when
+/// files changed or the directory is `behind`. False when the directory
+/// does not hold the site in memory (the build or the write failed).
+fn write(site: &Site, r: &Rebuild, verb: &str, behind: bool) -> bool {
     print_rebuild(site, r, verb);
-    if let (true, Some(out)) = (r.ok() && !r.changed.is_empty(), site.output()) {
-        let dir = site.output_dir();
-        if let Err(d) = crate::write::write_site(&site.root(), &dir, &out.to_files()) {
+    if !r.ok() {
+        return false;
+    }
+    let Some(out) = site.output().filter(|_| behind || !r.changed.is_empty()) else {
+        return true;
+    };
+    match crate::write::write_site(&site.root(), &site.output_dir(), &out.to_files()) {
+        Ok(_) => true,
+        Err(d) => {
             let mut diags = diag::Diagnostics::default();
             diags.push(d);
             eprint!("{}", diag::render_human(site.sources(), &diags, color()));
+            false
         }
     }
 }

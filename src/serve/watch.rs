@@ -49,14 +49,19 @@ impl Watcher {
         w.notify
             .watch(&root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&root, e))?;
-        w.watch_folders();
+        w.watch_folders(&BTreeSet::new());
         Ok(w)
     }
 
-    /// Starts watching site folders that exist and are not watched yet.
-    fn watch_folders(&mut self) {
+    /// Starts watching site folders that exist and are not watched yet, and
+    /// those in `renewed` again (removed and made anew: the old watch went
+    /// with the old folder).
+    fn watch_folders(&mut self, renewed: &BTreeSet<PathBuf>) {
         for name in WATCHED {
             let dir = self.root.join(name);
+            if renewed.contains(&dir) && self.watched.remove(&dir) {
+                let _ = self.notify.unwatch(&dir);
+            }
             if dir.is_dir() && !self.watched.contains(&dir) {
                 if self.notify.watch(&dir, RecursiveMode::Recursive).is_ok() {
                     self.watched.insert(dir);
@@ -91,22 +96,25 @@ impl Watcher {
         while let Ok(more) = self.rx.recv_timeout(QUIET) {
             self.collect(more, &mut paths);
         }
-        // A site folder created or removed at the root.
-        if paths
+        // A site folder created, removed or replaced at the root.
+        let at_root: BTreeSet<PathBuf> = paths
             .iter()
-            .any(|p| p.parent() == Some(self.root.as_path()))
-        {
-            self.watch_folders();
+            .filter(|p| p.parent() == Some(self.root.as_path()))
+            .cloned()
+            .collect();
+        if !at_root.is_empty() {
+            self.watch_folders(&at_root);
         }
         paths.into_iter().collect()
     }
 
     fn collect(&self, result: notify::Result<Event>, paths: &mut BTreeSet<PathBuf>) {
         match result {
-            // Events were lost (the kernel's queue overflowed): read
-            // everything again, as for a change of site.toml.
+            // Events were lost (the kernel's queue overflowed): anything
+            // may have changed; read everything again.
             Ok(e) if e.need_rescan() => {
                 paths.insert(self.root.join("site.toml"));
+                paths.extend(WATCHED.iter().map(|name| self.root.join(name)));
             }
             Ok(e) if !e.kind.is_access() => paths.extend(e.paths),
             _ => {}
