@@ -526,21 +526,25 @@ pub fn vlq(out: &mut String, mut n: u32) {
     }
 }
 
+/// A policy's entry for the unit tests of the index and its patches.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn doc(title: &str, body: &str) -> Doc {
+impl Doc {
+    pub(crate) fn sample(title: &str, body: &str) -> Doc {
         Doc {
             kind: "policy",
             status: Some("in-force"),
             issuer: vec!["省政府".into()],
             tags: vec!["数字化".into()],
             title: title.into(),
-            url: "policies/x/".into(),
-            sections: text::html_sections(body),
+            url: format!("policies/{title}/"),
+            sections: super::text::html_sections(body),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     /// Reads back the shard files: token -> postings text.
     fn shards(files: &[OutputFile]) -> BTreeMap<String, String> {
@@ -592,8 +596,8 @@ mod tests {
     fn cjk_pairs_carry_positions_and_single_characters_the_title_flag() {
         // Full text: "专精特新\n专精特新企业\n" -> title 0..4, body from 5.
         let idx = index(vec![
-            doc("专精特新", "<p>专精特新企业</p>"),
-            doc("其他", "<p>企业</p>"),
+            Doc::sample("专精特新", "<p>专精特新企业</p>"),
+            Doc::sample("其他", "<p>企业</p>"),
         ]);
         // doc 0: 2 positions (title 0, body 5).
         assert_eq!(idx["专精"], [0, 2, 0, 5]);
@@ -607,7 +611,7 @@ mod tests {
 
     #[test]
     fn latin_words_are_lowercased_with_positions() {
-        let idx = index(vec![doc("Digital Plan", "<p>the DIGITAL twin</p>")]);
+        let idx = index(vec![Doc::sample("Digital Plan", "<p>the DIGITAL twin</p>")]);
         // "digital plan\nthe digital twin\n": 0 and 17.
         assert_eq!(idx["digital"], [0, 2, 0, 17]);
         assert_eq!(idx["twin"], [0, 1, 25]);
@@ -616,7 +620,7 @@ mod tests {
 
     #[test]
     fn mixed_text_splits_words_from_pairs() {
-        let idx = index(vec![doc("站", "<p>新开通5G基站，AI 赋能</p>")]);
+        let idx = index(vec![Doc::sample("站", "<p>新开通5G基站，AI 赋能</p>")]);
         // The body starts at 2: 新2 开3 通4 5g5 基7 站8 ，9 ai10 赋13 能14.
         assert_eq!(idx["5g"], [0, 1, 5]);
         assert_eq!(idx["基站"], [0, 1, 7]);
@@ -630,7 +634,7 @@ mod tests {
     #[test]
     fn meta_holds_facets_and_title_lengths() {
         let files = SearchIndex {
-            docs: vec![doc("甲乙", "<p>x</p>")],
+            docs: vec![Doc::sample("甲乙", "<p>x</p>")],
         }
         .files();
         let meta = files.iter().find(|f| f.path == "search/meta.js").unwrap();

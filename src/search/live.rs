@@ -311,19 +311,6 @@ fn read_vlq(digits: &mut impl Iterator<Item = u32>) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::output::Contents;
-    use crate::search::text;
-
-    fn doc(title: &str, body: &str) -> Doc {
-        Doc {
-            kind: "policy",
-            status: Some("in-force"),
-            issuer: vec!["省政府".into()],
-            tags: vec![],
-            title: title.into(),
-            url: format!("policies/{title}/"),
-            sections: text::html_sections(body),
-        }
-    }
 
     fn bytes(f: &OutputFile) -> &[u8] {
         match &f.contents {
@@ -366,7 +353,7 @@ mod tests {
     fn site() -> Vec<Doc> {
         (0..40)
             .map(|i| {
-                doc(
+                Doc::sample(
                     &format!("政策{i}"),
                     &format!("<p>推进数字化转型 plan {i}，专精特新企业{}</p><h2 id=\"a\">目标</h2><p>到2025年 target</p>", i % 7),
                 )
