@@ -178,7 +178,6 @@ struct Published {
     /// The entities' ids in index order.
     ids: Vec<String>,
     globals: BTreeMap<String, Value>,
-    templates: Map<String, u64>,
     /// Hash of every entity's text: changes when any content file changes.
     all_entities: u64,
     /// Hash of the sitemap's pages.
@@ -813,7 +812,9 @@ impl Site {
                     let Some(u) = uses.get(name) else {
                         return true;
                     };
-                    if last.templates.get(name) != Some(&u.hash) || u.globals(&changed_globals) {
+                    if last.uses.get(name).map(|l| l.hash) != Some(u.hash)
+                        || u.globals(&changed_globals)
+                    {
                         return true;
                     }
                     any_entity |= u.any_entity;
@@ -1017,7 +1018,6 @@ impl Site {
                 Some(g) => g.into_iter().map(|(k, (v, _))| (k, v)).collect(),
                 None => std::mem::take(&mut last.globals),
             },
-            templates: uses.iter().map(|(k, u)| (k.clone(), u.hash)).collect(),
             all_entities,
             sitemap: sitemap_key,
             api,
