@@ -19,10 +19,13 @@ async function open(chromium, { width = 1280, height = 900, timeoutMs = 60000 } 
     "--remote-debugging-port=0", "--user-data-dir=" + profile,
     `--window-size=${width},${height}`, "about:blank",
   ], { stdio: "ignore" });
-  function done(code, msg) {
-    console.log(msg);
+  // However the script ends (a thrown error included), the browser goes too.
+  process.on("exit", () => {
     browser.kill();
     try { fs.rmSync(profile, { recursive: true, force: true }); } catch (e) { /* still in use */ }
+  });
+  function done(code, msg) {
+    console.log(msg);
     process.exit(code);
   }
   setTimeout(() => done(1, "FAIL: timed out"), timeoutMs).unref();
