@@ -17,8 +17,10 @@
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
 
+pub mod aliases;
 pub mod api;
 pub mod config;
+pub mod decode;
 pub mod diag;
 pub mod graph;
 pub mod hash;
@@ -114,6 +116,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     timings.lap("parse");
     diags.extend(raw);
     let graph = graph::link(parsed, &loaded.config, &mut diags);
+    diags.extend(aliases::check(&graph));
     timings.lap("link");
     if opts.strict {
         diags.promote_warnings();
@@ -171,6 +174,7 @@ pub fn data_files(graph: &graph::Graph, style: url::LinkStyle) -> Vec<output::Ou
     let mut files = api::files(graph);
     files.extend(metrics::files(graph));
     files.extend(search::files(graph, style));
+    files.extend(aliases::files(graph, style));
     files
 }
 
