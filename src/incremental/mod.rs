@@ -776,7 +776,7 @@ impl Site {
             .zip(paths.par_iter())
             .map(|(&job, path)| {
                 let keep = match job {
-                    Job::Entity(i) => !redo.entities[i],
+                    Job::Entity(i) | Job::Changes(i) => !redo.entities[i],
                     Job::List(_) => !redo.lists,
                     Job::Home => false,
                     _ => !redo.others,
@@ -1117,6 +1117,10 @@ fn redo_deps(
         for t in targets {
             entities[t] = true;
         }
+        // Every version's page names the others (and compares with one).
+        for v in crate::history::chain(graph, c) {
+            entities[v] = true;
+        }
     }
     let redo = Redo {
         entities,
@@ -1366,6 +1370,14 @@ fn page_deps(
             }
         }
         Job::NotFound | Job::Search | Job::Taxonomy(_) => {}
+        Job::Changes(i) => {
+            // Both texts are read in full; the chain names the current version.
+            for v in std::iter::once(i).chain(crate::history::previous(graph, i)) {
+                entity_hash[v].hash(&mut h);
+            }
+            shows.extend(crate::history::chain(graph, i));
+        }
+        Job::Timeline => shows.extend(render::timeline::site_entities(graph)),
         Job::Graph(n) => {
             let (policies, orphans) = render::graph_page(graph, n);
             shows.extend(render::diagram::site_entities(graph, &policies, orphans));
@@ -1391,6 +1403,11 @@ fn page_deps(
         Job::Entity(i) => {
             read(i, &mut shows, &mut shortcodes, &mut h);
             shows.push(i);
+            // Versions: the others are named, the previous one compared.
+            shows.extend(crate::history::chain(graph, i));
+            if let Some(p) = crate::history::previous(graph, i) {
+                entity_hash[p].hash(&mut h);
+            }
             for &x in &graph.outgoing[i] {
                 let edge = &graph.edges[x];
                 edge.field.hash(&mut h);
