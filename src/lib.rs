@@ -24,6 +24,7 @@ pub mod decode;
 pub mod diag;
 pub mod graph;
 pub mod hash;
+pub mod history;
 pub mod incremental;
 pub mod load;
 pub mod metrics;
