@@ -380,6 +380,33 @@ fn deep_nesting_builds_on_default_stacks() {
 }
 
 #[test]
+fn deep_nesting_builds_end_to_end_on_a_default_thread_stack() {
+    // The whole pipeline on one spawned thread with the default 2 MiB stack
+    // (rayon's workers have the same), HTML sanitizing included.
+    let mut text = String::from("<p>raw</p>\n\n");
+    text.push_str(&"> ".repeat(3000));
+    text.push_str("引用\n\n");
+    for i in 0..3000 {
+        text.push_str(&"  ".repeat(i));
+        text.push_str("- <i>项</i>\n");
+    }
+    let site = Site::new();
+    site.write("content/about/深.md", text);
+    let root = site.root().to_path_buf();
+    let report = std::thread::spawn(move || {
+        pinakes::build(&pinakes::BuildOptions {
+            root,
+            ..Default::default()
+        })
+    })
+    .join()
+    .expect("no stack overflow");
+    assert!(report.ok(), "{:?}", report.diagnostics);
+    let html = site.read("public/about/深/index.html");
+    assert!(html.matches("<blockquote>").count() == 3000);
+}
+
+#[test]
 fn files_over_the_old_limit_build_by_default() {
     let mut text = String::from("# 大文件\n\n");
     let para = "这是一段很长的法律文字，用来把文件撑到旧的八兆限制以上。\n\n";

@@ -202,7 +202,10 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
         KindData::Metric(_) | KindData::Page => {}
     }
     // Link labels are the targets' titles, as on the page.
-    let html = crate::url::fill(&e.body.html, &graph.links[i], graph, "", style);
+    // Only the start of a very long page is indexed: its HTML is cut before
+    // the text is taken out (markup is part of it; `cap_text` cuts exactly).
+    let html = prefix(&e.body.html, MAX_INDEXED_BYTES * 2);
+    let html = crate::url::fill(html, &graph.links[i], graph, "", style);
     let html = crate::render::shortcodes::fill_plain(&html, &e.body.shortcodes, graph);
     let mut sections = text::html_sections(&html);
     if !lead.is_empty() {
@@ -224,6 +227,7 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
             ),
         }
     }
+    cap_text(&mut sections, MAX_INDEXED_BYTES);
     // A metric is found by its unit too; it goes last, out of the snippets' way.
     if let Some(unit) = e.metric().and_then(|m| m.unit.clone()) {
         sections.push(Section {
@@ -245,6 +249,36 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
         url: style.path(&e.url_path),
         sections,
     }
+}
+
+/// Text of one page that is indexed, in bytes: about a million Chinese
+/// characters, far more than a reader pages through, while a 70 MB law
+/// collection keeps the index (and the build's memory) bounded.
+const MAX_INDEXED_BYTES: usize = 3 * 1024 * 1024;
+
+/// The first `max` bytes of `s`, at a character boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[..cut]
+}
+
+/// Drops the text of `sections` past `max` bytes (at a character boundary).
+fn cap_text(sections: &mut Vec<Section>, max: usize) {
+    let mut left = max;
+    let mut keep = 0;
+    for s in sections.iter_mut() {
+        keep += 1;
+        if s.text.len() > left {
+            let cut = prefix(&s.text, left).len();
+            s.text.truncate(cut);
+            break;
+        }
+        left -= s.text.len();
+    }
+    sections.truncate(keep);
 }
 
 /// A CJK token in 64 bits: a pair is `1 << 63 | first << 21 | second`, a
@@ -592,6 +626,18 @@ impl Doc {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_pages_are_indexed_up_to_the_cap() {
+        let sec = |t: &str| Section {
+            id: String::new(),
+            text: t.to_string(),
+        };
+        let mut s = vec![sec("一二"), sec("三四五"), sec("六")];
+        cap_text(&mut s, 10);
+        let texts: Vec<&str> = s.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(texts, ["一二", "三"]);
+    }
+
     use super::*;
 
     /// Reads back the shard files: token -> postings text.
