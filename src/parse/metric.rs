@@ -73,8 +73,11 @@ pub fn parse(
         None => (stem, Span::new(file, 0..0)),
     };
     if let Err(msg) = check_id(&id) {
-        f.diags
-            .push(Diagnostic::error("bad-id", format!("invalid id: {msg}")).at(id_span));
+        f.diags.push(
+            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+                .at(id_span)
+                .hint(super::id_fix_hint(&id)),
+        );
     }
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
@@ -117,7 +120,7 @@ pub fn parse(
         compare,
         targets,
     };
-    let slug = f.string("slug").unwrap_or_else(|| id.clone());
+    let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
         kind: Kind::Metric,
