@@ -13,9 +13,9 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Diagnostics, closest};
+use crate::diag::{Code, Diagnostic, Diagnostics, closest};
 use crate::hash::{self, Map, Set};
-use crate::parse::entity::{Entity, Kind};
+use crate::parse::entity::{Entity, Kind, Rel};
 use crate::parse::markdown::{Body, LinkTarget, slugify};
 use crate::parse::{Parsed, slug_segment};
 use crate::source::Span;
@@ -28,7 +28,7 @@ pub type EntityIdx = usize;
 pub struct Edge {
     pub from: EntityIdx,
     pub to: EntityIdx,
-    pub field: &'static str,
+    pub rel: Rel,
 }
 
 /// Where a prose link goes.
@@ -76,19 +76,33 @@ pub struct Graph {
     pub taxonomies: Vec<Taxonomy>,
 }
 
-/// Which kinds a typed field may name.
-fn expected_kinds(field: &str) -> &'static [Kind] {
-    match field {
-        "policy" | "supersedes" => &[Kind::Policy],
-        "metrics" => &[Kind::Metric],
-        "set_by" => &[Kind::Policy, Kind::Measure],
-        _ => &[
-            Kind::Policy,
-            Kind::Measure,
-            Kind::Metric,
-            Kind::Page,
-            Kind::Section,
-        ],
+impl Graph {
+    /// Where an entity's references of one relation go, in written order.
+    pub fn out(&self, from: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + '_ {
+        self.outgoing[from]
+            .iter()
+            .map(|&x| &self.edges[x])
+            .filter(move |e| e.rel == rel)
+            .map(|e| e.to)
+    }
+
+    /// The entities whose references of one relation name this one.
+    pub fn back(&self, to: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + '_ {
+        self.incoming[to]
+            .iter()
+            .map(|&x| &self.edges[x])
+            .filter(move |e| e.rel == rel)
+            .map(|e| e.from)
+    }
+
+    /// Every typed reference out of an entity.
+    pub fn edges_out(&self, from: EntityIdx) -> impl Iterator<Item = &Edge> + '_ {
+        self.outgoing[from].iter().map(|&x| &self.edges[x])
+    }
+
+    /// Every typed reference into an entity.
+    pub fn edges_in(&self, to: EntityIdx) -> impl Iterator<Item = &Edge> + '_ {
+        self.incoming[to].iter().map(|&x| &self.edges[x])
     }
 }
 
@@ -113,7 +127,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
             let other = &entities[first];
             diags.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    Code::DuplicateId,
                     format!(
                         "id `{}` is used by both content/{} and content/{}",
                         e.id,
@@ -237,9 +251,7 @@ pub fn same_link_inputs(a: &Entity, b: &Entity) -> bool {
         &b.url_path,
         b.draft,
     ) && (&a.title, &a.tags, &a.fields, &a.data) == (&b.title, &b.tags, &b.fields, &b.data)
-        && all(&a.refs, &b.refs, |r, s| {
-            (r.field, &r.id) == (s.field, &s.id)
-        })
+        && all(&a.refs, &b.refs, |r, s| (r.rel, &r.id) == (s.rel, &s.id))
         && all(&x.links, &y.links, |l, m| {
             (&l.target, &l.anchor) == (&m.target, &m.anchor)
         })
@@ -269,11 +281,11 @@ impl Resolver<'_> {
             .refs
             .iter()
             .filter_map(
-                |r| match self.id(&r.id, r.span, expected_kinds(r.field), r.field) {
+                |r| match self.id(&r.id, r.span, r.rel.targets(), r.rel.field()) {
                     Ok(to) => Some(Edge {
                         from,
                         to,
-                        field: r.field,
+                        rel: r.rel,
                     }),
                     Err(d) => {
                         diags.push(d);
@@ -303,7 +315,7 @@ impl Resolver<'_> {
         let kind = self.entities[idx].kind;
         if !expected.contains(&kind) {
             return Err(Diagnostic::error(
-                "wrong-kind",
+                Code::WrongKind,
                 format!(
                     "`{field}` must name a {}, but `{id}` is a {}",
                     kind_names(expected),
@@ -327,7 +339,7 @@ impl Resolver<'_> {
         } else {
             format!("`{field}` reference")
         };
-        Diagnostic::error("unknown-ref", format!("{what} `{id}` does not exist"))
+        Diagnostic::error(Code::UnknownRef, format!("{what} `{id}` does not exist"))
             .at(span)
             .label(if field == "link" {
                 "no page has this id".to_string()
@@ -375,13 +387,11 @@ impl Resolver<'_> {
             .iter()
             .map(|l| {
                 let target = match &l.target {
-                    LinkTarget::Id(id) => self
-                        .id(id, l.span, expected_kinds("link"), "link")
-                        .map(Some),
+                    LinkTarget::Id(id) => self.id(id, l.span, &Kind::ALL, "link").map(Some),
                     LinkTarget::File(path) => {
                         self.by_file.get(path).map(|&t| Some(t)).ok_or_else(|| {
                             Diagnostic::error(
-                                "unknown-ref",
+                                Code::UnknownRef,
                                 format!("link to missing file `content/{}`", path.display()),
                             )
                             .at(l.span)
@@ -412,7 +422,7 @@ impl Resolver<'_> {
                         let ids = headings.headings.iter().map(|h| h.id.as_str());
                         diags.push(
                             Diagnostic::error(
-                                "unknown-anchor",
+                                Code::UnknownAnchor,
                                 format!("{name} has no heading `#{a}`"),
                             )
                             .at(l.span)
@@ -465,7 +475,7 @@ fn check_shortcode(
     if !names.contains(&call.name) {
         diags.push(
             Diagnostic::error(
-                "unknown-shortcode",
+                Code::UnknownShortcode,
                 format!("unknown shortcode `{}`", call.name),
             )
             .at(call.span)
@@ -493,7 +503,7 @@ fn check_shortcode(
     {
         diags.push(
             Diagnostic::error(
-                "bad-shortcode",
+                Code::BadShortcode,
                 format!("`{}` takes no argument `{key}`", call.name),
             )
             .at(call.span)
@@ -502,9 +512,12 @@ fn check_shortcode(
     }
     let Some(id) = call.arg("id") else {
         diags.push(
-            Diagnostic::error("bad-shortcode", format!("`{}` needs `id=\"…\"`", call.name))
-                .at(call.span)
-                .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
+            Diagnostic::error(
+                Code::BadShortcode,
+                format!("`{}` needs `id=\"…\"`", call.name),
+            )
+            .at(call.span)
+            .hint(format!("write {{{{ {}(id=\"<metric id>\") }}}}", call.name)),
         );
         return Err(diags);
     };
@@ -518,7 +531,7 @@ fn check_shortcode(
     if call.name == "chart" && !call.block {
         // A chart is a figure; inside a paragraph it would break the HTML.
         diags.push(
-            Diagnostic::warning("inline-chart", "a chart inside a sentence")
+            Diagnostic::warning(Code::InlineChart, "a chart inside a sentence")
                 .at(call.span)
                 .hint("put {{ chart(…) }} on its own line, with blank lines around it"),
         );
@@ -535,7 +548,7 @@ fn check_shortcode(
     match call.arg("period") {
         None if periods.is_empty() => diags.push(
             Diagnostic::error(
-                "unknown-period",
+                Code::UnknownPeriod,
                 format!("metric `{id}` has no value to show"),
             )
             .at(call.span)
@@ -544,13 +557,13 @@ fn check_shortcode(
         None => {}
         Some(p) => match Period::parse(p) {
             None => diags.push(
-                Diagnostic::error("bad-period", format!("`{p}` is not a period"))
+                Diagnostic::error(Code::BadPeriod, format!("`{p}` is not a period"))
                     .at(call.span)
                     .hint(format!("write a period as {PERIOD_FORMS}; {shown}")),
             ),
             Some(p) if !metric.values.iter().any(|v| v.period == p) => diags.push(
                 Diagnostic::error(
-                    "unknown-period",
+                    Code::UnknownPeriod,
                     format!("metric `{id}` has no value for {p}"),
                 )
                 .at(call.span)
@@ -585,7 +598,7 @@ fn check_supersedes_cycles(
             let succ: Vec<EntityIdx> = outgoing[node]
                 .iter()
                 .map(|&e| &edges[e])
-                .filter(|e| e.field == "supersedes")
+                .filter(|e| e.rel == Rel::Supersedes)
                 .map(|e| e.to)
                 .collect();
             if *next < succ.len() {
@@ -605,12 +618,12 @@ fn check_supersedes_cycles(
                             .map(|&i| entities[i].id.as_str())
                             .collect();
                         let span = entities[node]
-                            .refs_in("supersedes")
+                            .refs_in(Rel::Supersedes)
                             .find(|r| r.id == entities[to].id)
                             .map(|r| r.span)
                             .unwrap_or(entities[node].id_span);
                         diags.push(
-                            Diagnostic::error("supersedes-cycle", format!("`supersedes` forms a cycle: {}", cycle.join(" → ")))
+                            Diagnostic::error(Code::SupersedesCycle, format!("`supersedes` forms a cycle: {}", cycle.join(" → ")))
                                 .at(span)
                                 .hint("a policy cannot (indirectly) supersede itself; remove one of these `supersedes` entries"),
                         );

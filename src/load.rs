@@ -10,16 +10,14 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diag::Diagnostic;
-use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
-use crate::parse::shortcode::SHORTCODE_MARK;
+use crate::diag::{Code, Diagnostic};
 use crate::source::{SourceId, Sources};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
 }
 
-/// Text files larger than this are refused (a 50 MB "policy" is a mistake).
+/// Text files larger than this are refused (a 50 MB policy document is a mistake).
 pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
@@ -81,7 +79,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
         }
         Err(_) => {
             diags.push(
-                Diagnostic::warning("no-config", "no site.toml found; using defaults")
+                Diagnostic::warning(Code::NoConfig, "no site.toml found; using defaults")
                     .in_file(root.display().to_string())
                     .hint("run `pinakes new site DIR` for a starting point, or pass --root"),
             );
@@ -95,7 +93,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
     let theme = Theme::find(root, &config.theme);
     if let Theme::Missing = theme {
         diags.push(
-            Diagnostic::error("theme", format!("theme `{}` not found", config.theme))
+            Diagnostic::error(Code::Theme, format!("theme `{}` not found", config.theme))
                 .in_file("site.toml")
                 .hint(format!(
                     "put it in themes/{}/ or use theme = \"default\" (built in)",
@@ -322,10 +320,10 @@ fn read_files(
 /// Reads a text file: refuses huge files and reports bad UTF-8 at its line.
 pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+        .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read: {e}")).in_file(shown))?;
     if meta.len() > MAX_TEXT_BYTES {
         return Err(Diagnostic::error(
-            "too-large",
+            Code::TooLarge,
             format!(
                 "file is {:.1} MiB; the limit is 8 MiB",
                 meta.len() as f64 / 1048576.0
@@ -335,9 +333,9 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
         .hint("split the document, or move bulk data out of content/"));
     }
     let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
+        .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read: {e}")).in_file(shown))?;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(clean(text)),
+        Ok(text) => Ok(crate::placeholder::scrub(text)),
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let prefix = String::from_utf8_lossy(valid);
@@ -349,22 +347,12 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
                 .unwrap_or(0)
                 + 1;
             Err(Diagnostic::error(
-                "encoding",
+                Code::Encoding,
                 format!("not valid UTF-8 at line {line}, column {col}"),
             )
             .at_point(shown, line, col)
             .hint("save the file as UTF-8 (files from older Chinese systems are often GBK)"))
         }
-    }
-}
-
-/// Removes the noncharacters the Markdown stage uses as placeholders.
-fn clean(text: String) -> String {
-    const MARKS: [char; 3] = [HREF_MARK, LABEL_MARK, SHORTCODE_MARK];
-    if text.contains(MARKS) {
-        text.replace(MARKS, "\u{FFFD}")
-    } else {
-        text
     }
 }
 

@@ -70,7 +70,7 @@ use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{self, Loaded, Origin};
 use crate::output::{Contents, OutputFile};
-use crate::parse::{self, Entity, Kind, Parsed};
+use crate::parse::{self, Entity, Kind, Parsed, Rel};
 use crate::render::{self, Job, Prepared, RenderOptions, Stats, context};
 use crate::search::LiveIndex;
 use crate::source::{SourceId, Sources};
@@ -1151,7 +1151,7 @@ fn outline(graph: &Graph, i: EntityIdx) -> u64 {
         .hash(&mut h);
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
-        (edge.field, &graph.entities[edge.to].id).hash(&mut h);
+        (edge.rel, &graph.entities[edge.to].id).hash(&mut h);
     }
     for l in graph.links[i].iter().flatten() {
         (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
@@ -1226,9 +1226,9 @@ fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
         let to = &graph.entities[edge.to];
-        match edge.field {
-            "policy" => ("policy", &to.id, &to.title).hash(&mut h),
-            "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+        match edge.rel {
+            Rel::Policy => (edge.rel, &to.id, &to.title).hash(&mut h),
+            Rel::Metrics => (edge.rel, &to.id, metrics.get(edge.to)).hash(&mut h),
             _ => {}
         }
     }
@@ -1383,7 +1383,7 @@ fn page_deps(
             if kind == Kind::Measure {
                 // Measures are grouped under their policy's summary.
                 for &m in &items {
-                    shows.extend(edges_out(graph, m, "policy"));
+                    shows.extend(graph.out(m, Rel::Policy));
                 }
             }
             shows.extend(items);
@@ -1393,19 +1393,19 @@ fn page_deps(
             shows.push(i);
             for &x in &graph.outgoing[i] {
                 let edge = &graph.edges[x];
-                edge.field.hash(&mut h);
+                edge.rel.hash(&mut h);
                 shows.push(edge.to);
             }
             for &x in &graph.incoming[i] {
                 let edge = &graph.edges[x];
-                edge.field.hash(&mut h);
+                edge.rel.hash(&mut h);
                 shows.push(edge.from);
-                if edge.field == "set_by" {
+                if edge.rel == Rel::SetBy {
                     // The targets a metric sets for this entity are listed in full.
                     entity_hash[edge.from].hash(&mut h);
                 }
-                if edge.field == "metrics" {
-                    shows.extend(edges_out(graph, edge.from, "policy"));
+                if edge.rel == Rel::Metrics {
+                    shows.extend(graph.out(edge.from, Rel::Policy));
                 }
             }
             shows.extend(graph.mentioned_by[i].iter().copied());
@@ -1429,16 +1429,4 @@ fn page_deps(
         shows,
         shortcodes,
     }
-}
-
-fn edges_out<'a>(
-    graph: &'a Graph,
-    from: EntityIdx,
-    field: &'a str,
-) -> impl Iterator<Item = EntityIdx> + 'a {
-    graph.outgoing[from]
-        .iter()
-        .map(|&x| &graph.edges[x])
-        .filter(move |e| e.field == field)
-        .map(|e| e.to)
 }

@@ -2,10 +2,9 @@
 //!
 //! Internal links (wikilinks and relative links to content files) cannot be
 //! written yet: their target is resolved by the link stage and their URL is
-//! relative to the page that shows them. So the HTML carries placeholders —
-//! [`HREF_MARK`]`n`[`HREF_MARK`] for the href of link `n` and
-//! [`LABEL_MARK`]`n`[`LABEL_MARK`] for a label that defaults to the target's
-//! title — that the render stage fills in one pass.
+//! relative to the page that shows them. So the HTML carries placeholders
+//! ([`crate::placeholder`]) for the href of link `n` and for a label that
+//! defaults to the target's title, which the render stage fills in one pass.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -14,14 +13,11 @@ use pulldown_cmark::{
 };
 use serde::Serialize;
 
-use super::shortcode::{self, SHORTCODE_MARK, Shortcode};
+use super::shortcode::{self, Shortcode};
 use crate::config::RawHtml;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
+use crate::placeholder::Slot;
 use crate::source::{SourceId, Span};
-
-/// Unicode noncharacters never appear in content (the loader removes them).
-pub const HREF_MARK: char = '\u{FDD0}';
-pub const LABEL_MARK: char = '\u{FDD1}';
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkTarget {
@@ -169,17 +165,15 @@ pub fn render(
                         matches!(link_type, LinkType::WikiLink { has_pothole: false });
                     open_link = Some((n, default_label));
                     out.push(Event::InlineHtml(
-                        format!("<a class=\"internal\" href=\"{HREF_MARK}{n}{HREF_MARK}\">").into(),
+                        format!("<a class=\"internal\" href=\"{}\">", Slot::Href.of(n)).into(),
                     ));
                     if default_label {
-                        out.push(Event::InlineHtml(
-                            format!("{LABEL_MARK}{n}{LABEL_MARK}").into(),
-                        ));
+                        out.push(Event::InlineHtml(Slot::Label.of(n).into()));
                     }
                 }
                 Some(Err(message)) => {
                     diags.push(
-                            Diagnostic::error("bad-link", message)
+                            Diagnostic::error(Code::BadLink, message)
                                 .at(Span::new(at.file, range.start + at.offset..range.end + at.offset))
                                 .hint("write [[id]], [[id|label]] or [[id#heading]]; ids have no spaces, `|`, `[` or `]`"),
                         );
@@ -199,9 +193,7 @@ pub fn render(
             Event::Start(Tag::Paragraph)
                 if let Some(n) = lone_shortcode(&events, i, text, at, &mut body, &mut diags) =>
             {
-                out.push(Event::Html(
-                    format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
-                ));
+                out.push(Event::Html(Slot::Shortcode.of(n).into()));
                 i += 3;
                 continue;
             }
@@ -288,9 +280,7 @@ fn shortcodes_in<'a>(
             start + at.offset..start + at.offset + written.len(),
         );
         match record(found.call, span, false, body, diags) {
-            Some(n) => out.push(Event::InlineHtml(
-                format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
-            )),
+            Some(n) => out.push(Event::InlineHtml(Slot::Shortcode.of(n).into())),
             None => out.push(Event::Text(written.to_string().into())),
         }
         pos = found.end;
@@ -353,7 +343,7 @@ fn record(
         }
         Err(message) => {
             diags.push(
-                Diagnostic::error("bad-shortcode", format!("malformed shortcode: {message}"))
+                Diagnostic::error(Code::BadShortcode, format!("malformed shortcode: {message}"))
                     .at(span)
                     .hint("write {{ name(key=\"value\") }}, e.g. {{ metric(id=\"规上工业增加值增速\", period=\"2024\") }}; to show the braces as text, put them in `inline code`"),
             );
@@ -600,7 +590,9 @@ mod tests {
         assert_eq!(b.links[1].anchor.as_deref(), Some("目标"));
         assert_eq!(b.links[2].target, LinkTarget::File("measures/b.md".into()));
         assert!(b.html.contains(&format!(
-            "href=\"{HREF_MARK}0{HREF_MARK}\">{LABEL_MARK}0{LABEL_MARK}</a>"
+            "href=\"{}\">{}</a>",
+            Slot::Href.of(0),
+            Slot::Label.of(0)
         )));
         assert!(b.html.contains(">标签</a>"));
         assert!(b.html.contains("https://e.org/a.md"));
@@ -614,11 +606,11 @@ mod tests {
         assert!(
             clean
                 .html
-                .contains(&format!("href=\"{HREF_MARK}0{HREF_MARK}\"")),
+                .contains(&format!("href=\"{}\"", Slot::Href.of(0))),
             "{}",
             clean.html
         );
-        assert!(clean.html.contains(&format!("{LABEL_MARK}0{LABEL_MARK}")));
+        assert!(clean.html.contains(&Slot::Label.of(0)));
         assert!(md_with(evil, RawHtml::Trust).html.contains("<script>"));
         assert!(
             md_with(evil, RawHtml::Escape)
@@ -654,14 +646,11 @@ mod tests {
         );
         assert!(
             b.html
-                .contains(&format!("<p>增长{SHORTCODE_MARK}0{SHORTCODE_MARK}。</p>"))
+                .contains(&format!("<p>增长{}。</p>", Slot::Shortcode.of(0)))
         );
+        assert!(b.html.contains(&format!("\n{}", Slot::Shortcode.of(1))));
         assert!(
-            b.html
-                .contains(&format!("\n{SHORTCODE_MARK}1{SHORTCODE_MARK}"))
-        );
-        assert!(
-            !b.html.contains(&format!("<p>{SHORTCODE_MARK}1")),
+            !b.html.contains(&format!("<p>{}", Slot::Shortcode.of(1))),
             "a lone shortcode is a block"
         );
         assert!(

@@ -18,10 +18,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::load::Loaded;
 use crate::source::{SourceId, Sources, Span};
-pub use entity::{Entity, Kind, KindData};
+pub use entity::{Entity, Kind, KindData, Rel};
 use fields::Fields;
 use markdown::{Body, BodySource};
 
@@ -50,12 +50,18 @@ const POLICY_KEYS: &[&str] = &[
     "doc_number",
     "period",
     "status",
-    "supersedes",
-    "related",
+    Rel::Supersedes.field(),
+    Rel::Related.field(),
     "source_url",
 ];
 const MEASURE_KEYS: &[&str] = &[
-    "policy", "metrics", "owner", "status", "start", "due", "related",
+    Rel::Policy.field(),
+    Rel::Metrics.field(),
+    "owner",
+    "status",
+    "start",
+    "due",
+    Rel::Related.field(),
 ];
 
 /// Parses every content and data file. `drafts` keeps `draft: true` entities.
@@ -121,9 +127,12 @@ pub fn parse_content(
         (Some(Kind::Metric), false) | (Some(_), true) => (
             None,
             vec![
-                Diagnostic::warning("ignored-file", "file ignored: wrong type for this folder")
-                    .in_file(&file.path)
-                    .hint("policies and measures are .md files; metrics are .yaml files"),
+                Diagnostic::warning(
+                    Code::IgnoredFile,
+                    "file ignored: wrong type for this folder",
+                )
+                .in_file(&file.path)
+                .hint("policies and measures are .md files; metrics are .yaml files"),
             ],
         ),
         (Some(kind), false) => parse_document(&file.text, id, content_path, kind, config),
@@ -136,11 +145,10 @@ fn kind_of(content_path: &Path) -> Option<Kind> {
     let ext = content_path.extension().and_then(|e| e.to_str())?;
     let first = content_path.components().next()?.as_os_str().to_str()?;
     let is_index = content_path.file_stem().and_then(|s| s.to_str()) == Some("_index");
-    match (first, ext) {
+    let in_folder = Kind::ENTITY_KINDS.into_iter().find(|k| k.folder() == first);
+    match (in_folder, ext) {
         (_, "md") if is_index => Some(Kind::Section),
-        ("policies", "md" | "yaml" | "yml") => Some(Kind::Policy),
-        ("measures", "md" | "yaml" | "yml") => Some(Kind::Measure),
-        ("metrics", "md" | "yaml" | "yml") => Some(Kind::Metric),
+        (Some(kind), "md" | "yaml" | "yml") => Some(kind),
         (_, "md") => Some(Kind::Page),
         _ => None,
     }
@@ -304,7 +312,7 @@ fn parse_document(
         Ok(None) => ("", 0, 0),
         Err(at) => {
             diags.push(
-                Diagnostic::error("front-matter", "front matter is not closed")
+                Diagnostic::error(Code::FrontMatter, "front matter is not closed")
                     .at(Span::new(file, at..at + 3))
                     .label("opened here")
                     .hint("end the front matter with a line of three dashes: ---"),
@@ -317,7 +325,7 @@ fn parse_document(
         Err(e) => {
             let at = yaml_offset + e.offset;
             diags.push(
-                Diagnostic::error("yaml", format!("invalid front matter: {}", e.message))
+                Diagnostic::error(Code::Yaml, format!("invalid front matter: {}", e.message))
                     .at(Span::new(file, at..at + 1))
                     .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"),
             );
@@ -331,7 +339,7 @@ fn parse_document(
         _ => {
             diags.push(
                 Diagnostic::error(
-                    "front-matter",
+                    Code::FrontMatter,
                     "front matter must be a mapping of `key: value` lines",
                 )
                 .at(Span::new(
@@ -358,11 +366,11 @@ fn parse_document(
     };
     let head = read_head(&mut f, &stem);
     let mut refs = Vec::new();
-    let take_refs = |f: &mut Fields, field: &'static str, refs: &mut Vec<entity::Ref>| {
-        for (id, span) in f.strings(field) {
-            refs.push(entity::Ref { field, id, span });
+    for &rel in Rel::written_by(kind) {
+        for (id, span) in f.strings(rel.field()) {
+            refs.push(entity::Ref { rel, id, span });
         }
-    };
+    }
     let data = match kind {
         Kind::Policy => {
             let status = f
@@ -372,15 +380,13 @@ fn parse_document(
                 Some((a, b)) => Some(format!("{a}-{b}")),
                 None => {
                     f.diags.push(
-                        Diagnostic::error("bad-date", format!("`period`: `{p}` is not a span of years"))
+                        Diagnostic::error(Code::BadDate, format!("`period`: `{p}` is not a span of years"))
                             .at(f.span("period"))
                             .hint("write the validity period as YYYY-YYYY, e.g. 2023-2025 (— and – are accepted)"),
                     );
                     None
                 }
             });
-            take_refs(&mut f, "supersedes", &mut refs);
-            take_refs(&mut f, "related", &mut refs);
             KindData::Policy(entity::Policy {
                 issued: f.date("issued"),
                 issuer: f.strings("issuer").into_iter().map(|(s, _)| s).collect(),
@@ -394,9 +400,6 @@ fn parse_document(
             let status = f
                 .choice("status", entity::MeasureStatus::NAMES)
                 .and_then(entity::MeasureStatus::from_name);
-            take_refs(&mut f, "policy", &mut refs);
-            take_refs(&mut f, "metrics", &mut refs);
-            take_refs(&mut f, "related", &mut refs);
             KindData::Measure(entity::Measure {
                 owner: f.string("owner"),
                 status,
@@ -404,15 +407,12 @@ fn parse_document(
                 due: f.date("due"),
             })
         }
-        _ => {
-            take_refs(&mut f, "related", &mut refs);
-            KindData::Page
-        }
+        _ => KindData::Page,
     };
     let kind_keys: &[&str] = match kind {
         Kind::Policy => POLICY_KEYS,
         Kind::Measure => MEASURE_KEYS,
-        _ => &["related"],
+        _ => &[Rel::Related.field()],
     };
     let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
     let mut extra = head.extra;
@@ -429,7 +429,7 @@ fn parse_document(
             Span::new(file, 0..0)
         };
         diags.push(
-            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
                 .at(span)
                 .hint(id_fix_hint(&head.id)),
         );
@@ -452,7 +452,7 @@ fn parse_document(
         .unwrap_or_else(|| {
             if kind != Kind::Section {
                 diags.push(
-                Diagnostic::warning("no-title", "page has no title")
+                Diagnostic::warning(Code::NoTitle, "page has no title")
                     .at(Span::new(file, 0..0))
                     .hint("add `title:` to the front matter or start the text with a `# ` heading"),
             );
@@ -510,7 +510,7 @@ pub fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnos
             Ok(v) => v,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("yaml", format!("invalid data file: {}", e.message))
+                    Diagnostic::error(Code::Yaml, format!("invalid data file: {}", e.message))
                         .at(Span::new(id, e.offset..e.offset + 1)),
                 );
                 continue;

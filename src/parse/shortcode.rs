@@ -2,15 +2,12 @@
 //!
 //! A shortcode is `{{ name(key="value", …) }}` in ordinary text; in inline
 //! code or a code block it is text like any other. The parse stage records
-//! each call with its span and leaves a placeholder ([`SHORTCODE_MARK`]`n`
-//! [`SHORTCODE_MARK`]) in the HTML; the link stage checks names, metric ids
+//! each call with its span and leaves a placeholder ([`crate::placeholder`])
+//! in the HTML; the link stage checks names, metric ids
 //! and periods; the render stage fills the placeholders in through the
 //! templates `shortcodes/<name>.html`.
 
 use crate::source::Span;
-
-/// A Unicode noncharacter, never in content (the loader removes it).
-pub const SHORTCODE_MARK: char = '\u{FDD2}';
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shortcode {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::{Context, Value};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -418,7 +418,7 @@ impl Pages<'_> {
                         .map(|(policy, svg)| {
                             let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
                             let policy = policy.map(|p| self.shared.summaries[p].clone());
-                            g.insert("policy", policy.unwrap_or_else(Value::none));
+                            g.insert(Kind::Policy.as_str(), policy.unwrap_or_else(Value::none));
                             g.insert("svg", Value::safe_string(&svg));
                             Value::from(g)
                         })
@@ -614,7 +614,7 @@ fn ui_strings(loaded: &Loaded, diags: &mut Diagnostics) -> Value {
         Ok(table) => Value::from_serializable(&table),
         Err(e) => {
             diags.push(
-                Diagnostic::error("i18n", format!("invalid UI strings: {}", e.message()))
+                Diagnostic::error(Code::I18n, format!("invalid UI strings: {}", e.message()))
                     .at(Span::new(id, e.span().unwrap_or(0..0))),
             );
             Value::from(BTreeMap::<String, Value>::new())
