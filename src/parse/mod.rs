@@ -299,79 +299,53 @@ fn url_path(kind: Kind, content_path: &Path, slug: &str) -> String {
     dir.replace('\\', "/")
 }
 
-fn parse_document(
-    text: &str,
-    file: SourceId,
-    content_path: PathBuf,
-    kind: Kind,
-    config: &Config,
-) -> (Option<Entity>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+/// The front matter of a document, parsed, with its offset and the body's.
+fn front_matter(text: &str, file: SourceId) -> Result<(yaml::Located, usize, usize), Diagnostic> {
     let (yaml_text, yaml_offset, body_offset) = match split_front_matter(text) {
         Ok(Some(parts)) => parts,
         Ok(None) => ("", 0, 0),
         Err(at) => {
-            diags.push(
+            return Err(
                 Diagnostic::error(Code::FrontMatter, "front matter is not closed")
                     .at(Span::new(file, at..at + 3))
                     .label("opened here")
                     .hint("end the front matter with a line of three dashes: ---"),
             );
-            return (None, diags);
         }
     };
-    let doc = match yaml::parse(yaml_text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let at = yaml_offset + e.offset;
-            diags.push(
-                Diagnostic::error(Code::Yaml, format!("invalid front matter: {}", e.message))
-                    .at(Span::new(file, at..at + 1))
-                    .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"),
-            );
-            return (None, diags);
-        }
-    };
-    let empty = serde_json::Map::new();
-    let map = match &doc.value {
-        Value::Object(m) => m,
-        Value::Null => &empty,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::FrontMatter,
-                    "front matter must be a mapping of `key: value` lines",
-                )
-                .at(Span::new(
-                    file,
-                    yaml_offset..yaml_offset + yaml_text.len().min(1),
-                )),
-            );
-            return (None, diags);
-        }
-    };
-    let mut f = Fields::new(&doc, map, file, yaml_offset);
-    let stem = content_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = if kind == Kind::Section {
-        content_path
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    } else {
-        stem
-    };
-    let head = read_head(&mut f, &stem);
-    let mut refs = Vec::new();
-    for &rel in Rel::written_by(kind) {
-        for (id, span) in f.strings(rel.field()) {
-            refs.push(entity::Ref { rel, id, span });
-        }
+    let doc = yaml::parse(yaml_text).map_err(|e| {
+        let at = yaml_offset + e.offset;
+        Diagnostic::error(Code::Yaml, format!("invalid front matter: {}", e.message))
+            .at(Span::new(file, at..at + 1))
+            .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`")
+    })?;
+    if !matches!(doc.value, Value::Object(_) | Value::Null) {
+        return Err(Diagnostic::error(
+            Code::FrontMatter,
+            "front matter must be a mapping of `key: value` lines",
+        )
+        .at(Span::new(
+            file,
+            yaml_offset..yaml_offset + yaml_text.len().min(1),
+        )));
     }
-    let data = match kind {
+    Ok((doc, yaml_offset, body_offset))
+}
+
+/// The name an id defaults to: the file's, or a section's folder's.
+fn default_id(content_path: &Path, kind: Kind) -> String {
+    let name = if kind == Kind::Section {
+        content_path.parent().and_then(|p| p.file_name())
+    } else {
+        content_path.file_stem()
+    };
+    name.map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What only a policy or a measure has.
+fn kind_data(f: &mut Fields, kind: Kind) -> KindData {
+    match kind {
         Kind::Policy => {
             let status = f
                 .choice("status", entity::PolicyStatus::NAMES)
@@ -408,33 +382,61 @@ fn parse_document(
             })
         }
         _ => KindData::Page,
+    }
+}
+
+/// An id that cannot be one is an error at its `id:` (or the file's start).
+fn id_error(head: &Head, file: SourceId) -> Option<Diagnostic> {
+    let msg = check_id(&head.id).err()?;
+    let span = if head.id_span.end > 0 {
+        head.id_span
+    } else {
+        Span::new(file, 0..0)
     };
+    Some(
+        Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
+            .at(span)
+            .hint(id_fix_hint(&head.id)),
+    )
+}
+
+fn parse_document(
+    text: &str,
+    file: SourceId,
+    content_path: PathBuf,
+    kind: Kind,
+    config: &Config,
+) -> (Option<Entity>, Vec<Diagnostic>) {
+    let (doc, yaml_offset, body_offset) = match front_matter(text, file) {
+        Ok(parts) => parts,
+        Err(d) => return (None, vec![d]),
+    };
+    let empty = serde_json::Map::new();
+    let map = doc.value.as_object().unwrap_or(&empty);
+    let mut f = Fields::new(&doc, map, file, yaml_offset);
+    let head = read_head(&mut f, &default_id(&content_path, kind));
+    let mut refs = Vec::new();
+    for &rel in Rel::written_by(kind) {
+        for (id, span) in f.strings(rel.field()) {
+            refs.push(entity::Ref { rel, id, span });
+        }
+    }
+    let data = kind_data(&mut f, kind);
     let kind_keys: &[&str] = match kind {
         Kind::Policy => POLICY_KEYS,
         Kind::Measure => MEASURE_KEYS,
         _ => &[Rel::Related.field()],
     };
     let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
-    let mut extra = head.extra;
-    extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
-    diags.append(&mut f.diags);
     let is_home = kind == Kind::Section
         && content_path
             .parent()
             .is_none_or(|p| p.as_os_str().is_empty());
-    if let (false, Err(msg)) = (is_home, check_id(&head.id)) {
-        let span = if head.id_span.end > 0 {
-            head.id_span
-        } else {
-            Span::new(file, 0..0)
-        };
-        diags.push(
-            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
-                .at(span)
-                .hint(id_fix_hint(&head.id)),
-        );
-    }
-    let take_title = head.title.is_none();
+    let bad_id = id_error(&head, file).filter(|_| !is_home);
+    let mut extra = head.extra;
+    extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
+    let mut diags = std::mem::take(&mut f.diags);
+    diags.extend(bad_id);
     let (body, body_diags) = markdown::render(
         &text[body_offset..],
         &BodySource {
@@ -442,7 +444,7 @@ fn parse_document(
             offset: body_offset,
             content_path: &content_path,
         },
-        take_title,
+        head.title.is_none(),
         config.markdown.raw_html,
     );
     diags.extend(body_diags);
@@ -460,7 +462,6 @@ fn parse_document(
             head.id.clone()
         });
     let slug = head.slug.unwrap_or_else(|| head.id.clone());
-    let summary = head.summary;
     let entity = Entity {
         url_path: url_path(kind, &content_path, &slug),
         id: head.id,
@@ -470,7 +471,7 @@ fn parse_document(
         content_path,
         title,
         draft: head.draft,
-        summary,
+        summary: head.summary,
         tags: head.tags,
         weight: head.weight,
         body,

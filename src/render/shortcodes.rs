@@ -11,7 +11,7 @@ use tera::{Context, Tera, Value};
 
 use super::templates::TemplateSources;
 use crate::diag::{Code, Diagnostic};
-use crate::parse::shortcode::Shortcode;
+use crate::parse::shortcode::{Builtin, Shortcode};
 use crate::placeholder::{Piece, Slot, pieces};
 use crate::source::Span;
 
@@ -26,13 +26,12 @@ pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) 
     let text_of = |call: &Shortcode| -> Option<String> {
         let e = &graph.entities[*graph.by_id.get(call.arg("id")?)?];
         let m = e.metric()?;
-        match call.name.as_str() {
-            "metric" => {
+        match Builtin::of(&call.name)? {
+            Builtin::Metric => {
                 let p = crate::metrics::value_at(m, call.arg("period").filter(|p| !p.is_empty()))?;
                 Some(format!("{}{}", p.raw, m.unit.as_deref().unwrap_or("")))
             }
-            "chart" => Some(e.title.clone()),
-            _ => None,
+            Builtin::Chart => Some(e.title.clone()),
         }
     };
     let mut out = String::with_capacity(html.len());
