@@ -6,6 +6,7 @@
 //! ([`crate::placeholder`]) for the href of link `n` and for a label that
 //! defaults to the target's title, which the render stage fills in one pass.
 
+mod headings;
 mod links;
 mod shortcodes;
 
@@ -23,6 +24,8 @@ use crate::config::RawHtml;
 use crate::diag::{Code, Diagnostic};
 use crate::placeholder::Slot;
 use crate::source::{SourceId, Span};
+pub use headings::slugify;
+use headings::{build_toc, unique_id};
 use links::internal_target;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -188,21 +191,7 @@ impl<'a> Writer<'a, '_> {
                 return i + 3;
             }
             Event::Text(t) if !self.in_code_block && t.contains("{{") => {
-                let source = self.text.get(range.clone()).unwrap_or("");
-                let pieces = shortcodes::inline(
-                    t,
-                    source,
-                    range.start,
-                    self.at,
-                    &mut self.body,
-                    &mut self.diags,
-                );
-                for piece in pieces {
-                    if let (Some(p), Event::Text(t)) = (self.paragraph.as_mut(), &piece) {
-                        p.push_str(t);
-                    }
-                    self.out.push(piece);
-                }
+                self.text_with_shortcodes(t, range);
             }
             Event::End(TagEnd::Link) if self.open_link.is_some() => {
                 self.open_link = None;
@@ -283,6 +272,26 @@ impl<'a> Writer<'a, '_> {
             attrs: attrs.clone(),
         }));
         i + 1
+    }
+
+    /// Text that may hold shortcode calls: the text around them, and a
+    /// placeholder per call.
+    fn text_with_shortcodes(&mut self, t: &str, range: &Range<usize>) {
+        let source = self.text.get(range.clone()).unwrap_or("");
+        let pieces = shortcodes::inline(
+            t,
+            source,
+            range.start,
+            self.at,
+            &mut self.body,
+            &mut self.diags,
+        );
+        for piece in pieces {
+            if let (Some(p), Event::Text(t)) = (self.paragraph.as_mut(), &piece) {
+                p.push_str(t);
+            }
+            self.out.push(piece);
+        }
     }
 
     /// An internal link is recorded and written with placeholders; others
@@ -366,69 +375,6 @@ fn plain_text<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> String {
         }
     }
     s.trim().to_string()
-}
-
-/// Heading ids keep letters of every script: `数字化转型` stays `数字化转型`,
-/// `Digital Transformation` becomes `digital-transformation`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() || c == '_' {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.extend(c.to_lowercase());
-        } else if c.is_whitespace() || c == '-' {
-            dash = true;
-        }
-    }
-    if out.is_empty() {
-        "section".to_string()
-    } else {
-        out
-    }
-}
-
-fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
-    let Some(&n) = used.get(&base) else {
-        used.insert(base.clone(), 0);
-        return base;
-    };
-    let mut n = n;
-    let id = loop {
-        n += 1;
-        let candidate = format!("{base}-{n}");
-        if !used.contains_key(&candidate) {
-            break candidate;
-        }
-    };
-    used.insert(base, n);
-    used.insert(id.clone(), 0);
-    id
-}
-
-fn build_toc(headings: &[Heading]) -> Vec<TocEntry> {
-    fn insert(list: &mut Vec<TocEntry>, e: TocEntry) {
-        match list.last_mut() {
-            Some(last) if last.level < e.level => insert(&mut last.children, e),
-            _ => list.push(e),
-        }
-    }
-    let mut toc = Vec::new();
-    for h in headings {
-        insert(
-            &mut toc,
-            TocEntry {
-                level: h.level,
-                id: h.id.clone(),
-                title: h.title.clone(),
-                children: Vec::new(),
-            },
-        );
-    }
-    toc
 }
 
 /// Allow-list cleaning of raw HTML. Keeps what Markdown itself produces

@@ -83,39 +83,13 @@ pub fn parse(
         );
         id.clone()
     });
-    let better = match f.choice("better", &["higher", "lower", "none"]) {
-        Some("lower") => Better::Lower,
-        Some("none") => Better::None,
-        _ => Better::Higher,
-    };
-    let unit = f.string("unit");
     let mut refs = Vec::new();
-    let values = series(&mut f, "values", text, unit.as_deref());
-    let mut compare = Vec::new();
-    if let Some(m) = f.map("compare") {
-        for name in m.keys() {
-            compare.push((
-                name.clone(),
-                series(&mut f, &format!("compare.{name}"), text, unit.as_deref()),
-            ));
-        }
-    }
-    let targets = targets(&mut f, text, &mut refs, unit.as_deref());
+    let metric = metric_data(&mut f, text, &mut refs);
     let description = f
         .get("description")
         .and_then(Value::as_str)
         .map(str::to_string);
     let description_span = f.span("description");
-    let metric = Metric {
-        unit,
-        better,
-        category: f.string("category"),
-        featured: f.bool("featured"),
-        source: f.string("source"),
-        values,
-        compare,
-        targets,
-    };
     let slug = f.string("slug").unwrap_or_else(|| id.clone());
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
@@ -361,6 +335,38 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
     let mut out: Vec<Point> = points.into_iter().map(|(p, _)| p).collect();
     out.sort_by_key(|p| p.period);
     out
+}
+
+/// The series, targets and settings of a metric file; `refs` gets the
+/// targets' `set_by`.
+fn metric_data(f: &mut Fields, text: &str, refs: &mut Vec<Ref>) -> Metric {
+    let better = match f.choice("better", &["higher", "lower", "none"]) {
+        Some("lower") => Better::Lower,
+        Some("none") => Better::None,
+        _ => Better::Higher,
+    };
+    let unit = f.string("unit");
+    let values = series(f, "values", text, unit.as_deref());
+    let mut compare = Vec::new();
+    if let Some(m) = f.map("compare") {
+        for name in m.keys() {
+            compare.push((
+                name.clone(),
+                series(f, &format!("compare.{name}"), text, unit.as_deref()),
+            ));
+        }
+    }
+    let targets = targets(f, text, refs, unit.as_deref());
+    Metric {
+        unit,
+        better,
+        category: f.string("category"),
+        featured: f.bool("featured"),
+        source: f.string("source"),
+        values,
+        compare,
+        targets,
+    }
 }
 
 fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) -> Vec<Target> {

@@ -385,6 +385,16 @@ fn kind_data(f: &mut Fields, kind: Kind) -> KindData {
     }
 }
 
+/// The front-matter keys of a document of a kind.
+fn known_keys(kind: Kind) -> Vec<&'static str> {
+    let kind_keys: &[&str] = match kind {
+        Kind::Policy => POLICY_KEYS,
+        Kind::Measure => MEASURE_KEYS,
+        _ => &[Rel::Related.field()],
+    };
+    COMMON_KEYS.iter().chain(kind_keys).copied().collect()
+}
+
 /// An id that cannot be one is an error at its `id:` (or the file's start).
 fn id_error(head: &Head, file: SourceId) -> Option<Diagnostic> {
     let msg = check_id(&head.id).err()?;
@@ -422,12 +432,7 @@ fn parse_document(
         }
     }
     let data = kind_data(&mut f, kind);
-    let kind_keys: &[&str] = match kind {
-        Kind::Policy => POLICY_KEYS,
-        Kind::Measure => MEASURE_KEYS,
-        _ => &[Rel::Related.field()],
-    };
-    let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
+    let known = known_keys(kind);
     let is_home = kind == Kind::Section
         && content_path
             .parent()

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use crate::graph::{EntityIdx, Graph};
-use crate::parse::entity::{Kind, Rel};
+use crate::parse::entity::{Entity, Kind, Rel};
 use crate::url::{LinkStyle, escape_html};
 
 const ROW: f32 = 36.0;
@@ -274,37 +274,53 @@ fn draw(graph: &Graph, layout: &Layout, root: &str, style: LinkStyle) -> String 
         );
     }
     for &(i, c, y) in &pos {
-        let e = &graph.entities[i];
-        let x = column_x(c);
-        let w = WIDTHS[c];
         let focus = layout.focus == Some(i);
-        let class = format!(
-            "rel-node rel-node--{}{}{}",
-            e.kind.as_str(),
-            if focus { " rel-node--focus" } else { "" },
-            if targets.contains(&i) {
-                " rel-node--target"
-            } else {
-                ""
-            }
-        );
-        let label = fit(&e.title, w - 2.0 * PAD - 4.0);
-        let href = format!("{root}{}", style.path(&e.url_path));
-        let _ = write!(
-            svg,
-            "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
-             <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text></a>",
-            escape_html(&href),
-            if focus { " aria-current=\"page\"" } else { "" },
-            escape_html(&e.title),
-            x + PAD + 2.0,
-            y + BOX_H / 2.0 + 4.5,
-            escape_html(&label),
+        node(
+            &mut svg,
+            &graph.entities[i],
+            (c, y),
+            focus,
+            targets.contains(&i),
+            root,
+            style,
         );
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// One entity's box in column `c` at height `y`, linking to its page.
+fn node(
+    svg: &mut String,
+    e: &Entity,
+    (c, y): (usize, f32),
+    focus: bool,
+    target: bool,
+    root: &str,
+    style: LinkStyle,
+) {
+    let x = column_x(c);
+    let w = WIDTHS[c];
+    let class = format!(
+        "rel-node rel-node--{}{}{}",
+        e.kind.as_str(),
+        if focus { " rel-node--focus" } else { "" },
+        if target { " rel-node--target" } else { "" }
+    );
+    let label = fit(&e.title, w - 2.0 * PAD - 4.0);
+    let href = format!("{root}{}", style.path(&e.url_path));
+    let _ = write!(
+        svg,
+        "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
+         <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
+         <text x=\"{}\" y=\"{}\">{}</text></a>",
+        escape_html(&href),
+        if focus { " aria-current=\"page\"" } else { "" },
+        escape_html(&e.title),
+        x + PAD + 2.0,
+        y + BOX_H / 2.0 + 4.5,
+        escape_html(&label),
+    );
 }
 
 /// A sentence for screen readers: "1 个政策、3 项措施、2 个指标".
