@@ -152,6 +152,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     let bodies = entities.iter().chain(home.as_ref()).map(|e| &e.body);
     let broken_shortcodes = check_shortcodes(&resolver, bodies, &shortcode_names, diags);
 
+    edges.extend(crate::history::inferred_edges(&entities, config));
     let n = entities.len();
     let mut outgoing = vec![Vec::new(); n];
     let mut incoming = vec![Vec::new(); n];

@@ -22,6 +22,7 @@ pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod hash;
+pub mod history;
 pub mod incremental;
 pub mod load;
 pub mod metrics;

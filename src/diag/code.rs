@@ -38,6 +38,7 @@ codes! {
     BadId = "bad-id": "An id is empty or holds characters an id cannot have.",
     BadLink = "bad-link": "A wikilink is malformed.",
     BadPeriod = "bad-period": "A metric period (year, quarter or month) cannot be read.",
+    BadQualifier = "bad-qualifier": "A metric value's `qualifier` is not one of the words pinakes knows.",
     BadShortcode = "bad-shortcode": "A shortcode call is malformed or its arguments do not fit the shortcode.",
     BadValue = "bad-value": "A metric value is not a number.",
     Config = "config": "`site.toml` cannot be read, or one of its settings is wrong.",

@@ -10,6 +10,7 @@ use super::period::{PERIOD_FORMS, Period};
 use super::{check_id, render_yaml_markdown, yaml};
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic};
+use crate::metrics::qualifier::{self, Qualifier};
 use crate::source::{SourceId, Span};
 
 const KEYS: &[&str] = &[
@@ -31,8 +32,15 @@ const KEYS: &[&str] = &[
     "compare",
     "targets",
 ];
-const POINT_KEYS: &[&str] = &["period", "value", "unit", "note", "source"];
-const TARGET_KEYS: &[&str] = &["period", "value", "unit", Rel::SetBy.field(), "note"];
+const POINT_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "note", "source"];
+const TARGET_KEYS: &[&str] = &[
+    "period",
+    "value",
+    "unit",
+    "qualifier",
+    Rel::SetBy.field(),
+    "note",
+];
 
 pub fn parse(
     text: &str,
@@ -276,6 +284,33 @@ fn number_at(f: &mut Fields, path: &str, text: &str) -> Option<(f64, String)> {
     }
 }
 
+/// `qualifier:` of an entry: one of the source's words, else an error
+/// that lists them.
+fn qualifier_at(
+    f: &mut Fields,
+    path: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Option<Qualifier> {
+    let word = m.get("qualifier").and_then(super::fields::scalar_text)?;
+    let word = word.trim();
+    if let Some(q) = Qualifier::parse(word) {
+        return Some(q);
+    }
+    f.diags.push(
+        Diagnostic::error(
+            Code::BadQualifier,
+            format!("`qualifier`: `{word}` is not a known word"),
+        )
+        .at(f.span(&format!("{path}.qualifier")))
+        .label("not a known qualifier")
+        .hint(format!(
+            "write the source's own word, one of: {}",
+            qualifier::accepted()
+        )),
+    );
+    None
+}
+
 fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Point> {
     let items = f.list_at(key);
     let mut points: Vec<(Point, Span)> = Vec::new();
@@ -320,12 +355,14 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
             );
             continue;
         }
+        let qualifier = qualifier_at(f, &path, m);
         let text_of = |k: &str| m.get(k).and_then(super::fields::scalar_text);
         points.push((
             Point {
                 period,
                 value,
                 raw,
+                qualifier,
                 note: text_of("note"),
                 source: text_of("source"),
             },
@@ -395,6 +432,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
                 span: f.span(&format!("{path}.{}", Rel::SetBy.field())),
             });
         }
+        let qualifier = qualifier_at(f, &path, m);
         let (Some(period), Some((value, raw))) = (period, value) else {
             continue;
         };
@@ -402,6 +440,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
             period,
             value,
             raw,
+            qualifier,
             set_by,
             note: m.get("note").and_then(super::fields::scalar_text),
         });

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::context;
+use super::{context, versions};
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::Kind;
 
@@ -28,6 +28,10 @@ pub enum Job {
     NotFound,
     /// `/search/`: the search page (the index is written beside it).
     Search,
+    /// `/policies/<id>/changes/`: a policy against the version it replaced.
+    Changes(EntityIdx),
+    /// `/timeline/`: policies and measures by date.
+    Timeline,
 }
 
 /// Every page of the site, in a fixed order.
@@ -47,6 +51,12 @@ pub fn jobs(graph: &Graph) -> Vec<Job> {
             .filter(|&i| !is_list_intro(&graph.entities[i]))
             .map(Job::Entity),
     );
+    jobs.extend(
+        (0..graph.entities.len())
+            .filter(|&i| crate::history::previous(graph, i).is_some())
+            .map(Job::Changes),
+    );
+    jobs.push(Job::Timeline);
     for (t, tax) in graph.taxonomies.iter().enumerate() {
         jobs.push(Job::Taxonomy(t));
         jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
@@ -73,6 +83,8 @@ pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
         Job::Home => (String::new(), "index.html"),
         Job::NotFound => (String::new(), "404.html"),
         Job::Search => ("search/".to_string(), "search.html"),
+        Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
+        Job::Timeline => ("timeline/".to_string(), "timeline.html"),
         Job::Graph(n) => (graph_page_path(n), "graph.html"),
         Job::List(k) => (format!("{}/", k.folder()), "list.html"),
         Job::Entity(i) => {

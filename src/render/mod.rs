@@ -7,6 +7,8 @@ pub mod context;
 pub mod diagram;
 pub mod shortcodes;
 pub mod templates;
+pub mod timeline;
+pub mod versions;
 
 mod jobs;
 
@@ -225,6 +227,7 @@ impl Prepared {
             style: self.style,
             base_url: &self.base_url,
             names: TemplateSources::new(loaded),
+            sources: &loaded.sources,
         }
     }
 
@@ -279,6 +282,7 @@ pub struct Pages<'a> {
     style: LinkStyle,
     base_url: &'a str,
     names: TemplateSources<'a>,
+    sources: &'a crate::source::Sources,
 }
 
 impl Pages<'_> {
@@ -314,6 +318,16 @@ impl Pages<'_> {
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
             Job::Search => ctx.insert_value("page", simple_page("", "")),
+            Job::Changes(i) => {
+                let comparison = versions::comparison_value(graph, self.shared, self.sources, i);
+                ctx.insert_value("comparison", comparison.unwrap_or_else(Value::none));
+                ctx.insert_value("page", self.shared.summaries[i].clone());
+            }
+            Job::Timeline => {
+                let items = timeline::site_entities(graph);
+                ctx.insert_value("timeline", timeline::value(graph, self.shared, &items));
+                ctx.insert_value("page", simple_page("", ""));
+            }
             Job::Graph(n) => {
                 let policies = context::sorted(graph, Kind::Policy);
                 let total = graph_pages(graph);
@@ -361,6 +375,15 @@ impl Pages<'_> {
                     Err(ds) => return (file, Err(ds)),
                 };
                 let mut page = context::page_value(graph, self.shared, i, content);
+                if e.kind == Kind::Policy
+                    && let Some(m) = page.as_map()
+                {
+                    let v =
+                        versions::versions_value(graph, self.shared, self.sources, i, self.style);
+                    let mut m = m.clone();
+                    m.insert("versions".into(), v);
+                    page = Value::from(m);
+                }
                 if let (Some(svg), Some(m)) = (
                     diagram::for_entity(graph, i, &root, self.style),
                     page.as_map(),
@@ -402,6 +425,11 @@ impl Pages<'_> {
                 tv.insert(
                     "items".into(),
                     context::by_kind(graph, self.shared, &tm.entities),
+                );
+                let dated = timeline::dated(graph, tm.entities.iter().copied());
+                tv.insert(
+                    "timeline".into(),
+                    timeline::value(graph, self.shared, &dated),
                 );
                 ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
                 ctx.insert_value("term", Value::from(tv));

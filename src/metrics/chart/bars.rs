@@ -29,7 +29,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
             rows.push(Row {
                 label,
                 value: v.value,
-                text: shown(&v.raw, m),
+                text: shown(&v.raw, v.qualifier, m),
                 class: "s-primary",
             });
         }
@@ -38,7 +38,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
                 rows.push(Row {
                     label: format!("{} {name}", p.display_zh()),
                     value: v.value,
-                    text: shown(&v.raw, m),
+                    text: shown(&v.raw, v.qualifier, m),
                     class: "s-compare",
                 });
             }
@@ -51,7 +51,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
         rows.push(Row {
             label: format!("{}{}", t.period.display_zh(), labels.target),
             value: t.value,
-            text: shown(&t.raw, m),
+            text: shown(&t.raw, t.qualifier, m),
             class: "s-target",
         });
     }

@@ -20,6 +20,7 @@ mod time;
 use std::fmt::Write;
 
 use super::format::{self, Style};
+use super::qualifier::{self, Qualifier};
 use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
 use bars::bar_chart;
@@ -117,8 +118,10 @@ fn unit(m: &Metric) -> &str {
 }
 
 /// The value with its unit, as a reader sees it (`6000亿元`).
-fn shown(raw: &str, m: &Metric) -> String {
-    format::format(raw, unit(m), Style::default()).text()
+/// A value as text, with the source's word (约, 超过, …) in its place.
+fn shown(raw: &str, q: Option<Qualifier>, m: &Metric) -> String {
+    let f = format::format(raw, unit(m), Style::default());
+    qualifier::show(q, &f.number, &f.unit)
 }
 
 /// Counted units get columns rather than a line.
@@ -149,7 +152,13 @@ fn description(d: &ChartData, labels: &Labels) -> String {
     let series = |name: &str, pts: &[Point]| {
         let items: Vec<String> = pts
             .iter()
-            .map(|p| format!("{} {}", p.period.display_zh(), shown(&p.raw, m)))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.period.display_zh(),
+                    shown(&p.raw, p.qualifier, m)
+                )
+            })
             .collect();
         format!("{name}：{}", items.join("，"))
     };
@@ -167,7 +176,7 @@ fn description(d: &ChartData, labels: &Labels) -> String {
             "{}{} {}",
             t.period.display_zh(),
             labels.target,
-            shown(&t.raw, m)
+            shown(&t.raw, t.qualifier, m)
         ));
     }
     parts.join("；") + "。"
@@ -316,6 +325,7 @@ mod tests {
             period: Period::parse(p).unwrap(),
             value: *v,
             raw: v.to_string(),
+            qualifier: None,
             note: None,
             source: None,
         };
@@ -328,6 +338,7 @@ mod tests {
                     period: Period::parse(p).unwrap(),
                     value: *v,
                     raw: v.to_string(),
+                    qualifier: None,
                     set_by: None,
                     note: None,
                 })

@@ -186,7 +186,7 @@ fn columns(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
                 (yb - ya).max(1.0),
                 fill_of(class),
                 esc(&p.period.display_zh()),
-                esc(&shown(&p.raw, m)),
+                esc(&shown(&p.raw, p.qualifier, m)),
             );
         }
     }
@@ -221,12 +221,12 @@ fn lines(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
                 f.x(p.period),
                 f.y(p.value),
                 esc(&p.period.display_zh()),
-                esc(&shown(&p.raw, m)),
+                esc(&shown(&p.raw, p.qualifier, m)),
             );
         }
     }
     if let Some(last) = m.values.last() {
-        let label = shown(&last.raw, m);
+        let label = shown(&last.raw, last.qualifier, m);
         let (lx, anchor) = centred(f.x(last.period), &label, f.w);
         text(
             out,
@@ -249,9 +249,9 @@ fn targets(out: &mut String, f: &Frame, m: &Metric, labels: &Labels) {
             ty - 7.0,
             esc(&t.period.display_zh()),
             esc(&labels.target),
-            esc(&shown(&t.raw, m)),
+            esc(&shown(&t.raw, t.qualifier, m)),
         );
-        let label = format!("{} {}", labels.target, shown(&t.raw, m));
+        let label = format!("{} {}", labels.target, shown(&t.raw, t.qualifier, m));
         let (lx, anchor) = centred(tx, &label, f.w);
         text(out, lx, ty - 12.0, anchor, "chart__value s-target", &label);
     }
