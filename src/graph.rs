@@ -119,6 +119,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         shortcode_names,
     } = parsed;
     let by_id = index_ids(&entities, diags);
+    check_url_collisions(&entities, &by_id, diags);
     let by_file: Map<&PathBuf, EntityIdx> = entities
         .iter()
         .enumerate()
@@ -211,6 +212,49 @@ fn index_ids(entities: &[Arc<Entity>], diags: &mut Diagnostics) -> Map<String, E
         );
     }
     by_id
+}
+
+/// Two entities with different ids must not share an output folder. Names
+/// are compared without case: macOS and Windows file systems do not tell
+/// `A/` from `a/`.
+fn check_url_collisions(
+    entities: &[Arc<Entity>],
+    by_id: &Map<String, EntityIdx>,
+    diags: &mut Diagnostics,
+) {
+    let mut by_url: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
+    for (i, e) in entities.iter().enumerate() {
+        // A duplicate id is reported as such.
+        if by_id.get(&e.id) != Some(&i) {
+            continue;
+        }
+        let Some(&first) = by_url.get(&e.url_path.to_lowercase()) else {
+            by_url.insert(e.url_path.to_lowercase(), i);
+            continue;
+        };
+        let other = &entities[first];
+        diags.push(
+            Diagnostic::error(
+                Code::UrlCollision,
+                format!(
+                    "content/{} and content/{} would both be written to /{}",
+                    other.content_path.display(),
+                    e.content_path.display(),
+                    e.url_path
+                ),
+            )
+            .at(e.id_span)
+            .label(format!("`{}` gives the same URL as `{}`", e.id, other.id))
+            .note(
+                other.id_span,
+                format!("first at /{} ({})", other.url_path, other.content_path.display()),
+            )
+            .hint(format!(
+                "spaces and `/ \\ # ? % : * \" < > |` become `-` in URLs; set `slug:` in the front matter of content/{} to give it another URL",
+                e.content_path.display()
+            )),
+        );
+    }
 }
 
 /// Checks every shortcode call; returns the calls with errors, which render

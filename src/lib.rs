@@ -17,8 +17,10 @@
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
 
+pub mod aliases;
 pub mod api;
 pub mod config;
+pub mod decode;
 pub mod diag;
 pub mod graph;
 pub mod hash;
@@ -110,6 +112,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     timings.lap("parse");
     diags.extend(raw);
     let graph = graph::link(parsed, &loaded.config, &mut diags);
+    diags.extend(aliases::check(&graph));
     timings.lap("link");
     if opts.strict {
         diags.promote_warnings();
@@ -133,7 +136,10 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     };
     let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
     let style = render::link_style(&loaded.config);
-    for file in data_files(&graph) {
+    for file in data_files(&graph)
+        .into_iter()
+        .chain(aliases::files(&graph, style))
+    {
         if let Err(d) = sink.put(file) {
             diags.push(d);
         }

@@ -33,6 +33,7 @@ macro_rules! codes {
 }
 
 codes! {
+    BadAlias = "bad-alias": "An entry of `aliases` cannot be written, or is already another page's address.",
     BadDate = "bad-date": "A date or span of years in front matter cannot be read.",
     BadField = "bad-field": "A field has the wrong type or a value that is not allowed.",
     BadId = "bad-id": "An id is empty or holds characters an id cannot have.",
@@ -42,6 +43,7 @@ codes! {
     BadShortcode = "bad-shortcode": "A shortcode call is malformed or its arguments do not fit the shortcode.",
     BadValue = "bad-value": "A metric value is not a number.",
     Config = "config": "`site.toml` cannot be read, or one of its settings is wrong.",
+    ControlChar = "control-char": "A text file holds a control character; it is shown as \u{FFFD}.",
     DuplicateId = "duplicate-id": "Two content files have the same id.",
     DuplicatePeriod = "duplicate-period": "A metric series has two values for the same period.",
     Encoding = "encoding": "A text file is not valid UTF-8.",
@@ -55,6 +57,7 @@ codes! {
     NoTitle = "no-title": "A page or metric has no title; its id is shown instead.",
     Serve = "serve": "The dev server cannot start or stopped with an error.",
     Shortcode = "shortcode": "A shortcode's template failed while rendering.",
+    Symlink = "symlink": "A symbolic link is broken, loops, or leads outside the site; it is not read.",
     SupersedesCycle = "supersedes-cycle": "Policies supersede each other in a cycle.",
     Template = "template": "A template cannot be parsed or failed while rendering, or the theme lacks one.",
     Theme = "theme": "The theme named in `site.toml` does not exist.",
@@ -66,6 +69,7 @@ codes! {
     UnknownRef = "unknown-ref": "A reference or link names an id or file that does not exist.",
     UnknownShortcode = "unknown-shortcode": "A shortcode has no template.",
     UnsafeOutput = "unsafe-output": "The output folder is one pinakes must not write to or clear.",
+    UrlCollision = "url-collision": "Two pages would be written to the same URL.",
     Watch = "watch": "The site's files cannot be watched for changes.",
     WrongKind = "wrong-kind": "A reference names an entity of the wrong kind.",
     Yaml = "yaml": "A YAML file or front matter is not valid YAML.",

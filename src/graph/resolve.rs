@@ -144,6 +144,9 @@ impl Resolver<'_> {
         body.links
             .iter()
             .map(|l| {
+                if let Some(whole) = self.id_with_hash(l) {
+                    return Some(whole);
+                }
                 let target = match &l.target {
                     LinkTarget::Id(id) => self.id(id, l.span, &Kind::ALL, "link").map(Some),
                     LinkTarget::File(path) => {
@@ -194,6 +197,39 @@ impl Resolver<'_> {
                 Some(LinkTo { target, anchor })
             })
             .collect()
+    }
+}
+
+impl Resolver<'_> {
+    /// `[[C# 入门]]` names the id `C# 入门` when there is one, not the
+    /// heading ` 入门` of `C`: a name as written wins over the `#` syntax.
+    fn id_with_hash(&self, l: &crate::parse::markdown::BodyLink) -> Option<LinkTo> {
+        let (LinkTarget::Id(id), Some(anchor)) = (&l.target, &l.anchor) else {
+            return None;
+        };
+        let whole = format!("{id}#{anchor}");
+        let mut cut = whole.len();
+        // The longest id the text starts with; what follows is a heading.
+        loop {
+            if let Some(&t) = self.by_id.get(&whole[..cut]) {
+                match whole[cut..].strip_prefix('#') {
+                    None => {
+                        return Some(LinkTo {
+                            target: Some(t),
+                            anchor: None,
+                        });
+                    }
+                    Some(a) if self.entities[t].body.has_heading(a) => {
+                        return Some(LinkTo {
+                            target: Some(t),
+                            anchor: Some(a.to_string()),
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
+            cut = whole[..cut].rfind('#').filter(|&c| c > id.len())?;
+        }
     }
 }
 

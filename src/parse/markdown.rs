@@ -320,7 +320,7 @@ impl<'a> Writer<'a, '_> {
                 self.diags.push(
                     Diagnostic::error(Code::BadLink, message)
                         .at(span)
-                        .hint("write [[id]], [[id|label]] or [[id#heading]]; ids have no spaces, `|`, `[` or `]`"),
+                        .hint("write [[id]], [[id|label]] or [[id#heading]] on one line; the id is the file name without `.md`, as written"),
                 );
                 self.out.push(event.clone());
             }

@@ -80,8 +80,11 @@ pub fn parse(
         None => (stem, Span::new(file, 0..0)),
     };
     if let Err(msg) = check_id(&id) {
-        f.diags
-            .push(Diagnostic::error(Code::BadId, format!("invalid id: {msg}")).at(id_span));
+        f.diags.push(
+            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
+                .at(id_span)
+                .hint(super::id_fix_hint(&id)),
+        );
     }
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
@@ -98,7 +101,7 @@ pub fn parse(
         .and_then(Value::as_str)
         .map(str::to_string);
     let description_span = f.span("description");
-    let slug = f.string("slug").unwrap_or_else(|| id.clone());
+    let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
         kind: Kind::Metric,

@@ -5,6 +5,7 @@
 
 pub mod entity;
 mod fields;
+pub mod front;
 pub mod markdown;
 pub mod metric;
 pub mod period;
@@ -42,7 +43,7 @@ pub struct Parsed {
 }
 
 const COMMON_KEYS: &[&str] = &[
-    "id", "title", "slug", "draft", "summary", "tags", "extra", "weight",
+    "id", "title", "slug", "draft", "summary", "tags", "extra", "weight", "aliases", "updated",
 ];
 const POLICY_KEYS: &[&str] = &[
     "issued",
@@ -154,27 +155,6 @@ fn kind_of(content_path: &Path) -> Option<Kind> {
     }
 }
 
-/// Splits `---` front matter from a Markdown body.
-/// Returns (yaml text, its offset, body offset) or an error diagnostic.
-pub fn split_front_matter(text: &str) -> Result<Option<(&str, usize, usize)>, usize> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let rest = &text[start..];
-    let first_line_end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
-    if rest[..first_line_end].trim_end() != "---" {
-        return Ok(None);
-    }
-    let yaml_start = start + first_line_end;
-    let mut pos = yaml_start;
-    for line in text[yaml_start..].split_inclusive('\n') {
-        let t = line.trim_end();
-        if t == "---" || t == "..." {
-            return Ok(Some((&text[yaml_start..pos], yaml_start, pos + line.len())));
-        }
-        pos += line.len();
-    }
-    Err(start)
-}
-
 /// A scalar YAML value as text (numbers and booleans as written).
 pub fn scalar_string(v: &Value) -> Option<String> {
     fields::scalar_text(v)
@@ -182,64 +162,63 @@ pub fn scalar_string(v: &Value) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A free text (a taxonomy term or name) as one URL path segment: kept as
-/// written, Unicode included, with only characters that cannot be in a file
-/// name or URL segment replaced by `-`.
+/// The URL path segment of an id, a `slug:` or a taxonomy term: the text as
+/// written, Unicode included, except that whitespace and the characters that
+/// URLs or file systems reserve (`/ \\ # ? % : * " < > |`) become `-`, runs
+/// of `-` become one, and `-` or `.` at either end are dropped. Documented in
+/// docs/content.md ("From file name to URL").
 pub fn slug_segment(text: &str) -> String {
-    let s: String = text
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_whitespace()
-                || matches!(
-                    c,
-                    '/' | '\\' | '#' | '?' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
-                )
-            {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let s = s.trim_matches(['-', '.']).to_string();
-    if s.is_empty() { "-".to_string() } else { s }
+    let mut s = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        let c = if c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '/' | '\\' | '#' | '?' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
+            ) {
+            '-'
+        } else {
+            c
+        };
+        if !(c == '-' && s.ends_with('-')) {
+            s.push(c);
+        }
+    }
+    let s = s.trim_matches(['-', '.']);
+    if s.is_empty() {
+        "-".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
-/// Validates an id: any text without whitespace, `/`, `#`, `|`, `[` or `]`.
+/// Validates an id. Any file name is one; only what cannot name anything is
+/// refused: an empty id, a `/` (which only `id:` can write), a line break or
+/// another control character.
 pub fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() {
         return Err("the id is empty".into());
     }
-    match id
-        .chars()
-        .find(|c| c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']'))
-    {
-        Some(c) => Err(format!("the id `{id}` contains {}", describe_char(c))),
+    match id.chars().find(|c| *c == '/' || c.is_control()) {
+        Some('/') => Err(format!("the id `{id}` contains `/`")),
+        Some(c) => Err(format!(
+            "the id `{}` contains the control character U+{:04X}",
+            id.escape_debug(),
+            c as u32
+        )),
         None => Ok(()),
-    }
-}
-
-fn describe_char(c: char) -> String {
-    if c.is_whitespace() {
-        "a space".to_string()
-    } else {
-        format!("`{c}`")
     }
 }
 
 fn id_fix_hint(id: &str) -> String {
     let fixed: String = id
         .chars()
-        .map(|c| {
-            if c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']') {
-                '-'
-            } else {
-                c
-            }
-        })
+        .map(|c| if c == '/' || c.is_control() { '-' } else { c })
         .collect();
-    format!("rename the file, or set `id: {fixed}` in its front matter")
+    if fixed.is_empty() {
+        return "give the file a name, or set `id:` in its front matter".into();
+    }
+    format!("set `id: {fixed}` in its front matter, or rename the file")
 }
 
 /// Shared head of every document: id, title, slug, url, common fields.
@@ -299,26 +278,52 @@ fn url_path(kind: Kind, content_path: &Path, slug: &str) -> String {
     dir.replace('\\', "/")
 }
 
-/// The front matter of a document, parsed, with its offset and the body's.
-fn front_matter(text: &str, file: SourceId) -> Result<(yaml::Located, usize, usize), Diagnostic> {
-    let (yaml_text, yaml_offset, body_offset) = match split_front_matter(text) {
-        Ok(Some(parts)) => parts,
-        Ok(None) => ("", 0, 0),
+/// The front matter of a document, parsed (other generators' keys mapped
+/// to ours), with its offset and the body's.
+fn front_matter(
+    text: &str,
+    file: SourceId,
+    kind: Kind,
+) -> Result<(yaml::Located, usize, usize), Diagnostic> {
+    let fm = match front::split(text) {
+        Ok(Some(fm)) => fm,
+        Ok(None) => front::FrontMatter {
+            format: front::Format::Yaml,
+            text: "",
+            text_offset: 0,
+            body_offset: 0,
+        },
         Err(at) => {
+            let fence = text[at..].get(..3).unwrap_or("---");
             return Err(
                 Diagnostic::error(Code::FrontMatter, "front matter is not closed")
                     .at(Span::new(file, at..at + 3))
                     .label("opened here")
-                    .hint("end the front matter with a line of three dashes: ---"),
+                    .hint(format!(
+                        "end the front matter with a line of three characters: {fence}"
+                    )),
             );
         }
     };
-    let doc = yaml::parse(yaml_text).map_err(|e| {
+    let (yaml_text, yaml_offset) = (fm.text, fm.text_offset);
+    let mut doc = front::parse(&fm).map_err(|e| {
         let at = yaml_offset + e.offset;
-        Diagnostic::error(Code::Yaml, format!("invalid front matter: {}", e.message))
-            .at(Span::new(file, at..at + 1))
-            .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`")
+        let hint = match fm.format {
+            front::Format::Yaml => {
+                "front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"
+            }
+            front::Format::Toml => {
+                "front matter between +++ lines is TOML: `key = \"value\"` lines, tables as [name]"
+            }
+        };
+        Diagnostic::error(
+            Code::Yaml,
+            format!("invalid {} front matter: {}", fm.format.name(), e.message),
+        )
+        .at(Span::new(file, at..at + 1))
+        .hint(hint)
     })?;
+    front::map_foreign_keys(&mut doc, kind);
     if !matches!(doc.value, Value::Object(_) | Value::Null) {
         return Err(Diagnostic::error(
             Code::FrontMatter,
@@ -329,7 +334,7 @@ fn front_matter(text: &str, file: SourceId) -> Result<(yaml::Located, usize, usi
             yaml_offset..yaml_offset + yaml_text.len().min(1),
         )));
     }
-    Ok((doc, yaml_offset, body_offset))
+    Ok((doc, yaml_offset, fm.body_offset))
 }
 
 /// The name an id defaults to: the file's, or a section's folder's.
@@ -410,6 +415,26 @@ fn id_error(head: &Head, file: SourceId) -> Option<Diagnostic> {
     )
 }
 
+/// `extra`: the `extra:` map, other generators' keys kept as written, and
+/// keys pinakes does not know (each with a warning).
+fn extra_fields(
+    f: &mut Fields,
+    kind: Kind,
+    extra: serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    let mut extra = extra;
+    for key in front::FOREIGN_KEYS {
+        if let Some(v) = f.get(key) {
+            extra.insert((*key).to_string(), v.clone());
+        }
+    }
+    extra.extend(f.unknown(
+        &known_keys(kind),
+        &format!("{} front matter", kind.as_str()),
+    ));
+    extra
+}
+
 fn parse_document(
     text: &str,
     file: SourceId,
@@ -417,7 +442,7 @@ fn parse_document(
     kind: Kind,
     config: &Config,
 ) -> (Option<Entity>, Vec<Diagnostic>) {
-    let (doc, yaml_offset, body_offset) = match front_matter(text, file) {
+    let (doc, yaml_offset, body_offset) = match front_matter(text, file, kind) {
         Ok(parts) => parts,
         Err(d) => return (None, vec![d]),
     };
@@ -432,14 +457,18 @@ fn parse_document(
         }
     }
     let data = kind_data(&mut f, kind);
-    let known = known_keys(kind);
+    for (alias, span) in f.strings("aliases") {
+        if let Err(message) = crate::aliases::alias_file(&alias) {
+            f.diags
+                .push(Diagnostic::error(Code::BadAlias, message).at(span));
+        }
+    }
     let is_home = kind == Kind::Section
         && content_path
             .parent()
             .is_none_or(|p| p.as_os_str().is_empty());
     let bad_id = id_error(&head, file).filter(|_| !is_home);
-    let mut extra = head.extra;
-    extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
+    let extra = extra_fields(&mut f, kind, head.extra);
     let mut diags = std::mem::take(&mut f.diags);
     diags.extend(bad_id);
     let (body, body_diags) = markdown::render(
@@ -466,7 +495,7 @@ fn parse_document(
             }
             head.id.clone()
         });
-    let slug = head.slug.unwrap_or_else(|| head.id.clone());
+    let slug = slug_segment(head.slug.as_deref().unwrap_or(&head.id));
     let entity = Entity {
         url_path: url_path(kind, &content_path, &slug),
         id: head.id,
@@ -559,19 +588,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn front_matter_split() {
-        let t = "---\ntitle: a\n---\nbody";
-        let (y, yo, bo) = split_front_matter(t).unwrap().unwrap();
-        assert_eq!((y, yo, &t[bo..]), ("title: a\n", 4, "body"));
-        assert_eq!(split_front_matter("# x\n").unwrap(), None);
-        assert!(split_front_matter("---\ntitle: a\n").is_err());
+    fn ids() {
+        for ok in [
+            "上海市专利保护条例(2020-05-14)",
+            "a b",
+            "C# 入门",
+            "100%",
+            "a?b+c",
+            "（全角）",
+        ] {
+            assert!(check_id(ok).is_ok(), "{ok}");
+        }
+        assert!(check_id("").is_err());
+        assert!(check_id("a/b").unwrap_err().contains("`/`"));
+        assert!(check_id("a\nb").unwrap_err().contains("U+000A"));
     }
 
     #[test]
-    fn ids() {
-        assert!(check_id("上海市专利保护条例(2020-05-14)").is_ok());
-        assert!(check_id("a b").unwrap_err().contains("a space"));
-        assert!(check_id("a|b").is_err());
+    fn url_segments() {
+        assert_eq!(
+            slug_segment("最高人民法院 最高人民检察院关于办理（2019-06-27）"),
+            "最高人民法院-最高人民检察院关于办理（2019-06-27）"
+        );
+        assert_eq!(slug_segment("C# 入门 ?  100%"), "C-入门-100");
+        assert_eq!(slug_segment("a\u{3000}b"), "a-b");
+        assert_eq!(slug_segment("a+b"), "a+b");
+        assert_eq!(slug_segment(".."), "-");
     }
 
     #[test]

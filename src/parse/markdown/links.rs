@@ -22,11 +22,11 @@ pub(super) fn internal_target(
         if id.is_empty() {
             return Some(Err(format!("wikilink `[[{dest}]]` has no id")));
         }
-        if let Some(bad) = id
-            .chars()
-            .find(|c| c.is_whitespace() || matches!(c, '|' | '[' | ']'))
-        {
-            return Some(Err(format!("wikilink id `{id}` contains `{bad}`")));
+        if id.contains(char::is_control) {
+            return Some(Err(format!(
+                "wikilink `[[{}]]` is split over lines",
+                dest.escape_debug()
+            )));
         }
         return Some(Ok((LinkTarget::Id(id.to_string()), anchor)));
     }
