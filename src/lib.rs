@@ -36,9 +36,9 @@ pub mod url;
 pub mod write;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diag::{Diagnostic, Diagnostics};
+use diag::Diagnostics;
 use source::Sources;
 
 /// What a build or check is asked to do.
@@ -102,101 +102,11 @@ impl BuildReport {
     }
 }
 
-/// Runs the whole pipeline.
+/// Runs the whole pipeline once: `build`, or `check` with
+/// [`BuildOptions::check_only`]. It is the incremental engine run from an
+/// empty state, keeping nothing (see [`incremental::build`]).
 pub fn build(opts: &BuildOptions) -> BuildReport {
-    let start = Instant::now();
-    let mut diags = Diagnostics::default();
-    let mut raw: Vec<Diagnostic> = Vec::new();
-    let mut timings = Timings::new();
-    let loaded = load::load(&opts.root, &mut raw);
-    timings.lap("load");
-    let parsed = parse::parse(&loaded, &loaded.config, opts.drafts, &mut raw);
-    timings.lap("parse");
-    diags.extend(raw);
-    let graph = graph::link(parsed, &loaded.config, &mut diags);
-    timings.lap("link");
-    if opts.strict {
-        diags.promote_warnings();
-    }
-    // Pages go to the staging copy of the output as they are rendered; the
-    // live output is replaced only if the whole build succeeds.
-    let out = output_dir(opts, &loaded.config);
-    let staging = if opts.check_only || diags.has_errors() {
-        None
-    } else {
-        write::Staging::open(&opts.root, &out)
-            .map_err(|d| diags.push(d))
-            .ok()
-    };
-    let sink: &dyn render::Sink = match &staging {
-        Some(s) => s,
-        None => &render::Discard,
-    };
-    let render_opts = render::RenderOptions {
-        base_url: opts.base_url.clone(),
-    };
-    let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
-    let style = render::link_style(&loaded.config);
-    for file in data_files(&graph, style) {
-        if let Err(d) = sink.put(file) {
-            diags.push(d);
-        }
-    }
-    timings.lap("render+write");
-    if opts.strict {
-        diags.promote_warnings();
-    }
-    let mut output = None;
-    if let Some(staging) = staging.filter(|_| !diags.has_errors()) {
-        match staging.finish() {
-            Ok(_) => output = Some(out),
-            Err(d) => diags.push(d),
-        }
-        timings.lap("swap");
-    }
-    let sources = loaded.sources;
-    diags.sort(&sources);
-    BuildReport {
-        sources,
-        diagnostics: diags,
-        stats,
-        output,
-        elapsed: start.elapsed(),
-    }
-}
-
-/// The data files beside the pages, one producer per module:
-/// `api/index.json`, the metrics' CSV and JSON, the search index.
-pub fn data_files(graph: &graph::Graph, style: url::LinkStyle) -> Vec<output::OutputFile> {
-    let mut files = api::files(graph);
-    files.extend(metrics::files(graph));
-    files.extend(search::files(graph, style));
-    files
-}
-
-/// Stage times, printed to stderr when `PINAKES_TIMINGS` is set.
-struct Timings {
-    enabled: bool,
-    last: Instant,
-}
-
-impl Timings {
-    fn new() -> Self {
-        Timings {
-            enabled: std::env::var_os("PINAKES_TIMINGS").is_some(),
-            last: Instant::now(),
-        }
-    }
-
-    fn lap(&mut self, stage: &str) {
-        if self.enabled {
-            eprintln!(
-                "{stage:>8}: {:>6.1} ms",
-                self.last.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-        self.last = Instant::now();
-    }
+    incremental::build(opts)
 }
 
 /// The output directory: `--output`, else `output_dir` under the root.

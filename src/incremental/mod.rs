@@ -77,15 +77,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::BuildOptions;
 use crate::diag::Diagnostics;
 use crate::hash::Set;
-use crate::render::{RenderOptions, Stats};
+use crate::render::{self, RenderOptions, Stats};
 use crate::source::Sources;
+use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
 use changes::{Found, Inputs};
 use linking::{Linked, Linker};
-use publish::{Files, Publish};
+use publish::{Dest, Files, Publish};
 
 pub use publish::{Body, Output};
 
@@ -134,6 +134,41 @@ struct Published {
     files: Files,
 }
 
+/// Runs the pipeline once from an empty state and keeps nothing: `build`
+/// and `check`. Pages go to the write stage's staging copy of the output
+/// as they are rendered (nowhere for `check`); the copy is swapped in only
+/// when the whole build succeeded.
+pub fn build(opts: &BuildOptions) -> BuildReport {
+    let start = Instant::now();
+    let mut site = Site::new(opts.clone());
+    let out = crate::output_dir(opts, &site.cache.loaded.config);
+    let dest = if opts.check_only {
+        Out::Nowhere
+    } else {
+        Out::Disk(&out)
+    };
+    let (report, written) = site.rebuild(&Set::default(), start, dest);
+    let sources = site.cache.into_sources();
+    BuildReport {
+        sources,
+        diagnostics: report.diagnostics,
+        stats: report.stats,
+        output: written.then_some(out),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Where a rebuild's output goes.
+#[derive(Clone, Copy)]
+enum Out<'a> {
+    /// Kept in memory, with what the next rebuild compares with.
+    Memory,
+    /// Written to this output directory, atomically.
+    Disk(&'a Path),
+    /// Made and dropped (`check`).
+    Nowhere,
+}
+
 /// The site in memory, rebuilt incrementally.
 pub struct Site {
     opts: BuildOptions,
@@ -148,15 +183,20 @@ impl Site {
     /// Loads, parses and renders the whole site.
     pub fn open(opts: BuildOptions) -> (Site, Rebuild) {
         let start = Instant::now();
-        let mut site = Site {
+        let mut site = Site::new(opts);
+        let (report, _) = site.rebuild(&Set::default(), start, Out::Memory);
+        (site, report)
+    }
+
+    /// Loads and parses the site.
+    fn new(opts: BuildOptions) -> Site {
+        Site {
             cache: Cache::open(opts.root.clone()),
             opts,
             linker: Linker::default(),
             last: None,
             untold: Set::default(),
-        };
-        let report = site.rebuild(&Set::default(), start);
-        (site, report)
+        }
     }
 
     /// The sources of the current state, for printing diagnostics.
@@ -207,7 +247,7 @@ impl Site {
         // has not seen it.
         self.untold.extend(rels);
         let touched = self.untold.clone();
-        let report = self.rebuild(&touched, start);
+        let (report, _) = self.rebuild(&touched, start, Out::Memory);
         if report.ok() {
             self.untold.clear();
         }
@@ -230,8 +270,9 @@ impl Site {
     }
 
     /// Links and renders what changed since the last good build, and
-    /// publishes the result if it has no errors.
-    fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant) -> Rebuild {
+    /// publishes the result if it has no errors. True with the report when
+    /// the output went to disk.
+    fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant, out: Out) -> (Rebuild, bool) {
         let mut diags = Diagnostics::default();
         diags.extend(self.cache.diagnostics().cloned());
         let t = Instant::now();
@@ -239,22 +280,50 @@ impl Site {
         let linked = self.linker.graph(&self.cache, reparsed, self.opts.drafts);
         lap("link", t);
         diags.extend(linked.diags.iter().cloned());
+        if self.opts.strict {
+            diags.promote_warnings();
+        }
+        let staging = match out {
+            Out::Disk(dir) if !diags.has_errors() => write::Staging::open(&self.opts.root, dir)
+                .map_err(|d| diags.push(d))
+                .ok(),
+            _ => None,
+        };
+        let dest = match (&staging, out) {
+            (_, Out::Memory) => Dest::Memory,
+            (Some(staging), _) => Dest::Sink(staging),
+            (None, _) => Dest::Sink(&render::Discard),
+        };
         let pass = Pass {
             opts: &self.opts,
             cache: &self.cache,
             linked,
             touched,
+            dest,
         };
         let (stats, changed, rendered) = pass.run(&mut self.last, &mut diags);
+        let written = finish(staging, &mut diags);
         diags.sort(&self.cache.loaded.sources);
-        Rebuild {
+        let report = Rebuild {
             diagnostics: diags,
             rendered,
             changed,
             stats,
             elapsed: start.elapsed(),
-        }
+        };
+        (report, written)
     }
+}
+
+/// Swaps a staging copy in as the output, when the build has no errors.
+fn finish(staging: Option<write::Staging>, diags: &mut Diagnostics) -> bool {
+    let Some(staging) = staging.filter(|_| !diags.has_errors()) else {
+        return false;
+    };
+    let t = Instant::now();
+    let done = staging.finish().map_err(|d| diags.push(d)).is_ok();
+    lap("swap", t);
+    done
 }
 
 /// One pass from the graph to the published files.
@@ -263,11 +332,14 @@ struct Pass<'a> {
     cache: &'a Cache,
     linked: &'a Linked,
     touched: &'a Set<PathBuf>,
+    dest: Dest<'a>,
 }
 
 impl Pass<'_> {
-    /// Renders the pages whose inputs changed; publishes on success, as the
-    /// new `last`. Returns (stats, changed output paths, pages rendered).
+    /// Renders the pages whose inputs changed (all of them when nothing is
+    /// kept) and publishes them on success; what the next pass compares
+    /// with becomes `last` when the output is kept in memory. Returns
+    /// (stats, changed output paths, pages rendered).
     fn run(
         &self,
         last: &mut Option<Published>,
@@ -278,39 +350,47 @@ impl Pass<'_> {
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
+        let keep = matches!(self.dest, Dest::Memory);
         // The deps of pages that cannot have changed are kept: taken out
         // here, so after a failed build all are computed again.
-        let kept_deps = last
-            .as_mut()
-            .map(|l| l.pages.take_deps())
-            .unwrap_or_default();
+        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
         let empty = Published::default();
-        let prev = last.as_ref().unwrap_or(&empty);
-        let found = Found::find(
-            graph,
-            self.linked.generation,
-            &self.cache.hashes,
-            &prev.inputs,
-        );
+        let prev = last.as_ref().filter(|_| keep).unwrap_or(&empty);
+        let found = if keep {
+            Found::find(
+                graph,
+                self.linked.generation,
+                &self.cache.hashes,
+                &prev.inputs,
+            )
+        } else {
+            Found::nothing(graph)
+        };
         let before = (&prev.inputs, &prev.pages);
         let Some((prepared, reused)) = plan::engine(graph, loaded, &opts, &found, before, diags)
         else {
             return failed(0);
         };
-        if diags.has_errors() {
-            return failed(0);
-        }
         let t = Instant::now();
         let hashes = &self.cache.hashes;
-        let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
-        let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, kept_deps);
+        let (compared, plan) = if keep {
+            let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
+            let deps = kept_deps.unwrap_or_default();
+            let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, deps);
+            (Some(compared), plan)
+        } else {
+            (None, plan::Plan::everything(graph))
+        };
         lap("plan", t);
         let t = Instant::now();
-        let fresh = match plan::render(graph, loaded, &prepared, &plan, diags) {
-            Ok(fresh) => fresh,
+        let sink = match self.dest {
+            Dest::Sink(sink) => Some(sink),
+            Dest::Memory => None,
+        };
+        let (fresh, rendered) = match plan::render(graph, loaded, &prepared, &plan, sink, diags) {
+            Ok(done) => done,
             Err(rendered) => return failed(rendered),
         };
-        let rendered = fresh.len();
         lap("render", t);
         let t = Instant::now();
         let mut old = last.take().unwrap_or_default();
@@ -325,25 +405,28 @@ impl Pass<'_> {
             same_entities: old.inputs.shape == found.shape,
             touched: self.touched,
             root: &self.opts.root,
+            dest: self.dest,
         };
-        let (files, stats, changed) = publish.run(std::mem::take(&mut old.files));
+        let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
-        let generation = self.linked.generation;
-        let summaries = &prepared.shared.summaries;
-        let inputs = Inputs::next(
-            graph,
-            generation,
-            found,
-            compared,
-            summaries,
-            &mut old.inputs,
-        );
-        let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
-        *last = Some(Published {
-            inputs,
-            pages,
-            files,
-        });
+        if let Some(compared) = compared.filter(|_| !diags.has_errors()) {
+            let generation = self.linked.generation;
+            let summaries = &prepared.shared.summaries;
+            let inputs = Inputs::next(
+                graph,
+                generation,
+                found,
+                compared,
+                summaries,
+                &mut old.inputs,
+            );
+            let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
+            *last = Some(Published {
+                inputs,
+                pages,
+                files,
+            });
+        }
         // What this build is done with (the build before, and with it the
         // engine when this one made its own) is freed on another thread:
         // many small frees need not delay the reload.

@@ -55,7 +55,7 @@ pub struct RenderOptions {
 
 /// Where rendered files go as soon as they are made: the disk for `build`,
 /// nowhere for `check`. Handing files over one by one keeps a large site's
-/// pages out of memory.
+/// pages out of memory (see [`crate::incremental::build`]).
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
 }
@@ -67,59 +67,6 @@ impl Sink for Discard {
     fn put(&self, _: OutputFile) -> Result<(), Diagnostic> {
         Ok(())
     }
-}
-
-/// Renders every page of the site, the sitemap, and the static files into
-/// `sink`. (The data files beside the pages come from their own modules.)
-pub fn render(
-    graph: &Graph,
-    loaded: &Loaded,
-    opts: &RenderOptions,
-    sink: &dyn Sink,
-    diags: &mut Diagnostics,
-) -> Stats {
-    let Some(prepared) = Prepared::new(graph, loaded, opts, diags) else {
-        return Stats::default();
-    };
-    let jobs = jobs(graph);
-    let pages = prepared.pages(graph, loaded);
-    let results: Vec<(Job, String, Result<(), Vec<Diagnostic>>)> = jobs
-        .par_iter()
-        .map(|&job| {
-            let (path, result) = pages.render(job);
-            let stored = result.and_then(|html| {
-                let file = OutputFile {
-                    path: path.clone(),
-                    contents: Contents::Bytes(html.into_bytes()),
-                };
-                sink.put(file).map_err(|d| vec![d])
-            });
-            (job, path, stored)
-        })
-        .collect();
-
-    let mut stats = Stats::default();
-    let mut errors = Vec::new();
-    let mut sitemap = Vec::new();
-    for (job, path, result) in results {
-        match result {
-            Ok(()) => {
-                stats.count(graph, job);
-                if job != Job::NotFound {
-                    sitemap.push(path);
-                }
-            }
-            Err(ds) => errors.extend(ds),
-        }
-    }
-    diags.extend(dedup_errors(errors));
-    let files = prepared
-        .sitemap_files(sitemap)
-        .into_iter()
-        .chain(static_files(loaded));
-    let stored: Vec<Diagnostic> = files.filter_map(|f| sink.put(f).err()).collect();
-    diags.extend(stored);
-    stats
 }
 
 /// Every page of the site, in a fixed order.
