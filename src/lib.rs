@@ -10,9 +10,13 @@
 //! write   output dir, atomically       -> public/  (a staging copy, swapped in)
 //! ```
 //!
-//! Only `load` and `write` touch the disk; `render` hands each page to a
-//! [`render::Sink`] as soon as it is made, so pages are not all held in memory. Diagnostics are collected by every
-//! stage and never thrown; their severity decides the exit code.
+//! Only `load` and `write` touch the disk. One orchestrator runs the stages
+//! for every command ([`incremental`]): `build` and `check` run it once and
+//! keep nothing, handing each page to a [`render::Sink`] as soon as it is
+//! made, so pages are not all held in memory; `serve` and `build --watch`
+//! keep the site in memory and redo only what a change touches. Diagnostics
+//! are collected by every stage and never thrown; their severity decides
+//! the exit code.
 
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]

@@ -1,7 +1,9 @@
-//! Incremental builds: the site kept in memory between rebuilds.
+//! The orchestrator: the stages of the pipeline, for every command.
 //!
-//! [`Site`] runs the stages of the pipeline over what it keeps, each part
-//! in its own module, by what it owns:
+//! [`build`] (`build`, `check`) runs them once from an empty state and keeps
+//! nothing: files go to a sink as they are made. [`Site`] (`serve`,
+//! `build --watch`) keeps the site in memory between rebuilds. Both take the
+//! same path; each part lives in its own module, by what it owns:
 //!
 //! ```text
 //! cache     read-and-parse cache: sources, each file's parse, data/   (cache.rs)
@@ -9,7 +11,7 @@
 //! changes   what changed: entities' text, summaries, globals          (changes.rs)
 //! plan      the engine, every page, its deps, which to render again   (plan.rs, deps.rs,
 //!                                                                      templates.rs)
-//! publish   the output in memory, patched from the last build         (publish.rs)
+//! publish   the published files, written once: in memory or to a sink (publish.rs)
 //! ```
 //!
 //! A change re-reads and re-parses only the files it names, and re-renders
@@ -393,11 +395,16 @@ impl Pass<'_> {
         };
         lap("render", t);
         let t = Instant::now();
+        let (base_url, style) = (prepared.base_url().to_string(), prepared.style());
+        // A pass that keeps nothing lets the engine and summaries go before
+        // the data files are made: together they are its peak of memory.
+        let prepared = keep.then_some(prepared);
         let mut old = last.take().unwrap_or_default();
         let publish = Publish {
             graph,
             loaded,
-            prepared: &prepared,
+            base_url: &base_url,
+            style,
             jobs: &plan.jobs,
             paths: &plan.paths,
             fresh,
@@ -409,7 +416,7 @@ impl Pass<'_> {
         };
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
-        if let Some(compared) = compared.filter(|_| !diags.has_errors()) {
+        if let (Some(compared), Some(prepared)) = (compared, prepared) {
             let generation = self.linked.generation;
             let summaries = &prepared.shared.summaries;
             let inputs = Inputs::next(

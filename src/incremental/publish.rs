@@ -21,8 +21,9 @@ use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{Loaded, Origin};
 use crate::output::{Contents, OutputFile};
-use crate::render::{self, Job, Prepared, Sink, Stats};
+use crate::render::{self, Job, Sink, Stats};
 use crate::search::LiveIndex;
+use crate::url::LinkStyle;
 
 /// One file of the served site.
 #[derive(Debug, Clone)]
@@ -101,7 +102,9 @@ impl Files {
 pub(super) struct Publish<'a> {
     pub(super) graph: &'a Graph,
     pub(super) loaded: &'a Loaded,
-    pub(super) prepared: &'a Prepared,
+    /// The site's address and how links are written.
+    pub(super) base_url: &'a str,
+    pub(super) style: LinkStyle,
     pub(super) jobs: &'a [Job],
     pub(super) paths: &'a [String],
     /// The pages rendered, by job; the others are kept.
@@ -201,7 +204,7 @@ impl Publish<'_> {
             files.keep("sitemap.xml");
             files.keep("robots.txt");
         } else {
-            files.put_all(self.prepared.sitemap_files(sitemap));
+            files.put_all(render::sitemap_files(self.base_url, sitemap));
         }
         key
     }
@@ -253,7 +256,7 @@ impl Publish<'_> {
 
     /// The search index: patched when the pages are the same ones.
     fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> Option<LiveIndex> {
-        let style = self.prepared.style();
+        let style = self.style;
         if let Dest::Sink(_) = self.dest {
             files.put_all(crate::search::files(self.graph, style));
             return None;

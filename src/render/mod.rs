@@ -231,32 +231,35 @@ impl Prepared {
         }
     }
 
-    /// sitemap.xml and robots.txt.
-    pub fn sitemap_files(&self, pages: Vec<String>) -> Vec<OutputFile> {
-        let base_url = &self.base_url;
-        let mut sitemap: Vec<String> = pages
-            .into_iter()
-            .map(|p| p.trim_end_matches("index.html").to_string())
-            .collect();
-        sitemap.sort();
-        vec![
-            OutputFile {
-                path: "sitemap.xml".into(),
-                contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
-            },
-            OutputFile {
-                path: "robots.txt".into(),
-                contents: Contents::Bytes(
-                    format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n")
-                        .into_bytes(),
-                ),
-            },
-        ]
+    /// The site's address, ending in `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub fn style(&self) -> LinkStyle {
         self.style
     }
+}
+
+/// sitemap.xml and robots.txt for the pages at `pages` (output paths).
+pub fn sitemap_files(base_url: &str, pages: Vec<String>) -> Vec<OutputFile> {
+    let mut sitemap: Vec<String> = pages
+        .into_iter()
+        .map(|p| p.trim_end_matches("index.html").to_string())
+        .collect();
+    sitemap.sort();
+    vec![
+        OutputFile {
+            path: "sitemap.xml".into(),
+            contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
+        },
+        OutputFile {
+            path: "robots.txt".into(),
+            contents: Contents::Bytes(
+                format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
+            ),
+        },
+    ]
 }
 
 /// The static files, copied as they are.
