@@ -21,11 +21,14 @@
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
 
+pub mod aliases;
 pub mod api;
 pub mod config;
+pub mod decode;
 pub mod diag;
 pub mod graph;
 pub mod hash;
+pub mod history;
 pub mod incremental;
 pub mod load;
 pub mod metrics;
@@ -111,6 +114,14 @@ impl BuildReport {
 /// empty state, keeping nothing (see [`incremental::build`]).
 pub fn build(opts: &BuildOptions) -> BuildReport {
     incremental::build(opts)
+}
+
+/// The process's peak resident memory so far (Linux; `None` elsewhere).
+pub(crate) fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// The output directory: `--output`, else `output_dir` under the root.

@@ -81,7 +81,7 @@ use std::time::{Duration, Instant};
 
 use crate::diag::Diagnostics;
 use crate::hash::Set;
-use crate::render::{self, RenderOptions, Stats};
+use crate::render::{RenderOptions, Stats};
 use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
@@ -294,7 +294,7 @@ impl Site {
         let dest = match (&staging, out) {
             (_, Out::Memory) => Dest::Memory,
             (Some(staging), _) => Dest::Sink(staging),
-            (None, _) => Dest::Sink(&render::Discard),
+            (None, _) => Dest::Nowhere,
         };
         let pass = Pass {
             opts: &self.opts,
@@ -385,10 +385,7 @@ impl Pass<'_> {
         };
         lap("plan", t);
         let t = Instant::now();
-        let sink = match self.dest {
-            Dest::Sink(sink) => Some(sink),
-            Dest::Memory => None,
-        };
+        let sink = self.dest.sink();
         let (fresh, rendered) = match plan::render(graph, loaded, &prepared, &plan, sink, diags) {
             Ok(done) => done,
             Err(rendered) => return failed(rendered),
@@ -445,8 +442,9 @@ impl Pass<'_> {
 fn lap(stage: &str, since: Instant) {
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
-            "{stage:>10}: {:>6.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
+            "{stage:>10}: {:>6.1} ms, peak {} MiB",
+            since.elapsed().as_secs_f64() * 1000.0,
+            crate::peak_rss_mib().map_or("?".into(), |m| m.to_string())
         );
     }
 }

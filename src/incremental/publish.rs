@@ -86,6 +86,21 @@ pub(super) enum Dest<'a> {
     Memory,
     /// To a sink, as they are made; nothing is kept.
     Sink(&'a dyn Sink),
+    /// Nowhere (`check`, or a build that has failed): pages are rendered for
+    /// their errors; the data files, redirects and search index, which hold
+    /// nothing that can be wrong but their writing, are skipped.
+    Nowhere,
+}
+
+impl<'a> Dest<'a> {
+    /// The sink files go to as they are made; `None` for the output in memory.
+    pub(super) fn sink(self) -> Option<&'a dyn Sink> {
+        match self {
+            Dest::Memory => None,
+            Dest::Sink(sink) => Some(sink),
+            Dest::Nowhere => Some(&render::Discard),
+        }
+    }
 }
 
 impl Files {
@@ -150,9 +165,15 @@ impl Publish<'_> {
         };
         let stats = self.pages(&mut files);
         let sitemap = self.sitemap(&mut files, last.sitemap);
-        let api = self.api(&mut files, std::mem::take(&mut last.api));
-        self.metric_files(&mut files);
-        let search = self.search(&mut files, last.search.take());
+        let (api, search) = match self.dest {
+            Dest::Nowhere => (Vec::new(), None),
+            _ => {
+                let api = self.api(&mut files, std::mem::take(&mut last.api));
+                self.metric_files(&mut files);
+                files.put_all(crate::aliases::files(self.graph, self.style));
+                (api, self.search(&mut files, last.search.take()))
+            }
+        };
         self.static_files(&mut files);
         let NewFiles {
             output,
@@ -212,7 +233,7 @@ impl Publish<'_> {
     /// The API index, from each entity's entry; entries are kept by index
     /// while the entities are the same ones.
     fn api(&self, files: &mut NewFiles, mut api: Vec<Arc<[u8]>>) -> Vec<Arc<[u8]>> {
-        if let Dest::Sink(_) = self.dest {
+        if self.dest.sink().is_some() {
             // Made one entry at a time: the entries are not all held at once.
             files.put_all(crate::api::files(self.graph));
             return Vec::new();
@@ -257,8 +278,9 @@ impl Publish<'_> {
     /// The search index: patched when the pages are the same ones.
     fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> Option<LiveIndex> {
         let style = self.style;
-        if let Dest::Sink(_) = self.dest {
-            files.put_all(crate::search::files(self.graph, style));
+        if let Some(sink) = self.dest.sink() {
+            let errors = crate::search::put_files(self.graph, style, sink);
+            files.errors.extend(errors);
             return None;
         }
         let live = match last.filter(|_| self.same_entities) {
@@ -319,7 +341,7 @@ impl NewFiles<'_> {
 
     fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
         for f in files {
-            if let Dest::Sink(sink) = self.dest {
+            if let Some(sink) = self.dest.sink() {
                 self.errors.extend(sink.put(f).err());
                 continue;
             }
@@ -333,7 +355,7 @@ impl NewFiles<'_> {
 
     /// A static file, copied; `changed` when it differs from the last build's.
     fn copy(&mut self, path: String, origin: Origin, changed: bool) {
-        if let Dest::Sink(_) = self.dest {
+        if self.dest.sink().is_some() {
             let contents = Contents::Copy(origin);
             return self.put_all([OutputFile { path, contents }]);
         }

@@ -10,6 +10,7 @@ use super::period::{PERIOD_FORMS, Period};
 use super::{check_id, render_yaml_markdown, yaml};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::metrics::qualifier::{self, Qualifier};
 use crate::source::{SourceId, Span};
 
 const KEYS: &[&str] = &[
@@ -31,8 +32,8 @@ const KEYS: &[&str] = &[
     "compare",
     "targets",
 ];
-const POINT_KEYS: &[&str] = &["period", "value", "unit", "note", "source"];
-const TARGET_KEYS: &[&str] = &["period", "value", "unit", "set_by", "note"];
+const POINT_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "note", "source"];
+const TARGET_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "set_by", "note"];
 
 pub fn parse(
     text: &str,
@@ -72,8 +73,11 @@ pub fn parse(
         None => (stem, Span::new(file, 0..0)),
     };
     if let Err(msg) = check_id(&id) {
-        f.diags
-            .push(Diagnostic::error("bad-id", format!("invalid id: {msg}")).at(id_span));
+        f.diags.push(
+            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+                .at(id_span)
+                .hint(super::id_fix_hint(&id)),
+        );
     }
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
@@ -116,7 +120,7 @@ pub fn parse(
         compare,
         targets,
     };
-    let slug = f.string("slug").unwrap_or_else(|| id.clone());
+    let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
         kind: Kind::Metric,
@@ -302,6 +306,33 @@ fn number_at(f: &mut Fields, path: &str, text: &str) -> Option<(f64, String)> {
     }
 }
 
+/// `qualifier:` of an entry: one of the source's words, else an error
+/// that lists them.
+fn qualifier_at(
+    f: &mut Fields,
+    path: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Option<Qualifier> {
+    let word = m.get("qualifier").and_then(super::fields::scalar_text)?;
+    let word = word.trim();
+    if let Some(q) = Qualifier::parse(word) {
+        return Some(q);
+    }
+    f.diags.push(
+        Diagnostic::error(
+            "bad-qualifier",
+            format!("`qualifier`: `{word}` is not a known word"),
+        )
+        .at(f.span(&format!("{path}.qualifier")))
+        .label("not a known qualifier")
+        .hint(format!(
+            "write the source's own word, one of: {}",
+            qualifier::accepted()
+        )),
+    );
+    None
+}
+
 fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Point> {
     let items = f.list_at(key);
     let mut points: Vec<(Point, Span)> = Vec::new();
@@ -343,12 +374,14 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
             );
             continue;
         }
+        let qualifier = qualifier_at(f, &path, m);
         let text_of = |k: &str| m.get(k).and_then(super::fields::scalar_text);
         points.push((
             Point {
                 period,
                 value,
                 raw,
+                qualifier,
                 note: text_of("note"),
                 source: text_of("source"),
             },
@@ -384,6 +417,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
                 span: f.span(&format!("{path}.set_by")),
             });
         }
+        let qualifier = qualifier_at(f, &path, m);
         let (Some(period), Some((value, raw))) = (period, value) else {
             continue;
         };
@@ -391,6 +425,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
             period,
             value,
             raw,
+            qualifier,
             set_by,
             note: m.get("note").and_then(super::fields::scalar_text),
         });
