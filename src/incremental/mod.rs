@@ -81,11 +81,12 @@ use std::time::{Duration, Instant};
 
 use crate::diag::Diagnostics;
 use crate::hash::Set;
-use crate::render::{RenderOptions, Stats};
+use crate::render::{Prepared, RenderOptions, Stats};
 use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
-use changes::{Found, Inputs};
+use changes::{Compared, Found, Inputs};
+use deps::KeptDeps;
 use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
 
@@ -348,33 +349,50 @@ impl Pass<'_> {
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
         let failed = |rendered| (Stats::default(), Vec::new(), rendered);
+        // The deps of pages that cannot have changed are kept: taken out
+        // here, so after a failed build all are computed again.
+        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
+        let Some(planned) = self.plan(last.as_ref(), kept_deps, diags) else {
+            return failed(0);
+        };
+        let t = Instant::now();
+        let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
+        let (prepared, sink) = (&planned.prepared, self.dest.sink());
+        let (fresh, rendered) =
+            match plan::render(graph, loaded, prepared, &planned.plan, sink, diags) {
+                Ok(done) => done,
+                Err(rendered) => return failed(rendered),
+            };
+        lap("render", t);
+        let (stats, changed) = self.publish(planned, fresh, last, diags);
+        (stats, changed, rendered)
+    }
+
+    /// The engine and the page plan: against the last good build when the
+    /// output is kept, else everything. `None` when the templates cannot be
+    /// used (errors are in `diags`).
+    fn plan(
+        &self,
+        last: Option<&Published>,
+        kept_deps: Option<KeptDeps>,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
         let keep = matches!(self.dest, Dest::Memory);
-        // The deps of pages that cannot have changed are kept: taken out
-        // here, so after a failed build all are computed again.
-        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
         let empty = Published::default();
-        let prev = last.as_ref().filter(|_| keep).unwrap_or(&empty);
+        let prev = last.filter(|_| keep).unwrap_or(&empty);
+        let hashes = &self.cache.hashes;
         let found = if keep {
-            Found::find(
-                graph,
-                self.linked.generation,
-                &self.cache.hashes,
-                &prev.inputs,
-            )
+            Found::find(graph, self.linked.generation, hashes, &prev.inputs)
         } else {
             Found::nothing(graph)
         };
         let before = (&prev.inputs, &prev.pages);
-        let Some((prepared, reused)) = plan::engine(graph, loaded, &opts, &found, before, diags)
-        else {
-            return failed(0);
-        };
+        let (prepared, reused) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
-        let hashes = &self.cache.hashes;
         let (compared, plan) = if keep {
             let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
             let deps = kept_deps.unwrap_or_default();
@@ -384,22 +402,39 @@ impl Pass<'_> {
             (None, plan::Plan::everything(graph))
         };
         lap("plan", t);
+        Some(Planned {
+            found,
+            prepared,
+            compared,
+            plan,
+        })
+    }
+
+    /// Publishes the pages just rendered with the files beside them; keeps
+    /// what the next pass compares with, when the output is kept in memory.
+    fn publish(
+        &self,
+        planned: Planned,
+        fresh: plan::Fresh,
+        last: &mut Option<Published>,
+        diags: &mut Diagnostics,
+    ) -> (Stats, Vec<String>) {
         let t = Instant::now();
-        let sink = self.dest.sink();
-        let (fresh, rendered) = match plan::render(graph, loaded, &prepared, &plan, sink, diags) {
-            Ok(done) => done,
-            Err(rendered) => return failed(rendered),
-        };
-        lap("render", t);
-        let t = Instant::now();
+        let Planned {
+            found,
+            prepared,
+            compared,
+            plan,
+        } = planned;
+        let graph = &self.linked.graph;
         let (base_url, style) = (prepared.base_url().to_string(), prepared.style());
         // A pass that keeps nothing lets the engine and summaries go before
         // the data files are made: together they are its peak of memory.
-        let prepared = keep.then_some(prepared);
+        let prepared = compared.is_some().then_some(prepared);
         let mut old = last.take().unwrap_or_default();
         let publish = Publish {
             graph,
-            loaded,
+            loaded: &self.cache.loaded,
             base_url: &base_url,
             style,
             jobs: &plan.jobs,
@@ -414,8 +449,7 @@ impl Pass<'_> {
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
-            let generation = self.linked.generation;
-            let summaries = &prepared.shared.summaries;
+            let (generation, summaries) = (self.linked.generation, &prepared.shared.summaries);
             let inputs = Inputs::next(
                 graph,
                 generation,
@@ -435,8 +469,17 @@ impl Pass<'_> {
         // engine when this one made its own) is freed on another thread:
         // many small frees need not delay the reload.
         rayon::spawn(move || drop(old));
-        (stats, changed, rendered)
+        (stats, changed)
     }
+}
+
+/// A pass's engine and page plan, and what they were found from.
+struct Planned {
+    found: Found,
+    prepared: Arc<Prepared>,
+    /// What changed against the last good build; `None` when nothing is kept.
+    compared: Option<Compared>,
+    plan: plan::Plan,
 }
 
 fn lap(stage: &str, since: Instant) {
