@@ -14,7 +14,7 @@ use tera::Value;
 
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
-use crate::parse::Kind;
+use crate::parse::{Kind, Rel};
 use crate::render::{self, Prepared};
 use crate::source::SourceId;
 
@@ -99,6 +99,18 @@ impl Found {
             })
             .collect();
         found
+    }
+
+    /// Nothing to compare with, and nothing kept: a pass that keeps nothing.
+    pub(super) fn nothing(graph: &Graph) -> Found {
+        Found {
+            same_graph: false,
+            shape: 0,
+            entity_hash: Vec::new(),
+            keys: Vec::new(),
+            kept: vec![false; graph.entities.len()],
+            moved: None,
+        }
     }
 
     /// The last build's summary of entity `i` and its key.
@@ -253,9 +265,9 @@ fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
         let to = &graph.entities[edge.to];
-        match edge.field {
-            "policy" => ("policy", &to.id, &to.title).hash(&mut h),
-            "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+        match edge.rel {
+            Rel::Policy => (edge.rel, &to.id, &to.title).hash(&mut h),
+            Rel::Metrics => (edge.rel, &to.id, metrics.get(edge.to)).hash(&mut h),
             _ => {}
         }
     }
