@@ -128,7 +128,7 @@ impl Config {
                 diags.push(
                     Diagnostic::error("config", format!("invalid site.toml: {}", e.message()))
                         .at(Span::new(id, span))
-                        .hint("see docs/configuration.md for the keys and their types"),
+                        .hint("see docs/content/reference/configuration.md for the keys and their types"),
                 );
                 return Config::default();
             }

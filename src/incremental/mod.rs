@@ -857,6 +857,10 @@ impl Site {
             }
         }
         diags.extend(render::dedup_errors(errors));
+        // Feeds and alias redirects: made again (they are small), written
+        // when their bytes changed.
+        let (readers, reader_diags) = prepared.reader_files(graph, &self.loaded.config, &paths);
+        diags.extend(reader_diags);
         if diags.has_errors() {
             return (Stats::default(), Vec::new(), rendered);
         }
@@ -885,11 +889,11 @@ impl Site {
         let t = Instant::now();
         let style = prepared.style();
         // The sitemap: only when the set of pages changed.
-        let sitemap: Vec<String> = jobs
+        let sitemap: Vec<(String, Option<crate::parse::period::Period>)> = jobs
             .iter()
             .zip(paths.iter())
             .filter(|(j, _)| **j != Job::NotFound)
-            .map(|(_, p)| p.clone())
+            .map(|(&j, p)| (p.clone(), render::lastmod(graph, j)))
             .collect();
         let sitemap_key = hash_of(&sitemap);
         if sitemap_key == last.sitemap {
@@ -898,6 +902,7 @@ impl Site {
         } else {
             files.put_all(prepared.sitemap_files(sitemap));
         }
+        files.put_all(readers);
         // The API index, from each entity's entry; entries are kept by
         // index while the entities are the same ones.
         let n = graph.entities.len();

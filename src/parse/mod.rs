@@ -42,7 +42,7 @@ pub struct Parsed {
 }
 
 const COMMON_KEYS: &[&str] = &[
-    "id", "title", "slug", "draft", "summary", "tags", "extra", "weight",
+    "id", "title", "slug", "draft", "summary", "tags", "extra", "weight", "aliases", "updated",
 ];
 const POLICY_KEYS: &[&str] = &[
     "issued",
@@ -244,6 +244,8 @@ struct Head {
     summary: Option<String>,
     tags: Vec<String>,
     weight: i64,
+    aliases: Vec<(String, Span)>,
+    updated: Option<crate::parse::period::Period>,
     extra: serde_json::Map<String, Value>,
 }
 
@@ -262,6 +264,8 @@ fn read_head(f: &mut Fields, stem: &str) -> Head {
         summary: f.string("summary"),
         tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
         weight: f.integer("weight").unwrap_or(0),
+        aliases: f.strings("aliases"),
+        updated: f.date("updated"),
         extra,
     }
 }
@@ -473,6 +477,8 @@ fn parse_document(
         summary,
         tags: head.tags,
         weight: head.weight,
+        aliases: head.aliases,
+        updated: head.updated,
         body,
         refs,
         data,
