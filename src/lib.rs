@@ -139,11 +139,12 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     };
     let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
     let style = render::link_style(&loaded.config);
-    for file in data_files(&graph, style) {
+    for file in data_files(&graph) {
         if let Err(d) = sink.put(file) {
             diags.push(d);
         }
     }
+    diags.extend(search::put_files(&graph, style, sink));
     timings.lap("render+write");
     if opts.strict {
         diags.promote_warnings();
@@ -168,11 +169,11 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
 }
 
 /// The data files beside the pages, one producer per module:
-/// `api/index.json`, the metrics' CSV and JSON, the search index.
-pub fn data_files(graph: &graph::Graph, style: url::LinkStyle) -> Vec<output::OutputFile> {
+/// `api/index.json`, the metrics' CSV and JSON. (The search index goes
+/// straight to the sink: [`search::put_files`].)
+pub fn data_files(graph: &graph::Graph) -> Vec<output::OutputFile> {
     let mut files = api::files(graph);
     files.extend(metrics::files(graph));
-    files.extend(search::files(graph, style));
     files
 }
 

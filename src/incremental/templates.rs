@@ -72,10 +72,10 @@ impl TemplateUse {
     }
 
     /// Whether one of `changed` (global parts) is used.
-    pub(super) fn globals(&self, changed: &Set<&str>) -> bool {
+    pub(super) fn globals(&self, changed: &Set<String>) -> bool {
         match &self.globals {
             None => !changed.is_empty(),
-            Some(used) => changed.iter().any(|c| used.contains(*c)),
+            Some(used) => changed.iter().any(|c| used.contains(c)),
         }
     }
 }

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -94,16 +95,40 @@ impl SearchIndex {
         self.docs[idx] = doc(graph, idx, style);
     }
 
-    /// The index files, ready to write.
+    /// The index files, ready to write, in path order.
     pub fn files(&self) -> Vec<OutputFile> {
-        let shards = shard_count(&self.docs);
-        let mut files = shard_entries(&self.docs, shards, |n, entries| {
-            shard_file(n, entries.iter().map(|(k, d)| (k.as_str(), d.as_str())))
+        let files = Mutex::new(Vec::new());
+        self.put_files(|f| {
+            files.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+            Ok::<(), ()>(())
         });
-        let starts = chunk_starts(&self.docs);
-        files.extend((0..starts.len()).map(|n| chunk_file(&self.docs, &starts, n)));
-        files.push(script_file("meta", &self.meta(shards, &starts)));
+        let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         files
+    }
+
+    /// Hands each index file to `put` as soon as it is made, so that the
+    /// whole index is never in memory at once; returns `put`'s errors.
+    pub fn put_files<E: Send>(&self, put: impl Fn(OutputFile) -> Result<(), E> + Sync) -> Vec<E> {
+        let shards = shard_count(&self.docs);
+        let mut errors: Vec<E> = shard_entries(&self.docs, shards, |n, entries| {
+            put(shard_file(
+                n,
+                entries.iter().map(|(k, d)| (k.as_str(), d.as_str())),
+            ))
+            .err()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let starts = chunk_starts(&self.docs);
+        let chunks: Vec<E> = (0..starts.len())
+            .into_par_iter()
+            .filter_map(|n| put(chunk_file(&self.docs, &starts, n)).err())
+            .collect();
+        errors.extend(chunks);
+        errors.extend(put(script_file("meta", &self.meta(shards, &starts))).err());
+        errors
     }
 
     pub(super) fn meta(&self, shards: u32, chunk_starts: &[usize]) -> String {
@@ -262,13 +287,36 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
             _ => cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128),
         }
     });
-    cjk.sort_unstable();
     words.sort_unstable();
     DocTokens {
         title_len: d.title.chars().count() as u32,
-        cjk,
+        cjk: sort_by_shard(cjk, shards),
         words,
     }
+}
+
+/// Sorts a page's CJK tokens. A counting pass puts them in shard order
+/// (keeping position order), then each shard's handful is sorted: far cheaper
+/// than one sort of the thousands of 128-bit tokens of a long page.
+fn sort_by_shard(tokens: Vec<u128>, shards: u32) -> Vec<u128> {
+    let mut ends = vec![0usize; shards as usize + 1];
+    for &t in &tokens {
+        ends[(t >> 96) as usize + 1] += 1;
+    }
+    for s in 1..ends.len() {
+        ends[s] += ends[s - 1];
+    }
+    let mut next = ends.clone();
+    let mut sorted = vec![0u128; tokens.len()];
+    for &t in &tokens {
+        let slot = &mut next[(t >> 96) as usize];
+        sorted[*slot] = t;
+        *slot += 1;
+    }
+    for w in ends.windows(2).filter(|w| w[1] - w[0] > 1) {
+        sorted[w[0]..w[1]].sort_unstable();
+    }
+    sorted
 }
 
 /// A token's postings, as text: for each page in order, the distance from the

@@ -5,23 +5,30 @@ pub mod index;
 pub mod live;
 pub mod text;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::diag::Diagnostic;
 use crate::graph::Graph;
-use crate::output::OutputFile;
+use crate::render::Sink;
 use crate::url::LinkStyle;
 
 pub use index::SearchIndex;
 pub use live::LiveIndex;
 
-/// The search index files (`search/…`).
-pub fn files(graph: &Graph, style: LinkStyle) -> Vec<OutputFile> {
+/// Writes the search index files (`search/…`) into `sink` as they are made.
+pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagnostic> {
     let start = std::time::Instant::now();
-    let files = SearchIndex::build(graph, style).files();
+    let count = AtomicUsize::new(0);
+    let errors = SearchIndex::build(graph, style).put_files(|f| {
+        count.fetch_add(1, Ordering::Relaxed);
+        sink.put(f)
+    });
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
             "  search: {:>6.1} ms ({} index files, part of render)",
             start.elapsed().as_secs_f64() * 1000.0,
-            files.len()
+            count.into_inner()
         );
     }
-    files
+    errors
 }

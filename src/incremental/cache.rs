@@ -1,0 +1,277 @@
+//! The read-and-parse cache: the site's files as last read, each content
+//! file's parse, and the `data/` tree. A change re-reads and re-parses only
+//! the files it names; a reload keeps the parse of every file whose path and
+//! text are the same.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diag::Diagnostic;
+use crate::hash::{Map, hash_of};
+use crate::load::{self, Loaded};
+use crate::parse::{self, Entity, Kind, Parsed};
+use crate::source::SourceId;
+
+/// A parsed content file.
+pub(super) struct Slot {
+    pub(super) source: SourceId,
+    pub(super) entity: Option<Arc<Entity>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// What changed in the cache since the graph was last made.
+#[derive(Default)]
+pub(super) struct Reparsed {
+    /// Files were added or removed, or templates, data or config changed:
+    /// the site must be linked again.
+    pub(super) relink: bool,
+    /// Content files re-parsed in place.
+    pub(super) files: Vec<SourceId>,
+}
+
+/// How far a changed path reaches.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Reach {
+    Nothing,
+    /// Content files only: re-read and re-parse them.
+    Content,
+    /// Templates, data, static files or themes: read the site again, keep the
+    /// parse of every content file whose text is the same.
+    Reload,
+    /// site.toml: everything.
+    Everything,
+}
+
+pub(super) struct Cache {
+    root: PathBuf,
+    pub(super) loaded: Loaded,
+    load_diags: Vec<Diagnostic>,
+    /// One per content file, in `loaded.content` order.
+    slots: Vec<Slot>,
+    data: Arc<serde_json::Value>,
+    data_diags: Vec<Diagnostic>,
+    /// Hash of each source's text.
+    pub(super) hashes: Map<SourceId, u64>,
+    reparsed: Reparsed,
+}
+
+impl Cache {
+    /// Reads and parses the whole site.
+    pub(super) fn open(root: PathBuf) -> Cache {
+        let mut cache = Cache {
+            loaded: load::load(&root, &mut Vec::new()),
+            root,
+            load_diags: Vec::new(),
+            slots: Vec::new(),
+            data: Arc::default(),
+            data_diags: Vec::new(),
+            hashes: Map::default(),
+            reparsed: Reparsed::default(),
+        };
+        cache.reload(false);
+        cache
+    }
+
+    /// Applies changed paths (relative to the root) as far as `reach` says.
+    pub(super) fn apply(&mut self, rels: &[PathBuf], reach: Reach) {
+        match reach {
+            Reach::Nothing => {}
+            Reach::Content => {
+                if !rels.iter().all(|p| self.update_content(p)) {
+                    self.reload(true);
+                }
+            }
+            Reach::Reload => self.reload(true),
+            Reach::Everything => {
+                self.slots.clear();
+                self.reload(false);
+            }
+        }
+        self.loaded.content = self.slots.iter().map(|s| s.source).collect();
+    }
+
+    /// What was re-parsed since the last call.
+    pub(super) fn take_reparsed(&mut self) -> Reparsed {
+        std::mem::take(&mut self.reparsed)
+    }
+
+    /// The diagnostics of reading and parsing, in a fixed order.
+    pub(super) fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.load_diags
+            .iter()
+            .chain(self.slots.iter().flat_map(|s| &s.diags))
+            .chain(&self.data_diags)
+    }
+
+    /// The parse of one content file.
+    pub(super) fn entity(&self, id: SourceId) -> Option<&Arc<Entity>> {
+        self.slots.iter().find(|s| s.source == id)?.entity.as_ref()
+    }
+
+    /// The parsed site as `link` takes it.
+    pub(super) fn parsed(&self, drafts: bool) -> Parsed {
+        let mut parsed = Parsed::default();
+        for e in self.slots.iter().filter_map(|s| s.entity.as_ref()) {
+            if e.draft && !drafts {
+                continue;
+            }
+            if e.kind == Kind::Section && e.url_path.is_empty() {
+                parsed.home = Some(e.clone());
+            } else {
+                parsed.entities.push(e.clone());
+            }
+        }
+        parsed.data = self.data.clone();
+        parsed.shortcode_names = parse::shortcode_names(&self.loaded);
+        parsed
+    }
+
+    /// Re-reads one path under content/. False when it cannot be handled
+    /// file by file (a new directory): the caller reloads.
+    fn update_content(&mut self, rel: &Path) -> bool {
+        let abs = self.root.join(rel);
+        if abs.is_dir() {
+            return false;
+        }
+        let is_content = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["md", "yaml", "yml"].contains(&e));
+        let found = self
+            .slots
+            .binary_search_by(|s| self.loaded.sources.path(s.source).cmp(rel));
+        if !abs.is_file() || !is_content {
+            // Deleted (or renamed away): drop it and anything below it.
+            self.reparsed.relink = true;
+            let sources = &self.loaded.sources;
+            self.slots
+                .retain(|s| !sources.path(s.source).starts_with(rel));
+            return true;
+        }
+        let (text, read_error) = match load::read_text(&abs, rel) {
+            Ok(t) => (t, None),
+            Err(d) => (String::new(), Some(d)),
+        };
+        let hash = hash_of(&text);
+        let idx = match found {
+            Ok(i) => {
+                let id = self.slots[i].source;
+                if self.hashes.get(&id) == Some(&hash) && read_error.is_none() {
+                    return true;
+                }
+                self.loaded.sources.replace(id, text);
+                i
+            }
+            Err(i) => {
+                self.reparsed.relink = true;
+                let id = self.loaded.sources.add(rel.to_path_buf(), text);
+                let slot = Slot {
+                    source: id,
+                    entity: None,
+                    diags: Vec::new(),
+                };
+                self.slots.insert(i, slot);
+                i
+            }
+        };
+        let id = self.slots[idx].source;
+        self.hashes.insert(id, hash);
+        self.reparsed.files.push(id);
+        self.slots[idx] = match read_error {
+            Some(d) => Slot {
+                source: id,
+                entity: None,
+                diags: vec![d],
+            },
+            None => self.parse_slot(id),
+        };
+        true
+    }
+
+    fn parse_slot(&self, id: SourceId) -> Slot {
+        let (entity, diags) = parse::parse_content(&self.loaded.sources, id, &self.loaded.config);
+        Slot {
+            source: id,
+            entity: entity.map(Arc::new),
+            diags,
+        }
+    }
+
+    /// Reads the site again. With `reuse`, a content file whose path, id and
+    /// text are unchanged keeps its parse.
+    fn reload(&mut self, reuse: bool) {
+        self.reparsed.relink = true;
+        let mut diags = Vec::new();
+        let loaded = load::load(&self.root, &mut diags);
+        let hashes: Map<SourceId, u64> = (0..loaded.sources.len())
+            .into_par_iter()
+            .map(|i| {
+                let id = SourceId(i as u32);
+                (id, hash_of(loaded.sources.text(id)))
+            })
+            .collect();
+        let mut old: Map<SourceId, Slot> = if reuse {
+            self.slots.drain(..).map(|s| (s.source, s)).collect()
+        } else {
+            Map::default()
+        };
+        let same = |id: SourceId| {
+            (id.0 as usize) < self.loaded.sources.len()
+                && self.hashes.get(&id) == hashes.get(&id)
+                && self.loaded.sources.path(id) == loaded.sources.path(id)
+        };
+        let keep: Vec<Option<Slot>> = loaded
+            .content
+            .iter()
+            .map(|&id| if same(id) { old.remove(&id) } else { None })
+            .collect();
+        self.loaded = loaded;
+        self.hashes = hashes;
+        self.slots = keep
+            .into_par_iter()
+            .zip(self.loaded.content.par_iter())
+            .map(|(kept, &id)| kept.unwrap_or_else(|| self.parse_slot(id)))
+            .collect();
+        let mut data_diags = Vec::new();
+        self.data = Arc::new(parse::parse_data(
+            &self.loaded.sources,
+            &self.loaded.data,
+            &mut data_diags,
+        ));
+        self.data_diags = data_diags;
+        self.load_diags = diags;
+    }
+}
+
+/// How far a changed path (relative to the root) reaches; `out` is the
+/// output directory, relative to the root too.
+pub(super) fn reach(rel: &Path, out: &Path, previous: &Path) -> Reach {
+    let ignored = rel
+        .components()
+        .any(|c| load::is_ignored(&c.as_os_str().to_string_lossy()));
+    // Vim checks that a folder is writable with a file of this name.
+    let probe = rel.file_name().is_some_and(|n| n == "4913");
+    if ignored || probe || rel.starts_with(out) || rel.starts_with(previous) {
+        return Reach::Nothing;
+    }
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    match first.as_deref() {
+        Some("site.toml") => Reach::Everything,
+        Some("content") => Reach::Content,
+        Some("data" | "templates" | "static" | "themes") => Reach::Reload,
+        _ => Reach::Nothing,
+    }
+}
+
+/// A path relative to the site root (given as written and canonical).
+pub(super) fn relative(root: &Path, canonical: &Path, p: &Path) -> PathBuf {
+    p.strip_prefix(canonical)
+        .or_else(|_| p.strip_prefix(root))
+        .unwrap_or(p)
+        .to_path_buf()
+}

@@ -1,0 +1,316 @@
+//! What changed since the last good build: entities' text, summaries and
+//! the global values templates see.
+//!
+//! An entity's summary is kept while its key (its text, and the titles and
+//! summaries it carries of the entities it names; see [`summary_keys`]) is
+//! the same. The globals are split into parts (see [`global_parts`]) so a
+//! page that reads `site.taxonomies` does not depend on `site.policies`.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use tera::Value;
+
+use crate::graph::{EntityIdx, Graph};
+use crate::hash::{self, Map, Set, hash_of};
+use crate::parse::Kind;
+use crate::render::{self, Prepared};
+use crate::source::SourceId;
+
+/// What the last good build's pages were made from, kept to compare the
+/// next build with.
+#[derive(Default)]
+pub(super) struct Inputs {
+    /// The graph it was made from (see `Linked::generation`).
+    pub(super) generation: u64,
+    /// Hash of the entities' ids, kinds and files in order: while it holds,
+    /// what is kept by index (and the search index's page numbers) is valid.
+    pub(super) shape: u64,
+    /// Each entity's text and path hashed, by index.
+    pub(super) entity_hash: Vec<u64>,
+    /// Hash of every entity's text: changes when any content file changes.
+    all_entities: u64,
+    /// Each entity's summary and the key of what it was made from, by index.
+    summaries: Vec<(u64, Value)>,
+    /// The entities' ids in index order.
+    ids: Vec<String>,
+    globals: BTreeMap<String, Value>,
+}
+
+/// The entities of a new build measured against the last good build.
+pub(super) struct Found {
+    /// The graph is the last build's, with only some entities' text changed:
+    /// much of the last build holds as it was.
+    pub(super) same_graph: bool,
+    pub(super) shape: u64,
+    pub(super) entity_hash: Vec<u64>,
+    /// The key of each entity's summary.
+    keys: Vec<u64>,
+    /// Whether the last build's summary of each entity holds.
+    pub(super) kept: Vec<bool>,
+    /// The index in the last build of each entity, when the entities are
+    /// not the same ones (`None`: the same index).
+    moved: Option<Vec<Option<usize>>>,
+}
+
+impl Found {
+    pub(super) fn find(
+        graph: &Graph,
+        generation: u64,
+        hashes: &Map<SourceId, u64>,
+        last: &Inputs,
+    ) -> Found {
+        let entity_hash: Vec<u64> = graph
+            .entities
+            .par_iter()
+            .map(|e| hash_of((hashes.get(&e.source), e.content_path.as_os_str())))
+            .collect();
+        let same_graph = last.generation == generation;
+        let shape = if same_graph { last.shape } else { shape(graph) };
+        let keys = if same_graph {
+            updated_summary_keys(graph, &entity_hash, last)
+        } else {
+            summary_keys(graph, &entity_hash)
+        };
+        let moved = (last.shape != shape).then(|| {
+            let by_id: Map<&str, usize> = last
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(j, id)| (id.as_str(), j))
+                .collect();
+            let at = |e: &crate::parse::Entity| by_id.get(e.id.as_str()).copied();
+            graph.entities.iter().map(|e| at(e)).collect()
+        });
+        let mut found = Found {
+            same_graph,
+            shape,
+            entity_hash,
+            keys,
+            kept: Vec::new(),
+            moved,
+        };
+        found.kept = (0..graph.entities.len())
+            .map(|i| {
+                found
+                    .previous(last, i)
+                    .is_some_and(|(k, _)| *k == found.keys[i])
+            })
+            .collect();
+        found
+    }
+
+    /// The last build's summary of entity `i` and its key.
+    pub(super) fn previous<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a (u64, Value)> {
+        let j = match &self.moved {
+            None => i,
+            Some(at) => at[i]?,
+        };
+        last.summaries.get(j)
+    }
+}
+
+/// The entities, their kinds and files: what indices and links mean.
+fn shape(graph: &Graph) -> u64 {
+    hash_of(
+        graph
+            .entities
+            .iter()
+            .map(|e| (&e.id, e.kind, e.content_path.as_os_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Which of the values pages read changed.
+pub(super) struct Compared {
+    /// Entities whose summary is not the last build's.
+    pub(super) changed_summary: Vec<bool>,
+    all_entities: u64,
+    /// Any content file changed.
+    pub(super) any_entity_changed: bool,
+    /// The global parts' values; `None` while the engine is kept.
+    globals: Option<BTreeMap<String, Value>>,
+    /// Names of the global parts that changed (`config`, `site.policies`).
+    pub(super) changed_globals: Set<String>,
+}
+
+/// Compares the summaries and globals `prepared` holds with the last build's.
+pub(super) fn compare(
+    graph: &Graph,
+    found: &Found,
+    hashes: &Map<SourceId, u64>,
+    prepared: &Prepared,
+    reused: bool,
+    last: &Inputs,
+) -> Compared {
+    let summaries = &prepared.shared.summaries;
+    let changed_summary: Vec<bool> = if reused {
+        vec![false; graph.entities.len()]
+    } else {
+        (0..graph.entities.len())
+            .map(|i| {
+                !found.kept[i] && found.previous(last, i).map(|(_, v)| v) != Some(&summaries[i])
+            })
+            .collect()
+    };
+    let all_entities = {
+        let mut h = hash::hasher();
+        for (e, x) in graph.entities.iter().zip(&found.entity_hash) {
+            (&e.id, x).hash(&mut h);
+        }
+        graph
+            .home
+            .as_ref()
+            .map(|e| hashes.get(&e.source))
+            .hash(&mut h);
+        h.finish()
+    };
+    let changed_ids: Set<&str> = graph
+        .entities
+        .iter()
+        .zip(&changed_summary)
+        .filter(|(_, c)| **c)
+        .map(|(e, _)| e.id.as_str())
+        .collect();
+    // The globals, split into parts; unchanged while the engine is kept.
+    let parts = (!reused).then(|| global_parts(&prepared.globals));
+    let changed_globals: Set<String> = parts
+        .iter()
+        .flatten()
+        .filter(|(k, (v, ids))| {
+            last.globals.get(k) != Some(v) || ids.iter().any(|id| changed_ids.contains(id))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    Compared {
+        any_entity_changed: all_entities != last.all_entities,
+        changed_summary,
+        all_entities,
+        globals: parts.map(|p| p.into_iter().map(|(k, (v, _))| (k, v)).collect()),
+        changed_globals,
+    }
+}
+
+impl Inputs {
+    /// What a good build was made from, for the next one; takes what still
+    /// holds from `last`.
+    pub(super) fn next(
+        graph: &Graph,
+        generation: u64,
+        found: Found,
+        compared: Compared,
+        summaries: &[Value],
+        last: &mut Inputs,
+    ) -> Inputs {
+        let n = graph.entities.len();
+        Inputs {
+            generation,
+            shape: found.shape,
+            ids: if last.shape == found.shape && last.ids.len() == n {
+                std::mem::take(&mut last.ids)
+            } else {
+                graph.entities.iter().map(|e| e.id.clone()).collect()
+            },
+            entity_hash: found.entity_hash,
+            all_entities: compared.all_entities,
+            summaries: found
+                .keys
+                .into_iter()
+                .zip(summaries.iter().cloned())
+                .collect(),
+            globals: match compared.globals {
+                Some(g) => g,
+                None => std::mem::take(&mut last.globals),
+            },
+        }
+    }
+}
+
+/// What each entity's summary is made from: its own text and path, the ids
+/// and titles of the policies it names, and for a measure the summaries of
+/// its metrics (see `context::Shared::build`).
+fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
+    let first: Vec<u64> = (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| summary_key(graph, entity_hash, i, &[]))
+        .collect();
+    (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| match graph.entities[i].kind {
+            Kind::Measure => summary_key(graph, entity_hash, i, &first),
+            _ => first[i],
+        })
+        .collect()
+}
+
+/// The key of one entity's summary; `metrics` are its metrics' keys (a
+/// measure's summary carries theirs).
+fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]) -> u64 {
+    let e = &graph.entities[i];
+    let mut h = hash::hasher();
+    (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
+    for &x in &graph.outgoing[i] {
+        let edge = &graph.edges[x];
+        let to = &graph.entities[edge.to];
+        match edge.field {
+            "policy" => ("policy", &to.id, &to.title).hash(&mut h),
+            "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+            _ => {}
+        }
+    }
+    h.finish()
+}
+
+/// [`summary_keys`] for the graph of the last build with some entities'
+/// text changed: the last keys, made again for those entities and for the
+/// measures that carry a changed metric's summary.
+fn updated_summary_keys(graph: &Graph, entity_hash: &[u64], last: &Inputs) -> Vec<u64> {
+    let mut keys: Vec<u64> = last.summaries.iter().map(|(k, _)| *k).collect();
+    let changed: Vec<EntityIdx> = (0..graph.entities.len())
+        .filter(|&i| last.entity_hash.get(i) != Some(&entity_hash[i]))
+        .collect();
+    for &i in &changed {
+        keys[i] = summary_key(graph, entity_hash, i, &[]);
+    }
+    let measures = changed.iter().flat_map(|&i| {
+        std::iter::once(i).chain(graph.incoming[i].iter().map(|&x| graph.edges[x].from))
+    });
+    for m in measures.filter(|&m| graph.entities[m].kind == Kind::Measure) {
+        keys[m] = summary_key(graph, entity_hash, m, &keys);
+    }
+    keys
+}
+
+/// A part of the globals: its name, and its value or what stands for it
+/// with the ids of the summaries it lists (see [`global_parts`]).
+type GlobalPart<'a> = (String, (Value, Vec<&'a str>));
+
+/// The global values, split so that a page using `site.taxonomies` does not
+/// depend on `site.policies`. A list of summaries (`site.policies`, …) is
+/// compared by its ids in order, plus the ids (second of the pair) whose
+/// summaries changed: a deep comparison of thousands of summaries is what
+/// would otherwise dominate a rebuild.
+fn global_parts(g: &render::Globals) -> Vec<GlobalPart<'_>> {
+    let mut parts: Vec<GlobalPart> = [("config", &g.config), ("data", &g.data), ("t", &g.t)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), (v.clone(), Vec::new())))
+        .collect();
+    let Some(m) = g.site.as_map() else {
+        return parts;
+    };
+    for (k, v) in m.iter() {
+        let key = format!("site.{}", k.as_str().unwrap_or_default());
+        let ids: Option<Vec<&str>> = v.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_map()?.get(&tera::value::Key::from("id"))?.as_str())
+                .collect()
+        });
+        parts.push(match ids {
+            Some(ids) if !ids.is_empty() => (key, (Value::from(hash_of(&ids)), ids)),
+            _ => (key, (v.clone(), Vec::new())),
+        });
+    }
+    parts
+}

@@ -1,0 +1,303 @@
+//! Published files: the output of a build in memory, made from the pages
+//! just rendered and what the last build's output still holds.
+//!
+//! The data files of an entity whose page is not rendered again are kept:
+//! its API entry, metric CSV/JSON, and its text in the search index, which
+//! is patched (see [`crate::search::LiveIndex`]). The sitemap is written
+//! when the set of pages changed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::cache::relative;
+use crate::graph::{EntityIdx, Graph};
+use crate::hash::{self, Map, Set, hash_of};
+use crate::load::{Loaded, Origin};
+use crate::output::{Contents, OutputFile};
+use crate::parse::period::Period;
+use crate::render::{self, Job, Prepared, Stats};
+use crate::search::LiveIndex;
+
+/// One file of the served site.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Arc<[u8]>),
+    Copy(Origin),
+}
+
+/// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub files: Map<String, Body>,
+}
+
+impl Output {
+    /// The bytes of a file, read from disk for static files.
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        match self.files.get(path)? {
+            Body::Bytes(b) => Some(b.to_vec()),
+            Body::Copy(Origin::Embedded(b)) => Some(b.to_vec()),
+            Body::Copy(Origin::Disk(p)) => std::fs::read(p).ok(),
+        }
+    }
+
+    /// As files for the write stage.
+    pub fn to_files(&self) -> Vec<OutputFile> {
+        let mut files: Vec<OutputFile> = self
+            .files
+            .iter()
+            .map(|(path, body)| OutputFile {
+                path: path.clone(),
+                contents: match body {
+                    Body::Bytes(b) => Contents::Bytes(b.to_vec()),
+                    Body::Copy(o) => Contents::Copy(o.clone()),
+                },
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+/// The published files of the last good build, and what the next build
+/// patches them from.
+#[derive(Default)]
+pub(super) struct Files {
+    pub(super) output: Arc<Output>,
+    /// Hash of the sitemap's pages.
+    sitemap: u64,
+    /// Each entity's entry in `api/index.json`, by index.
+    api: Vec<Arc<[u8]>>,
+    /// Valid while the entities are the same ones (same shape).
+    search: Option<LiveIndex>,
+}
+
+impl Files {
+    /// Nothing to patch from: only the output, to tell what changed.
+    pub(super) fn only_output(self) -> Files {
+        Files {
+            output: self.output,
+            ..Default::default()
+        }
+    }
+}
+
+/// What the publish step is given.
+pub(super) struct Publish<'a> {
+    pub(super) graph: &'a Graph,
+    pub(super) loaded: &'a Loaded,
+    pub(super) prepared: &'a Prepared,
+    pub(super) jobs: &'a [Job],
+    pub(super) paths: &'a [String],
+    /// The pages rendered, by job; the others are kept.
+    pub(super) fresh: Map<usize, Arc<[u8]>>,
+    /// Feeds and alias redirects (see [`Prepared::reader_files`]).
+    pub(super) readers: Vec<OutputFile>,
+    /// Entities whose data files are made again.
+    pub(super) entity_dirty: &'a [bool],
+    /// The entities are the same ones as the last build's.
+    pub(super) same_entities: bool,
+    /// Paths changed since the last good build, relative to the root, and
+    /// the root, to tell which static files changed.
+    pub(super) touched: &'a Set<PathBuf>,
+    pub(super) root: &'a Path,
+}
+
+/// The files of a new build: fresh ones, and ones kept from the last build.
+struct NewFiles<'a> {
+    last: &'a Output,
+    output: Output,
+    /// Paths whose bytes differ from the last build's.
+    changed: Vec<String>,
+}
+
+impl Publish<'_> {
+    /// The new output and what changed in it; takes what holds from `last`.
+    pub(super) fn run(mut self, mut last: Files) -> (Files, Stats, Vec<String>) {
+        let mut files = NewFiles {
+            last: &last.output,
+            output: Output {
+                files: hash::map_with_capacity(last.output.files.len()),
+            },
+            changed: Vec::new(),
+        };
+        let stats = self.pages(&mut files);
+        let sitemap = self.sitemap(&mut files, last.sitemap);
+        files.put_all(std::mem::take(&mut self.readers));
+        let api = self.api(&mut files, std::mem::take(&mut last.api));
+        self.metric_files(&mut files);
+        let search = self.search(&mut files, last.search.take());
+        self.static_files(&mut files);
+        let NewFiles {
+            output,
+            mut changed,
+            ..
+        } = files;
+        changed.extend(
+            last.output
+                .files
+                .keys()
+                .filter(|p| !output.files.contains_key(*p))
+                .cloned(),
+        );
+        changed.sort();
+        let next = Files {
+            output: Arc::new(output),
+            sitemap,
+            api,
+            search: Some(search),
+        };
+        (next, stats, changed)
+    }
+
+    fn pages(&mut self, files: &mut NewFiles) -> Stats {
+        let mut stats = Stats::default();
+        for (i, path) in self.paths.iter().enumerate() {
+            stats.count(self.graph, self.jobs[i]);
+            match self.fresh.remove(&i) {
+                Some(b) => files.put(path.clone(), Body::Bytes(b)),
+                None => files.keep(path),
+            }
+        }
+        stats
+    }
+
+    /// The sitemap: written only when the set of pages changed.
+    fn sitemap(&self, files: &mut NewFiles, last: u64) -> u64 {
+        let sitemap: Vec<(String, Option<Period>)> = self
+            .jobs
+            .iter()
+            .zip(self.paths)
+            .filter(|(j, _)| **j != Job::NotFound)
+            .map(|(&j, p)| (p.clone(), render::lastmod(self.graph, j)))
+            .collect();
+        let key = hash_of(&sitemap);
+        if key == last {
+            files.keep("sitemap.xml");
+            files.keep("robots.txt");
+        } else {
+            files.put_all(self.prepared.sitemap_files(sitemap));
+        }
+        key
+    }
+
+    /// The API index, from each entity's entry; entries are kept by index
+    /// while the entities are the same ones.
+    fn api(&self, files: &mut NewFiles, mut api: Vec<Arc<[u8]>>) -> Vec<Arc<[u8]>> {
+        let n = self.graph.entities.len();
+        let all = !self.same_entities || api.len() != n;
+        if all {
+            api = vec![Arc::from(Vec::new()); n];
+        }
+        let fresh: Vec<(usize, Vec<u8>)> = (0..n)
+            .into_par_iter()
+            .filter(|&i| all || self.entity_dirty[i])
+            .map(|i| (i, crate::api::entry(self.graph, i)))
+            .collect();
+        let mut changed = all;
+        for (i, entry) in fresh {
+            if *api[i] != *entry {
+                api[i] = Arc::from(entry);
+                changed = true;
+            }
+        }
+        if changed {
+            files.put_all([crate::api::index_file(api.iter())]);
+        } else {
+            files.keep("api/index.json");
+        }
+        api
+    }
+
+    fn metric_files(&self, files: &mut NewFiles) {
+        for (i, e) in self.graph.entities.iter().enumerate() {
+            if self.entity_dirty[i] {
+                files.put_all(crate::metrics::entity_files(e));
+            } else if e.metric().is_some() {
+                let stem = crate::metrics::data::stem(e);
+                files.keep(&format!("{stem}.csv"));
+                files.keep(&format!("{stem}.json"));
+            }
+        }
+    }
+
+    /// The search index: patched when the pages are the same ones.
+    fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> LiveIndex {
+        let style = self.prepared.style();
+        match last.filter(|_| self.same_entities) {
+            Some(mut live) => {
+                let redo: Vec<EntityIdx> = (0..self.graph.entities.len())
+                    .filter(|&i| self.entity_dirty[i])
+                    .collect();
+                let updated = live.update(self.graph, &redo, style);
+                let new: Set<String> = updated.iter().map(|f| f.path.clone()).collect();
+                files.put_all(updated);
+                for p in live.paths().filter(|p| !new.contains(p)) {
+                    files.keep(&p);
+                }
+                live
+            }
+            None => {
+                let (live, all) = LiveIndex::new(self.graph, style);
+                files.put_all(all);
+                live
+            }
+        }
+    }
+
+    /// The static files. One is changed when it (or a folder above it,
+    /// created or moved in) was touched; a file of the binary's theme is the
+    /// same bytes while the binary is the same.
+    fn static_files(&self, files: &mut NewFiles) {
+        let root = std::fs::canonicalize(self.root).unwrap_or(self.root.to_path_buf());
+        for f in render::static_files(self.loaded) {
+            let Contents::Copy(origin) = f.contents else {
+                continue;
+            };
+            let differs = match (&origin, files.last.files.get(&f.path)) {
+                (Origin::Disk(p), Some(Body::Copy(Origin::Disk(q)))) if p == q => {
+                    let rel = relative(self.root, &root, p);
+                    self.touched.iter().any(|t| rel.starts_with(t))
+                }
+                (Origin::Embedded(a), Some(Body::Copy(Origin::Embedded(b)))) => a != b,
+                _ => true,
+            };
+            if differs {
+                files.changed.push(f.path.clone());
+            }
+            files.output.files.insert(f.path, Body::Copy(origin));
+        }
+    }
+}
+
+impl NewFiles<'_> {
+    fn put(&mut self, path: String, body: Body) {
+        let same = matches!(
+            (&body, self.last.files.get(&path)),
+            (Body::Bytes(new), Some(Body::Bytes(old))) if new == old
+        );
+        if !same {
+            self.changed.push(path.clone());
+        }
+        self.output.files.insert(path, body);
+    }
+
+    fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
+        for f in files {
+            let body = match f.contents {
+                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+                Contents::Copy(o) => Body::Copy(o),
+            };
+            self.put(f.path, body);
+        }
+    }
+
+    /// Keeps a file of the last build as it was.
+    fn keep(&mut self, path: &str) {
+        if let Some(b) = self.last.files.get(path) {
+            self.output.files.insert(path.to_string(), b.clone());
+        }
+    }
+}
