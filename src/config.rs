@@ -40,6 +40,9 @@ pub struct Config {
     /// Internal links end in `index.html` so the site works from `file://`;
     /// `false` writes `dir/` links for hosts that serve directory indexes.
     pub portable_links: bool,
+    /// Policies whose file names differ only by a trailing date in
+    /// parentheses are versions of one text, oldest first (see `history`).
+    pub versions_from_file_names: bool,
     /// Front-matter field -> display name; each gets browse pages.
     pub taxonomies: indexmap_like::OrderedMap,
     pub markdown: MarkdownConfig,
@@ -57,6 +60,7 @@ impl Default for Config {
             theme: "default".into(),
             output_dir: "public".into(),
             portable_links: true,
+            versions_from_file_names: false,
             taxonomies: Default::default(),
             markdown: Default::default(),
             extra: Default::default(),
@@ -73,6 +77,7 @@ const TOP_KEYS: &[&str] = &[
     "theme",
     "output_dir",
     "portable_links",
+    "versions_from_file_names",
     "taxonomies",
     "markdown",
     "extra",

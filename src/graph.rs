@@ -178,6 +178,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
         }
     }
 
+    edges.extend(crate::history::inferred_edges(&entities, config));
     let n = entities.len();
     let mut outgoing = vec![Vec::new(); n];
     let mut incoming = vec![Vec::new(); n];

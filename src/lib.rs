@@ -24,6 +24,7 @@ pub mod diag;
 pub mod feed;
 pub mod graph;
 pub mod hash;
+pub mod history;
 pub mod incremental;
 pub mod load;
 pub mod metrics;

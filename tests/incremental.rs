@@ -584,3 +584,57 @@ fn a_static_edit_while_broken_is_reported_after_the_fix() {
     );
     assert_same_as_clean(&inc, site.root());
 }
+
+const OLD_VERSION: &str = "content/policies/示例条例-2021.md";
+
+#[test]
+fn editing_an_old_version_updates_the_comparisons_that_read_it() {
+    let site = common::Site::fixture("versions");
+    let rendered = after(&site, |s| {
+        let text = s
+            .read(OLD_VERSION)
+            .replace("负责本条例的组织实施", "负责本条例的实施");
+        s.write(OLD_VERSION, text);
+        vec![OLD_VERSION]
+    });
+    // Its page, its comparison, and the next version's page and comparison.
+    assert!(rendered >= 4, "{rendered}");
+}
+
+#[test]
+fn a_new_version_joins_the_chain_on_every_version_page() {
+    let site = common::Site::fixture("versions");
+    after(&site, |s| {
+        let text = s
+            .read("content/policies/示例条例-2024.md")
+            .replace(
+                "supersedes: [示例条例-2021]",
+                "supersedes: [示例条例-2021]\nsummary: 二〇二四年版",
+            )
+            .replace("第四条 任何单位", "第四条 任何组织");
+        s.write(
+            "content/policies/示例条例-2025.md",
+            text.replace("supersedes: [示例条例-2021]", "supersedes: [示例条例-2024]"),
+        );
+        s.write(
+            "content/policies/示例办法(2024-05-01).md",
+            "# 示例办法\n\n第一条 新版。\n",
+        );
+        vec![
+            "content/policies/示例条例-2025.md",
+            "content/policies/示例办法(2024-05-01).md",
+        ]
+    });
+}
+
+#[test]
+fn a_version_leaving_the_chain_is_no_longer_named() {
+    let site = common::Site::fixture("versions");
+    after(&site, |s| {
+        let text = s
+            .read(OLD_VERSION)
+            .replace("supersedes: [示例条例-2019]\n", "");
+        s.write(OLD_VERSION, text);
+        vec![OLD_VERSION]
+    });
+}

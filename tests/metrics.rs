@@ -229,10 +229,13 @@ fn can_download_csv_and_json() {
     let site = metrics_site();
     let csv = site.read(&format!("public/metrics/{QUARTERLY}.csv"));
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines[0], "kind,series,period,value,unit,note,set_by");
-    assert_eq!(lines[2], "value,,2024-Q2,1250.5,亿元,,");
-    assert!(lines.contains(&"compare,全国,2024-Q3,1000,亿元,,"));
-    assert_eq!(lines.last(), Some(&"target,,2025,2000,亿元,,甲政策"));
+    assert_eq!(
+        lines[0],
+        "kind,series,period,value,unit,note,set_by,qualifier"
+    );
+    assert_eq!(lines[2], "value,,2024-Q2,1250.5,亿元,,,");
+    assert!(lines.contains(&"compare,全国,2024-Q3,1000,亿元,,,"));
+    assert_eq!(lines.last(), Some(&"target,,2025,2000,亿元,,甲政策,"));
     assert!(
         csv.starts_with('\u{feff}'),
         "a BOM so spreadsheets read the Chinese text"

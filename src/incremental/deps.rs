@@ -125,6 +125,10 @@ pub(super) fn redo(
         for t in targets(graph, c) {
             entities[t] = true;
         }
+        // Every version's page names the others (and compares with one).
+        for v in crate::history::chain(graph, c) {
+            entities[v] = true;
+        }
     }
     let redo = Redo {
         entities,
@@ -233,6 +237,11 @@ impl Collect<'_> {
         let graph = self.graph;
         self.read(i);
         self.shows.push(i);
+        // Versions: the others are named, the previous one compared.
+        self.shows.extend(crate::history::chain(graph, i));
+        if let Some(p) = crate::history::previous(graph, i) {
+            self.entity_hash[p].hash(&mut self.h);
+        }
         for &x in &graph.outgoing[i] {
             let edge = &graph.edges[x];
             edge.field.hash(&mut self.h);
@@ -303,6 +312,14 @@ pub(super) fn page_deps(
             }
         }
         Job::NotFound | Job::Search | Job::Taxonomy(_) => {}
+        Job::Changes(i) => {
+            // Both texts are read in full; the chain names the current version.
+            for v in std::iter::once(i).chain(crate::history::previous(graph, i)) {
+                entity_hash[v].hash(&mut c.h);
+            }
+            c.shows.extend(crate::history::chain(graph, i));
+        }
+        Job::Timeline => c.shows.extend(render::timeline::site_entities(graph)),
         Job::Graph(n) => {
             let (policies, orphans) = render::graph_page(graph, n);
             let shown = render::diagram::site_entities(graph, &policies, orphans);

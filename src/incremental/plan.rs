@@ -156,7 +156,7 @@ fn page_deps(
 ) -> Vec<PageDeps> {
     let keep = |job: Job, path: &str| {
         let allowed = match job {
-            Job::Entity(i) => !redo.entities[i],
+            Job::Entity(i) | Job::Changes(i) => !redo.entities[i],
             Job::List(_) => !redo.lists,
             Job::Home => false,
             _ => !redo.others,

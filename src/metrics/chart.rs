@@ -18,6 +18,7 @@ use std::fmt::Write;
 
 use super::derive::end_month;
 use super::format::{self, Style};
+use super::qualifier::{self, Qualifier};
 use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
 
@@ -113,8 +114,10 @@ fn unit(m: &Metric) -> &str {
 }
 
 /// The value with its unit, as a reader sees it (`6000亿元`).
-fn shown(raw: &str, m: &Metric) -> String {
-    format::format(raw, unit(m), Style::default()).text()
+/// A value as text, with the source's word (约, 超过, …) in its place.
+fn shown(raw: &str, q: Option<Qualifier>, m: &Metric) -> String {
+    let f = format::format(raw, unit(m), Style::default());
+    qualifier::show(q, &f.number, &f.unit)
 }
 
 /// Counted units get columns rather than a line.
@@ -145,7 +148,13 @@ fn description(d: &ChartData, labels: &Labels) -> String {
     let series = |name: &str, pts: &[Point]| {
         let items: Vec<String> = pts
             .iter()
-            .map(|p| format!("{} {}", p.period.display_zh(), shown(&p.raw, m)))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.period.display_zh(),
+                    shown(&p.raw, p.qualifier, m)
+                )
+            })
             .collect();
         format!("{name}：{}", items.join("，"))
     };
@@ -163,7 +172,7 @@ fn description(d: &ChartData, labels: &Labels) -> String {
             "{}{} {}",
             t.period.display_zh(),
             labels.target,
-            shown(&t.raw, m)
+            shown(&t.raw, t.qualifier, m)
         ));
     }
     parts.join("；") + "。"
@@ -261,7 +270,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
             rows.push(Row {
                 label,
                 value: v.value,
-                text: shown(&v.raw, m),
+                text: shown(&v.raw, v.qualifier, m),
                 class: "s-primary",
             });
         }
@@ -270,7 +279,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
                 rows.push(Row {
                     label: format!("{} {name}", p.display_zh()),
                     value: v.value,
-                    text: shown(&v.raw, m),
+                    text: shown(&v.raw, v.qualifier, m),
                     class: "s-compare",
                 });
             }
@@ -283,7 +292,7 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
         rows.push(Row {
             label: format!("{}{}", t.period.display_zh(), labels.target),
             value: t.value,
-            text: shown(&t.raw, m),
+            text: shown(&t.raw, t.qualifier, m),
             class: "s-target",
         });
     }
@@ -519,7 +528,7 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
                     (yb - ya).max(1.0),
                     fill_of(class),
                     esc(&p.period.display_zh()),
-                    esc(&shown(&p.raw, m)),
+                    esc(&shown(&p.raw, p.qualifier, m)),
                 );
             }
         }
@@ -550,13 +559,13 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
                     x(p.period),
                     y(p.value),
                     esc(&p.period.display_zh()),
-                    esc(&shown(&p.raw, m)),
+                    esc(&shown(&p.raw, p.qualifier, m)),
                 );
             }
         }
         // The latest value is written beside its point.
         if let Some(last) = m.values.last() {
-            let label = shown(&last.raw, m);
+            let label = shown(&last.raw, last.qualifier, m);
             let (lx, anchor) = centred(x(last.period), &label, w);
             text(
                 &mut out,
@@ -576,9 +585,9 @@ fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
             ty - 7.0,
             esc(&t.period.display_zh()),
             esc(&labels.target),
-            esc(&shown(&t.raw, m)),
+            esc(&shown(&t.raw, t.qualifier, m)),
         );
-        let label = format!("{} {}", labels.target, shown(&t.raw, m));
+        let label = format!("{} {}", labels.target, shown(&t.raw, t.qualifier, m));
         let (lx, anchor) = centred(tx, &label, w);
         text(
             &mut out,
@@ -708,6 +717,7 @@ mod tests {
             period: Period::parse(p).unwrap(),
             value: *v,
             raw: v.to_string(),
+            qualifier: None,
             note: None,
             source: None,
         };
@@ -720,6 +730,7 @@ mod tests {
                     period: Period::parse(p).unwrap(),
                     value: *v,
                     raw: v.to_string(),
+                    qualifier: None,
                     set_by: None,
                     note: None,
                 })

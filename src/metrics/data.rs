@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::derive::{self, Derived};
+use super::qualifier::Qualifier;
 use crate::parse::entity::{Better, Entity, Metric, Point};
 
 /// The file stem of a metric's downloads: its page directory without the
@@ -20,12 +21,16 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+fn word(q: Option<Qualifier>) -> &'static str {
+    q.map(Qualifier::word).unwrap_or("")
+}
+
 /// One row per value, comparison value and target. A UTF-8 byte-order mark
 /// leads the file so spreadsheet programs read the Chinese text correctly.
 pub fn csv(m: &Metric) -> String {
     let unit = m.unit.as_deref().unwrap_or("");
-    let mut out = String::from("\u{feff}kind,series,period,value,unit,note,set_by\r\n");
-    let mut row = |cells: [&str; 7]| {
+    let mut out = String::from("\u{feff}kind,series,period,value,unit,note,set_by,qualifier\r\n");
+    let mut row = |cells: [&str; 8]| {
         let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
@@ -39,6 +44,7 @@ pub fn csv(m: &Metric) -> String {
             unit,
             p.note.as_deref().unwrap_or(""),
             "",
+            word(p.qualifier),
         ]);
     }
     for (name, pts) in &m.compare {
@@ -51,6 +57,7 @@ pub fn csv(m: &Metric) -> String {
                 unit,
                 p.note.as_deref().unwrap_or(""),
                 "",
+                word(p.qualifier),
             ]);
         }
     }
@@ -63,6 +70,7 @@ pub fn csv(m: &Metric) -> String {
             unit,
             t.note.as_deref().unwrap_or(""),
             t.set_by.as_deref().unwrap_or(""),
+            word(t.qualifier),
         ]);
     }
     out
@@ -75,6 +83,8 @@ struct PointJson<'a> {
     value: f64,
     /// The number as written (keeps trailing zeros).
     raw: &'a str,
+    /// The source's word with the number (约, 超过, …), see docs/content/write/metrics.md.
+    qualifier: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +97,7 @@ fn points(pts: &[Point]) -> Vec<PointJson<'_>> {
             period: p.period.to_string(),
             value: p.value,
             raw: &p.raw,
+            qualifier: p.qualifier.map(Qualifier::word),
             note: p.note.as_deref(),
             source: p.source.as_deref(),
         })
@@ -98,6 +109,7 @@ struct TargetJson<'a> {
     period: String,
     value: f64,
     raw: &'a str,
+    qualifier: Option<&'static str>,
     set_by: Option<&'a str>,
     note: Option<&'a str>,
 }
@@ -143,6 +155,7 @@ pub fn json(e: &Entity, m: &Metric) -> Vec<u8> {
                 period: t.period.to_string(),
                 value: t.value,
                 raw: &t.raw,
+                qualifier: t.qualifier.map(Qualifier::word),
                 set_by: t.set_by.as_deref(),
                 note: t.note.as_deref(),
             })

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::format::{self, Style, decimals_of};
+use super::qualifier::{Bound, Qualifier};
 use crate::parse::entity::{Better, Metric, Point, Target};
 use crate::parse::period::Period;
 
@@ -68,6 +69,8 @@ pub struct TargetState {
     pub period_label: String,
     /// The target as written.
     pub value: String,
+    /// The source's word with the target (`不低于`), if any.
+    pub qualifier: Option<&'static str>,
     pub progress: Option<Progress>,
     pub status: Option<Status>,
 }
@@ -105,6 +108,7 @@ pub fn derive(m: &Metric) -> Derived {
                 period: t.period.to_string(),
                 period_label: t.period.display_zh(),
                 value: t.raw.clone(),
+                qualifier: t.qualifier.map(Qualifier::word),
                 progress: latest.and_then(|l| progress(m.better, l, t)),
                 status: status(m, t),
             })
@@ -185,6 +189,31 @@ fn meets(better: Better, value: f64, target: f64) -> bool {
     }
 }
 
+/// Whether a value meets a target, read with the value's word: `Some(true)`
+/// met, `Some(false)` missed, `None` when the word leaves it open. A bound
+/// on the good side of the target settles it (超过40% meets 40%); a bound
+/// that could still be on either side does not (超过30% against 40%); an
+/// approximate value settles it only when it is not a tie.
+pub fn verdict(better: Better, value: &Point, target: f64) -> Option<bool> {
+    let v = value.value;
+    // Seen from the better side: `Toward` is a bound that says "this good
+    // or better", `Away` one that says "this good or worse".
+    let (toward, away) = match better {
+        Better::Lower => (Bound::AtMost, Bound::AtLeast),
+        _ => (Bound::AtLeast, Bound::AtMost),
+    };
+    let met = meets(better, v, target);
+    let tie = v == target;
+    match value.qualifier.map(|q| q.bound()) {
+        None => Some(met),
+        Some(Bound::Approximately) if tie => None,
+        Some(Bound::Approximately) => Some(met),
+        Some(b) if b == toward => met.then_some(true),
+        Some(b) if b == away && !met => Some(false),
+        Some(_) => None,
+    }
+}
+
 fn status(m: &Metric, target: &Target) -> Option<Status> {
     if m.better == Better::None {
         return None;
@@ -192,11 +221,18 @@ fn status(m: &Metric, target: &Target) -> Option<Status> {
     let Some(latest) = m.values.last() else {
         return Some(Status::NoData);
     };
-    if meets(m.better, latest.value, target.value) {
+    let met = verdict(m.better, latest, target.value);
+    if met == Some(true) {
         return Some(Status::Achieved);
     }
     if end_month(latest.period) >= end_month(target.period) {
-        return Some(Status::Behind);
+        // A closed target: missed, or not known when the value's word
+        // leaves it open (约300 against 300).
+        return Some(if met == Some(false) {
+            Status::Behind
+        } else {
+            Status::NoData
+        });
     }
     // Open target, not met yet: the straight line through the first and the
     // latest value, carried to the end of the target's period.
@@ -238,6 +274,7 @@ mod tests {
             period: Period::parse(period).unwrap(),
             value: raw.parse().unwrap(),
             raw: raw.into(),
+            qualifier: None,
             note: None,
             source: None,
         }
@@ -248,6 +285,7 @@ mod tests {
             period: Period::parse(period).unwrap(),
             value: raw.parse().unwrap(),
             raw: raw.into(),
+            qualifier: None,
             set_by: None,
             note: None,
         }
@@ -367,6 +405,61 @@ mod tests {
         assert_eq!(d.status, Some(Status::Behind));
         let each: Vec<_> = d.targets.iter().map(|t| t.status.unwrap()).collect();
         assert_eq!(each, [Status::Achieved, Status::Behind, Status::Behind]);
+    }
+
+    /// A metric whose latest value carries `word`.
+    fn qualified(better: Better, value: (&str, &str), word: &str, target: (&str, &str)) -> Metric {
+        let mut m = metric(better, "%", &[("2023", "1"), value], &[target]);
+        m.values[1].qualifier = Qualifier::parse(word);
+        assert!(m.values[1].qualifier.is_some(), "{word}");
+        m
+    }
+
+    #[test]
+    fn lower_bound_that_meets_the_target_is_achieved() {
+        for word in ["超过", "突破", "以上", "余", "不低于"] {
+            let m = qualified(Better::Higher, ("2024", "40"), word, ("2024", "40"));
+            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
+            let m = qualified(Better::Higher, ("2024", "45"), word, ("2024", "40"));
+            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
+        }
+        // 超过30% against 40%, the period over: could be either side.
+        let m = qualified(Better::Higher, ("2024", "30"), "超过", ("2024", "40"));
+        assert_eq!(derive(&m).status, Some(Status::NoData));
+        // A lower bound above a ceiling has missed it.
+        let m = qualified(Better::Lower, ("2024", "45"), "超过", ("2024", "40"));
+        assert_eq!(derive(&m).status, Some(Status::Behind));
+    }
+
+    #[test]
+    fn approximate_value_is_never_achieved_on_a_tie() {
+        let tie = qualified(Better::Higher, ("2024", "300"), "约", ("2024", "300"));
+        assert_eq!(derive(&tie).status, Some(Status::NoData));
+        let open = qualified(Better::Higher, ("2024", "300"), "约", ("2025", "300"));
+        assert_ne!(derive(&open).status, Some(Status::Achieved));
+        let above = qualified(Better::Higher, ("2024", "310"), "约", ("2024", "300"));
+        assert_eq!(derive(&above).status, Some(Status::Achieved));
+        let below = qualified(Better::Higher, ("2024", "290"), "约", ("2024", "300"));
+        assert_eq!(derive(&below).status, Some(Status::Behind));
+        let lower = qualified(Better::Lower, ("2024", "80"), "约", ("2024", "80"));
+        assert_eq!(derive(&lower).status, Some(Status::NoData));
+    }
+
+    #[test]
+    fn upper_bound_meets_a_ceiling_but_never_a_floor() {
+        // 接近12 (approaching: still below) against a floor of 12.
+        let m = qualified(Better::Higher, ("2024", "12"), "接近", ("2024", "12"));
+        assert_eq!(derive(&m).status, Some(Status::NoData));
+        let m = qualified(Better::Higher, ("2024", "10"), "接近", ("2024", "12"));
+        assert_eq!(derive(&m).status, Some(Status::Behind));
+        let m = qualified(Better::Higher, ("2024", "20"), "以下", ("2024", "12"));
+        assert_ne!(derive(&m).status, Some(Status::Achieved));
+        for word in ["接近", "不超过", "以下"] {
+            let m = qualified(Better::Lower, ("2024", "5"), word, ("2024", "5"));
+            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
+        }
+        let m = qualified(Better::Lower, ("2024", "6"), "不超过", ("2024", "5"));
+        assert_eq!(derive(&m).status, Some(Status::NoData));
     }
 
     #[test]

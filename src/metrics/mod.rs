@@ -9,6 +9,7 @@ pub mod chart;
 pub mod data;
 pub mod derive;
 pub mod format;
+pub mod qualifier;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ pub fn entity_files(e: &Entity) -> Vec<OutputFile> {
 /// `metric_value(id=…, period=…)` (functions).
 pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     tera.register_filter("fmt_num", fmt_num);
+    tera.register_filter("qualified", qualified);
     tera.register_filter(
         "percent",
         |v: f64, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
@@ -111,6 +113,10 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             })?;
             let mut m = tera::Map::new();
             m.insert("value".into(), Value::from(point.raw.as_str()));
+            m.insert(
+                "qualifier".into(),
+                Value::from(point.qualifier.map(qualifier::Qualifier::word)),
+            );
             m.insert("period".into(), Value::from(point.period.to_string()));
             m.insert(
                 "period_label".into(),
@@ -174,10 +180,43 @@ fn lookup<'a>(metrics: &'a Map<String, Entry>, id: &str) -> tera::TeraResult<&'a
         .ok_or_else(|| Error::message(format!("no metric with id `{id}`")))
 }
 
-/// `{{ value | fmt_num(unit="亿元", sign=true, decimals=1, html=true) }}`.
+/// `{{ value | qualified(word="余", unit="项") }}`: the number exactly as
+/// written, with the source's word (may be none) and the unit in their
+/// places (`450余项`); with `html=true` the unit is in `<span class="unit">`.
+fn qualified(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    let number = match (v.as_str(), v.is_none()) {
+        (Some(s), _) => s.to_string(),
+        (None, true) => return Ok(Value::from("")),
+        (None, false) => v.to_string(),
+    };
+    let word_value = kwargs.get::<Value>("word")?;
+    let q = word_value
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(qualifier::Qualifier::parse);
+    let unit_value = kwargs.get::<Value>("unit")?;
+    let unit = unit_value.as_ref().and_then(Value::as_str).unwrap_or("");
+    let esc = crate::url::escape_html;
+    if kwargs.get::<bool>("html")?.unwrap_or(false) {
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!("<span class=\"unit\">{}</span>", esc(unit))
+        };
+        let html = match q {
+            Some(q) => q.show_html(&esc(&number), &unit),
+            None => format!("{}{unit}", esc(&number)),
+        };
+        return Ok(Value::safe_string(&html));
+    }
+    Ok(Value::from(qualifier::show(q, &number, unit)))
+}
+
+/// `{{ value | fmt_num(unit="亿元", qualifier="约", sign=true, decimals=1, html=true) }}`.
 /// The value may be a number or its text (`"8.30"` keeps its two decimals).
 /// With `html=true` the result is `<span class="num">…</span><span
-/// class="unit">…</span>`, marked safe.
+/// class="unit">…</span>`, marked safe. `qualifier` (the source's word,
+/// may be none) is put in its place: 约300家, 450余项, 35%以上.
 fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
     // `unit` may be none (a metric without a unit).
     let unit_value = kwargs.get::<Value>("unit")?;
@@ -199,6 +238,16 @@ fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
     } else {
         return Err(Error::message(format!("fmt_num: `{v}` is not a number")));
     };
+    let q_value = kwargs.get::<Value>("qualifier")?;
+    let q = match q_value.as_ref().and_then(Value::as_str) {
+        None | Some("") => None,
+        Some(w) => Some(qualifier::Qualifier::parse(w).ok_or_else(|| {
+            Error::message(format!(
+                "fmt_num: qualifier `{w}` is not one of: {}",
+                qualifier::accepted()
+            ))
+        })?),
+    };
     if kwargs.get::<bool>("html")?.unwrap_or(false) {
         let esc = crate::url::escape_html;
         let unit = if f.unit.is_empty() {
@@ -206,10 +255,12 @@ fn fmt_num(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
         } else {
             format!("<span class=\"unit\">{}</span>", esc(&f.unit))
         };
-        return Ok(Value::safe_string(&format!(
-            "<span class=\"num\">{}</span>{unit}",
-            esc(&f.number)
-        )));
+        let number = format!("<span class=\"num\">{}</span>", esc(&f.number));
+        let html = match q {
+            Some(q) => q.show_html(&number, &unit),
+            None => format!("{number}{unit}"),
+        };
+        return Ok(Value::safe_string(&html));
     }
-    Ok(Value::from(f.text()))
+    Ok(Value::from(qualifier::show(q, &f.number, &f.unit)))
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::markdown::Body;
 use super::period::Period;
+use crate::metrics::qualifier::Qualifier;
 use crate::source::{SourceId, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -145,6 +146,8 @@ pub struct Point {
     pub value: f64,
     /// The number as written (53.32 stays 53.32, 8.30 stays 8.30).
     pub raw: String,
+    /// The source's word for the figure (约, 超过, …), see `metrics::qualifier`.
+    pub qualifier: Option<Qualifier>,
     pub note: Option<String>,
     pub source: Option<String>,
 }
@@ -154,6 +157,7 @@ pub struct Target {
     pub period: Period,
     pub value: f64,
     pub raw: String,
+    pub qualifier: Option<Qualifier>,
     pub set_by: Option<String>,
     pub note: Option<String>,
 }

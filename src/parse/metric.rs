@@ -10,6 +10,7 @@ use super::period::{PERIOD_FORMS, Period};
 use super::{check_id, render_yaml_markdown, yaml};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::metrics::qualifier::{self, Qualifier};
 use crate::source::{SourceId, Span};
 
 const KEYS: &[&str] = &[
@@ -33,8 +34,8 @@ const KEYS: &[&str] = &[
     "compare",
     "targets",
 ];
-const POINT_KEYS: &[&str] = &["period", "value", "unit", "note", "source"];
-const TARGET_KEYS: &[&str] = &["period", "value", "unit", "set_by", "note"];
+const POINT_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "note", "source"];
+const TARGET_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "set_by", "note"];
 
 pub fn parse(
     text: &str,
@@ -306,6 +307,33 @@ fn number_at(f: &mut Fields, path: &str, text: &str) -> Option<(f64, String)> {
     }
 }
 
+/// `qualifier:` of an entry: one of the source's words, else an error
+/// that lists them.
+fn qualifier_at(
+    f: &mut Fields,
+    path: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Option<Qualifier> {
+    let word = m.get("qualifier").and_then(super::fields::scalar_text)?;
+    let word = word.trim();
+    if let Some(q) = Qualifier::parse(word) {
+        return Some(q);
+    }
+    f.diags.push(
+        Diagnostic::error(
+            "bad-qualifier",
+            format!("`qualifier`: `{word}` is not a known word"),
+        )
+        .at(f.span(&format!("{path}.qualifier")))
+        .label("not a known qualifier")
+        .hint(format!(
+            "write the source's own word, one of: {}",
+            qualifier::accepted()
+        )),
+    );
+    None
+}
+
 fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Point> {
     let items = f.list_at(key);
     let mut points: Vec<(Point, Span)> = Vec::new();
@@ -347,12 +375,14 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
             );
             continue;
         }
+        let qualifier = qualifier_at(f, &path, m);
         let text_of = |k: &str| m.get(k).and_then(super::fields::scalar_text);
         points.push((
             Point {
                 period,
                 value,
                 raw,
+                qualifier,
                 note: text_of("note"),
                 source: text_of("source"),
             },
@@ -388,6 +418,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
                 span: f.span(&format!("{path}.set_by")),
             });
         }
+        let qualifier = qualifier_at(f, &path, m);
         let (Some(period), Some((value, raw))) = (period, value) else {
             continue;
         };
@@ -395,6 +426,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
             period,
             value,
             raw,
+            qualifier,
             set_by,
             note: m.get("note").and_then(super::fields::scalar_text),
         });

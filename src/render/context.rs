@@ -13,6 +13,7 @@ use tera::Value;
 use crate::config::Config;
 use crate::graph::{EntityIdx, Graph};
 use crate::metrics::derive::current_target;
+use crate::metrics::qualifier::Qualifier;
 use crate::parse::entity::{Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus};
 use crate::url::LinkStyle;
 
@@ -21,6 +22,8 @@ struct PointOut {
     period: String,
     period_label: String,
     value: String,
+    /// The source's word with the number (约, 超过, …).
+    qualifier: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +35,7 @@ fn point(p: &Point) -> PointOut {
         period: p.period.to_string(),
         period_label: p.period.display_zh(),
         value: p.raw.clone(),
+        qualifier: p.qualifier.map(Qualifier::word),
         note: p.note.clone(),
         source: p.source.clone(),
     }
@@ -131,6 +135,7 @@ fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a
                 period: t.period.to_string(),
                 period_label: t.period.display_zh(),
                 value: t.raw.clone(),
+                qualifier: t.qualifier.map(Qualifier::word),
                 note: t.note.clone(),
                 source: None,
             });
@@ -463,6 +468,7 @@ pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: Strin
                 tv.insert("period", Value::from(t.period.to_string()));
                 tv.insert("period_label", Value::from(t.period.display_zh()));
                 tv.insert("value", Value::from(t.raw.as_str()));
+                tv.insert("qualifier", Value::from(t.qualifier.map(Qualifier::word)));
                 tv.insert("note", Value::from(t.note.clone()));
                 let set_by = t
                     .set_by
@@ -505,6 +511,7 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
                         tv.insert("period", Value::from(t.period.to_string()));
                         tv.insert("period_label", Value::from(t.period.display_zh()));
                         tv.insert("value", Value::from(t.raw.as_str()));
+                        tv.insert("qualifier", Value::from(t.qualifier.map(Qualifier::word)));
                         tv.insert("note", Value::from(t.note.clone()));
                         targets_set.push(Value::from(tv));
                     }

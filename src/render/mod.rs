@@ -7,6 +7,8 @@ pub mod context;
 pub mod diagram;
 pub mod shortcodes;
 pub mod templates;
+pub mod timeline;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,6 +49,10 @@ pub enum Job {
     NotFound,
     /// `/search/`: the search page (the index is written beside it).
     Search,
+    /// `/policies/<id>/changes/`: a policy against the version it replaced.
+    Changes(EntityIdx),
+    /// `/timeline/`: policies and measures by date.
+    Timeline,
 }
 
 pub struct RenderOptions {
@@ -144,6 +150,12 @@ pub fn jobs(graph: &Graph) -> Vec<Job> {
             .filter(|&i| !is_list_intro(&graph.entities[i]))
             .map(Job::Entity),
     );
+    jobs.extend(
+        (0..graph.entities.len())
+            .filter(|&i| crate::history::previous(graph, i).is_some())
+            .map(Job::Changes),
+    );
+    jobs.push(Job::Timeline);
     for (t, tax) in graph.taxonomies.iter().enumerate() {
         jobs.push(Job::Taxonomy(t));
         jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
@@ -286,6 +298,7 @@ impl Prepared {
             style: self.style,
             base_url: &self.base_url,
             names: TemplateSources::new(loaded),
+            sources: &loaded.sources,
         }
     }
 
@@ -355,6 +368,7 @@ pub struct Pages<'a> {
     style: LinkStyle,
     base_url: &'a str,
     names: TemplateSources<'a>,
+    sources: &'a crate::source::Sources,
 }
 
 /// (output directory, template) of a page.
@@ -363,6 +377,8 @@ pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
         Job::Home => (String::new(), "index.html"),
         Job::NotFound => (String::new(), "404.html"),
         Job::Search => ("search/".to_string(), "search.html"),
+        Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
+        Job::Timeline => ("timeline/".to_string(), "timeline.html"),
         Job::Graph(n) => (graph_page_path(n), "graph.html"),
         Job::List(k) => (format!("{}/", k.folder()), "list.html"),
         Job::Entity(i) => {
@@ -427,6 +443,16 @@ impl Pages<'_> {
             }
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
             Job::Search => ctx.insert_value("page", simple_page("", "")),
+            Job::Changes(i) => {
+                let comparison = versions::comparison_value(graph, self.shared, self.sources, i);
+                ctx.insert_value("comparison", comparison.unwrap_or_else(Value::none));
+                ctx.insert_value("page", self.shared.summaries[i].clone());
+            }
+            Job::Timeline => {
+                let items = timeline::site_entities(graph);
+                ctx.insert_value("timeline", timeline::value(graph, self.shared, &items));
+                ctx.insert_value("page", simple_page("", ""));
+            }
             Job::Graph(n) => {
                 let policies = context::sorted(graph, Kind::Policy);
                 let total = graph_pages(graph);
@@ -474,6 +500,15 @@ impl Pages<'_> {
                     Err(ds) => return (file, Err(ds)),
                 };
                 let mut page = context::page_value(graph, self.shared, i, content);
+                if e.kind == Kind::Policy
+                    && let Some(m) = page.as_map()
+                {
+                    let v =
+                        versions::versions_value(graph, self.shared, self.sources, i, self.style);
+                    let mut m = m.clone();
+                    m.insert("versions".into(), v);
+                    page = Value::from(m);
+                }
                 if let (Some(svg), Some(m)) = (
                     diagram::for_entity(graph, i, &root, self.style),
                     page.as_map(),
@@ -525,6 +560,11 @@ impl Pages<'_> {
                 let feed = site_feed
                     .then(|| Value::from(self.style.path(&crate::feed::term_feed_path(tax, tm))));
                 tv.insert("feed".into(), feed.unwrap_or_else(Value::none));
+                let dated = timeline::dated(graph, tm.entities.iter().copied());
+                tv.insert(
+                    "timeline".into(),
+                    timeline::value(graph, self.shared, &dated),
+                );
                 ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
                 ctx.insert_value("term", Value::from(tv));
                 ctx.insert_value(

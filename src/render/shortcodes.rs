@@ -28,7 +28,8 @@ pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) 
         match call.name.as_str() {
             "metric" => {
                 let p = crate::metrics::value_at(m, call.arg("period").filter(|p| !p.is_empty()))?;
-                Some(format!("{}{}", p.raw, m.unit.as_deref().unwrap_or("")))
+                let unit = m.unit.as_deref().unwrap_or("");
+                Some(crate::metrics::qualifier::show(p.qualifier, &p.raw, unit))
             }
             "chart" => Some(e.title.clone()),
             _ => None,
