@@ -48,7 +48,17 @@ pub struct Config {
     pub markdown: MarkdownConfig,
     /// Free-form values for templates (`config.extra`).
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Encoding of text files that are not UTF-8 (`gb18030` reads GBK/GB2312).
+    pub encoding: crate::decode::Encoding,
+    /// Largest text file read, in MiB.
+    pub max_file_mib: u64,
+    /// Follow symbolic links under content/ and data/ that lead outside the site.
+    pub follow_external_symlinks: bool,
 }
+
+/// Default of `max_file_mib`: far above any real document, still a guard
+/// against a wrong file (a database dump) in content/.
+pub const DEFAULT_MAX_FILE_MIB: u64 = 256;
 
 impl Default for Config {
     fn default() -> Self {
@@ -64,6 +74,9 @@ impl Default for Config {
             taxonomies: Default::default(),
             markdown: Default::default(),
             extra: Default::default(),
+            encoding: Default::default(),
+            max_file_mib: DEFAULT_MAX_FILE_MIB,
+            follow_external_symlinks: false,
         }
     }
 }
@@ -81,6 +94,9 @@ const TOP_KEYS: &[&str] = &[
     "taxonomies",
     "markdown",
     "extra",
+    "encoding",
+    "max_file_mib",
+    "follow_external_symlinks",
 ];
 const MARKDOWN_KEYS: &[&str] = &["raw_html"];
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
@@ -157,6 +173,11 @@ impl Config {
                 .hint(format!("use one of: {}", LANGUAGES.join(", "))),
             );
         }
+    }
+
+    /// Largest text file read, in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mib.saturating_mul(1024 * 1024)
     }
 
     /// `base_url` with exactly one trailing slash.

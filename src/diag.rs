@@ -181,24 +181,88 @@ impl Diagnostics {
     }
 }
 
+/// A warning repeated word for word (the same unknown key in thousands of
+/// generated files) is shown in full this many times, then summarised.
+const REPEATS_SHOWN: usize = 3;
+/// Files named in the summary of a repeated warning.
+const REPEAT_FILES_NAMED: usize = 3;
+
 /// Renders diagnostics for a terminal: each with file:line:col, the source line,
-/// a caret and the hint, then a summary line.
+/// a caret and the hint, then a summary line. A warning repeated word for
+/// word is shown [`REPEATS_SHOWN`] times, then as one line with a count.
 pub fn render_human(sources: &Sources, diags: &Diagnostics, color: bool) -> String {
     let config = term::Config::default();
     let mut out = String::new();
-    for d in diags.iter() {
-        let cs = to_codespan(d);
+    let mut emit = |cs: &CsDiagnostic<SourceId>| {
         if color {
             let mut buf = term::termcolor::Buffer::ansi();
-            let _ = term::emit_to_write_style(&mut buf, &config, sources, &cs);
+            let _ = term::emit_to_write_style(&mut buf, &config, sources, cs);
             out.push_str(&String::from_utf8_lossy(buf.as_slice()));
         } else {
-            let _ = term::emit_to_string(&mut out, &config, sources, &cs);
+            let _ = term::emit_to_string(&mut out, &config, sources, cs);
         }
+    };
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    let mut repeated: Vec<(&Diagnostic, Vec<String>)> = Vec::new();
+    for d in diags.iter() {
+        if d.severity == Severity::Warning {
+            let n = seen.entry((d.code, d.message.as_str())).or_default();
+            *n += 1;
+            if *n > REPEATS_SHOWN {
+                let place = place_name(sources, d);
+                match repeated
+                    .iter_mut()
+                    .find(|(r, _)| r.code == d.code && r.message == d.message)
+                {
+                    Some((_, places)) => places.push(place),
+                    None => repeated.push((d, vec![place])),
+                }
+                continue;
+            }
+        }
+        emit(&to_codespan(d));
+    }
+    for (d, places) in &repeated {
+        emit(&repeat_summary(d, places));
     }
     out.push_str(&summary(diags));
     out.push('\n');
     out
+}
+
+/// The file a diagnostic is in, for a list of places.
+fn place_name(sources: &Sources, d: &Diagnostic) -> String {
+    match &d.location {
+        Location::Span(s) => sources.path(s.file).display().to_string(),
+        Location::Path(p) | Location::Point { path: p, .. } => p.display().to_string(),
+        Location::None => String::new(),
+    }
+}
+
+/// One line for the further occurrences of a repeated warning.
+fn repeat_summary(d: &Diagnostic, places: &[String]) -> CsDiagnostic<SourceId> {
+    let mut named: Vec<&str> = places
+        .iter()
+        .take(REPEAT_FILES_NAMED)
+        .map(String::as_str)
+        .collect();
+    if places.len() > REPEAT_FILES_NAMED {
+        named.push("…");
+    }
+    let n = places.len();
+    let message = format!(
+        "{} — {n} more time{} ({})",
+        d.message,
+        if n == 1 { "" } else { "s" },
+        named.join(", ")
+    );
+    let mut cs = CsDiagnostic::warning()
+        .with_code(d.code)
+        .with_message(message);
+    if let Some(hint) = &d.hint {
+        cs = cs.with_notes(vec![format!("hint: {hint}")]);
+    }
+    cs
 }
 
 /// "2 errors, 1 warning".
@@ -312,21 +376,33 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
     .unwrap_or_default()
 }
 
-/// Edit-distance suggestions: the closest of `candidates` to `wanted`, best first.
+/// Edit-distance suggestions: the closest of `candidates` to `wanted`, best
+/// first. Only names that are really close count: at most one edit per three
+/// characters (a swap of two neighbours is one edit; case is ignored), or one
+/// name holding the other when that is at least half of it and three
+/// characters long (`bookHidden` is not a misspelling of `id`).
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let wanted_chars: Vec<char> = wanted.chars().collect();
-    let limit = (wanted_chars.len() / 2).max(2);
+    let wanted_lower = wanted.to_lowercase();
+    let wanted_chars: Vec<char> = wanted_lower.chars().collect();
+    let limit = (wanted_chars.len() / 3).max(1);
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
         .filter_map(|c| {
-            let d = levenshtein(&wanted_chars, c);
-            let contains = c.contains(wanted) || wanted.contains(c);
+            let lower = c.to_lowercase();
+            let d = edit_distance(&wanted_chars, &lower);
+            let contains = holds(&lower, &wanted_lower) || holds(&wanted_lower, &lower);
             (d <= limit || contains).then_some((if contains { d.min(limit) } else { d }, c))
         })
         .collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// Whether `long` contains `short` and `short` is a good part of it.
+fn holds(long: &str, short: &str) -> bool {
+    let (l, s) = (long.chars().count(), short.chars().count());
+    s >= 3 && s * 2 >= l && long.contains(short)
 }
 
 /// "did you mean `a` or `b`?" for a hint, or None.
@@ -342,19 +418,27 @@ pub fn did_you_mean<'a>(
     Some(format!("did you mean {}?", quoted.join(" or ")))
 }
 
-fn levenshtein(a: &[char], b: &str) -> usize {
+/// Edit distance where swapping two neighbouring characters is one edit
+/// (optimal string alignment).
+fn edit_distance(a: &[char], b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut rows = vec![vec![0usize; b.len() + 1]; 3];
+    rows[1] = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
+        let [before, prev, cur] = &mut rows[..] else {
+            unreachable!()
+        };
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                cur[j + 1] = cur[j + 1].min(before[j - 1] + 1);
+            }
         }
-        std::mem::swap(&mut prev, &mut cur);
+        rows.rotate_left(1);
     }
-    prev[b.len()]
+    rows[1][b.len()]
 }
 
 #[cfg(test)]
@@ -367,6 +451,12 @@ mod tests {
         assert_eq!(closest("千项千亿计画", ids), vec!["千项千亿计划"]);
         assert_eq!(closest("sumary", ids), vec!["summary"]);
         assert!(closest("完全不同的东西", ids).is_empty());
+        let keys = ["id", "title", "summary", "draft", "tags", "weight"];
+        assert!(closest("bookHidden", keys).is_empty());
+        assert_eq!(closest("tilte", keys), vec!["title"]);
+        assert_eq!(closest("Title", keys), vec!["title"]);
+        assert!(closest("date", keys).is_empty());
+        assert!(closest("ix", ["id"]).len() == 1);
     }
 
     #[test]

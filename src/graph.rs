@@ -136,6 +136,7 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
             by_id.insert(e.id.clone(), i);
         }
     }
+    check_url_collisions(&entities, &by_id, diags);
     let by_file: Map<&PathBuf, EntityIdx> = entities
         .iter()
         .enumerate()
@@ -375,6 +376,9 @@ impl Resolver<'_> {
         body.links
             .iter()
             .map(|l| {
+                if let Some(whole) = self.id_with_hash(l) {
+                    return Some(whole);
+                }
                 let target = match &l.target {
                     LinkTarget::Id(id) => self
                         .id(id, l.span, expected_kinds("link"), "link")
@@ -427,6 +431,82 @@ impl Resolver<'_> {
                 Some(LinkTo { target, anchor })
             })
             .collect()
+    }
+}
+
+impl Resolver<'_> {
+    /// `[[C# 入门]]` names the id `C# 入门` when there is one, not the
+    /// heading ` 入门` of `C`: a name as written wins over the `#` syntax.
+    fn id_with_hash(&self, l: &crate::parse::markdown::BodyLink) -> Option<LinkTo> {
+        let (LinkTarget::Id(id), Some(anchor)) = (&l.target, &l.anchor) else {
+            return None;
+        };
+        let whole = format!("{id}#{anchor}");
+        let mut cut = whole.len();
+        // The longest id the text starts with; what follows is a heading.
+        loop {
+            if let Some(&t) = self.by_id.get(&whole[..cut]) {
+                match whole[cut..].strip_prefix('#') {
+                    None => {
+                        return Some(LinkTo {
+                            target: Some(t),
+                            anchor: None,
+                        });
+                    }
+                    Some(a) if self.entities[t].body.has_heading(a) => {
+                        return Some(LinkTo {
+                            target: Some(t),
+                            anchor: Some(a.to_string()),
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
+            cut = whole[..cut].rfind('#').filter(|&c| c > id.len())?;
+        }
+    }
+}
+
+/// Two entities with different ids must not share an output folder. Names
+/// are compared without case: macOS and Windows file systems do not tell
+/// `A/` from `a/`.
+fn check_url_collisions(
+    entities: &[Arc<Entity>],
+    by_id: &Map<String, EntityIdx>,
+    diags: &mut Diagnostics,
+) {
+    let mut by_url: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
+    for (i, e) in entities.iter().enumerate() {
+        // A duplicate id is reported as such.
+        if by_id.get(&e.id) != Some(&i) {
+            continue;
+        }
+        let Some(&first) = by_url.get(&e.url_path.to_lowercase()) else {
+            by_url.insert(e.url_path.to_lowercase(), i);
+            continue;
+        };
+        let other = &entities[first];
+        diags.push(
+            Diagnostic::error(
+                "url-collision",
+                format!(
+                    "content/{} and content/{} would both be written to /{}",
+                    other.content_path.display(),
+                    e.content_path.display(),
+                    e.url_path
+                ),
+            )
+            .at(e.id_span)
+            .label(format!("`{}` gives the same URL as `{}`", e.id, other.id))
+            .note(
+                other.id_span,
+                format!("first at /{} ({})", other.url_path, other.content_path.display()),
+            )
+            .hint(format!(
+                "spaces and `/ \\ # ? % : * \" < > |` become `-` in URLs; set `slug:` in the front matter of content/{} to give it another URL",
+                e.content_path.display()
+            )),
+        );
     }
 }
 

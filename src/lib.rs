@@ -17,9 +17,10 @@
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
 
-pub mod alias;
+pub mod aliases;
 pub mod api;
 pub mod config;
+pub mod decode;
 pub mod diag;
 pub mod feed;
 pub mod graph;

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::Config;
+use crate::decode::{Encoding, decode};
 use crate::diag::Diagnostic;
 use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
 use crate::parse::shortcode::SHORTCODE_MARK;
@@ -19,8 +20,29 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
 }
 
-/// Text files larger than this are refused (a 50 MB "policy" is a mistake).
-pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+/// How text files are read: the site's size limit and encoding.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    pub max_bytes: u64,
+    pub encoding: Encoding,
+    pub follow_external_symlinks: bool,
+}
+
+impl ReadOptions {
+    pub fn of(config: &Config) -> ReadOptions {
+        ReadOptions {
+            max_bytes: config.max_file_bytes(),
+            encoding: config.encoding,
+            follow_external_symlinks: config.follow_external_symlinks,
+        }
+    }
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions::of(&Config::default())
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Origin {
@@ -67,8 +89,10 @@ pub struct Loaded {
 pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
     let mut sources = Sources::default();
     let config_path = root.join("site.toml");
-    let (config, config_source) = match read_text(&config_path, Path::new("site.toml")) {
-        Ok(text) => {
+    let defaults = ReadOptions::default();
+    let (config, config_source) = match read_text(&config_path, Path::new("site.toml"), defaults) {
+        Ok((text, warnings)) => {
+            diags.extend(warnings);
             let id = sources.add("site.toml".into(), text);
             let mut d = crate::diag::Diagnostics::default();
             let c = Config::parse(&sources, id, &mut d);
@@ -89,8 +113,16 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
         }
     };
 
-    let content = read_tree(root, "content", &["md", "yaml", "yml"], &mut sources, diags);
-    let data = read_tree(root, "data", &["yaml", "yml"], &mut sources, diags);
+    let opts = ReadOptions::of(&config);
+    let content = read_tree(
+        root,
+        "content",
+        &["md", "yaml", "yml"],
+        opts,
+        &mut sources,
+        diags,
+    );
+    let data = read_tree(root, "data", &["yaml", "yml"], opts, &mut sources, diags);
 
     let theme = Theme::find(root, &config.theme);
     if let Theme::Missing = theme {
@@ -269,11 +301,12 @@ fn read_tree(
     root: &Path,
     sub: &str,
     exts: &[&str],
+    opts: ReadOptions,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<SourceId> {
-    let paths: Vec<PathBuf> = walk(&root.join(sub))
-        .map(|e| e.into_path())
+    let paths: Vec<PathBuf> = site_files(root, &root.join(sub), opts, diags)
+        .into_iter()
         .filter(|p| {
             p.extension()
                 .and_then(|e| e.to_str())
@@ -284,17 +317,91 @@ fn read_tree(
         .par_iter()
         .map(|p| {
             let rel = p.strip_prefix(root).unwrap_or(p).to_path_buf();
-            (rel.clone(), read_text(p, &rel))
+            (rel.clone(), read_text(p, &rel, opts))
         })
         .collect();
     let mut ids = Vec::new();
     for (rel, result) in read {
         match result {
-            Ok(text) => ids.push(sources.add(rel, text)),
+            Ok((text, warnings)) => {
+                diags.extend(warnings);
+                ids.push(sources.add(rel, text));
+            }
             Err(d) => diags.push(d),
         }
     }
     ids
+}
+
+/// Files under `dir` (sorted, editors' files skipped), following symbolic
+/// links that stay inside the site; one leading outside is refused unless
+/// the site allows it.
+fn site_files(
+    root: &Path,
+    dir: &Path,
+    opts: ReadOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut it = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name().to_string_lossy().as_ref()));
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // A missing folder (no data/) is no problem.
+                if let Some(path) = e.path().filter(|_| e.depth() > 0) {
+                    let rel = path.strip_prefix(root).unwrap_or(path);
+                    diags.push(
+                        Diagnostic::warning("symlink", format!("skipped: {e}"))
+                            .in_file(rel)
+                            .hint("a symbolic link that leads nowhere, or back to a folder above it, is skipped"),
+                    );
+                }
+                continue;
+            }
+        };
+        if entry.path_is_symlink()
+            && let Some(d) = outside_site(root, entry.path(), opts)
+        {
+            diags.push(d);
+            if entry.file_type().is_dir() {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            out.push(entry.into_path());
+        }
+    }
+    out
+}
+
+/// The error for a symbolic link at `path` that leads outside the site,
+/// unless the site allows such links.
+pub fn outside_site(root: &Path, path: &Path, opts: ReadOptions) -> Option<Diagnostic> {
+    if opts.follow_external_symlinks {
+        return None;
+    }
+    let target = std::fs::canonicalize(path).ok()?;
+    if target.starts_with(std::fs::canonicalize(root).ok()?) {
+        return None;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    Some(
+        Diagnostic::error(
+            "symlink",
+            format!(
+                "symbolic link to {}, outside the site: not read",
+                target.display()
+            ),
+        )
+        .in_file(rel)
+        .hint("copy the file into the site, or set `follow_external_symlinks = true` in site.toml to read what links point to"),
+    )
 }
 
 /// Reads all files under `dir` as (name relative to `dir`, source id).
@@ -311,51 +418,46 @@ fn read_files(
             .strip_prefix(root)
             .unwrap_or(e.path())
             .to_path_buf();
-        match read_text(e.path(), &rel_root) {
-            Ok(text) => out.push((rel_string(e.path(), dir), sources.add(rel_root, text))),
+        match read_text(e.path(), &rel_root, ReadOptions::default()) {
+            Ok((text, warnings)) => {
+                diags.extend(warnings);
+                out.push((rel_string(e.path(), dir), sources.add(rel_root, text)));
+            }
             Err(d) => diags.push(d),
         }
     }
     out
 }
 
-/// Reads a text file: refuses huge files and reports bad UTF-8 at its line.
-pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
-    if meta.len() > MAX_TEXT_BYTES {
+/// Reads a text file: refuses one over the size limit, decodes it (see
+/// [`crate::decode`]) and returns it with the warnings of what was repaired.
+pub fn read_text(
+    path: &Path,
+    shown: &Path,
+    opts: ReadOptions,
+) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
+    let io =
+        |e: std::io::Error| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown);
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() > opts.max_bytes {
+        let mib = |n: u64| n as f64 / 1048576.0;
+        let needed = meta.len().div_ceil(1024 * 1024).next_power_of_two();
         return Err(Diagnostic::error(
             "too-large",
             format!(
-                "file is {:.1} MiB; the limit is 8 MiB",
-                meta.len() as f64 / 1048576.0
+                "file is {:.1} MiB, over the limit of {:.0} MiB",
+                mib(meta.len()),
+                mib(opts.max_bytes)
             ),
         )
         .in_file(shown)
-        .hint("split the document, or move bulk data out of content/"));
+        .hint(format!(
+            "if the file is meant to be here, raise the limit in site.toml: max_file_mib = {needed}"
+        )));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(clean(text)),
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let prefix = String::from_utf8_lossy(valid);
-            let line = prefix.matches('\n').count() + 1;
-            let col = prefix
-                .rsplit('\n')
-                .next()
-                .map(|l| l.chars().count())
-                .unwrap_or(0)
-                + 1;
-            Err(Diagnostic::error(
-                "encoding",
-                format!("not valid UTF-8 at line {line}, column {col}"),
-            )
-            .at_point(shown, line, col)
-            .hint("save the file as UTF-8 (files from older Chinese systems are often GBK)"))
-        }
-    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let decoded = decode(bytes, shown, opts.encoding)?;
+    Ok((clean(decoded.text), decoded.warnings))
 }
 
 /// Removes the noncharacters the Markdown stage uses as placeholders.
@@ -396,15 +498,5 @@ mod tests {
                 "{t} missing"
             );
         }
-    }
-
-    #[test]
-    fn bad_utf8_reports_line_and_column() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.md");
-        std::fs::write(&p, b"line one\n\xe4\xb8\xadX\xff\n").unwrap();
-        let e = read_text(&p, Path::new("content/a.md")).unwrap_err();
-        assert_eq!(e.code, "encoding");
-        assert!(e.message.contains("line 2, column 3"), "{}", e.message);
     }
 }

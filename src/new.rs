@@ -82,7 +82,7 @@ pub fn new_site(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 pub fn new_entity(root: &Path, kind: NewKind, id: &str) -> Result<PathBuf, Diagnostic> {
     check_id(id).map_err(|m| {
         Diagnostic::error("bad-id", format!("invalid id: {m}"))
-            .hint("ids are file names: any text without spaces, /, #, |, [ or ]")
+            .hint("an id is a file name: any text without `/` or line breaks")
     })?;
     let (path, text) = match kind {
         NewKind::Policy => (format!("content/policies/{id}.md"), policy_template(id)),

@@ -1029,9 +1029,11 @@ fn can_create_new_policy_and_refuse_overwrite() {
         "the file is not overwritten"
     );
 
-    // An id that breaks the rules is refused.
-    run_in(&root, &["new", "policy", "带 空格"]).failure();
-    assert!(!site.exists("s/content/policies/带 空格.md"));
+    // Any file name is an id (spaces included); a `/` is not.
+    run_in(&root, &["new", "policy", "带 空格"]).success();
+    assert!(site.exists("s/content/policies/带 空格.md"));
+    run_in(&root, &["new", "policy", "政策/甲"]).failure();
+    assert!(!site.exists("s/content/policies/政策"));
 
     // Measures and metrics too, each where it belongs.
     run_in(&root, &["new", "measure", "新措施"]).success();

@@ -302,7 +302,7 @@ fn errors_on_bad_embeds_at_their_line_and_column() {
     let file = "content/policies/引用.md";
     let d = r.with_code("unknown-ref")[0];
     r.assert_at(d, "error", file, 4, 3);
-    r.assert_hint(d, "did you mean `增速` or `目标`?");
+    r.assert_hint(d, "did you mean `增速`?");
     let yaml = r
         .with_code("unknown-period")
         .into_iter()

@@ -150,8 +150,12 @@ impl Cache {
                 .retain(|s| !sources.path(s.source).starts_with(rel));
             return true;
         }
-        let (text, read_error) = match load::read_text(&abs, rel) {
-            Ok(t) => (t, None),
+        let opts = load::ReadOptions::of(&self.loaded.config);
+        let outside = load::outside_site(&self.root, &abs, opts);
+        let (text, read_error) = match outside.map_or_else(|| load::read_text(&abs, rel, opts), Err)
+        {
+            // Warnings of a repaired file show up again on the full build.
+            Ok((t, _)) => (t, None),
             Err(d) => (String::new(), Some(d)),
         };
         let hash = hash_of(&text);

@@ -13,11 +13,21 @@ pub fn stem(e: &Entity) -> String {
     e.url_path.trim_end_matches('/').to_string()
 }
 
+/// A CSV cell. Text that a spreadsheet would run as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, which
+/// spreadsheets hide and keep as text; numbers (`-3.5`) stay numbers.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let formula =
+        s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
+    let s = if formula {
+        format!("'{s}")
     } else {
         s.to_string()
+    };
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }
 

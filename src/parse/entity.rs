@@ -202,8 +202,6 @@ pub struct Entity {
     pub tags: Vec<String>,
     /// Sort weight for plain pages in a section.
     pub weight: i64,
-    /// Old paths of this page (`aliases:`), each written as a redirect.
-    pub aliases: Vec<(String, Span)>,
     /// When the text last changed (`updated:`), for the sitemap.
     pub updated: Option<Period>,
     pub body: Body,

@@ -181,7 +181,7 @@ pub fn render(
                     diags.push(
                             Diagnostic::error("bad-link", message)
                                 .at(Span::new(at.file, range.start + at.offset..range.end + at.offset))
-                                .hint("write [[id]], [[id|label]] or [[id#heading]]; ids have no spaces, `|`, `[` or `]`"),
+                                .hint("write [[id]], [[id|label]] or [[id#heading]] on one line; the id is the file name without `.md`, as written"),
                         );
                     out.push(event.clone());
                 }
@@ -415,11 +415,11 @@ fn internal_target(
         if id.is_empty() {
             return Some(Err(format!("wikilink `[[{dest}]]` has no id")));
         }
-        if let Some(bad) = id
-            .chars()
-            .find(|c| c.is_whitespace() || matches!(c, '|' | '[' | ']'))
-        {
-            return Some(Err(format!("wikilink id `{id}` contains `{bad}`")));
+        if id.contains(char::is_control) {
+            return Some(Err(format!(
+                "wikilink `[[{}]]` is split over lines",
+                dest.escape_debug()
+            )));
         }
         return Some(Ok((LinkTarget::Id(id.to_string()), anchor)));
     }

@@ -75,8 +75,11 @@ pub fn parse(
         None => (stem, Span::new(file, 0..0)),
     };
     if let Err(msg) = check_id(&id) {
-        f.diags
-            .push(Diagnostic::error("bad-id", format!("invalid id: {msg}")).at(id_span));
+        f.diags.push(
+            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+                .at(id_span)
+                .hint(super::id_fix_hint(&id)),
+        );
     }
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
@@ -119,7 +122,7 @@ pub fn parse(
         compare,
         targets,
     };
-    let slug = f.string("slug").unwrap_or_else(|| id.clone());
+    let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
         kind: Kind::Metric,
@@ -130,7 +133,6 @@ pub fn parse(
         summary: f.string("summary"),
         tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
         weight: f.integer("weight").unwrap_or(0),
-        aliases: f.strings("aliases"),
         updated: f.date("updated"),
         extra: {
             let mut extra = f.map("extra").cloned().unwrap_or_default();

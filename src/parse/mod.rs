@@ -5,6 +5,7 @@
 
 pub mod entity;
 mod fields;
+pub mod front;
 pub mod markdown;
 pub mod metric;
 pub mod period;
@@ -146,27 +147,6 @@ fn kind_of(content_path: &Path) -> Option<Kind> {
     }
 }
 
-/// Splits `---` front matter from a Markdown body.
-/// Returns (yaml text, its offset, body offset) or an error diagnostic.
-pub fn split_front_matter(text: &str) -> Result<Option<(&str, usize, usize)>, usize> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let rest = &text[start..];
-    let first_line_end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
-    if rest[..first_line_end].trim_end() != "---" {
-        return Ok(None);
-    }
-    let yaml_start = start + first_line_end;
-    let mut pos = yaml_start;
-    for line in text[yaml_start..].split_inclusive('\n') {
-        let t = line.trim_end();
-        if t == "---" || t == "..." {
-            return Ok(Some((&text[yaml_start..pos], yaml_start, pos + line.len())));
-        }
-        pos += line.len();
-    }
-    Err(start)
-}
-
 /// A scalar YAML value as text (numbers and booleans as written).
 pub fn scalar_string(v: &Value) -> Option<String> {
     fields::scalar_text(v)
@@ -174,64 +154,63 @@ pub fn scalar_string(v: &Value) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A free text (a taxonomy term or name) as one URL path segment: kept as
-/// written, Unicode included, with only characters that cannot be in a file
-/// name or URL segment replaced by `-`.
+/// The URL path segment of an id, a `slug:` or a taxonomy term: the text as
+/// written, Unicode included, except that whitespace and the characters that
+/// URLs or file systems reserve (`/ \\ # ? % : * " < > |`) become `-`, runs
+/// of `-` become one, and `-` or `.` at either end are dropped. Documented in
+/// docs/content.md ("From file name to URL").
 pub fn slug_segment(text: &str) -> String {
-    let s: String = text
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_whitespace()
-                || matches!(
-                    c,
-                    '/' | '\\' | '#' | '?' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
-                )
-            {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let s = s.trim_matches(['-', '.']).to_string();
-    if s.is_empty() { "-".to_string() } else { s }
+    let mut s = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        let c = if c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '/' | '\\' | '#' | '?' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
+            ) {
+            '-'
+        } else {
+            c
+        };
+        if !(c == '-' && s.ends_with('-')) {
+            s.push(c);
+        }
+    }
+    let s = s.trim_matches(['-', '.']);
+    if s.is_empty() {
+        "-".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
-/// Validates an id: any text without whitespace, `/`, `#`, `|`, `[` or `]`.
+/// Validates an id. Any file name is one; only what cannot name anything is
+/// refused: an empty id, a `/` (which only `id:` can write), a line break or
+/// another control character.
 pub fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() {
         return Err("the id is empty".into());
     }
-    match id
-        .chars()
-        .find(|c| c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']'))
-    {
-        Some(c) => Err(format!("the id `{id}` contains {}", describe_char(c))),
+    match id.chars().find(|c| *c == '/' || c.is_control()) {
+        Some('/') => Err(format!("the id `{id}` contains `/`")),
+        Some(c) => Err(format!(
+            "the id `{}` contains the control character U+{:04X}",
+            id.escape_debug(),
+            c as u32
+        )),
         None => Ok(()),
-    }
-}
-
-fn describe_char(c: char) -> String {
-    if c.is_whitespace() {
-        "a space".to_string()
-    } else {
-        format!("`{c}`")
     }
 }
 
 fn id_fix_hint(id: &str) -> String {
     let fixed: String = id
         .chars()
-        .map(|c| {
-            if c.is_whitespace() || matches!(c, '/' | '#' | '|' | '[' | ']') {
-                '-'
-            } else {
-                c
-            }
-        })
+        .map(|c| if c == '/' || c.is_control() { '-' } else { c })
         .collect();
-    format!("rename the file, or set `id: {fixed}` in its front matter")
+    if fixed.is_empty() {
+        return "give the file a name, or set `id:` in its front matter".into();
+    }
+    format!("set `id: {fixed}` in its front matter, or rename the file")
 }
 
 /// Shared head of every document: id, title, slug, url, common fields.
@@ -244,7 +223,6 @@ struct Head {
     summary: Option<String>,
     tags: Vec<String>,
     weight: i64,
-    aliases: Vec<(String, Span)>,
     updated: Option<crate::parse::period::Period>,
     extra: serde_json::Map<String, Value>,
 }
@@ -264,7 +242,6 @@ fn read_head(f: &mut Fields, stem: &str) -> Head {
         summary: f.string("summary"),
         tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
         weight: f.integer("weight").unwrap_or(0),
-        aliases: f.strings("aliases"),
         updated: f.date("updated"),
         extra,
     }
@@ -303,31 +280,52 @@ fn parse_document(
     config: &Config,
 ) -> (Option<Entity>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let (yaml_text, yaml_offset, body_offset) = match split_front_matter(text) {
-        Ok(Some(parts)) => parts,
-        Ok(None) => ("", 0, 0),
+    let fm = match front::split(text) {
+        Ok(Some(fm)) => fm,
+        Ok(None) => front::FrontMatter {
+            format: front::Format::Yaml,
+            text: "",
+            text_offset: 0,
+            body_offset: 0,
+        },
         Err(at) => {
+            let fence = text[at..].get(..3).unwrap_or("---");
             diags.push(
                 Diagnostic::error("front-matter", "front matter is not closed")
                     .at(Span::new(file, at..at + 3))
                     .label("opened here")
-                    .hint("end the front matter with a line of three dashes: ---"),
+                    .hint(format!(
+                        "end the front matter with a line of three characters: {fence}"
+                    )),
             );
             return (None, diags);
         }
     };
-    let doc = match yaml::parse(yaml_text) {
+    let (yaml_text, yaml_offset, body_offset) = (fm.text, fm.text_offset, fm.body_offset);
+    let mut doc = match front::parse(&fm) {
         Ok(doc) => doc,
         Err(e) => {
             let at = yaml_offset + e.offset;
+            let hint = match fm.format {
+                front::Format::Yaml => {
+                    "front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"
+                }
+                front::Format::Toml => {
+                    "front matter between +++ lines is TOML: `key = \"value\"` lines, tables as [name]"
+                }
+            };
             diags.push(
-                Diagnostic::error("yaml", format!("invalid front matter: {}", e.message))
-                    .at(Span::new(file, at..at + 1))
-                    .hint("front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"),
+                Diagnostic::error(
+                    "yaml",
+                    format!("invalid {} front matter: {}", fm.format.name(), e.message),
+                )
+                .at(Span::new(file, at..at + 1))
+                .hint(hint),
             );
             return (None, diags);
         }
     };
+    front::map_foreign_keys(&mut doc, kind);
     let empty = serde_json::Map::new();
     let map = match &doc.value {
         Value::Object(m) => m,
@@ -419,7 +417,18 @@ fn parse_document(
         _ => &["related"],
     };
     let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
+    for (alias, span) in f.strings("aliases") {
+        if let Err(message) = crate::aliases::alias_file(&alias) {
+            f.diags
+                .push(Diagnostic::error("bad-alias", message).at(span));
+        }
+    }
     let mut extra = head.extra;
+    for key in front::FOREIGN_KEYS {
+        if let Some(v) = f.get(key) {
+            extra.insert((*key).to_string(), v.clone());
+        }
+    }
     extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
     diags.append(&mut f.diags);
     let is_home = kind == Kind::Section
@@ -463,7 +472,7 @@ fn parse_document(
             }
             head.id.clone()
         });
-    let slug = head.slug.unwrap_or_else(|| head.id.clone());
+    let slug = slug_segment(head.slug.as_deref().unwrap_or(&head.id));
     let summary = head.summary;
     let entity = Entity {
         url_path: url_path(kind, &content_path, &slug),
@@ -477,7 +486,6 @@ fn parse_document(
         summary,
         tags: head.tags,
         weight: head.weight,
-        aliases: head.aliases,
         updated: head.updated,
         body,
         refs,
@@ -559,19 +567,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn front_matter_split() {
-        let t = "---\ntitle: a\n---\nbody";
-        let (y, yo, bo) = split_front_matter(t).unwrap().unwrap();
-        assert_eq!((y, yo, &t[bo..]), ("title: a\n", 4, "body"));
-        assert_eq!(split_front_matter("# x\n").unwrap(), None);
-        assert!(split_front_matter("---\ntitle: a\n").is_err());
+    fn ids() {
+        for ok in [
+            "上海市专利保护条例(2020-05-14)",
+            "a b",
+            "C# 入门",
+            "100%",
+            "a?b+c",
+            "（全角）",
+        ] {
+            assert!(check_id(ok).is_ok(), "{ok}");
+        }
+        assert!(check_id("").is_err());
+        assert!(check_id("a/b").unwrap_err().contains("`/`"));
+        assert!(check_id("a\nb").unwrap_err().contains("U+000A"));
     }
 
     #[test]
-    fn ids() {
-        assert!(check_id("上海市专利保护条例(2020-05-14)").is_ok());
-        assert!(check_id("a b").unwrap_err().contains("a space"));
-        assert!(check_id("a|b").is_err());
+    fn url_segments() {
+        assert_eq!(
+            slug_segment("最高人民法院 最高人民检察院关于办理（2019-06-27）"),
+            "最高人民法院-最高人民检察院关于办理（2019-06-27）"
+        );
+        assert_eq!(slug_segment("C# 入门 ?  100%"), "C-入门-100");
+        assert_eq!(slug_segment("a\u{3000}b"), "a-b");
+        assert_eq!(slug_segment("a+b"), "a+b");
+        assert_eq!(slug_segment(".."), "-");
     }
 
     #[test]

@@ -157,6 +157,35 @@ impl SpanIndex {
         self.places.entry(path.to_string()).or_default().value = Some(r);
     }
 
+    /// Records the place of a path (for trees not scanned from YAML text).
+    pub fn place(&mut self, path: &str, key: Option<Range<usize>>, value: Option<Range<usize>>) {
+        self.places.insert(path.to_string(), Place { key, value });
+    }
+
+    /// Makes `to` (and everything under it) point where `from` does: a key
+    /// renamed after parsing keeps its place.
+    pub fn alias(&mut self, from: &str, to: &str) {
+        let prefix = format!("{from}.");
+        let moved: Vec<(String, Place)> = self
+            .places
+            .iter()
+            .filter_map(|(p, place)| {
+                let rest = if p == from {
+                    ""
+                } else {
+                    p.strip_prefix(&prefix)?
+                };
+                let new = if rest.is_empty() {
+                    to.to_string()
+                } else {
+                    format!("{to}.{rest}")
+                };
+                Some((new, place.clone()))
+            })
+            .collect();
+        self.places.extend(moved);
+    }
+
     pub fn scan(text: &str) -> SpanIndex {
         Scanner::default().run(text)
     }

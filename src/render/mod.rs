@@ -311,8 +311,8 @@ impl Prepared {
         pages: &[String],
     ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let pages: crate::hash::Set<&str> = pages.iter().map(String::as_str).collect();
-        let (mut files, diags) =
-            crate::alias::files(graph, &config.language, &self.base_url, self.style, &pages);
+        let diags = crate::aliases::check(graph, &pages);
+        let mut files = crate::aliases::files(graph, self.style);
         files.extend(crate::feed::files(graph, config, &self.base_url));
         (files, diags)
     }

@@ -9,7 +9,7 @@ use tera::Value;
 use super::context::Shared;
 use crate::graph::{EntityIdx, Graph};
 use crate::history::{self, compare};
-use crate::parse::split_front_matter;
+use crate::parse::front;
 use crate::source::Sources;
 
 /// Output directory of a policy's comparison with its previous version.
@@ -20,8 +20,8 @@ pub fn changes_path(graph: &Graph, i: EntityIdx) -> String {
 /// A policy's Markdown body as written (front matter removed).
 fn body_text<'a>(sources: &'a Sources, graph: &Graph, i: EntityIdx) -> &'a str {
     let text = sources.text(graph.entities[i].source);
-    match split_front_matter(text) {
-        Ok(Some((_, _, body))) => &text[body..],
+    match front::split(text) {
+        Ok(Some(fm)) => &text[fm.body_offset..],
         _ => text.strip_prefix('\u{feff}').unwrap_or(text),
     }
 }
