@@ -140,14 +140,19 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         base_url: opts.base_url.clone(),
     };
     let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
-    let style = render::link_style(&loaded.config);
-    for file in data_files(&graph) {
-        if let Err(d) = sink.put(file) {
-            diags.push(d);
-        }
-    }
-    diags.extend(search::put_files(&graph, style, sink));
     timings.lap("render+write");
+    // The data files, redirects and search index hold nothing that can be
+    // wrong but their writing: a check, or a build that has failed, skips them.
+    if staging.is_some() {
+        let style = render::link_style(&loaded.config);
+        for file in data_files(&graph) {
+            if let Err(d) = sink.put(file) {
+                diags.push(d);
+            }
+        }
+        diags.extend(search::put_files(&graph, style, sink));
+    }
+    timings.lap("data");
     if opts.strict {
         diags.promote_warnings();
     }
@@ -196,12 +201,21 @@ impl Timings {
     fn lap(&mut self, stage: &str) {
         if self.enabled {
             eprintln!(
-                "{stage:>8}: {:>6.1} ms",
-                self.last.elapsed().as_secs_f64() * 1000.0
+                "{stage:>8}: {:>6.1} ms, peak {} MiB",
+                self.last.elapsed().as_secs_f64() * 1000.0,
+                peak_rss_mib().map_or("?".into(), |m| m.to_string())
             );
         }
         self.last = Instant::now();
     }
+}
+
+/// The process's peak resident memory so far (Linux; `None` elsewhere).
+pub(crate) fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// The output directory: `--output`, else `output_dir` under the root.

@@ -25,9 +25,10 @@ pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagno
     });
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
-            "  search: {:>6.1} ms ({} index files, part of render)",
+            "  search: {:>6.1} ms ({} index files, part of data), peak {} MiB",
             start.elapsed().as_secs_f64() * 1000.0,
-            count.into_inner()
+            count.into_inner(),
+            crate::peak_rss_mib().map_or("?".into(), |m| m.to_string())
         );
     }
     errors
