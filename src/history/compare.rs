@@ -165,15 +165,17 @@ fn align(a: &[Block], b: &[Block]) -> Vec<(Row, String)> {
 /// Within a gap, each old block is paired, in order, with the most alike
 /// new block of its kind that is alike enough; the rest are removed or added.
 fn pair_gap(a: &[Block], b: &[Block], olds: &[usize], news: &[usize]) -> Vec<Row> {
+    let grams_new: Vec<Grams> = news.iter().map(|&n| Grams::of(&b[n].text)).collect();
     let mut paired: Vec<Option<usize>> = vec![None; olds.len()];
     let mut from = 0;
     for (k, &o) in olds.iter().enumerate() {
+        let grams_old = Grams::of(&a[o].text);
         let best = news
             .iter()
             .enumerate()
             .skip(from)
             .filter(|(_, n)| b[**n].kind == a[o].kind)
-            .map(|(at, &n)| (at, likeness(&a[o], &b[n])))
+            .map(|(at, &n)| (at, likeness(&a[o], &grams_old, &b[n], &grams_new[at])))
             .filter(|&(_, r)| r >= 0.5)
             .fold(None, |best: Option<(usize, f32)>, c| match best {
                 Some(b) if b.1 >= c.1 => Some(b),
@@ -208,10 +210,43 @@ fn pair_gap(a: &[Block], b: &[Block], olds: &[usize], news: &[usize]) -> Vec<Row
     rows
 }
 
-/// How alike two blocks are, 0 to 1; the same article number counts for
-/// a little.
-fn likeness(x: &Block, y: &Block) -> f32 {
-    let r = TextDiff::from_chars(x.text.as_str(), y.text.as_str()).ratio();
+/// The pairs of neighbouring characters of a text, counted: what
+/// [`likeness`] compares. Linear in the text, where a character diff of two
+/// unrelated texts is quadratic (a gap may hold hundreds of articles).
+struct Grams {
+    counts: crate::hash::Map<(char, char), u32>,
+    total: u32,
+}
+
+impl Grams {
+    fn of(text: &str) -> Grams {
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut counts = crate::hash::Map::default();
+        for w in chars.windows(2) {
+            *counts.entry((w[0], w[1])).or_insert(0) += 1;
+        }
+        Grams {
+            counts,
+            total: chars.len().saturating_sub(1) as u32,
+        }
+    }
+}
+
+/// How alike two blocks are, 0 to 1: the share of character pairs they have
+/// in common (Dice's coefficient); the same article number counts for a
+/// little.
+fn likeness(x: &Block, gx: &Grams, y: &Block, gy: &Grams) -> f32 {
+    let common: u32 = gx
+        .counts
+        .iter()
+        .map(|(k, n)| (*n).min(gy.counts.get(k).copied().unwrap_or(0)))
+        .sum();
+    let total = gx.total + gy.total;
+    let r = if total == 0 {
+        0.0
+    } else {
+        2.0 * common as f32 / total as f32
+    };
     if x.label.is_some() && x.label == y.label {
         (r + 0.2).min(1.0)
     } else {
