@@ -1,7 +1,7 @@
 //! Redirect pages for `aliases:`, the old URLs of a page (as Hugo and Zola
 //! write them), so links into an imported site keep working.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::graph::Graph;
 use crate::output::{Contents, OutputFile};
 use crate::url::{LinkStyle, escape_html, root_prefix};
@@ -68,7 +68,7 @@ pub fn check(graph: &Graph, pages: &crate::hash::Set<&str>) -> Vec<Diagnostic> {
         };
         if let Some(what) = clash {
             diags.push(
-                Diagnostic::error("bad-alias", format!("alias /{file} is already {what}"))
+                Diagnostic::error(Code::BadAlias, format!("alias /{file} is already {what}"))
                     .at(e.id_span)
                     .hint(format!(
                         "remove it from `aliases:` in content/{}",

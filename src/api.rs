@@ -5,12 +5,12 @@ use serde::Serialize;
 
 use crate::graph::{EntityIdx, Graph};
 use crate::output::{Contents, OutputFile};
-use crate::parse::entity::Kind;
+use crate::parse::entity::{Kind, Rel};
 use crate::url::encode_path;
 
 #[derive(Serialize)]
 struct Link<'a> {
-    field: &'a str,
+    field: Rel,
     id: &'a str,
 }
 
@@ -100,14 +100,14 @@ fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
         refs: graph.outgoing[i]
             .iter()
             .map(|&x| Link {
-                field: graph.edges[x].field,
+                field: graph.edges[x].rel,
                 id: id(graph.edges[x].to),
             })
             .collect(),
         backlinks: graph.incoming[i]
             .iter()
             .map(|&x| Link {
-                field: graph.edges[x].field,
+                field: graph.edges[x].rel,
                 id: id(graph.edges[x].from),
             })
             .collect(),

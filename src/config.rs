@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::source::{SourceId, Sources, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -147,7 +147,7 @@ impl Config {
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 diags.push(
-                    Diagnostic::error("config", format!("invalid site.toml: {}", e.message()))
+                    Diagnostic::error(Code::Config, format!("invalid site.toml: {}", e.message()))
                         .at(Span::new(id, span))
                         .hint("see docs/content/reference/configuration.md for the keys and their types"),
                 );
@@ -163,7 +163,7 @@ impl Config {
         if !LANGUAGES.contains(&self.language.as_str()) {
             diags.push(
                 Diagnostic::warning(
-                    "config",
+                    Code::Config,
                     format!(
                         "language `{}` has no UI strings; using zh-CN",
                         self.language
@@ -212,11 +212,14 @@ fn unknown_key(
     known: &[&str],
     id: SourceId,
 ) -> Diagnostic {
-    Diagnostic::warning("unknown-key", format!("unknown key `{name}` in site.toml"))
-        .at(Span::new(id, span))
-        .label("not a known setting; ignored")
-        .maybe_hint(did_you_mean(name, known.iter().copied()))
-        .hint_if_none("custom values belong under [extra]")
+    Diagnostic::warning(
+        Code::UnknownKey,
+        format!("unknown key `{name}` in site.toml"),
+    )
+    .at(Span::new(id, span))
+    .label("not a known setting; ignored")
+    .maybe_hint(did_you_mean(name, known.iter().copied()))
+    .hint_if_none("custom values belong under [extra]")
 }
 
 impl Diagnostic {

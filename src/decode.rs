@@ -7,7 +7,7 @@ use std::path::Path;
 use encoding_rs::{DecoderResult, Encoding as RsEncoding, GB18030};
 use serde::{Deserialize, Serialize};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 /// The encoding of files that are not UTF-8 (`encoding` in site.toml).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -76,7 +76,7 @@ fn decode_strict(
         DecoderResult::Malformed(..) | DecoderResult::OutputFull => {
             let (line, col) = end_position(&out);
             Err(Diagnostic::error(
-                "encoding",
+                Code::Encoding,
                 format!("not valid {} at line {line}, column {col}", enc.name()),
             )
             .at_point(shown, line, col)
@@ -100,7 +100,7 @@ fn not_utf8(bytes: &[u8], shown: &Path) -> Diagnostic {
     let file = shown.display();
     if looks_like_gb18030(bytes) {
         Diagnostic::error(
-            "encoding",
+            Code::Encoding,
             format!("not UTF-8: the text reads as GB18030 (GBK/GB2312) Chinese from line {line}, column {col}"),
         )
         .at_point(shown, line, col)
@@ -109,7 +109,7 @@ fn not_utf8(bytes: &[u8], shown: &Path) -> Diagnostic {
         ))
     } else {
         Diagnostic::error(
-            "encoding",
+            Code::Encoding,
             format!("not valid UTF-8 at line {line}, column {col}"),
         )
         .at_point(shown, line, col)
@@ -165,7 +165,7 @@ fn replace_controls(text: String, shown: &Path) -> (String, Option<Diagnostic>) 
         n => format!(" (and {} more)", n - 1),
     };
     let warning = Diagnostic::warning(
-        "control-char",
+        Code::ControlChar,
         format!(
             "control character U+{:04X} in the text{more}; shown as �",
             c as u32

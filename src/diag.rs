@@ -10,6 +10,9 @@ use codespan_reporting::term;
 
 use crate::source::{SourceId, Sources, Span};
 
+mod code;
+pub use code::Code;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -35,8 +38,7 @@ pub enum Location {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case code, e.g. `unknown-ref`; tests and `--format json` use it.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub location: Location,
     /// Short label shown under the caret.
@@ -54,7 +56,7 @@ impl Diagnostic {
             || self.notes.iter().any(|(s, _)| s.file == file)
     }
 
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -66,7 +68,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -202,7 +204,7 @@ pub fn render_human(sources: &Sources, diags: &Diagnostics, color: bool) -> Stri
             let _ = term::emit_to_string(&mut out, &config, sources, cs);
         }
     };
-    let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    let mut seen: std::collections::HashMap<(Code, &str), usize> = Default::default();
     let mut repeated: Vec<(&Diagnostic, Vec<String>)> = Vec::new();
     for d in diags.iter() {
         if d.severity == Severity::Warning {
@@ -280,7 +282,7 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::SourceId> {
         Severity::Error => CsDiagnostic::error(),
         Severity::Warning => CsDiagnostic::warning(),
     }
-    .with_code(d.code);
+    .with_code(d.code.as_str());
     let mut message = d.message.clone();
     match &d.location {
         Location::Path(p) => message = format!("{}: {message}", p.display()),
@@ -462,9 +464,9 @@ mod tests {
     #[test]
     fn summary_counts() {
         let mut d = Diagnostics::default();
-        d.push(Diagnostic::error("x", "a"));
-        d.push(Diagnostic::warning("y", "b"));
-        d.push(Diagnostic::warning("y", "c"));
+        d.push(Diagnostic::error(Code::Io, "a"));
+        d.push(Diagnostic::warning(Code::NoTitle, "b"));
+        d.push(Diagnostic::warning(Code::NoTitle, "c"));
         assert_eq!(summary(&d), "1 error, 2 warnings");
     }
 }

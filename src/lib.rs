@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod new;
 pub mod output;
 pub mod parse;
+pub mod placeholder;
 pub mod render;
 pub mod search;
 pub mod serve;
@@ -77,16 +78,10 @@ impl BuildReport {
 
     /// "built 6 policies, 14 measures, 22 metrics, 3 pages (48 files) in 35 ms".
     pub fn summary_line(&self) -> String {
-        const KINDS: [(&str, &str); 6] = [
-            ("policies", "policy"),
-            ("measures", "measure"),
-            ("metrics", "metric"),
-            ("pages", "page"),
-            ("sections", "section"),
-            ("taxonomy pages", "taxonomy page"),
-        ];
-        let parts: Vec<String> = KINDS
+        let kinds = parse::Kind::ALL.map(|k| (k.plural(), k.as_str()));
+        let parts: Vec<String> = kinds
             .iter()
+            .chain([&("taxonomy pages", "taxonomy page")])
             .filter_map(|(plural, one)| {
                 let n = *self.stats.by_kind.get(plural)?;
                 Some(format!("{n} {}", if n == 1 { one } else { plural }))

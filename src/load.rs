@@ -11,9 +11,7 @@ use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::decode::{Encoding, decode};
-use crate::diag::Diagnostic;
-use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
-use crate::parse::shortcode::SHORTCODE_MARK;
+use crate::diag::{Code, Diagnostic};
 use crate::source::{SourceId, Sources};
 
 mod embedded {
@@ -105,7 +103,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
         }
         Err(_) => {
             diags.push(
-                Diagnostic::warning("no-config", "no site.toml found; using defaults")
+                Diagnostic::warning(Code::NoConfig, "no site.toml found; using defaults")
                     .in_file(root.display().to_string())
                     .hint("run `pinakes new site DIR` for a starting point, or pass --root"),
             );
@@ -127,7 +125,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
     let theme = Theme::find(root, &config.theme);
     if let Theme::Missing = theme {
         diags.push(
-            Diagnostic::error("theme", format!("theme `{}` not found", config.theme))
+            Diagnostic::error(Code::Theme, format!("theme `{}` not found", config.theme))
                 .in_file("site.toml")
                 .hint(format!(
                     "put it in themes/{}/ or use theme = \"default\" (built in)",
@@ -356,7 +354,7 @@ fn site_files(
                 if let Some(path) = e.path().filter(|_| e.depth() > 0) {
                     let rel = path.strip_prefix(root).unwrap_or(path);
                     diags.push(
-                        Diagnostic::warning("symlink", format!("skipped: {e}"))
+                        Diagnostic::warning(Code::Symlink, format!("skipped: {e}"))
                             .in_file(rel)
                             .hint("a symbolic link that leads nowhere, or back to a folder above it, is skipped"),
                     );
@@ -393,7 +391,7 @@ pub fn outside_site(root: &Path, path: &Path, opts: ReadOptions) -> Option<Diagn
     let rel = path.strip_prefix(root).unwrap_or(path);
     Some(
         Diagnostic::error(
-            "symlink",
+            Code::Symlink,
             format!(
                 "symbolic link to {}, outside the site: not read",
                 target.display()
@@ -437,13 +435,13 @@ pub fn read_text(
     opts: ReadOptions,
 ) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
     let io =
-        |e: std::io::Error| Diagnostic::error("io", format!("cannot read: {e}")).in_file(shown);
+        |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read: {e}")).in_file(shown);
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.len() > opts.max_bytes {
         let mib = |n: u64| n as f64 / 1048576.0;
         let needed = meta.len().div_ceil(1024 * 1024).next_power_of_two();
         return Err(Diagnostic::error(
-            "too-large",
+            Code::TooLarge,
             format!(
                 "file is {:.1} MiB, over the limit of {:.0} MiB",
                 mib(meta.len()),
@@ -457,17 +455,7 @@ pub fn read_text(
     }
     let bytes = std::fs::read(path).map_err(io)?;
     let decoded = decode(bytes, shown, opts.encoding)?;
-    Ok((clean(decoded.text), decoded.warnings))
-}
-
-/// Removes the noncharacters the Markdown stage uses as placeholders.
-fn clean(text: String) -> String {
-    const MARKS: [char; 3] = [HREF_MARK, LABEL_MARK, SHORTCODE_MARK];
-    if text.contains(MARKS) {
-        text.replace(MARKS, "\u{FFFD}")
-    } else {
-        text
-    }
+    Ok((crate::placeholder::scrub(decoded.text), decoded.warnings))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::parse::check_id;
 
 /// What `new` can create.
@@ -51,10 +51,11 @@ fn metric_template(id: &str) -> String {
 /// Writes a small working site into `dir` (which must not hold a site yet).
 pub fn new_site(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     if dir.join("site.toml").exists() || dir.join("content").exists() {
-        return Err(
-            Diagnostic::error("exists", format!("{} already holds a site", dir.display()))
-                .hint("choose an empty or new directory"),
-        );
+        return Err(Diagnostic::error(
+            Code::Exists,
+            format!("{} already holds a site", dir.display()),
+        )
+        .hint("choose an empty or new directory"));
     }
     let files = [
         ("site.toml", SITE_TOML.to_string()),
@@ -81,7 +82,7 @@ pub fn new_site(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 /// Writes `content/<kind>/<id>.<ext>` under `root`.
 pub fn new_entity(root: &Path, kind: NewKind, id: &str) -> Result<PathBuf, Diagnostic> {
     check_id(id).map_err(|m| {
-        Diagnostic::error("bad-id", format!("invalid id: {m}"))
+        Diagnostic::error(Code::BadId, format!("invalid id: {m}"))
             .hint("an id is a file name: any text without `/` or line breaks")
     })?;
     let (path, text) = match kind {
@@ -98,15 +99,17 @@ pub fn new_entity(root: &Path, kind: NewKind, id: &str) -> Result<PathBuf, Diagn
 fn create(path: &Path, text: &str) -> Result<PathBuf, Diagnostic> {
     if path.exists() {
         return Err(
-            Diagnostic::error("exists", format!("{} already exists", path.display()))
+            Diagnostic::error(Code::Exists, format!("{} already exists", path.display()))
                 .hint("pick another id, or edit the existing file"),
         );
     }
     if let Some(p) = path.parent() {
-        std::fs::create_dir_all(p)
-            .map_err(|e| Diagnostic::error("io", format!("cannot create {}: {e}", p.display())))?;
+        std::fs::create_dir_all(p).map_err(|e| {
+            Diagnostic::error(Code::Io, format!("cannot create {}: {e}", p.display()))
+        })?;
     }
-    std::fs::write(path, text)
-        .map_err(|e| Diagnostic::error("io", format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(path, text).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot write {}: {e}", path.display()))
+    })?;
     Ok(path.to_path_buf())
 }

@@ -6,7 +6,7 @@
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::graph::{Graph, LinkTo};
-use crate::parse::markdown::{HREF_MARK, LABEL_MARK};
+use crate::placeholder::{Piece, Slot, pieces};
 
 /// What is escaped in a URL path segment: everything outside unreserved ASCII.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -70,22 +70,16 @@ pub fn fill(
         return html.to_string();
     }
     let mut out = String::with_capacity(html.len() + links.len() * 32);
-    let mut rest = html;
-    while let Some(pos) = rest.find([HREF_MARK, LABEL_MARK]) {
-        out.push_str(&rest[..pos]);
-        let mark = rest[pos..].chars().next().unwrap_or(HREF_MARK);
-        let after = &rest[pos + mark.len_utf8()..];
-        let Some(end) = after.find(mark) else {
-            out.push_str(&rest[pos..]);
-            return out;
+    for piece in pieces(html, &[Slot::Href, Slot::Label]) {
+        let (slot, n) = match piece {
+            Piece::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Piece::Slot(slot, n) => (slot, n),
         };
-        let to = after[..end]
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| links.get(n))
-            .and_then(Option::as_ref);
-        match (mark, to) {
-            (HREF_MARK, Some(l)) => {
+        match (slot, links.get(n).and_then(Option::as_ref)) {
+            (Slot::Href, Some(l)) => {
                 if let Some(t) = l.target {
                     out.push_str(root);
                     out.push_str(&style.path(&graph.entities[t].url_path));
@@ -95,16 +89,14 @@ pub fn fill(
                     out.push_str(&encode_fragment(a));
                 }
             }
-            (HREF_MARK, None) => out.push('#'),
+            (Slot::Href, None) => out.push('#'),
             (_, Some(l)) => match l.target {
                 Some(t) => out.push_str(&escape_html(&graph.entities[t].title)),
                 None => out.push_str(&escape_html(l.anchor.as_deref().unwrap_or(""))),
             },
             (_, None) => out.push('?'),
         }
-        rest = &after[end + mark.len_utf8()..];
     }
-    out.push_str(rest);
     out
 }
 

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::hash::{Map, Set};
 use crate::load::Origin;
 use crate::output::{Contents, OutputFile};
@@ -34,7 +34,7 @@ const MARKER_HEADER: &str = "# written by pinakes; this directory is replaced on
 pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
     let refuse = |why: &str| {
         Diagnostic::error(
-            "unsafe-output",
+            Code::UnsafeOutput,
             format!("refusing to write to {}: {why}", out.display()),
         )
         .hint("choose another --output directory (default: public/)")
@@ -113,7 +113,7 @@ impl Staging {
             // afresh only if it is empty, never delete what we cannot vouch for.
             std::fs::remove_dir(&dir).map_err(|_| {
                 Diagnostic::error(
-                    "unsafe-output",
+                    Code::UnsafeOutput,
                     format!("{} exists and was not written by pinakes", dir.display()),
                 )
                 .hint("remove it yourself; pinakes keeps its previous build there")
@@ -255,7 +255,7 @@ fn swap(out: &Path, staging: &Path) -> Result<(), Diagnostic> {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot write: {e}")).in_file(PathBuf::from(path))
+    Diagnostic::error(Code::Io, format!("cannot write: {e}")).in_file(PathBuf::from(path))
 }
 
 #[cfg(test)]

@@ -510,9 +510,17 @@ fn can_override_theme_templates() {
         "the override's title block is used",
     );
     // The override still extends the theme's base.html.
+    // The theme's header: the site's title, linking home, and its navigation.
+    assert_eq!(page.count("header.site-header"), 1, "base.html's header");
+    assert_eq!(page.text("header.site-header .site-title"), "覆盖测试");
+    assert_eq!(
+        page.attr("header.site-header a.site-title", "href"),
+        "../index.html"
+    );
     page.check(
-        page.count("header.site-header") == 1 || page.count("header") >= 1,
-        "base.html is used",
+        page.attrs("header.site-header nav a", "href")
+            .contains(&"../policies/index.html".to_string()),
+        "the theme's navigation",
     );
     let links = page.links(".prose");
     page.check(

@@ -86,11 +86,11 @@ const MEASURE: &str = "content/measures/千项千亿计划.md";
 fn body_edit_rerenders_one_page() {
     let site = common::Site::example();
     let rendered = after(&site, |s| {
-        let text = s.read(POLICY).replace(
+        s.edit(
+            POLICY,
             "报道未给出该计划的发布时间",
             "新增一段。\n\n报道未给出该计划的发布时间",
         );
-        s.write(POLICY, text);
         vec![POLICY]
     });
     assert_eq!(rendered, 1, "only the edited page");
@@ -101,11 +101,11 @@ fn title_edit_rerenders_the_pages_that_show_it() {
     let site = common::Site::example();
     let (_, full) = Site::open(options(site.root()));
     let rendered = after(&site, |s| {
-        let text = s.read(POLICY).replace(
+        s.edit(
+            POLICY,
             "title: 先进制造业强省行动计划",
             "title: 先进制造业强省计划（新）",
         );
-        s.write(POLICY, text);
         vec![POLICY]
     });
     assert!(rendered > 1 && rendered < full.rendered, "{rendered}");
@@ -152,10 +152,7 @@ fn deleted_file() {
     after(&site, |s| {
         s.remove("content/about/source.md");
         let index = "content/about/_index.md";
-        s.write(
-            index,
-            s.read(index).replace("[资料来源](source.md)", "资料来源"),
-        );
+        s.edit(index, "[资料来源](source.md)", "资料来源");
         vec!["content/about/source.md", index]
     });
 }
@@ -166,10 +163,10 @@ fn renamed_file() {
     after(&site, |s| {
         std::fs::rename(s.path(MEASURE), s.path("content/measures/千项千亿.md")).unwrap();
         // Pages that linked to the old id now break: give the new file the old id.
-        let text = s.read("content/measures/千项千亿.md");
-        s.write(
+        s.edit_first(
             "content/measures/千项千亿.md",
-            text.replacen("---\n", "---\nid: 千项千亿计划\n", 1),
+            "---\n",
+            "---\nid: 千项千亿计划\n",
         );
         vec![MEASURE, "content/measures/千项千亿.md"]
     });
@@ -180,10 +177,7 @@ fn template_edit() {
     let site = common::Site::example();
     after(&site, |s| {
         let p = "themes/default/templates/policy.html";
-        s.write(
-            p,
-            s.read(p).replace("</article>", "<p>edited</p></article>"),
-        );
+        s.edit(p, "</article>", "<p>edited</p></article>");
         vec![p]
     });
 }
@@ -223,12 +217,10 @@ fn static_edit() {
 fn config_edit() {
     let site = common::Site::example();
     after(&site, |s| {
-        s.write(
+        s.edit(
             "site.toml",
-            s.read("site.toml").replace(
-                "output_dir = \"public\"",
-                "output_dir = \"public\"\nportable_links = false",
-            ),
+            "output_dir = \"public\"",
+            "output_dir = \"public\"\nportable_links = false",
         );
         vec!["site.toml"]
     });
@@ -285,8 +277,7 @@ fn metric_title_edit_reaches_diagrams_two_steps_away() {
     let site = common::Site::example();
     let metric = "content/metrics/千项千亿新增产值.yaml";
     after(&site, |s| {
-        let text = s.read(metric).replacen("title: ", "title: 新标题·", 1);
-        s.write(metric, text);
+        s.edit_first(metric, "title: ", "title: 新标题·");
         vec![metric]
     });
 }
@@ -295,15 +286,11 @@ fn metric_title_edit_reaches_diagrams_two_steps_away() {
 fn measure_moved_to_another_policy() {
     let site = common::Site::example();
     after(&site, |s| {
-        let text = s.read(MEASURE).replace(
+        s.edit(
+            MEASURE,
             "policy: 2025年工业经济头号工程年度行动方案",
             "policy: 先进制造业强省行动计划",
         );
-        assert!(
-            text.contains("policy: 先进制造业强省行动计划"),
-            "fixture changed"
-        );
-        s.write(MEASURE, text);
         vec![MEASURE]
     });
 }
@@ -313,8 +300,7 @@ fn embedded_value_edit_reaches_the_prose_that_embeds_it() {
     let site = common::Site::example();
     let metric = "content/metrics/规上工业增加值增速.yaml";
     let rendered = after(&site, |s| {
-        let text = s.read(metric).replacen("value: 8.3", "value: 8.4", 1);
-        s.write(metric, text);
+        s.edit_first(metric, "value: 8.3", "value: 8.4");
         vec![metric]
     });
     assert!(rendered > 1, "{rendered}");
@@ -354,11 +340,11 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     let has = |changed: &[String], f: &dyn Fn(&str) -> bool| changed.iter().any(|p| f(p));
 
     // A body edit: its page and the search index change, the API does not.
-    let text = site.read(POLICY).replace(
+    site.edit(
+        POLICY,
         "报道未给出该计划的发布时间",
         "新增一段：数字孪生工厂。\n\n报道未给出该计划的发布时间",
     );
-    site.write(POLICY, text);
     let changed = step(&mut inc, &[POLICY]);
     assert!(
         has(&changed, &|p| p.starts_with("search/t/")),
@@ -367,8 +353,7 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     assert!(!has(&changed, &|p| p == "api/index.json"), "{changed:?}");
 
     // A metric value: its CSV and JSON, its API entry, its search text.
-    let text = site.read(metric).replacen("value: 8.3", "value: 8.6", 1);
-    site.write(metric, text);
+    site.edit_first(metric, "value: 8.3", "value: 8.6");
     let changed = step(&mut inc, &[metric]);
     for end in [
         "规上工业增加值增速.csv",
@@ -379,26 +364,22 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     }
 
     // A title: the API and the search index (titles are searched).
-    let text = site.read(POLICY).replacen("title: ", "title: 新·", 1);
-    site.write(POLICY, text);
+    site.edit_first(POLICY, "title: ", "title: 新·");
     let changed = step(&mut inc, &[POLICY]);
     assert!(has(&changed, &|p| p == "api/index.json"), "{changed:?}");
     assert!(has(&changed, &|p| p == "search/meta.js"), "{changed:?}");
 
     // Tags added, then a reference dropped: term pages, lists and diagrams
     // follow (the entities stay the same ones).
-    let text = site.read(POLICY).replace("头号工程]", "头号工程, 新标签]");
-    site.write(POLICY, text);
+    site.edit(POLICY, "头号工程]", "头号工程, 新标签]");
     step(&mut inc, &[POLICY]);
-    let text = site
-        .read(MEASURE)
-        .replace("tags: [稳增长,", "tags: [先进制造业, 稳增长,");
-    site.write(MEASURE, text);
+    site.edit(MEASURE, "tags: [稳增长,", "tags: [先进制造业, 稳增长,");
     step(&mut inc, &[MEASURE]);
-    let text = site
-        .read(POLICY)
-        .replace("related: [绿色低碳高质量发展先行区三年行动计划]\n", "");
-    site.write(POLICY, text);
+    site.edit(
+        POLICY,
+        "related: [绿色低碳高质量发展先行区三年行动计划]\n",
+        "",
+    );
     step(&mut inc, &[POLICY]);
 
     // A new link, then gone again: the target's backlinks follow.
@@ -421,17 +402,12 @@ fn changes_in_a_row_keep_only_what_did_not_change() {
     // A page deleted: its postings and API entry go.
     site.remove("content/about/source.md");
     let index = "content/about/_index.md";
-    site.write(
-        index,
-        site.read(index)
-            .replace("[资料来源](source.md)", "资料来源"),
-    );
+    site.edit(index, "[资料来源](source.md)", "资料来源");
     let changed = step(&mut inc, &["content/about/source.md", index]);
     assert!(has(&changed, &|p| p == "api/index.json"), "{changed:?}");
 
     // And a body edit after all that.
-    let text = site.read(POLICY).replace("数字孪生工厂", "数字孪生车间");
-    site.write(POLICY, text);
+    site.edit(POLICY, "数字孪生工厂", "数字孪生车间");
     step(&mut inc, &[POLICY]);
 }
 
@@ -448,7 +424,7 @@ fn a_renamed_heading_breaks_the_links_to_it_elsewhere() {
     let (mut inc, first) = Site::open(options(site.root()));
     assert!(first.ok());
     let policy = site.read(POLICY);
-    site.write(POLICY, policy.replace("## 主要方向", "## 发展方向"));
+    site.edit(POLICY, "## 主要方向", "## 发展方向");
     let broken = inc.apply(&[site.path(POLICY)]);
     assert!(!broken.ok());
     let text = pinakes::diag::render_human(inc.sources(), &broken.diagnostics, false);
@@ -463,10 +439,11 @@ fn a_renamed_heading_breaks_the_links_to_it_elsewhere() {
 fn a_link_added_to_a_body_shows_on_the_page_it_names() {
     let site = common::Site::example();
     let rendered = after(&site, |s| {
-        let text = s
-            .read(POLICY)
-            .replace("## 主要方向\n", "## 主要方向\n\n另见 [[千项千亿计划]]。\n");
-        s.write(POLICY, text);
+        s.edit(
+            POLICY,
+            "## 主要方向\n",
+            "## 主要方向\n\n另见 [[千项千亿计划]]。\n",
+        );
         vec![POLICY]
     });
     assert!(
@@ -534,11 +511,11 @@ fn a_new_static_folder_overriding_the_theme_stylesheet_is_a_css_change() {
 fn a_folded_burst_reports_what_its_good_passes_changed() {
     let site = common::Site::example();
     let (mut inc, _) = Site::open(options(site.root()));
-    let text = site.read(POLICY).replace(
+    site.edit(
+        POLICY,
         "报道未给出该计划的发布时间",
         "新增一段。\n\n报道未给出该计划的发布时间",
     );
-    site.write(POLICY, text);
     let first = inc.apply(&[site.path(POLICY)]);
     assert!(first.ok());
     let good = site.read(MEASURE);

@@ -474,3 +474,26 @@ fn invalid_fixtures_have_no_themes_folder() {
         );
     }
 }
+
+/// `pinakes check` of each broken site, as the user sees it, is the one in
+/// `tests/invalid/<case>/expected.txt` (`PINAKES_UPDATE=1` rewrites them).
+#[test]
+fn human_reports_match_expected_files() {
+    let dir = common::manifest_dir().join("tests/invalid");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "the broken sites are found");
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let run = Site::invalid(&name).run(&["check"]).assert_no_panic();
+        run.check(
+            !run.stderr.contains("pinakes-test-"),
+            "paths are relative to the site root",
+        );
+        common::golden::expect_file(&case.join("expected.txt"), &run.stderr);
+    }
+}

@@ -18,25 +18,21 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::graph::{Edge, EntityIdx, Graph};
 use crate::hash::Map;
-use crate::parse::entity::{Entity, Kind, KindData};
+use crate::parse::entity::{Entity, Kind, KindData, Rel};
 use crate::parse::period::Period;
 
 /// The version a policy replaced: the first policy it `supersedes`.
 pub fn previous(graph: &Graph, i: EntityIdx) -> Option<EntityIdx> {
-    graph.outgoing[i]
-        .iter()
-        .map(|&x| &graph.edges[x])
-        .find(|e| e.field == "supersedes" && graph.entities[e.to].kind == Kind::Policy)
-        .map(|e| e.to)
+    graph
+        .out(i, Rel::Supersedes)
+        .find(|&to| graph.entities[to].kind == Kind::Policy)
 }
 
 /// The version that replaced a policy: the first policy that `supersedes` it.
 pub fn next(graph: &Graph, i: EntityIdx) -> Option<EntityIdx> {
-    graph.incoming[i]
-        .iter()
-        .map(|&x| &graph.edges[x])
-        .find(|e| e.field == "supersedes" && graph.entities[e.from].kind == Kind::Policy)
-        .map(|e| e.from)
+    graph
+        .back(i, Rel::Supersedes)
+        .find(|&from| graph.entities[from].kind == Kind::Policy)
 }
 
 /// The chain of versions a policy belongs to, oldest first; just the
@@ -111,10 +107,11 @@ pub fn inferred_edges(entities: &[Arc<Entity>], config: &Config) -> Vec<Edge> {
         versions.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         for pair in versions.windows(2) {
             let (old, new) = (pair[0].1, pair[1].1);
-            let explicit = |from: EntityIdx| entities[from].refs_in("supersedes").next().is_some();
+            let explicit =
+                |from: EntityIdx| entities[from].refs_in(Rel::Supersedes).next().is_some();
             let names = |from: EntityIdx, to: EntityIdx| {
                 entities[from]
-                    .refs_in("supersedes")
+                    .refs_in(Rel::Supersedes)
                     .any(|r| r.id == entities[to].id)
             };
             if explicit(new) || names(old, new) {
@@ -123,7 +120,7 @@ pub fn inferred_edges(entities: &[Arc<Entity>], config: &Config) -> Vec<Edge> {
             edges.push(Edge {
                 from: new,
                 to: old,
-                field: "supersedes",
+                rel: Rel::Supersedes,
             });
         }
     }

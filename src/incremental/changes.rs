@@ -14,7 +14,7 @@ use tera::Value;
 
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
-use crate::parse::Kind;
+use crate::parse::{Kind, Rel};
 use crate::render::{self, Prepared};
 use crate::source::SourceId;
 
@@ -253,9 +253,9 @@ fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
         let to = &graph.entities[edge.to];
-        match edge.field {
-            "policy" => ("policy", &to.id, &to.title).hash(&mut h),
-            "metrics" => ("metrics", &to.id, metrics.get(edge.to)).hash(&mut h),
+        match edge.rel {
+            Rel::Policy => (edge.rel, &to.id, &to.title).hash(&mut h),
+            Rel::Metrics => (edge.rel, &to.id, metrics.get(edge.to)).hash(&mut h),
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::changes::Inputs;
 use crate::graph::{EntityIdx, Graph, LinkTo};
 use crate::hash::{self, Map};
-use crate::parse::{Kind, markdown};
+use crate::parse::{Kind, Rel, markdown};
 use crate::render::{self, Job, context};
 use crate::source::SourceId;
 
@@ -177,7 +177,7 @@ pub(super) fn outline(graph: &Graph, i: EntityIdx) -> u64 {
         .hash(&mut h);
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
-        (edge.field, &graph.entities[edge.to].id).hash(&mut h);
+        (edge.rel, &graph.entities[edge.to].id).hash(&mut h);
     }
     for l in graph.links[i].iter().flatten() {
         (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
@@ -244,19 +244,19 @@ impl Collect<'_> {
         }
         for &x in &graph.outgoing[i] {
             let edge = &graph.edges[x];
-            edge.field.hash(&mut self.h);
+            edge.rel.hash(&mut self.h);
             self.shows.push(edge.to);
         }
         for &x in &graph.incoming[i] {
             let edge = &graph.edges[x];
-            edge.field.hash(&mut self.h);
+            edge.rel.hash(&mut self.h);
             self.shows.push(edge.from);
-            if edge.field == "set_by" {
+            if edge.rel == Rel::SetBy {
                 // The targets a metric sets for this entity are listed in full.
                 self.entity_hash[edge.from].hash(&mut self.h);
             }
-            if edge.field == "metrics" {
-                self.shows.extend(edges_out(graph, edge.from, "policy"));
+            if edge.rel == Rel::Metrics {
+                self.shows.extend(graph.out(edge.from, Rel::Policy));
             }
         }
         self.shows.extend(graph.mentioned_by[i].iter().copied());
@@ -280,7 +280,7 @@ impl Collect<'_> {
         if kind == Kind::Measure {
             // Measures are grouped under their policy's summary.
             for &m in &items {
-                self.shows.extend(edges_out(graph, m, "policy"));
+                self.shows.extend(graph.out(m, Rel::Policy));
             }
         }
         self.shows.extend(items);
@@ -342,16 +342,4 @@ pub(super) fn page_deps(
         shows: c.shows,
         shortcodes: c.shortcodes,
     }
-}
-
-fn edges_out<'a>(
-    graph: &'a Graph,
-    from: EntityIdx,
-    field: &'a str,
-) -> impl Iterator<Item = EntityIdx> + 'a {
-    graph.outgoing[from]
-        .iter()
-        .map(|&x| &graph.edges[x])
-        .filter(move |e| e.field == field)
-        .map(|e| e.to)
 }

@@ -42,9 +42,7 @@ impl Kind {
     /// The content folder and URL segment of a kind.
     pub fn folder(self) -> &'static str {
         match self {
-            Kind::Policy => "policies",
-            Kind::Measure => "measures",
-            Kind::Metric => "metrics",
+            Kind::Policy | Kind::Measure | Kind::Metric => self.plural(),
             Kind::Page | Kind::Section => "",
         }
     }
@@ -61,11 +59,72 @@ impl Kind {
     }
 }
 
+/// A typed relation: the field a reference is written in (front matter
+/// or metric data). Its name is written here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rel {
+    /// A measure's policy.
+    Policy,
+    /// The metrics a measure moves.
+    Metrics,
+    /// Any entity's related entities.
+    Related,
+    /// The policies a policy replaces.
+    Supersedes,
+    /// The policy or measure that set a metric's target.
+    SetBy,
+}
+
+impl Rel {
+    pub const ALL: [Rel; 5] = [
+        Rel::Policy,
+        Rel::Metrics,
+        Rel::Related,
+        Rel::Supersedes,
+        Rel::SetBy,
+    ];
+
+    /// The field name, as written in front matter and shown to templates.
+    pub const fn field(self) -> &'static str {
+        match self {
+            Rel::Policy => "policy",
+            Rel::Metrics => "metrics",
+            Rel::Related => "related",
+            Rel::Supersedes => "supersedes",
+            Rel::SetBy => "set_by",
+        }
+    }
+
+    /// The kinds a reference of this relation may name.
+    pub fn targets(self) -> &'static [Kind] {
+        match self {
+            Rel::Policy | Rel::Supersedes => &[Kind::Policy],
+            Rel::Metrics => &[Kind::Metric],
+            Rel::SetBy => &[Kind::Policy, Kind::Measure],
+            Rel::Related => &Kind::ALL,
+        }
+    }
+
+    /// The relations an entity of a kind writes in its front matter.
+    pub fn written_by(kind: Kind) -> &'static [Rel] {
+        match kind {
+            Kind::Policy => &[Rel::Supersedes, Rel::Related],
+            Kind::Measure => &[Rel::Policy, Rel::Metrics, Rel::Related],
+            Kind::Metric | Kind::Page | Kind::Section => &[Rel::Related],
+        }
+    }
+}
+
+impl Serialize for Rel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.field())
+    }
+}
+
 /// A typed reference written in front matter or metric data.
 #[derive(Debug, Clone)]
 pub struct Ref {
-    /// The field it was written in: `policy`, `metrics`, `related`, `supersedes`, `set_by`.
-    pub field: &'static str,
+    pub rel: Rel,
     pub id: String,
     pub span: Span,
 }
@@ -221,7 +280,7 @@ impl Entity {
         }
     }
 
-    pub fn refs_in<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Ref> + 'a {
-        self.refs.iter().filter(move |r| r.field == field)
+    pub fn refs_in(&self, rel: Rel) -> impl Iterator<Item = &Ref> + '_ {
+        self.refs.iter().filter(move |r| r.rel == rel)
     }
 }

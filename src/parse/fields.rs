@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::period::{DATE_FORMS, Period};
 use super::yaml::Located;
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{SourceId, Span};
 
 /// Reads the fields of one YAML mapping (front matter, a metric file, or an
@@ -76,7 +76,7 @@ impl<'a> Fields<'a> {
     fn type_error(&mut self, key: &str, expected: &str, v: &Value) {
         self.diags.push(
             Diagnostic::error(
-                "bad-field",
+                Code::BadField,
                 format!("`{key}` must be {expected}, found {}", describe(v)),
             )
             .at(self.span(key))
@@ -155,7 +155,7 @@ impl<'a> Fields<'a> {
             Some(p) => Some(p),
             None => {
                 self.diags.push(
-                    Diagnostic::error("bad-date", format!("`{key}`: `{text}` is not a date"))
+                    Diagnostic::error(Code::BadDate, format!("`{key}`: `{text}` is not a date"))
                         .at(self.span(key))
                         .label("not a date")
                         .hint(format!(
@@ -174,7 +174,7 @@ impl<'a> Fields<'a> {
             return Some(found);
         }
         self.diags.push(
-            Diagnostic::error("bad-field", format!("`{key}`: `{text}` is not allowed"))
+            Diagnostic::error(Code::BadField, format!("`{key}`: `{text}` is not allowed"))
                 .at(self.span(key))
                 .label(format!("one of: {}", allowed.join(", ")))
                 .maybe_hint(did_you_mean(&text, allowed.iter().copied()))
@@ -214,7 +214,7 @@ impl<'a> Fields<'a> {
                 continue;
             }
             self.diags.push(
-                Diagnostic::warning("unknown-key", format!("unknown key `{k}` in {what}"))
+                Diagnostic::warning(Code::UnknownKey, format!("unknown key `{k}` in {what}"))
                     .at(self.key_span(k))
                     .label("kept for templates as page.extra")
                     .maybe_hint(did_you_mean(k, known.iter().copied()))

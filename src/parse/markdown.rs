@@ -2,26 +2,31 @@
 //!
 //! Internal links (wikilinks and relative links to content files) cannot be
 //! written yet: their target is resolved by the link stage and their URL is
-//! relative to the page that shows them. So the HTML carries placeholders —
-//! [`HREF_MARK`]`n`[`HREF_MARK`] for the href of link `n` and
-//! [`LABEL_MARK`]`n`[`LABEL_MARK`] for a label that defaults to the target's
-//! title — that the render stage fills in one pass.
+//! relative to the page that shows them. So the HTML carries placeholders
+//! ([`crate::placeholder`]) for the href of link `n` and for a label that
+//! defaults to the target's title, which the render stage fills in one pass.
 
-use std::path::{Component, Path, PathBuf};
+mod headings;
+mod links;
+mod shortcodes;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{
     CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset, html,
 };
 use serde::Serialize;
 
-use super::shortcode::{self, SHORTCODE_MARK, Shortcode};
+use super::shortcode::Shortcode;
 use crate::config::RawHtml;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
+use crate::placeholder::Slot;
 use crate::source::{SourceId, Span};
-
-/// Unicode noncharacters never appear in content (the loader removes them).
-pub const HREF_MARK: char = '\u{FDD0}';
-pub const LABEL_MARK: char = '\u{FDD1}';
+pub use headings::slugify;
+use headings::{build_toc, unique_id};
+use links::internal_target;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkTarget {
@@ -105,260 +110,233 @@ pub fn render(
     take_title: bool,
     raw_html: RawHtml,
 ) -> (Body, Vec<Diagnostic>) {
-    let mut body = Body::default();
-    let mut diags = Vec::new();
     // Merged text runs keep a shortcode in one event.
-    let events: Vec<(Event, std::ops::Range<usize>)> =
+    let events: Vec<(Event, Range<usize>)> =
         TextMergeWithOffset::new(Parser::new_ext(text, options()).into_offset_iter()).collect();
-    let mut in_code_block = false;
-    let mut out: Vec<Event> = Vec::with_capacity(events.len());
-    let mut used_ids = std::collections::HashMap::new();
-    let mut has_raw_html = false;
+    let mut w = Writer {
+        events: &events,
+        text,
+        at,
+        take_title,
+        raw_html,
+        body: Body::default(),
+        diags: Vec::new(),
+        out: Vec::with_capacity(events.len()),
+        used_ids: HashMap::new(),
+        has_raw_html: false,
+        in_code_block: false,
+        open_link: None,
+        paragraph: None,
+    };
     let mut i = 0;
-    // Index in `body.links` of the link being written and whether its label
-    // is the default (the target's title).
-    let mut open_link: Option<(usize, bool)> = None;
-    let mut paragraph: Option<String> = None;
     while i < events.len() {
+        i = w.event(i);
+    }
+    w.finish()
+}
+
+/// One body being rendered: the events read, what is written so far, and
+/// what was found on the way.
+struct Writer<'a, 'e> {
+    events: &'e [(Event<'a>, Range<usize>)],
+    text: &'a str,
+    at: &'e BodySource<'e>,
+    take_title: bool,
+    raw_html: RawHtml,
+    body: Body,
+    diags: Vec<Diagnostic>,
+    out: Vec<Event<'a>>,
+    used_ids: HashMap<String, usize>,
+    has_raw_html: bool,
+    in_code_block: bool,
+    /// Index in `body.links` of the link being written and whether its label
+    /// is the default (the target's title).
+    open_link: Option<(usize, bool)>,
+    /// The first paragraph's text, while it is being written.
+    paragraph: Option<String>,
+}
+
+impl<'a> Writer<'a, '_> {
+    /// Writes the event at `i`; returns the index of the next one.
+    fn event(&mut self, i: usize) -> usize {
+        let events = self.events;
         let (event, range) = &events[i];
         match event {
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
-                let end = find_end(&events, i);
-                let inner = &events[i + 1..end];
-                let title = plain_text(inner.iter().map(|(e, _)| e));
-                if take_title && body.title.is_none() && *level == HeadingLevel::H1 {
-                    body.title = Some(title);
-                    i = end + 1;
-                    continue;
-                }
-                let base = id
-                    .as_deref()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| slugify(&title));
-                let id = unique_id(base, &mut used_ids);
-                body.headings.push(Heading {
-                    level: *level as u8,
-                    id: id.clone(),
-                    title,
-                });
-                out.push(Event::Start(Tag::Heading {
-                    level: *level,
-                    id: Some(CowStr::from(id)),
-                    classes: classes.clone(),
-                    attrs: attrs.clone(),
-                }));
-            }
+            Event::Start(Tag::Heading { .. }) => return self.heading(i),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 ..
-            }) => match internal_target(*link_type, dest_url, at.content_path) {
-                Some(Ok((target, anchor))) => {
-                    let n = body.links.len();
-                    body.links.push(BodyLink {
-                        target,
-                        anchor,
-                        span: Span::new(at.file, range.start + at.offset..range.end + at.offset),
-                    });
-                    let default_label =
-                        matches!(link_type, LinkType::WikiLink { has_pothole: false });
-                    open_link = Some((n, default_label));
-                    out.push(Event::InlineHtml(
-                        format!("<a class=\"internal\" href=\"{HREF_MARK}{n}{HREF_MARK}\">").into(),
-                    ));
-                    if default_label {
-                        out.push(Event::InlineHtml(
-                            format!("{LABEL_MARK}{n}{LABEL_MARK}").into(),
-                        ));
-                    }
-                }
-                Some(Err(message)) => {
-                    diags.push(
-                            Diagnostic::error("bad-link", message)
-                                .at(Span::new(at.file, range.start + at.offset..range.end + at.offset))
-                                .hint("write [[id]], [[id|label]] or [[id#heading]] on one line; the id is the file name without `.md`, as written"),
-                        );
-                    out.push(event.clone());
-                }
-                None => out.push(event.clone()),
-            },
+            }) => self.link(event, *link_type, dest_url, range),
             Event::Start(Tag::CodeBlock(_)) => {
-                in_code_block = true;
-                out.push(event.clone());
+                self.in_code_block = true;
+                self.out.push(event.clone());
             }
             Event::End(TagEnd::CodeBlock) => {
-                in_code_block = false;
-                out.push(event.clone());
+                self.in_code_block = false;
+                self.out.push(event.clone());
             }
             // A shortcode alone in its paragraph is a block (a chart): no <p>.
             Event::Start(Tag::Paragraph)
-                if let Some(n) = lone_shortcode(&events, i, text, at, &mut body, &mut diags) =>
+                if let Some(n) = shortcodes::lone(
+                    events,
+                    i,
+                    self.text,
+                    self.at,
+                    &mut self.body,
+                    &mut self.diags,
+                ) =>
             {
-                out.push(Event::Html(
-                    format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
-                ));
-                i += 3;
-                continue;
+                self.out.push(Event::Html(Slot::Shortcode.of(n).into()));
+                return i + 3;
             }
-            Event::Text(t) if !in_code_block && t.contains("{{") => {
-                let source = text.get(range.clone()).unwrap_or("");
-                for piece in shortcodes_in(t, source, range.start, at, &mut body, &mut diags) {
-                    if let (Some(p), Event::Text(t)) = (paragraph.as_mut(), &piece) {
-                        p.push_str(t);
-                    }
-                    out.push(piece);
-                }
+            Event::Text(t) if !self.in_code_block && t.contains("{{") => {
+                self.text_with_shortcodes(t, range);
             }
-            Event::End(TagEnd::Link) if open_link.is_some() => {
-                open_link = None;
-                out.push(Event::InlineHtml("</a>".into()));
+            Event::End(TagEnd::Link) if self.open_link.is_some() => {
+                self.open_link = None;
+                self.out.push(Event::InlineHtml("</a>".into()));
             }
             // The default label replaces the id written inside `[[id]]`.
-            Event::Text(_) | Event::Code(_) if matches!(open_link, Some((_, true))) => {}
+            Event::Text(_) | Event::Code(_) if matches!(self.open_link, Some((_, true))) => {}
             Event::Html(_) | Event::InlineHtml(_) => {
-                has_raw_html = true;
-                match raw_html {
-                    RawHtml::Escape => out.push(Event::Text(raw_html_text(event))),
-                    _ => out.push(event.clone()),
+                self.has_raw_html = true;
+                match self.raw_html {
+                    RawHtml::Escape => self.out.push(Event::Text(raw_html_text(event))),
+                    _ => self.out.push(event.clone()),
                 }
             }
             Event::Start(Tag::Paragraph)
-                if body.first_paragraph.is_none() && paragraph.is_none() =>
+                if self.body.first_paragraph.is_none() && self.paragraph.is_none() =>
             {
-                paragraph = Some(String::new());
-                out.push(event.clone());
+                self.paragraph = Some(String::new());
+                self.out.push(event.clone());
             }
-            Event::End(TagEnd::Paragraph) if paragraph.is_some() => {
-                body.first_paragraph = paragraph.take().filter(|p| !p.trim().is_empty());
-                out.push(event.clone());
+            Event::End(TagEnd::Paragraph) if self.paragraph.is_some() => {
+                self.body.first_paragraph = self.paragraph.take().filter(|p| !p.trim().is_empty());
+                self.out.push(event.clone());
             }
             Event::Start(Tag::Table(_)) => {
-                out.push(Event::Html("<div class=\"table-wrap\">".into()));
-                out.push(event.clone());
+                self.out
+                    .push(Event::Html("<div class=\"table-wrap\">".into()));
+                self.out.push(event.clone());
             }
             Event::End(TagEnd::Table) => {
-                out.push(event.clone());
-                out.push(Event::Html("</div>".into()));
+                self.out.push(event.clone());
+                self.out.push(Event::Html("</div>".into()));
             }
             _ => {
-                if let (Some(p), Event::Text(t) | Event::Code(t)) = (paragraph.as_mut(), event) {
+                if let (Some(p), Event::Text(t) | Event::Code(t)) = (self.paragraph.as_mut(), event)
+                {
                     p.push_str(t);
                 }
-                out.push(event.clone());
+                self.out.push(event.clone());
             }
         }
-        i += 1;
+        i + 1
     }
-    let mut html_out = String::with_capacity(text.len() * 3 / 2);
-    html::push_html(&mut html_out, out.into_iter());
-    if has_raw_html && raw_html == RawHtml::Sanitize {
-        html_out = sanitize(&html_out);
-    }
-    body.html = html_out;
-    (body, diags)
-}
 
-/// Text with shortcodes as events: the text around them, and a placeholder
-/// for each call. `source` is the text as written, to place each call.
-fn shortcodes_in<'a>(
-    t: &str,
-    source: &str,
-    offset: usize,
-    at: &BodySource,
-    body: &mut Body,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Event<'a>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    for found in shortcode::find(t) {
-        if found.start > pos {
-            out.push(Event::Text(t[pos..found.start].to_string().into()));
+    /// A heading gets a unique id (its own, else its slug); the first `# `
+    /// becomes the title when asked for.
+    fn heading(&mut self, i: usize) -> usize {
+        let events = self.events;
+        let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = &events[i].0
+        else {
+            unreachable!("called at a heading's start")
+        };
+        let end = find_end(events, i);
+        let title = plain_text(events[i + 1..end].iter().map(|(e, _)| e));
+        if self.take_title && self.body.title.is_none() && *level == HeadingLevel::H1 {
+            self.body.title = Some(title);
+            return end + 1;
         }
-        let written = &t[found.start..found.end];
-        // Escapes or entities make the text differ from the source; then the
-        // call is placed at the start of its text run.
-        let start = offset + source.find(written).unwrap_or(0);
-        let span = Span::new(
-            at.file,
-            start + at.offset..start + at.offset + written.len(),
+        let base = id
+            .as_deref()
+            .map(str::to_string)
+            .unwrap_or_else(|| slugify(&title));
+        let id = unique_id(base, &mut self.used_ids);
+        self.body.headings.push(Heading {
+            level: *level as u8,
+            id: id.clone(),
+            title,
+        });
+        self.out.push(Event::Start(Tag::Heading {
+            level: *level,
+            id: Some(CowStr::from(id)),
+            classes: classes.clone(),
+            attrs: attrs.clone(),
+        }));
+        i + 1
+    }
+
+    /// Text that may hold shortcode calls: the text around them, and a
+    /// placeholder per call.
+    fn text_with_shortcodes(&mut self, t: &str, range: &Range<usize>) {
+        let source = self.text.get(range.clone()).unwrap_or("");
+        let pieces = shortcodes::inline(
+            t,
+            source,
+            range.start,
+            self.at,
+            &mut self.body,
+            &mut self.diags,
         );
-        match record(found.call, span, false, body, diags) {
-            Some(n) => out.push(Event::InlineHtml(
-                format!("{SHORTCODE_MARK}{n}{SHORTCODE_MARK}").into(),
-            )),
-            None => out.push(Event::Text(written.to_string().into())),
+        for piece in pieces {
+            if let (Some(p), Event::Text(t)) = (self.paragraph.as_mut(), &piece) {
+                p.push_str(t);
+            }
+            self.out.push(piece);
         }
-        pos = found.end;
     }
-    if pos < t.len() {
-        out.push(Event::Text(t[pos..].to_string().into()));
-    }
-    out
-}
 
-/// The shortcode written alone in the paragraph that starts at `i`, recorded
-/// as a block; `None` when the paragraph holds anything else.
-fn lone_shortcode(
-    events: &[(Event, std::ops::Range<usize>)],
-    i: usize,
-    text: &str,
-    at: &BodySource,
-    body: &mut Body,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<usize> {
-    let (Some((Event::Text(t), range)), Some((Event::End(TagEnd::Paragraph), _))) =
-        (events.get(i + 1), events.get(i + 2))
-    else {
-        return None;
-    };
-    let trimmed = t.trim();
-    let mut found = shortcode::find(trimmed);
-    if found.len() != 1 || found[0].start != 0 || found[0].end != trimmed.len() {
-        return None;
+    /// An internal link is recorded and written with placeholders; others
+    /// are written as they are.
+    fn link(&mut self, event: &Event<'a>, link_type: LinkType, dest: &str, range: &Range<usize>) {
+        let at = self.at;
+        let span = Span::new(at.file, range.start + at.offset..range.end + at.offset);
+        match internal_target(link_type, dest, at.content_path) {
+            Some(Ok((target, anchor))) => {
+                let n = self.body.links.len();
+                self.body.links.push(BodyLink {
+                    target,
+                    anchor,
+                    span,
+                });
+                let default_label = matches!(link_type, LinkType::WikiLink { has_pothole: false });
+                self.open_link = Some((n, default_label));
+                self.out.push(Event::InlineHtml(
+                    format!("<a class=\"internal\" href=\"{}\">", Slot::Href.of(n)).into(),
+                ));
+                if default_label {
+                    self.out.push(Event::InlineHtml(Slot::Label.of(n).into()));
+                }
+            }
+            Some(Err(message)) => {
+                self.diags.push(
+                    Diagnostic::error(Code::BadLink, message)
+                        .at(span)
+                        .hint("write [[id]], [[id|label]] or [[id#heading]] on one line; the id is the file name without `.md`, as written"),
+                );
+                self.out.push(event.clone());
+            }
+            None => self.out.push(event.clone()),
+        }
     }
-    let f = found.remove(0);
-    let source = text.get(range.clone()).unwrap_or("");
-    let start = range.start + source.find(trimmed).unwrap_or(0);
-    let span = Span::new(
-        at.file,
-        start + at.offset..start + at.offset + trimmed.len(),
-    );
-    // A malformed call falls back to text (and its error) like an inline one.
-    f.call.is_ok().then_some(())?;
-    record(f.call, span, true, body, diags)
-}
 
-/// Adds a call to the body, or reports why it cannot be read.
-fn record(
-    call: Result<(String, Vec<(String, String)>), String>,
-    span: Span,
-    block: bool,
-    body: &mut Body,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<usize> {
-    match call {
-        Ok((name, args)) => {
-            body.shortcodes.push(Shortcode {
-                name,
-                args,
-                span,
-                block,
-            });
-            Some(body.shortcodes.len() - 1)
+    fn finish(self) -> (Body, Vec<Diagnostic>) {
+        let mut body = self.body;
+        let mut html_out = String::with_capacity(self.text.len() * 3 / 2);
+        html::push_html(&mut html_out, self.out.into_iter());
+        if self.has_raw_html && self.raw_html == RawHtml::Sanitize {
+            html_out = sanitize(&html_out);
         }
-        Err(message) => {
-            diags.push(
-                Diagnostic::error("bad-shortcode", format!("malformed shortcode: {message}"))
-                    .at(span)
-                    .hint("write {{ name(key=\"value\") }}, e.g. {{ metric(id=\"规上工业增加值增速\", period=\"2024\") }}; to show the braces as text, put them in `inline code`"),
-            );
-            None
-        }
+        body.html = html_out;
+        (body, self.diags)
     }
 }
 
@@ -370,7 +348,7 @@ fn raw_html_text<'a>(event: &Event<'a>) -> CowStr<'a> {
 }
 
 /// Index of the `End` that closes the `Start` at `start`.
-fn find_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
+fn find_end(events: &[(Event, Range<usize>)], start: usize) -> usize {
     let mut depth = 0;
     for (i, (e, _)) in events.iter().enumerate().skip(start) {
         match e {
@@ -397,130 +375,6 @@ fn plain_text<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> String {
         }
     }
     s.trim().to_string()
-}
-
-/// Classifies a link: `None` for an ordinary link (external, image, anchor on
-/// this page), `Some(Ok)` for an internal one, `Some(Err)` for a malformed one.
-fn internal_target(
-    link_type: LinkType,
-    dest: &str,
-    content_path: &Path,
-) -> Option<Result<(LinkTarget, Option<String>), String>> {
-    let (path, anchor) = match dest.split_once('#') {
-        Some((p, a)) => (p, Some(a.to_string()).filter(|a| !a.is_empty())),
-        None => (dest, None),
-    };
-    if let LinkType::WikiLink { .. } = link_type {
-        let id = path.trim();
-        if id.is_empty() {
-            return Some(Err(format!("wikilink `[[{dest}]]` has no id")));
-        }
-        if id.contains(char::is_control) {
-            return Some(Err(format!(
-                "wikilink `[[{}]]` is split over lines",
-                dest.escape_debug()
-            )));
-        }
-        return Some(Ok((LinkTarget::Id(id.to_string()), anchor)));
-    }
-    if path.is_empty()
-        && anchor.is_some()
-        && !matches!(link_type, LinkType::Email | LinkType::Autolink)
-    {
-        return Some(Ok((LinkTarget::Here, anchor)));
-    }
-    let is_content = path.ends_with(".md") || path.ends_with(".yaml") || path.ends_with(".yml");
-    if !is_content || path.contains("://") || path.starts_with("mailto:") {
-        return None;
-    }
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let joined = if let Some(abs) = decoded.strip_prefix('/') {
-        PathBuf::from(abs)
-    } else {
-        content_path
-            .parent()
-            .unwrap_or(Path::new(""))
-            .join(decoded.as_ref())
-    };
-    Some(Ok((LinkTarget::File(normalize(&joined)), anchor)))
-}
-
-/// Resolves `.` and `..` without touching the disk.
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(s) => out.push(s),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Heading ids keep letters of every script: `数字化转型` stays `数字化转型`,
-/// `Digital Transformation` becomes `digital-transformation`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() || c == '_' {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.extend(c.to_lowercase());
-        } else if c.is_whitespace() || c == '-' {
-            dash = true;
-        }
-    }
-    if out.is_empty() {
-        "section".to_string()
-    } else {
-        out
-    }
-}
-
-fn unique_id(base: String, used: &mut std::collections::HashMap<String, usize>) -> String {
-    let Some(&n) = used.get(&base) else {
-        used.insert(base.clone(), 0);
-        return base;
-    };
-    let mut n = n;
-    let id = loop {
-        n += 1;
-        let candidate = format!("{base}-{n}");
-        if !used.contains_key(&candidate) {
-            break candidate;
-        }
-    };
-    used.insert(base, n);
-    used.insert(id.clone(), 0);
-    id
-}
-
-fn build_toc(headings: &[Heading]) -> Vec<TocEntry> {
-    fn insert(list: &mut Vec<TocEntry>, e: TocEntry) {
-        match list.last_mut() {
-            Some(last) if last.level < e.level => insert(&mut last.children, e),
-            _ => list.push(e),
-        }
-    }
-    let mut toc = Vec::new();
-    for h in headings {
-        insert(
-            &mut toc,
-            TocEntry {
-                level: h.level,
-                id: h.id.clone(),
-                title: h.title.clone(),
-                children: Vec::new(),
-            },
-        );
-    }
-    toc
 }
 
 /// Allow-list cleaning of raw HTML. Keeps what Markdown itself produces
@@ -600,7 +454,9 @@ mod tests {
         assert_eq!(b.links[1].anchor.as_deref(), Some("目标"));
         assert_eq!(b.links[2].target, LinkTarget::File("measures/b.md".into()));
         assert!(b.html.contains(&format!(
-            "href=\"{HREF_MARK}0{HREF_MARK}\">{LABEL_MARK}0{LABEL_MARK}</a>"
+            "href=\"{}\">{}</a>",
+            Slot::Href.of(0),
+            Slot::Label.of(0)
         )));
         assert!(b.html.contains(">标签</a>"));
         assert!(b.html.contains("https://e.org/a.md"));
@@ -614,11 +470,11 @@ mod tests {
         assert!(
             clean
                 .html
-                .contains(&format!("href=\"{HREF_MARK}0{HREF_MARK}\"")),
+                .contains(&format!("href=\"{}\"", Slot::Href.of(0))),
             "{}",
             clean.html
         );
-        assert!(clean.html.contains(&format!("{LABEL_MARK}0{LABEL_MARK}")));
+        assert!(clean.html.contains(&Slot::Label.of(0)));
         assert!(md_with(evil, RawHtml::Trust).html.contains("<script>"));
         assert!(
             md_with(evil, RawHtml::Escape)
@@ -654,14 +510,11 @@ mod tests {
         );
         assert!(
             b.html
-                .contains(&format!("<p>增长{SHORTCODE_MARK}0{SHORTCODE_MARK}。</p>"))
+                .contains(&format!("<p>增长{}。</p>", Slot::Shortcode.of(0)))
         );
+        assert!(b.html.contains(&format!("\n{}", Slot::Shortcode.of(1))));
         assert!(
-            b.html
-                .contains(&format!("\n{SHORTCODE_MARK}1{SHORTCODE_MARK}"))
-        );
-        assert!(
-            !b.html.contains(&format!("<p>{SHORTCODE_MARK}1")),
+            !b.html.contains(&format!("<p>{}", Slot::Shortcode.of(1))),
             "a lone shortcode is a block"
         );
         assert!(

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::entity::{self, Better, Entity, Kind, KindData, Metric, Point, Ref, Target};
+use super::entity::{self, Better, Entity, Kind, KindData, Metric, Point, Ref, Rel, Target};
 use super::fields::{Fields, describe};
 use super::period::{PERIOD_FORMS, Period};
 use super::{check_id, render_yaml_markdown, yaml};
 use crate::config::Config;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::metrics::qualifier::{self, Qualifier};
 use crate::source::{SourceId, Span};
 
@@ -35,7 +35,14 @@ const KEYS: &[&str] = &[
     "targets",
 ];
 const POINT_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "note", "source"];
-const TARGET_KEYS: &[&str] = &["period", "value", "unit", "qualifier", "set_by", "note"];
+const TARGET_KEYS: &[&str] = &[
+    "period",
+    "value",
+    "unit",
+    "qualifier",
+    Rel::SetBy.field(),
+    "note",
+];
 
 pub fn parse(
     text: &str,
@@ -48,7 +55,7 @@ pub fn parse(
         Ok(d) => d,
         Err(e) => {
             diags.push(
-                Diagnostic::error("yaml", format!("invalid metric file: {}", e.message))
+                Diagnostic::error(Code::Yaml, format!("invalid metric file: {}", e.message))
                     .at(Span::new(file, e.offset..e.offset + 1))
                     .hint("a metric file is YAML: `title:`, `unit:`, `values:` with `- period: \"2024\"` / `value: 8.3` entries"),
             );
@@ -58,7 +65,7 @@ pub fn parse(
     let Value::Object(map) = &doc.value else {
         diags.push(
             Diagnostic::error(
-                "yaml",
+                Code::Yaml,
                 "a metric file must be a mapping of `key: value` lines",
             )
             .at(Span::new(file, 0..0)),
@@ -76,52 +83,26 @@ pub fn parse(
     };
     if let Err(msg) = check_id(&id) {
         f.diags.push(
-            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
+            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
                 .at(id_span)
                 .hint(super::id_fix_hint(&id)),
         );
     }
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
-            Diagnostic::warning("no-title", "metric has no title")
+            Diagnostic::warning(Code::NoTitle, "metric has no title")
                 .at(Span::new(file, 0..0))
                 .hint("add `title:` with the metric's name"),
         );
         id.clone()
     });
-    let better = match f.choice("better", &["higher", "lower", "none"]) {
-        Some("lower") => Better::Lower,
-        Some("none") => Better::None,
-        _ => Better::Higher,
-    };
-    let unit = f.string("unit");
     let mut refs = Vec::new();
-    let values = series(&mut f, "values", text, unit.as_deref());
-    let mut compare = Vec::new();
-    if let Some(m) = f.map("compare") {
-        for name in m.keys() {
-            compare.push((
-                name.clone(),
-                series(&mut f, &format!("compare.{name}"), text, unit.as_deref()),
-            ));
-        }
-    }
-    let targets = targets(&mut f, text, &mut refs, unit.as_deref());
+    let metric = metric_data(&mut f, text, &mut refs);
     let description = f
         .get("description")
         .and_then(Value::as_str)
         .map(str::to_string);
     let description_span = f.span("description");
-    let metric = Metric {
-        unit,
-        better,
-        category: f.string("category"),
-        featured: f.bool("featured"),
-        source: f.string("source"),
-        values,
-        compare,
-        targets,
-    };
     let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
@@ -267,7 +248,7 @@ fn check_unit(f: &mut Fields, path: &str, m: &serde_json::Map<String, Value>, un
         ),
     };
     f.diags.push(
-        Diagnostic::error("unit-clash", message)
+        Diagnostic::error(Code::UnitClash, message)
             .at(f.span(&format!("{path}.unit")))
             .label("a different unit")
             .hint(hint),
@@ -281,7 +262,7 @@ fn period_at(f: &mut Fields, path: &str) -> Option<Period> {
         Some(p) => Some(p),
         None => {
             f.diags.push(
-                Diagnostic::error("bad-period", format!("`{text}` is not a period"))
+                Diagnostic::error(Code::BadPeriod, format!("`{text}` is not a period"))
                     .at(f.span(path))
                     .label("not a period")
                     .hint(format!(
@@ -299,7 +280,7 @@ fn number_at(f: &mut Fields, path: &str, text: &str) -> Option<(f64, String)> {
         Some(n) => Some((n, raw_number(text, f.span(path)))),
         None => {
             f.diags.push(
-                Diagnostic::error("bad-value", format!("`value` must be a number, found {}", describe(v)))
+                Diagnostic::error(Code::BadValue, format!("`value` must be a number, found {}", describe(v)))
                     .at(f.span(path))
                     .label("not a number")
                     .hint("write the number alone (8.3, 6000); put the unit in `unit:` and words in `note:`"),
@@ -323,7 +304,7 @@ fn qualifier_at(
     }
     f.diags.push(
         Diagnostic::error(
-            "bad-qualifier",
+            Code::BadQualifier,
             format!("`qualifier`: `{word}` is not a known word"),
         )
         .at(f.span(&format!("{path}.qualifier")))
@@ -343,7 +324,7 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
         let path = format!("{key}.{i}");
         let Some(m) = item.as_object() else {
             f.diags.push(
-                Diagnostic::error("bad-field", "each entry needs `period:` and `value:`")
+                Diagnostic::error(Code::BadField, "each entry needs `period:` and `value:`")
                     .at(f.span(&path))
                     .hint("write entries as `- period: \"2024\"` followed by `  value: 8.3`"),
             );
@@ -357,8 +338,11 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
         );
         if m.get("period").is_none() || m.get("value").is_none() {
             f.diags.push(
-                Diagnostic::error("bad-field", "each entry needs both `period:` and `value:`")
-                    .at(f.span(&path)),
+                Diagnostic::error(
+                    Code::BadField,
+                    "each entry needs both `period:` and `value:`",
+                )
+                .at(f.span(&path)),
             );
         }
         let (Some(period), Some((value, raw))) = (period, value) else {
@@ -368,7 +352,7 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
         if let Some((_, first)) = points.iter().find(|(p, _)| p.period == period) {
             f.diags.push(
                 Diagnostic::error(
-                    "duplicate-period",
+                    Code::DuplicatePeriod,
                     format!("period {period} appears twice in `{key}`"),
                 )
                 .at(span)
@@ -396,6 +380,38 @@ fn series(f: &mut Fields, key: &str, text: &str, unit: Option<&str>) -> Vec<Poin
     out
 }
 
+/// The series, targets and settings of a metric file; `refs` gets the
+/// targets' `set_by`.
+fn metric_data(f: &mut Fields, text: &str, refs: &mut Vec<Ref>) -> Metric {
+    let better = match f.choice("better", &["higher", "lower", "none"]) {
+        Some("lower") => Better::Lower,
+        Some("none") => Better::None,
+        _ => Better::Higher,
+    };
+    let unit = f.string("unit");
+    let values = series(f, "values", text, unit.as_deref());
+    let mut compare = Vec::new();
+    if let Some(m) = f.map("compare") {
+        for name in m.keys() {
+            compare.push((
+                name.clone(),
+                series(f, &format!("compare.{name}"), text, unit.as_deref()),
+            ));
+        }
+    }
+    let targets = targets(f, text, refs, unit.as_deref());
+    Metric {
+        unit,
+        better,
+        category: f.string("category"),
+        featured: f.bool("featured"),
+        source: f.string("source"),
+        values,
+        compare,
+        targets,
+    }
+}
+
 fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) -> Vec<Target> {
     let items = f.list_at("targets");
     let mut out = Vec::new();
@@ -403,7 +419,7 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
         let path = format!("targets.{i}");
         let Some(m) = item.as_object() else {
             f.diags.push(
-                Diagnostic::error("bad-field", "each target needs `period:` and `value:`")
+                Diagnostic::error(Code::BadField, "each target needs `period:` and `value:`")
                     .at(f.span(&path)),
             );
             continue;
@@ -412,12 +428,14 @@ fn targets(f: &mut Fields, text: &str, refs: &mut Vec<Ref>, unit: Option<&str>) 
         check_unit(f, &path, m, unit);
         let period = period_at(f, &format!("{path}.period"));
         let value = number_at(f, &format!("{path}.value"), text);
-        let set_by = m.get("set_by").and_then(super::fields::scalar_text);
+        let set_by = m
+            .get(Rel::SetBy.field())
+            .and_then(super::fields::scalar_text);
         if let Some(id) = &set_by {
             refs.push(entity::Ref {
-                field: "set_by",
+                rel: Rel::SetBy,
                 id: id.clone(),
-                span: f.span(&format!("{path}.set_by")),
+                span: f.span(&format!("{path}.{}", Rel::SetBy.field())),
             });
         }
         let qualifier = qualifier_at(f, &path, m);
@@ -461,7 +479,7 @@ impl<'a> Fields<'a> {
             Some(_) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "bad-field",
+                        Code::BadField,
                         format!("`{path}` must be a list of `- period:` / `value:` entries"),
                     )
                     .at(self.span(path)),
@@ -475,7 +493,7 @@ impl<'a> Fields<'a> {
         for k in m.keys().filter(|k| !known.contains(&k.as_str())) {
             self.diags.push(
                 Diagnostic::warning(
-                    "unknown-key",
+                    Code::UnknownKey,
                     format!("unknown key `{k}` in a series entry"),
                 )
                 .at(self.key_span(&format!("{path}.{k}")))

@@ -19,10 +19,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::load::Loaded;
 use crate::source::{SourceId, Sources, Span};
-pub use entity::{Entity, Kind, KindData};
+pub use entity::{Entity, Kind, KindData, Rel};
 use fields::Fields;
 use markdown::{Body, BodySource};
 
@@ -51,12 +51,18 @@ const POLICY_KEYS: &[&str] = &[
     "doc_number",
     "period",
     "status",
-    "supersedes",
-    "related",
+    Rel::Supersedes.field(),
+    Rel::Related.field(),
     "source_url",
 ];
 const MEASURE_KEYS: &[&str] = &[
-    "policy", "metrics", "owner", "status", "start", "due", "related",
+    Rel::Policy.field(),
+    Rel::Metrics.field(),
+    "owner",
+    "status",
+    "start",
+    "due",
+    Rel::Related.field(),
 ];
 
 /// Parses every content and data file. `drafts` keeps `draft: true` entities.
@@ -122,9 +128,12 @@ pub fn parse_content(
         (Some(Kind::Metric), false) | (Some(_), true) => (
             None,
             vec![
-                Diagnostic::warning("ignored-file", "file ignored: wrong type for this folder")
-                    .in_file(&file.path)
-                    .hint("policies and measures are .md files; metrics are .yaml files"),
+                Diagnostic::warning(
+                    Code::IgnoredFile,
+                    "file ignored: wrong type for this folder",
+                )
+                .in_file(&file.path)
+                .hint("policies and measures are .md files; metrics are .yaml files"),
             ],
         ),
         (Some(kind), false) => parse_document(&file.text, id, content_path, kind, config),
@@ -137,11 +146,10 @@ fn kind_of(content_path: &Path) -> Option<Kind> {
     let ext = content_path.extension().and_then(|e| e.to_str())?;
     let first = content_path.components().next()?.as_os_str().to_str()?;
     let is_index = content_path.file_stem().and_then(|s| s.to_str()) == Some("_index");
-    match (first, ext) {
+    let in_folder = Kind::ENTITY_KINDS.into_iter().find(|k| k.folder() == first);
+    match (in_folder, ext) {
         (_, "md") if is_index => Some(Kind::Section),
-        ("policies", "md" | "yaml" | "yml") => Some(Kind::Policy),
-        ("measures", "md" | "yaml" | "yml") => Some(Kind::Measure),
-        ("metrics", "md" | "yaml" | "yml") => Some(Kind::Metric),
+        (Some(kind), "md" | "yaml" | "yml") => Some(kind),
         (_, "md") => Some(Kind::Page),
         _ => None,
     }
@@ -272,14 +280,13 @@ fn url_path(kind: Kind, content_path: &Path, slug: &str) -> String {
     dir.replace('\\', "/")
 }
 
-fn parse_document(
+/// The front matter of a document, parsed (other generators' keys mapped
+/// to ours), with its offset and the body's.
+fn front_matter(
     text: &str,
     file: SourceId,
-    content_path: PathBuf,
     kind: Kind,
-    config: &Config,
-) -> (Option<Entity>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+) -> Result<(yaml::Located, usize, usize), Diagnostic> {
     let fm = match front::split(text) {
         Ok(Some(fm)) => fm,
         Ok(None) => front::FrontMatter {
@@ -290,82 +297,62 @@ fn parse_document(
         },
         Err(at) => {
             let fence = text[at..].get(..3).unwrap_or("---");
-            diags.push(
-                Diagnostic::error("front-matter", "front matter is not closed")
+            return Err(
+                Diagnostic::error(Code::FrontMatter, "front matter is not closed")
                     .at(Span::new(file, at..at + 3))
                     .label("opened here")
                     .hint(format!(
                         "end the front matter with a line of three characters: {fence}"
                     )),
             );
-            return (None, diags);
         }
     };
-    let (yaml_text, yaml_offset, body_offset) = (fm.text, fm.text_offset, fm.body_offset);
-    let mut doc = match front::parse(&fm) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let at = yaml_offset + e.offset;
-            let hint = match fm.format {
-                front::Format::Yaml => {
-                    "front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"
-                }
-                front::Format::Toml => {
-                    "front matter between +++ lines is TOML: `key = \"value\"` lines, tables as [name]"
-                }
-            };
-            diags.push(
-                Diagnostic::error(
-                    "yaml",
-                    format!("invalid {} front matter: {}", fm.format.name(), e.message),
-                )
-                .at(Span::new(file, at..at + 1))
-                .hint(hint),
-            );
-            return (None, diags);
-        }
-    };
+    let (yaml_text, yaml_offset) = (fm.text, fm.text_offset);
+    let mut doc = front::parse(&fm).map_err(|e| {
+        let at = yaml_offset + e.offset;
+        let hint = match fm.format {
+            front::Format::Yaml => {
+                "front matter is YAML: `key: value` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&`"
+            }
+            front::Format::Toml => {
+                "front matter between +++ lines is TOML: `key = \"value\"` lines, tables as [name]"
+            }
+        };
+        Diagnostic::error(
+            Code::Yaml,
+            format!("invalid {} front matter: {}", fm.format.name(), e.message),
+        )
+        .at(Span::new(file, at..at + 1))
+        .hint(hint)
+    })?;
     front::map_foreign_keys(&mut doc, kind);
-    let empty = serde_json::Map::new();
-    let map = match &doc.value {
-        Value::Object(m) => m,
-        Value::Null => &empty,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "front-matter",
-                    "front matter must be a mapping of `key: value` lines",
-                )
-                .at(Span::new(
-                    file,
-                    yaml_offset..yaml_offset + yaml_text.len().min(1),
-                )),
-            );
-            return (None, diags);
-        }
-    };
-    let mut f = Fields::new(&doc, map, file, yaml_offset);
-    let stem = content_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = if kind == Kind::Section {
-        content_path
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
+    if !matches!(doc.value, Value::Object(_) | Value::Null) {
+        return Err(Diagnostic::error(
+            Code::FrontMatter,
+            "front matter must be a mapping of `key: value` lines",
+        )
+        .at(Span::new(
+            file,
+            yaml_offset..yaml_offset + yaml_text.len().min(1),
+        )));
+    }
+    Ok((doc, yaml_offset, fm.body_offset))
+}
+
+/// The name an id defaults to: the file's, or a section's folder's.
+fn default_id(content_path: &Path, kind: Kind) -> String {
+    let name = if kind == Kind::Section {
+        content_path.parent().and_then(|p| p.file_name())
     } else {
-        stem
+        content_path.file_stem()
     };
-    let head = read_head(&mut f, &stem);
-    let mut refs = Vec::new();
-    let take_refs = |f: &mut Fields, field: &'static str, refs: &mut Vec<entity::Ref>| {
-        for (id, span) in f.strings(field) {
-            refs.push(entity::Ref { field, id, span });
-        }
-    };
-    let data = match kind {
+    name.map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What only a policy or a measure has.
+fn kind_data(f: &mut Fields, kind: Kind) -> KindData {
+    match kind {
         Kind::Policy => {
             let status = f
                 .choice("status", entity::PolicyStatus::NAMES)
@@ -374,15 +361,13 @@ fn parse_document(
                 Some((a, b)) => Some(format!("{a}-{b}")),
                 None => {
                     f.diags.push(
-                        Diagnostic::error("bad-date", format!("`period`: `{p}` is not a span of years"))
+                        Diagnostic::error(Code::BadDate, format!("`period`: `{p}` is not a span of years"))
                             .at(f.span("period"))
                             .hint("write the validity period as YYYY-YYYY, e.g. 2023-2025 (— and – are accepted)"),
                     );
                     None
                 }
             });
-            take_refs(&mut f, "supersedes", &mut refs);
-            take_refs(&mut f, "related", &mut refs);
             KindData::Policy(entity::Policy {
                 issued: f.date("issued"),
                 issuer: f.strings("issuer").into_iter().map(|(s, _)| s).collect(),
@@ -396,9 +381,6 @@ fn parse_document(
             let status = f
                 .choice("status", entity::MeasureStatus::NAMES)
                 .and_then(entity::MeasureStatus::from_name);
-            take_refs(&mut f, "policy", &mut refs);
-            take_refs(&mut f, "metrics", &mut refs);
-            take_refs(&mut f, "related", &mut refs);
             KindData::Measure(entity::Measure {
                 owner: f.string("owner"),
                 status,
@@ -406,48 +388,91 @@ fn parse_document(
                 due: f.date("due"),
             })
         }
-        _ => {
-            take_refs(&mut f, "related", &mut refs);
-            KindData::Page
-        }
-    };
+        _ => KindData::Page,
+    }
+}
+
+/// The front-matter keys of a document of a kind.
+fn known_keys(kind: Kind) -> Vec<&'static str> {
     let kind_keys: &[&str] = match kind {
         Kind::Policy => POLICY_KEYS,
         Kind::Measure => MEASURE_KEYS,
-        _ => &["related"],
+        _ => &[Rel::Related.field()],
     };
-    let known: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys).copied().collect();
-    for (alias, span) in f.strings("aliases") {
-        if let Err(message) = crate::aliases::alias_file(&alias) {
-            f.diags
-                .push(Diagnostic::error("bad-alias", message).at(span));
-        }
-    }
-    let mut extra = head.extra;
+    COMMON_KEYS.iter().chain(kind_keys).copied().collect()
+}
+
+/// An id that cannot be one is an error at its `id:` (or the file's start).
+fn id_error(head: &Head, file: SourceId) -> Option<Diagnostic> {
+    let msg = check_id(&head.id).err()?;
+    let span = if head.id_span.end > 0 {
+        head.id_span
+    } else {
+        Span::new(file, 0..0)
+    };
+    Some(
+        Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
+            .at(span)
+            .hint(id_fix_hint(&head.id)),
+    )
+}
+
+/// `extra`: the `extra:` map, other generators' keys kept as written, and
+/// keys pinakes does not know (each with a warning).
+fn extra_fields(
+    f: &mut Fields,
+    kind: Kind,
+    extra: serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    let mut extra = extra;
     for key in front::FOREIGN_KEYS {
         if let Some(v) = f.get(key) {
             extra.insert((*key).to_string(), v.clone());
         }
     }
-    extra.extend(f.unknown(&known, &format!("{} front matter", kind.as_str())));
-    diags.append(&mut f.diags);
+    extra.extend(f.unknown(
+        &known_keys(kind),
+        &format!("{} front matter", kind.as_str()),
+    ));
+    extra
+}
+
+fn parse_document(
+    text: &str,
+    file: SourceId,
+    content_path: PathBuf,
+    kind: Kind,
+    config: &Config,
+) -> (Option<Entity>, Vec<Diagnostic>) {
+    let (doc, yaml_offset, body_offset) = match front_matter(text, file, kind) {
+        Ok(parts) => parts,
+        Err(d) => return (None, vec![d]),
+    };
+    let empty = serde_json::Map::new();
+    let map = doc.value.as_object().unwrap_or(&empty);
+    let mut f = Fields::new(&doc, map, file, yaml_offset);
+    let head = read_head(&mut f, &default_id(&content_path, kind));
+    let mut refs = Vec::new();
+    for &rel in Rel::written_by(kind) {
+        for (id, span) in f.strings(rel.field()) {
+            refs.push(entity::Ref { rel, id, span });
+        }
+    }
+    let data = kind_data(&mut f, kind);
+    for (alias, span) in f.strings("aliases") {
+        if let Err(message) = crate::aliases::alias_file(&alias) {
+            f.diags
+                .push(Diagnostic::error(Code::BadAlias, message).at(span));
+        }
+    }
     let is_home = kind == Kind::Section
         && content_path
             .parent()
             .is_none_or(|p| p.as_os_str().is_empty());
-    if let (false, Err(msg)) = (is_home, check_id(&head.id)) {
-        let span = if head.id_span.end > 0 {
-            head.id_span
-        } else {
-            Span::new(file, 0..0)
-        };
-        diags.push(
-            Diagnostic::error("bad-id", format!("invalid id: {msg}"))
-                .at(span)
-                .hint(id_fix_hint(&head.id)),
-        );
-    }
-    let take_title = head.title.is_none();
+    let bad_id = id_error(&head, file).filter(|_| !is_home);
+    let extra = extra_fields(&mut f, kind, head.extra);
+    let mut diags = std::mem::take(&mut f.diags);
+    diags.extend(bad_id);
     let (body, body_diags) = markdown::render(
         &text[body_offset..],
         &BodySource {
@@ -455,7 +480,7 @@ fn parse_document(
             offset: body_offset,
             content_path: &content_path,
         },
-        take_title,
+        head.title.is_none(),
         config.markdown.raw_html,
     );
     diags.extend(body_diags);
@@ -465,7 +490,7 @@ fn parse_document(
         .unwrap_or_else(|| {
             if kind != Kind::Section {
                 diags.push(
-                Diagnostic::warning("no-title", "page has no title")
+                Diagnostic::warning(Code::NoTitle, "page has no title")
                     .at(Span::new(file, 0..0))
                     .hint("add `title:` to the front matter or start the text with a `# ` heading"),
             );
@@ -473,7 +498,6 @@ fn parse_document(
             head.id.clone()
         });
     let slug = slug_segment(head.slug.as_deref().unwrap_or(&head.id));
-    let summary = head.summary;
     let entity = Entity {
         url_path: url_path(kind, &content_path, &slug),
         id: head.id,
@@ -483,7 +507,7 @@ fn parse_document(
         content_path,
         title,
         draft: head.draft,
-        summary,
+        summary: head.summary,
         tags: head.tags,
         weight: head.weight,
         updated: head.updated,
@@ -524,7 +548,7 @@ pub fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnos
             Ok(v) => v,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("yaml", format!("invalid data file: {}", e.message))
+                    Diagnostic::error(Code::Yaml, format!("invalid data file: {}", e.message))
                         .at(Span::new(id, e.offset..e.offset + 1)),
                 );
                 continue;

@@ -2,15 +2,12 @@
 //!
 //! A shortcode is `{{ name(key="value", …) }}` in ordinary text; in inline
 //! code or a code block it is text like any other. The parse stage records
-//! each call with its span and leaves a placeholder ([`SHORTCODE_MARK`]`n`
-//! [`SHORTCODE_MARK`]) in the HTML; the link stage checks names, metric ids
+//! each call with its span and leaves a placeholder ([`crate::placeholder`])
+//! in the HTML; the link stage checks names, metric ids
 //! and periods; the render stage fills the placeholders in through the
 //! templates `shortcodes/<name>.html`.
 
 use crate::source::Span;
-
-/// A Unicode noncharacter, never in content (the loader removes it).
-pub const SHORTCODE_MARK: char = '\u{FDD2}';
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shortcode {
@@ -29,6 +26,76 @@ impl Shortcode {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The shortcodes pinakes knows. Their output comes from the theme's
+/// templates `shortcodes/<name>.html`; what they take is declared here, and
+/// the link stage checks every call against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `{{ metric(id="…", period="…") }}`: one value of a metric, in a sentence.
+    Metric,
+    /// `{{ chart(id="…") }}`: a metric's chart, as a figure of its own.
+    Chart,
+}
+
+/// One argument of a built-in shortcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg {
+    pub name: &'static str,
+    pub required: bool,
+    pub ty: ArgType,
+}
+
+/// What an argument's value must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgType {
+    /// The id of a metric.
+    MetricId,
+    /// A period the metric (named by the `MetricId` argument) has a value
+    /// for; without it, the latest value, so the metric needs one.
+    Period,
+}
+
+impl Builtin {
+    pub const ALL: [Builtin; 2] = [Builtin::Metric, Builtin::Chart];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Metric => "metric",
+            Builtin::Chart => "chart",
+        }
+    }
+
+    pub fn of(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// The arguments it takes, in the order they are usually written.
+    pub fn args(self) -> &'static [Arg] {
+        const ID: Arg = Arg {
+            name: "id",
+            required: true,
+            ty: ArgType::MetricId,
+        };
+        match self {
+            Builtin::Metric => &[
+                ID,
+                Arg {
+                    name: "period",
+                    required: false,
+                    ty: ArgType::Period,
+                },
+            ],
+            Builtin::Chart => &[ID],
+        }
+    }
+
+    /// Whether it must stand alone in its paragraph: a figure inside a
+    /// sentence would break the HTML.
+    pub fn is_block(self) -> bool {
+        self == Builtin::Chart
     }
 }
 

@@ -449,7 +449,7 @@ mod tests {
         let doc = parse(t).unwrap();
         let s = &doc.spans;
         assert_eq!(at(t, s.value("title")), "标题");
-        assert_eq!(at(t, s.key("policy")), "policy");
+        assert_eq!(at(t, s.key("targets")), "targets");
         assert_eq!(at(t, s.value("policy.1")), "\"乙\"");
         assert_eq!(at(t, s.value("metrics.1")), "指标二");
         assert_eq!(at(t, s.value("targets.0.set_by")), "方案");

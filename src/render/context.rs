@@ -14,7 +14,9 @@ use crate::config::Config;
 use crate::graph::{EntityIdx, Graph};
 use crate::metrics::derive::current_target;
 use crate::metrics::qualifier::Qualifier;
-use crate::parse::entity::{Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus};
+use crate::parse::entity::{
+    Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus, Rel,
+};
 use crate::url::LinkStyle;
 
 #[derive(Serialize)]
@@ -76,11 +78,9 @@ struct Summary<'a> {
 
 fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
     let e = &graph.entities[idx];
-    let policies: Vec<&Entity> = graph.outgoing[idx]
-        .iter()
-        .map(|&i| &graph.edges[i])
-        .filter(|edge| edge.field == "policy")
-        .map(|edge| &*graph.entities[edge.to])
+    let policies: Vec<&Entity> = graph
+        .out(idx, Rel::Policy)
+        .map(|to| &*graph.entities[to])
         .collect();
     let mut s = Summary {
         id: &e.id,
@@ -215,11 +215,7 @@ fn own_summary(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Value {
 
 /// The metrics a measure moves.
 fn metric_targets(graph: &Graph, i: EntityIdx) -> impl Iterator<Item = EntityIdx> + '_ {
-    graph.outgoing[i]
-        .iter()
-        .map(|&e| &graph.edges[e])
-        .filter(|e| e.field == "metrics")
-        .map(|e| e.to)
+    graph.out(i, Rel::Metrics)
 }
 
 /// A measure's summary carries its metrics' summaries (and ids): lists of
@@ -236,7 +232,7 @@ fn with_metrics(
     let ids: Vec<Value> = metric_targets(graph, i)
         .map(|t| Value::from(graph.entities[t].id.as_str()))
         .collect();
-    m.insert("metrics".into(), Value::from(metrics));
+    m.insert(Rel::Metrics.field().into(), Value::from(metrics));
     m.insert("metric_ids".into(), Value::from(ids));
     Value::from(m)
 }
@@ -350,11 +346,7 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
         let e = &graph.entities[i];
         let key: (String, Option<EntityIdx>) = match kind {
             Kind::Measure => {
-                let policy = graph.outgoing[i]
-                    .iter()
-                    .map(|&x| &graph.edges[x])
-                    .find(|x| x.field == "policy")
-                    .map(|x| x.to);
+                let policy = graph.out(i, Rel::Policy).next();
                 (
                     policy
                         .map(|p| graph.entities[p].title.clone())
@@ -383,7 +375,7 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
             let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
             g.insert("title", Value::from(title));
             g.insert(
-                "policy",
+                Rel::Policy.field(),
                 policy
                     .map(|p| shared.summaries[p].clone())
                     .unwrap_or_else(Value::none),
@@ -426,17 +418,15 @@ pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: Strin
     );
 
     // Typed references out of this entity, by field.
-    let mut refs: BTreeMap<&'static str, Vec<Value>> =
-        ["policy", "metrics", "related", "supersedes"]
-            .into_iter()
-            .map(|f| (f, Vec::new()))
-            .collect();
-    for edge in graph.outgoing[idx].iter().map(|&i| &graph.edges[i]) {
-        if edge.field != "set_by" {
-            refs.entry(edge.field)
-                .or_default()
-                .push(shared.summaries[edge.to].clone());
-        }
+    let mut refs: BTreeMap<&'static str, Vec<Value>> = Rel::ALL
+        .into_iter()
+        .filter(|&r| r != Rel::SetBy)
+        .map(|r| (r.field(), Vec::new()))
+        .collect();
+    for edge in graph.edges_out(idx).filter(|e| e.rel != Rel::SetBy) {
+        refs.entry(edge.rel.field())
+            .or_default()
+            .push(shared.summaries[edge.to].clone());
     }
     put("refs", Value::from(refs));
     put("backlinks", backlinks(graph, shared, idx));
@@ -475,7 +465,7 @@ pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: Strin
                     .as_ref()
                     .and_then(|id| graph.by_id.get(id))
                     .map(|&i| shared.summaries[i].clone());
-                tv.insert("set_by", set_by.unwrap_or_else(Value::none));
+                tv.insert(Rel::SetBy.field(), set_by.unwrap_or_else(Value::none));
                 Value::from(tv)
             })
             .collect();
@@ -491,15 +481,15 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
     let mut superseded_by = Vec::new();
     let mut related = Vec::new();
     let mut targets_set = Vec::new();
-    for edge in graph.incoming[idx].iter().map(|&i| &graph.edges[i]) {
+    for edge in graph.edges_in(idx) {
         let from = &graph.entities[edge.from];
-        match edge.field {
-            "policy" | "metrics" if from.kind == Kind::Measure => {
+        match edge.rel {
+            Rel::Policy | Rel::Metrics if from.kind == Kind::Measure => {
                 push_unique(&mut measures, edge.from)
             }
-            "supersedes" => push_unique(&mut superseded_by, edge.from),
-            "related" => push_unique(&mut related, edge.from),
-            "set_by" => {
+            Rel::Supersedes => push_unique(&mut superseded_by, edge.from),
+            Rel::Related => push_unique(&mut related, edge.from),
+            Rel::SetBy => {
                 if let Some(m) = from.metric() {
                     for t in m
                         .targets
@@ -524,10 +514,8 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
     let mut policies = Vec::new();
     if graph.entities[idx].kind == Kind::Metric {
         for &m in &measures {
-            for edge in graph.outgoing[m].iter().map(|&i| &graph.edges[i]) {
-                if edge.field == "policy" {
-                    push_unique(&mut policies, edge.to);
-                }
+            for p in graph.out(m, Rel::Policy) {
+                push_unique(&mut policies, p);
             }
         }
     }
@@ -535,7 +523,7 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
     b.insert("measures", shared.list(measures));
     b.insert("policies", shared.list(policies));
     b.insert("superseded_by", shared.list(superseded_by));
-    b.insert("related", shared.list(related));
+    b.insert(Rel::Related.field(), shared.list(related));
     b.insert("targets_set", Value::from(targets_set));
     b.insert(
         "mentions",

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use crate::graph::{EntityIdx, Graph};
-use crate::parse::entity::Kind;
+use crate::parse::entity::{Entity, Kind, Rel};
 use crate::url::{LinkStyle, escape_html};
 
 const ROW: f32 = 36.0;
@@ -35,22 +35,6 @@ struct Layout {
     focus: Option<EntityIdx>,
 }
 
-fn edges_of<'g>(
-    graph: &'g Graph,
-    idx: EntityIdx,
-    out: bool,
-) -> impl Iterator<Item = (&'static str, EntityIdx)> + 'g {
-    let list = if out {
-        &graph.outgoing[idx]
-    } else {
-        &graph.incoming[idx]
-    };
-    list.iter().map(move |&e| {
-        let edge = &graph.edges[e];
-        (edge.field, if out { edge.to } else { edge.from })
-    })
-}
-
 fn push_unique(v: &mut Vec<EntityIdx>, i: EntityIdx) {
     if !v.contains(&i) {
         v.push(i);
@@ -62,26 +46,22 @@ fn policy_layout(graph: &Graph, p: EntityIdx) -> Layout {
     let mut measures = Vec::new();
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
-    for (field, from) in edges_of(graph, p, false) {
-        if field == "policy" && graph.entities[from].kind == Kind::Measure {
+    for from in graph.back(p, Rel::Policy) {
+        if graph.entities[from].kind == Kind::Measure {
             push_unique(&mut measures, from);
         }
     }
     measures.sort_by(|&a, &b| graph.entities[a].title.cmp(&graph.entities[b].title));
     for &m in &measures {
         edges.push((p, m, Line::Solid));
-        for (field, to) in edges_of(graph, m, true) {
-            if field == "metrics" {
-                push_unique(&mut metrics, to);
-                edges.push((m, to, Line::Solid));
-            }
+        for to in graph.out(m, Rel::Metrics) {
+            push_unique(&mut metrics, to);
+            edges.push((m, to, Line::Solid));
         }
     }
-    for (field, from) in edges_of(graph, p, false) {
-        if field == "set_by" {
-            push_unique(&mut metrics, from);
-            edges.push((p, from, Line::Dashed));
-        }
+    for from in graph.back(p, Rel::SetBy) {
+        push_unique(&mut metrics, from);
+        edges.push((p, from, Line::Dashed));
     }
     Layout {
         columns: [vec![p], measures, metrics],
@@ -101,24 +81,22 @@ fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
                 edges: vec![],
                 focus: None,
             };
-            for (field, to) in edges_of(graph, idx, true) {
-                match field {
-                    "policy" => {
-                        push_unique(&mut l.columns[0], to);
-                        l.edges.push((to, idx, Line::Solid));
+            for edge in graph.edges_out(idx) {
+                match edge.rel {
+                    Rel::Policy => {
+                        push_unique(&mut l.columns[0], edge.to);
+                        l.edges.push((edge.to, idx, Line::Solid));
                     }
-                    "metrics" => {
-                        push_unique(&mut l.columns[2], to);
-                        l.edges.push((idx, to, Line::Solid));
+                    Rel::Metrics => {
+                        push_unique(&mut l.columns[2], edge.to);
+                        l.edges.push((idx, edge.to, Line::Solid));
                     }
                     _ => {}
                 }
             }
-            for (field, from) in edges_of(graph, idx, false) {
-                if field == "set_by" {
-                    push_unique(&mut l.columns[2], from);
-                    l.edges.push((idx, from, Line::Dashed));
-                }
+            for from in graph.back(idx, Rel::SetBy) {
+                push_unique(&mut l.columns[2], from);
+                l.edges.push((idx, from, Line::Dashed));
             }
             l
         }
@@ -128,28 +106,24 @@ fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
                 edges: vec![],
                 focus: None,
             };
-            for (field, from) in edges_of(graph, idx, false) {
-                if field == "metrics" && graph.entities[from].kind == Kind::Measure {
+            for from in graph.back(idx, Rel::Metrics) {
+                if graph.entities[from].kind == Kind::Measure {
                     push_unique(&mut l.columns[1], from);
                     l.edges.push((from, idx, Line::Solid));
-                    for (f2, p) in edges_of(graph, from, true) {
-                        if f2 == "policy" {
-                            push_unique(&mut l.columns[0], p);
-                            l.edges.push((p, from, Line::Solid));
-                        }
+                    for p in graph.out(from, Rel::Policy) {
+                        push_unique(&mut l.columns[0], p);
+                        l.edges.push((p, from, Line::Solid));
                     }
                 }
             }
-            for (field, to) in edges_of(graph, idx, true) {
-                if field == "set_by" {
-                    let col = if graph.entities[to].kind == Kind::Policy {
-                        0
-                    } else {
-                        1
-                    };
-                    push_unique(&mut l.columns[col], to);
-                    l.edges.push((to, idx, Line::Dashed));
-                }
+            for to in graph.out(idx, Rel::SetBy) {
+                let col = if graph.entities[to].kind == Kind::Policy {
+                    0
+                } else {
+                    1
+                };
+                push_unique(&mut l.columns[col], to);
+                l.edges.push((to, idx, Line::Dashed));
             }
             l
         }
@@ -204,13 +178,11 @@ fn site_layouts(
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
     for (i, e) in graph.entities.iter().enumerate() {
-        if e.kind == Kind::Measure && !edges_of(graph, i, true).any(|(f, _)| f == "policy") {
+        if e.kind == Kind::Measure && graph.out(i, Rel::Policy).next().is_none() {
             measures.push(i);
-            for (field, to) in edges_of(graph, i, true) {
-                if field == "metrics" {
-                    push_unique(&mut metrics, to);
-                    edges.push((i, to, Line::Solid));
-                }
+            for to in graph.out(i, Rel::Metrics) {
+                push_unique(&mut metrics, to);
+                edges.push((i, to, Line::Solid));
             }
         }
     }
@@ -302,37 +274,53 @@ fn draw(graph: &Graph, layout: &Layout, root: &str, style: LinkStyle) -> String 
         );
     }
     for &(i, c, y) in &pos {
-        let e = &graph.entities[i];
-        let x = column_x(c);
-        let w = WIDTHS[c];
         let focus = layout.focus == Some(i);
-        let class = format!(
-            "rel-node rel-node--{}{}{}",
-            e.kind.as_str(),
-            if focus { " rel-node--focus" } else { "" },
-            if targets.contains(&i) {
-                " rel-node--target"
-            } else {
-                ""
-            }
-        );
-        let label = fit(&e.title, w - 2.0 * PAD - 4.0);
-        let href = format!("{root}{}", style.path(&e.url_path));
-        let _ = write!(
-            svg,
-            "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
-             <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text></a>",
-            escape_html(&href),
-            if focus { " aria-current=\"page\"" } else { "" },
-            escape_html(&e.title),
-            x + PAD + 2.0,
-            y + BOX_H / 2.0 + 4.5,
-            escape_html(&label),
+        node(
+            &mut svg,
+            &graph.entities[i],
+            (c, y),
+            focus,
+            targets.contains(&i),
+            root,
+            style,
         );
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// One entity's box in column `c` at height `y`, linking to its page.
+fn node(
+    svg: &mut String,
+    e: &Entity,
+    (c, y): (usize, f32),
+    focus: bool,
+    target: bool,
+    root: &str,
+    style: LinkStyle,
+) {
+    let x = column_x(c);
+    let w = WIDTHS[c];
+    let class = format!(
+        "rel-node rel-node--{}{}{}",
+        e.kind.as_str(),
+        if focus { " rel-node--focus" } else { "" },
+        if target { " rel-node--target" } else { "" }
+    );
+    let label = fit(&e.title, w - 2.0 * PAD - 4.0);
+    let href = format!("{root}{}", style.path(&e.url_path));
+    let _ = write!(
+        svg,
+        "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
+         <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
+         <text x=\"{}\" y=\"{}\">{}</text></a>",
+        escape_html(&href),
+        if focus { " aria-current=\"page\"" } else { "" },
+        escape_html(&e.title),
+        x + PAD + 2.0,
+        y + BOX_H / 2.0 + 4.5,
+        escape_html(&label),
+    );
 }
 
 /// A sentence for screen readers: "1 个政策、3 项措施、2 个指标".

@@ -10,13 +10,15 @@ pub mod templates;
 pub mod timeline;
 pub mod versions;
 
+mod jobs;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use tera::{Context, Value};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -26,34 +28,9 @@ use crate::parse::period::Period;
 use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
+use jobs::{GRAPH_PAGE_SIZE, graph_page_path, graph_pages};
+pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
 use templates::TemplateSources;
-
-/// Pages rendered, by kind, for the summary line.
-#[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub pages: usize,
-    pub by_kind: BTreeMap<&'static str, usize>,
-}
-
-/// One page to render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Job {
-    Home,
-    List(Kind),
-    Entity(EntityIdx),
-    Taxonomy(usize),
-    Term(usize, usize),
-    /// `/graph/`, `/graph/2/`, …: the relationship diagrams of the whole
-    /// site, [`GRAPH_PAGE_SIZE`] policies a page.
-    Graph(usize),
-    NotFound,
-    /// `/search/`: the search page (the index is written beside it).
-    Search,
-    /// `/policies/<id>/changes/`: a policy against the version it replaced.
-    Changes(EntityIdx),
-    /// `/timeline/`: policies and measures by date.
-    Timeline,
-}
 
 pub struct RenderOptions {
     /// `base_url` to use instead of the configured one.
@@ -131,49 +108,6 @@ pub fn render(
     let stored: Vec<Diagnostic> = files.filter_map(|f| sink.put(f).err()).collect();
     diags.extend(stored);
     stats
-}
-
-/// Every page of the site, in a fixed order.
-pub fn jobs(graph: &Graph) -> Vec<Job> {
-    let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
-    jobs.extend((0..graph_pages(graph)).map(Job::Graph));
-    jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
-    // A kind folder's `_index.md` is the intro of its list, not a page of its own.
-    let is_list_intro = |e: &crate::parse::Entity| {
-        e.kind == Kind::Section
-            && Kind::ENTITY_KINDS
-                .iter()
-                .any(|k| e.url_path == format!("{}/", k.folder()))
-    };
-    jobs.extend(
-        (0..graph.entities.len())
-            .filter(|&i| !is_list_intro(&graph.entities[i]))
-            .map(Job::Entity),
-    );
-    jobs.extend(
-        (0..graph.entities.len())
-            .filter(|&i| crate::history::previous(graph, i).is_some())
-            .map(Job::Changes),
-    );
-    jobs.push(Job::Timeline);
-    for (t, tax) in graph.taxonomies.iter().enumerate() {
-        jobs.push(Job::Taxonomy(t));
-        jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
-    }
-    jobs
-}
-
-impl Stats {
-    /// Counts one rendered page.
-    pub fn count(&mut self, graph: &Graph, job: Job) {
-        self.pages += 1;
-        let kind = match job {
-            Job::Entity(i) => graph.entities[i].kind.plural(),
-            Job::Taxonomy(_) | Job::Term(..) => "taxonomy pages",
-            _ => "other",
-        };
-        *self.by_kind.entry(kind).or_default() += 1;
-    }
 }
 
 /// A template error repeats on every page that uses the template: report it once.
@@ -371,46 +305,6 @@ pub struct Pages<'a> {
     sources: &'a crate::source::Sources,
 }
 
-/// (output directory, template) of a page.
-pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
-    match job {
-        Job::Home => (String::new(), "index.html"),
-        Job::NotFound => (String::new(), "404.html"),
-        Job::Search => ("search/".to_string(), "search.html"),
-        Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
-        Job::Timeline => ("timeline/".to_string(), "timeline.html"),
-        Job::Graph(n) => (graph_page_path(n), "graph.html"),
-        Job::List(k) => (format!("{}/", k.folder()), "list.html"),
-        Job::Entity(i) => {
-            let e = &graph.entities[i];
-            let t = match e.kind {
-                Kind::Policy => "policy.html",
-                Kind::Measure => "measure.html",
-                Kind::Metric => "metric.html",
-                Kind::Page => "page.html",
-                Kind::Section => "section.html",
-            };
-            (e.url_path.clone(), t)
-        }
-        Job::Taxonomy(t) => (
-            format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
-            "taxonomy.html",
-        ),
-        Job::Term(t, term) => (
-            context::term_path(&graph.taxonomies[t], &graph.taxonomies[t].terms[term]),
-            "term.html",
-        ),
-    }
-}
-
-/// Output path of a page, relative to the output root.
-pub fn page_file(graph: &Graph, job: Job) -> String {
-    match job {
-        Job::NotFound => "404.html".to_string(),
-        _ => format!("{}index.html", place(graph, job).0),
-    }
-}
-
 impl Pages<'_> {
     /// Renders one page: (output path, html or error).
     pub fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
@@ -463,7 +357,7 @@ impl Pages<'_> {
                         .map(|(policy, svg)| {
                             let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
                             let policy = policy.map(|p| self.shared.summaries[p].clone());
-                            g.insert("policy", policy.unwrap_or_else(Value::none));
+                            g.insert(Kind::Policy.as_str(), policy.unwrap_or_else(Value::none));
                             g.insert("svg", Value::safe_string(&svg));
                             Value::from(g)
                         })
@@ -634,38 +528,6 @@ impl Pages<'_> {
     }
 }
 
-/// Policies per `/graph/` page: enough to browse, small enough to load fast.
-const GRAPH_PAGE_SIZE: usize = 50;
-
-/// The policies of `/graph/` page `n`, and whether it also draws the
-/// measures that name no policy (the last page does).
-pub fn graph_page(graph: &Graph, n: usize) -> (Vec<EntityIdx>, bool) {
-    let policies = context::sorted(graph, Kind::Policy);
-    let chunk = policies
-        .chunks(GRAPH_PAGE_SIZE)
-        .nth(n)
-        .unwrap_or(&[])
-        .to_vec();
-    (chunk, n + 1 == graph_pages(graph))
-}
-
-fn graph_pages(graph: &Graph) -> usize {
-    let policies = graph
-        .entities
-        .iter()
-        .filter(|e| e.kind == Kind::Policy)
-        .count();
-    policies.div_ceil(GRAPH_PAGE_SIZE).max(1)
-}
-
-fn graph_page_path(n: usize) -> String {
-    if n == 0 {
-        "graph/".to_string()
-    } else {
-        format!("graph/{}/", n + 1)
-    }
-}
-
 fn simple_page(title: &str, content: &str) -> Value {
     let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
     m.insert("title", Value::from(title));
@@ -682,7 +544,7 @@ fn ui_strings(loaded: &Loaded, diags: &mut Diagnostics) -> Value {
         Ok(table) => Value::from_serializable(&table),
         Err(e) => {
             diags.push(
-                Diagnostic::error("i18n", format!("invalid UI strings: {}", e.message()))
+                Diagnostic::error(Code::I18n, format!("invalid UI strings: {}", e.message()))
                     .at(Span::new(id, e.span().unwrap_or(0..0))),
             );
             Value::from(BTreeMap::<String, Value>::new())

@@ -10,8 +10,9 @@ use crate::hash::Set;
 use tera::{Context, Tera, Value};
 
 use super::templates::TemplateSources;
-use crate::diag::Diagnostic;
-use crate::parse::shortcode::{SHORTCODE_MARK, Shortcode};
+use crate::diag::{Code, Diagnostic};
+use crate::parse::shortcode::{Builtin, Shortcode};
+use crate::placeholder::{Piece, Slot, pieces};
 use crate::source::Span;
 
 /// A body's HTML with its shortcodes as plain text, for the search index: a
@@ -19,31 +20,31 @@ use crate::source::Span;
 /// A site's own shortcodes leave nothing: only their template knows their
 /// output.
 pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) -> String {
-    if calls.is_empty() || !html.contains(SHORTCODE_MARK) {
+    if calls.is_empty() || !Slot::Shortcode.is_in(html) {
         return html.to_string();
     }
     let text_of = |call: &Shortcode| -> Option<String> {
         let e = &graph.entities[*graph.by_id.get(call.arg("id")?)?];
         let m = e.metric()?;
-        match call.name.as_str() {
-            "metric" => {
+        match Builtin::of(&call.name)? {
+            Builtin::Metric => {
                 let p = crate::metrics::value_at(m, call.arg("period").filter(|p| !p.is_empty()))?;
                 let unit = m.unit.as_deref().unwrap_or("");
                 Some(crate::metrics::qualifier::show(p.qualifier, &p.raw, unit))
             }
-            "chart" => Some(e.title.clone()),
-            _ => None,
+            Builtin::Chart => Some(e.title.clone()),
         }
     };
     let mut out = String::with_capacity(html.len());
-    let mut parts = html.split(SHORTCODE_MARK);
-    out.push_str(parts.next().unwrap_or(""));
-    // Parts alternate: call number, text, call number, text…
-    while let (Some(n), Some(text)) = (parts.next(), parts.next()) {
-        if let Some(call) = n.parse::<usize>().ok().and_then(|n| calls.get(n)) {
-            out.push_str(&crate::url::escape_html(&text_of(call).unwrap_or_default()));
+    for piece in pieces(html, &[Slot::Shortcode]) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Slot(_, n) => {
+                if let Some(text) = calls.get(n).and_then(&text_of) {
+                    out.push_str(&crate::url::escape_html(&text));
+                }
+            }
         }
-        out.push_str(text);
     }
     out
 }
@@ -62,32 +63,27 @@ pub fn fill(
     names: &TemplateSources,
     root: &str,
 ) -> Result<String, Vec<Diagnostic>> {
-    if calls.is_empty() || !html.contains(SHORTCODE_MARK) {
+    if calls.is_empty() || !Slot::Shortcode.is_in(&html) {
         return Ok(html);
     }
     let mut out = String::with_capacity(html.len() + calls.len() * 256);
     let mut errors = Vec::new();
-    let mut rest = html.as_str();
-    while let Some(start) = rest.find(SHORTCODE_MARK) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + SHORTCODE_MARK.len_utf8()..];
-        let Some(end) = after.find(SHORTCODE_MARK) else {
-            rest = after;
-            break;
-        };
-        let call = after[..end]
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| calls.get(n).map(|c| (n, c)));
-        if let Some((n, call)) = call.filter(|(_, c)| !broken.contains(&c.span)) {
-            match render_one(n, call, tera, names, root) {
-                Ok(s) => out.push_str(s.trim()),
-                Err(d) => errors.push(d),
+    for piece in pieces(&html, &[Slot::Shortcode]) {
+        let (n, call) = match piece {
+            Piece::Text(t) => {
+                out.push_str(t);
+                continue;
             }
+            Piece::Slot(_, n) => match calls.get(n) {
+                Some(call) if !broken.contains(&call.span) => (n, call),
+                _ => continue,
+            },
+        };
+        match render_one(n, call, tera, names, root) {
+            Ok(s) => out.push_str(s.trim()),
+            Err(d) => errors.push(d),
         }
-        rest = &after[end + SHORTCODE_MARK.len_utf8()..];
     }
-    out.push_str(rest);
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -120,7 +116,7 @@ fn render_one(
             .map(|d| d.message.trim_start_matches("template error: ").to_string())
             .unwrap_or_else(|| e.to_string());
         let mut d = Diagnostic::error(
-            "shortcode",
+            Code::Shortcode,
             format!("shortcode `{}` failed: {message}", call.name),
         )
         .at(call.span)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::hash::Map;
 use crate::load::Loaded;
 use crate::source::{SourceId, Span};
@@ -65,7 +65,7 @@ impl<'a> TemplateSources<'a> {
                     .get(r.filename())
                     .map(|&id| Span::new(id, r.span().range.clone()));
                 let mut d =
-                    Diagnostic::error("template", format!("template error: {}", r.message()));
+                    Diagnostic::error(Code::Template, format!("template error: {}", r.message()));
                 if let Some(span) = span {
                     d = d.at(span);
                 }
@@ -88,7 +88,7 @@ impl<'a> TemplateSources<'a> {
         let blocks = self.report_blocks(&message);
         if blocks.is_empty() {
             return vec![
-                Diagnostic::error("template", format!("template error: {message}")).hint(hint),
+                Diagnostic::error(Code::Template, format!("template error: {message}")).hint(hint),
             ];
         }
         blocks.into_iter().map(|d| d.hint(hint.clone())).collect()
@@ -121,7 +121,7 @@ impl<'a> TemplateSources<'a> {
                 .take(4)
                 .find_map(|l| l.contains('^').then(|| l.matches('^').count()))
                 .unwrap_or(1);
-            let mut d = Diagnostic::error("template", format!("template error: {msg}"));
+            let mut d = Diagnostic::error(Code::Template, format!("template error: {msg}"));
             if let Some(span) = self.span_at(name, line_no, col, width) {
                 d = d.at(span);
             }
@@ -176,7 +176,7 @@ pub fn build(
     for required in REQUIRED {
         if !tera.contains_template(required) {
             diags.push(
-                Diagnostic::error("template", format!("the theme has no `{required}`"))
+                Diagnostic::error(Code::Template, format!("the theme has no `{required}`"))
                     .hint(format!("add templates/{required} to the site or the theme")),
             );
         }

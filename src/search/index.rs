@@ -232,11 +232,10 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
         });
     }
     Doc {
+        // A section is a page to a reader.
         kind: match e.kind {
-            Kind::Policy => "policy",
-            Kind::Measure => "measure",
-            Kind::Metric => "metric",
-            Kind::Page | Kind::Section => "page",
+            Kind::Section => Kind::Page.as_str(),
+            k => k.as_str(),
         },
         status,
         issuer,
@@ -579,7 +578,7 @@ pub fn vlq(out: &mut String, mut n: u32) {
 impl Doc {
     pub(crate) fn sample(title: &str, body: &str) -> Doc {
         Doc {
-            kind: "policy",
+            kind: Kind::Policy.as_str(),
             status: Some("in-force"),
             issuer: vec!["省政府".into()],
             tags: vec!["数字化".into()],

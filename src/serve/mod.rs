@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::BuildOptions;
-use crate::diag::{self, Diagnostic};
+use crate::diag::{self, Code, Diagnostic};
 use crate::incremental::{Rebuild, Site};
 use reload::Event;
 use server::DevState;
@@ -42,7 +42,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), Diagnostic> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Diagnostic::error("serve", format!("cannot start the server: {e}")))?;
+        .map_err(|e| Diagnostic::error(Code::Serve, format!("cannot start the server: {e}")))?;
     runtime.block_on(run(opts))
 }
 
@@ -59,7 +59,7 @@ async fn run(opts: ServeOptions) -> Result<(), Diagnostic> {
     build.base_url = Some(url.clone());
     let (site, first) = tokio::task::spawn_blocking(move || Site::open(build))
         .await
-        .map_err(|e| Diagnostic::error("serve", e.to_string()))?;
+        .map_err(|e| Diagnostic::error(Code::Serve, e.to_string()))?;
     print_rebuild(&site, &first, "built");
     let state = DevState::new(site.shared_output().unwrap_or_default(), opts.watch);
     if !first.ok() {
@@ -109,7 +109,7 @@ async fn bind(ip: IpAddr, port: u16) -> Result<Vec<TcpListener>, Diagnostic> {
         }
     }
     Err(Diagnostic::error(
-        "serve",
+        Code::Serve,
         format!(
             "cannot listen on {ip} ports {port}-{}: {}",
             port.saturating_add(PORT_TRIES - 1),
@@ -247,5 +247,5 @@ fn color() -> bool {
 }
 
 fn io_error(e: std::io::Error) -> Diagnostic {
-    Diagnostic::error("serve", format!("server error: {e}"))
+    Diagnostic::error(Code::Serve, format!("server error: {e}"))
 }

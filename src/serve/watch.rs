@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 /// The folders of a site that are watched (recursively), besides site.toml.
 pub const WATCHED: &[&str] = &["content", "data", "templates", "themes", "static"];
@@ -123,7 +123,7 @@ impl Watcher {
 }
 
 fn watch_error(root: &Path, e: notify::Error) -> Diagnostic {
-    Diagnostic::error("watch", format!("cannot watch the site: {e}"))
+    Diagnostic::error(Code::Watch, format!("cannot watch the site: {e}"))
         .in_file(root)
         .hint("on Linux, raise fs.inotify.max_user_watches, or run without --watch")
 }

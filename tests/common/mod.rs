@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use scraper::{ElementRef, Html, Selector};
 
+pub mod golden;
+
 /// The package directory (the example site lives at its root).
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -136,6 +138,24 @@ impl Site {
             std::fs::create_dir_all(parent).unwrap();
         }
         std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    }
+
+    /// Replaces every `from` in a text file with `to`. A scripted edit that
+    /// finds nothing to change fails here, not later as a test that passes
+    /// while checking nothing.
+    #[track_caller]
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} has no `{from}` to edit");
+        self.write(rel, text.replace(from, to));
+    }
+
+    /// [`Site::edit`] of the first `from` only.
+    #[track_caller]
+    pub fn edit_first(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} has no `{from}` to edit");
+        self.write(rel, text.replacen(from, to, 1));
     }
 
     pub fn remove(&self, rel: &str) {

@@ -1,0 +1,399 @@
+//! Static SVG charts of a metric, drawn at build time.
+//!
+//! Which chart a metric gets follows from its data:
+//!
+//! - three or more periods: a time chart — a line (columns when the unit
+//!   counts things, such as 家 or 项) with the comparison series dashed and
+//!   hollow, and targets as diamonds at their periods;
+//! - one or two periods, or only targets: horizontal bars, one row per value,
+//!   comparison value and target, with the target drawn as an outlined bar
+//!   and a dashed line across the value bars — a progress bar toward it.
+//!
+//! No fonts are embedded: text takes the page's font through CSS, and every
+//! colour is a CSS class (with a presentation-attribute fallback), so the chart
+//! follows dark mode and prints. Each chart comes in a wide and a narrow
+//! layout; the stylesheet shows the one that fits.
+
+mod bars;
+mod time;
+
+use std::fmt::Write;
+
+use super::format::{self, Style};
+use super::qualifier::{self, Qualifier};
+use crate::parse::entity::{Metric, Point};
+use crate::parse::period::Period;
+use bars::bar_chart;
+use time::time_chart;
+
+/// A chart's layout: its viewBox width and font size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Wide,
+    Narrow,
+}
+
+impl Layout {
+    fn width(self) -> f64 {
+        match self {
+            Layout::Wide => 720.0,
+            Layout::Narrow => 360.0,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Layout::Wide => "wide",
+            Layout::Narrow => "narrow",
+        }
+    }
+}
+
+/// Words the chart writes; the theme's language supplies them.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub actual: String,
+    pub target: String,
+    pub unit: String,
+    pub no_values: String,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels {
+            actual: "实际值".into(),
+            target: "目标".into(),
+            unit: "单位".into(),
+            no_values: "尚无实际数据".into(),
+        }
+    }
+}
+
+/// What a chart draws, taken from a metric.
+pub struct ChartData<'a> {
+    /// Used for element ids; unique per chart on a page.
+    pub key: &'a str,
+    pub title: &'a str,
+    pub metric: &'a Metric,
+}
+
+const FONT: f64 = 13.0;
+/// Fallback colours for SVG shown without the theme's stylesheet.
+const PRIMARY: &str = "#2563eb";
+const COMPARE: &str = "#94a3b8";
+
+/// Estimated width of a label: CJK characters are square, others narrower.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.len_utf8() >= 3 { FONT } else { FONT * 0.6 })
+        .sum()
+}
+
+/// Where to anchor a label centred on `x` so it stays inside `[0, w]`.
+fn centred(x: f64, label: &str, w: f64) -> (f64, &'static str) {
+    let half = text_width(label) / 2.0;
+    if x + half > w {
+        (w, "end")
+    } else if x - half < 0.0 {
+        (0.0, "start")
+    } else {
+        (x, "middle")
+    }
+}
+
+fn fill_of(class: &str) -> &'static str {
+    if class == "s-primary" {
+        PRIMARY
+    } else {
+        COMPARE
+    }
+}
+
+fn esc(s: &str) -> String {
+    crate::url::escape_html(s)
+}
+
+fn unit(m: &Metric) -> &str {
+    m.unit.as_deref().unwrap_or("")
+}
+
+/// The value with its unit, as a reader sees it (`6000亿元`).
+/// A value as text, with the source's word (约, 超过, …) in its place.
+fn shown(raw: &str, q: Option<Qualifier>, m: &Metric) -> String {
+    let f = format::format(raw, unit(m), Style::default());
+    qualifier::show(q, &f.number, &f.unit)
+}
+
+/// Counted units get columns rather than a line.
+fn is_count(unit: &str) -> bool {
+    let base = unit.trim_start_matches(['万', '亿']);
+    matches!(
+        base,
+        "家" | "个" | "项" | "辆" | "台" | "件" | "套" | "座" | "次" | "批" | "人" | "户"
+    )
+}
+
+/// Every period of the value and comparison series, in order.
+fn data_periods(m: &Metric) -> Vec<Period> {
+    let mut ps: Vec<Period> = m
+        .values
+        .iter()
+        .chain(m.compare.iter().flat_map(|(_, s)| s.iter()))
+        .map(|p| p.period)
+        .collect();
+    ps.sort();
+    ps.dedup();
+    ps
+}
+
+/// The sentence screen readers hear: every figure the chart shows.
+fn description(d: &ChartData, labels: &Labels) -> String {
+    let m = d.metric;
+    let series = |name: &str, pts: &[Point]| {
+        let items: Vec<String> = pts
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.period.display_zh(),
+                    shown(&p.raw, p.qualifier, m)
+                )
+            })
+            .collect();
+        format!("{name}：{}", items.join("，"))
+    };
+    let mut parts = Vec::new();
+    if m.values.is_empty() {
+        parts.push(labels.no_values.clone());
+    } else {
+        parts.push(series(&labels.actual, &m.values));
+    }
+    for (name, pts) in &m.compare {
+        parts.push(series(name, pts));
+    }
+    for t in &m.targets {
+        parts.push(format!(
+            "{}{} {}",
+            t.period.display_zh(),
+            labels.target,
+            shown(&t.raw, t.qualifier, m)
+        ));
+    }
+    parts.join("；") + "。"
+}
+
+/// A chart of the metric in the given layout.
+pub fn chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+    if data_periods(d.metric).len() >= 3 {
+        time_chart(d, layout, labels)
+    } else {
+        bar_chart(d, layout, labels)
+    }
+}
+
+/// Both layouts, for a page: the stylesheet shows one.
+pub fn chart_pair(d: &ChartData, labels: &Labels) -> String {
+    let mut s = chart(d, Layout::Wide, labels);
+    s.push_str(&chart(d, Layout::Narrow, labels));
+    s
+}
+
+fn open_svg(out: &mut String, d: &ChartData, layout: Layout, kind: &str, h: f64, labels: &Labels) {
+    let id = format!("chart-{}-{}", d.key, layout.name());
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--{kind} chart--{}" viewBox="0 0 {} {h}" width="{}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" font-size="{FONT}"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        layout.name(),
+        layout.width(),
+        layout.width(),
+        esc(d.title),
+        esc(&description(d, labels)),
+    );
+}
+
+fn text(out: &mut String, x: f64, y: f64, anchor: &str, class: &str, s: &str) {
+    let _ = write!(
+        out,
+        r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}" fill="currentColor">{}</text>"#,
+        esc(s)
+    );
+}
+
+/// Axis ticks at 1, 2 or 5 × 10ⁿ steps covering [lo, hi].
+pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    let raw = (hi - lo) / count.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let start = (lo / step).floor() * step;
+    let mut ticks = Vec::new();
+    let mut i = 0.0;
+    loop {
+        // Multiplying (not adding) keeps binary noise out of the labels.
+        let v = ((start + i * step) / step).round() * step;
+        ticks.push(v);
+        if v >= hi - step * 1e-9 {
+            break;
+        }
+        i += 1.0;
+    }
+    ticks
+}
+
+fn tick_label(v: f64) -> String {
+    format::format_f64(v, "", Style::default()).number
+}
+
+/// Compact period labels for an axis: 2024, 2024Q1, 2024H2, 2024.05.
+fn short_period(p: Period) -> String {
+    match p {
+        Period::Year(y) => y.to_string(),
+        Period::Half(y, h) => format!("{y}H{h}"),
+        Period::Quarter(y, q) => format!("{y}Q{q}"),
+        Period::Month(y, m) => format!("{y}.{m:02}"),
+        Period::Day(y, m, d) => format!("{}.{m}.{d}", y % 100),
+    }
+}
+
+/// A small trend line for cards: the value series only, no axes. `None`
+/// below two values (one point has no trend).
+pub fn sparkline(m: &Metric) -> Option<String> {
+    if m.values.len() < 2 {
+        return None;
+    }
+    let (w, h, pad) = (120.0, 32.0, 4.0);
+    let (lo, hi) = m.values.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
+        (a.min(p.value), b.max(p.value))
+    });
+    let range = if hi > lo { hi - lo } else { 1.0 };
+    let n = m.values.len() - 1;
+    let pt = |i: usize, v: f64| {
+        (
+            pad + (w - 2.0 * pad) * i as f64 / n as f64,
+            h - pad - (v - lo) / range * (h - 2.0 * pad),
+        )
+    };
+    let points: Vec<String> = m
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (x, y) = pt(i, p.value);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let (lx, ly) = pt(n, m.values[n].value);
+    Some(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="{PRIMARY}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="{PRIMARY}"/></svg>"##,
+        points.join(" ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(nice_ticks(0.0, 8.3, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(nice_ticks(5.8, 9.0, 4), vec![5.0, 6.0, 7.0, 8.0, 9.0]);
+        let labels: Vec<String> = nice_ticks(0.0, 0.3, 3)
+            .into_iter()
+            .map(tick_label)
+            .collect();
+        assert_eq!(labels, ["0", "0.1", "0.2", "0.3"]);
+        assert_eq!(nice_ticks(3.0, 3.0, 4).first(), Some(&2.0));
+    }
+
+    #[test]
+    fn count_units_and_short_periods() {
+        assert!(is_count("家") && is_count("万家") && !is_count("%") && !is_count("个百分点"));
+        assert_eq!(short_period(Period::Quarter(2024, 1)), "2024Q1");
+        assert_eq!(short_period(Period::Month(2024, 5)), "2024.05");
+    }
+
+    fn metric(unit: &str, values: &[(&str, f64)], targets: &[(&str, f64)]) -> Metric {
+        let pt = |(p, v): &(&str, f64)| Point {
+            period: Period::parse(p).unwrap(),
+            value: *v,
+            raw: v.to_string(),
+            qualifier: None,
+            note: None,
+            source: None,
+        };
+        Metric {
+            unit: Some(unit.into()),
+            values: values.iter().map(pt).collect(),
+            targets: targets
+                .iter()
+                .map(|(p, v)| crate::parse::entity::Target {
+                    period: Period::parse(p).unwrap(),
+                    value: *v,
+                    raw: v.to_string(),
+                    qualifier: None,
+                    set_by: None,
+                    note: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn parse_all(m: &Metric) -> Vec<String> {
+        let d = ChartData {
+            key: "t",
+            title: "A <&> \"B\"",
+            metric: m,
+        };
+        [Layout::Wide, Layout::Narrow]
+            .iter()
+            .map(|&l| {
+                let svg = chart(&d, l, &Labels::default());
+                let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+                let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+                assert_eq!(title.text(), Some("A <&> \"B\""));
+                svg
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_chart_is_well_formed_xml() {
+        let line = metric(
+            "%",
+            &[("2024-Q1", 1.0), ("2024-Q2", -2.5), ("2024-Q3", 3.0)],
+            &[("2025", 4.0)],
+        );
+        let svgs = parse_all(&line);
+        assert!(svgs[0].contains("chart--line") && svgs[1].contains("chart--narrow"));
+        assert_eq!(svgs[0].matches("<circle").count(), 3);
+        let cols = metric("家", &[("2022", 5.0), ("2023", 7.0), ("2024", 6.0)], &[]);
+        assert!(parse_all(&cols)[0].contains("chart--columns"));
+        let bars = metric("亿元", &[("2024", 15000.0)], &[("2025", 20000.0)]);
+        let svg = &parse_all(&bars)[0];
+        assert!(
+            svg.contains("1.5万亿元") && svg.contains("2万亿元"),
+            "labels formatted: {svg}"
+        );
+        let only_target = metric("万辆", &[], &[("2025", 100.0)]);
+        assert!(parse_all(&only_target)[0].contains("尚无实际数据"));
+        parse_all(&metric("", &[], &[]));
+        let sparkline = sparkline(&line).unwrap();
+        let doc = roxmltree::Document::parse(&sparkline).unwrap();
+        let points = doc
+            .descendants()
+            .find(|n| n.has_tag_name("polyline"))
+            .and_then(|n| n.attribute("points"))
+            .unwrap();
+        assert_eq!(points.split(' ').count(), 3);
+        assert!(super::sparkline(&bars).is_none(), "one value has no trend");
+    }
+}

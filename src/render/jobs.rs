@@ -1,0 +1,150 @@
+//! The pages of a site: one [`Job`] per page, where each goes and which
+//! template draws it.
+
+use std::collections::BTreeMap;
+
+use super::{context, versions};
+use crate::graph::{EntityIdx, Graph};
+use crate::parse::entity::Kind;
+
+/// Pages rendered, by kind, for the summary line.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub pages: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+}
+
+/// One page to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Home,
+    List(Kind),
+    Entity(EntityIdx),
+    Taxonomy(usize),
+    Term(usize, usize),
+    /// `/graph/`, `/graph/2/`, …: the relationship diagrams of the whole
+    /// site, [`GRAPH_PAGE_SIZE`] policies a page.
+    Graph(usize),
+    NotFound,
+    /// `/search/`: the search page (the index is written beside it).
+    Search,
+    /// `/policies/<id>/changes/`: a policy against the version it replaced.
+    Changes(EntityIdx),
+    /// `/timeline/`: policies and measures by date.
+    Timeline,
+}
+
+/// Every page of the site, in a fixed order.
+pub fn jobs(graph: &Graph) -> Vec<Job> {
+    let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
+    jobs.extend((0..graph_pages(graph)).map(Job::Graph));
+    jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
+    // A kind folder's `_index.md` is the intro of its list, not a page of its own.
+    let is_list_intro = |e: &crate::parse::Entity| {
+        e.kind == Kind::Section
+            && Kind::ENTITY_KINDS
+                .iter()
+                .any(|k| e.url_path == format!("{}/", k.folder()))
+    };
+    jobs.extend(
+        (0..graph.entities.len())
+            .filter(|&i| !is_list_intro(&graph.entities[i]))
+            .map(Job::Entity),
+    );
+    jobs.extend(
+        (0..graph.entities.len())
+            .filter(|&i| crate::history::previous(graph, i).is_some())
+            .map(Job::Changes),
+    );
+    jobs.push(Job::Timeline);
+    for (t, tax) in graph.taxonomies.iter().enumerate() {
+        jobs.push(Job::Taxonomy(t));
+        jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
+    }
+    jobs
+}
+
+impl Stats {
+    /// Counts one rendered page.
+    pub fn count(&mut self, graph: &Graph, job: Job) {
+        self.pages += 1;
+        let kind = match job {
+            Job::Entity(i) => graph.entities[i].kind.plural(),
+            Job::Taxonomy(_) | Job::Term(..) => "taxonomy pages",
+            _ => "other",
+        };
+        *self.by_kind.entry(kind).or_default() += 1;
+    }
+}
+
+/// (output directory, template) of a page.
+pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
+    match job {
+        Job::Home => (String::new(), "index.html"),
+        Job::NotFound => (String::new(), "404.html"),
+        Job::Search => ("search/".to_string(), "search.html"),
+        Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
+        Job::Timeline => ("timeline/".to_string(), "timeline.html"),
+        Job::Graph(n) => (graph_page_path(n), "graph.html"),
+        Job::List(k) => (format!("{}/", k.folder()), "list.html"),
+        Job::Entity(i) => {
+            let e = &graph.entities[i];
+            let t = match e.kind {
+                Kind::Policy => "policy.html",
+                Kind::Measure => "measure.html",
+                Kind::Metric => "metric.html",
+                Kind::Page => "page.html",
+                Kind::Section => "section.html",
+            };
+            (e.url_path.clone(), t)
+        }
+        Job::Taxonomy(t) => (
+            format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
+            "taxonomy.html",
+        ),
+        Job::Term(t, term) => (
+            context::term_path(&graph.taxonomies[t], &graph.taxonomies[t].terms[term]),
+            "term.html",
+        ),
+    }
+}
+
+/// Output path of a page, relative to the output root.
+pub fn page_file(graph: &Graph, job: Job) -> String {
+    match job {
+        Job::NotFound => "404.html".to_string(),
+        _ => format!("{}index.html", place(graph, job).0),
+    }
+}
+
+/// Policies per `/graph/` page: enough to browse, small enough to load fast.
+pub(super) const GRAPH_PAGE_SIZE: usize = 50;
+
+/// The policies of `/graph/` page `n`, and whether it also draws the
+/// measures that name no policy (the last page does).
+pub fn graph_page(graph: &Graph, n: usize) -> (Vec<EntityIdx>, bool) {
+    let policies = context::sorted(graph, Kind::Policy);
+    let chunk = policies
+        .chunks(GRAPH_PAGE_SIZE)
+        .nth(n)
+        .unwrap_or(&[])
+        .to_vec();
+    (chunk, n + 1 == graph_pages(graph))
+}
+
+pub(super) fn graph_pages(graph: &Graph) -> usize {
+    let policies = graph
+        .entities
+        .iter()
+        .filter(|e| e.kind == Kind::Policy)
+        .count();
+    policies.div_ceil(GRAPH_PAGE_SIZE).max(1)
+}
+
+pub(super) fn graph_page_path(n: usize) -> String {
+    if n == 0 {
+        "graph/".to_string()
+    } else {
+        format!("graph/{}/", n + 1)
+    }
+}
