@@ -46,15 +46,18 @@ fn all(graph: &Graph) -> Vec<(usize, String)> {
     out
 }
 
-/// Errors for aliases that name a page of the site (`pages`: the output
-/// files of every page, lists and taxonomy pages included) or the alias of
-/// another.
-pub fn check(graph: &Graph, pages: &crate::hash::Set<&str>) -> Vec<Diagnostic> {
+/// Errors for aliases that name a page of the site (any page: lists and
+/// taxonomy pages too) or the alias of another.
+pub fn check(graph: &Graph) -> Vec<Diagnostic> {
+    let pages: crate::hash::Set<String> = crate::render::jobs(graph)
+        .into_iter()
+        .map(|job| crate::render::page_file(graph, job))
+        .collect();
     let mut seen = crate::hash::Map::default();
     let mut diags = Vec::new();
     for (i, file) in all(graph) {
         let e = &graph.entities[i];
-        let clash = if pages.contains(file.as_str()) {
+        let clash = if pages.contains(&file) {
             Some("a page of the site".to_string())
         } else {
             seen.insert(file.clone(), i)
