@@ -297,33 +297,70 @@ fn mentions(links: &[Vec<Option<LinkTo>>]) -> Vec<Vec<EntityIdx>> {
 /// with the new entity in the old one's place (see `crate::incremental`).
 /// Spans are left out: diagnostics in the file are handled by the caller.
 pub fn same_link_inputs(a: &Entity, b: &Entity) -> bool {
-    fn all<T>(a: &[T], b: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| eq(x, y))
-    }
-    let (x, y) = (&a.body, &b.body);
+    link_inputs(a) == link_inputs(b)
+}
+
+/// What `link` reads of an entity. Every field is named, so a field added
+/// to an entity does not compile until it is placed here: read by `link`,
+/// or not (`_`).
+fn link_inputs(e: &Entity) -> impl PartialEq + '_ {
+    let Entity {
+        id,
+        kind,
+        source,
+        id_span: _,
+        content_path,
+        title,
+        url_path,
+        draft,
+        summary: _,
+        tags,
+        weight: _,
+        body,
+        refs,
+        data,
+        fields,
+        extra: _,
+    } = e;
+    let crate::parse::markdown::Body {
+        html: _,
+        headings,
+        links,
+        shortcodes,
+        title: _,
+        first_paragraph: _,
+    } = body;
+    let refs: Vec<_> = refs
+        .iter()
+        .map(|crate::parse::entity::Ref { rel, id, span: _ }| (rel, id))
+        .collect();
+    let links: Vec<_> = links
+        .iter()
+        .map(
+            |crate::parse::markdown::BodyLink {
+                 target,
+                 anchor,
+                 span: _,
+             }| (target, anchor),
+        )
+        .collect();
+    let headings: Vec<_> = headings.iter().map(|h| &h.id).collect();
+    let shortcodes: Vec<_> = shortcodes
+        .iter()
+        .map(
+            |crate::parse::shortcode::Shortcode {
+                 name,
+                 args,
+                 span: _,
+                 block,
+             }| (name, args, block),
+        )
+        .collect();
     (
-        &a.id,
-        a.kind,
-        a.source,
-        &a.content_path,
-        &a.url_path,
-        a.draft,
-    ) == (
-        &b.id,
-        b.kind,
-        b.source,
-        &b.content_path,
-        &b.url_path,
-        b.draft,
-    ) && (&a.title, &a.tags, &a.fields, &a.data) == (&b.title, &b.tags, &b.fields, &b.data)
-        && all(&a.refs, &b.refs, |r, s| (r.rel, &r.id) == (s.rel, &s.id))
-        && all(&x.links, &y.links, |l, m| {
-            (&l.target, &l.anchor) == (&m.target, &m.anchor)
-        })
-        && all(&x.headings, &y.headings, |h, i| h.id == i.id)
-        && all(&x.shortcodes, &y.shortcodes, |c, d| {
-            (&c.name, &c.args, c.block) == (&d.name, &d.args, d.block)
-        })
+        (id, kind, source, content_path, url_path, draft),
+        (title, tags, fields, data),
+        (refs, links, headings, shortcodes),
+    )
 }
 
 /// A policy that (through `supersedes`) supersedes itself is an error.

@@ -10,9 +10,13 @@
 //! write   output dir, atomically       -> public/  (a staging copy, swapped in)
 //! ```
 //!
-//! Only `load` and `write` touch the disk; `render` hands each page to a
-//! [`render::Sink`] as soon as it is made, so pages are not all held in memory. Diagnostics are collected by every
-//! stage and never thrown; their severity decides the exit code.
+//! Only `load` and `write` touch the disk. One orchestrator runs the stages
+//! for every command ([`incremental`]): `build` and `check` run it once and
+//! keep nothing, handing each page to a [`render::Sink`] as soon as it is
+//! made, so pages are not all held in memory; `serve` and `build --watch`
+//! keep the site in memory and redo only what a change touches. Diagnostics
+//! are collected by every stage and never thrown; their severity decides
+//! the exit code.
 
 // Diagnostics are rich on purpose (spans, hint, notes); they travel by value.
 #![allow(clippy::result_large_err)]
@@ -40,9 +44,9 @@ pub mod url;
 pub mod write;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diag::{Diagnostic, Diagnostics};
+use diag::Diagnostics;
 use source::Sources;
 
 /// What a build or check is asked to do.
@@ -100,112 +104,11 @@ impl BuildReport {
     }
 }
 
-/// Runs the whole pipeline.
+/// Runs the whole pipeline once: `build`, or `check` with
+/// [`BuildOptions::check_only`]. It is the incremental engine run from an
+/// empty state, keeping nothing (see [`incremental::build`]).
 pub fn build(opts: &BuildOptions) -> BuildReport {
-    let start = Instant::now();
-    let mut diags = Diagnostics::default();
-    let mut raw: Vec<Diagnostic> = Vec::new();
-    let mut timings = Timings::new();
-    let loaded = load::load(&opts.root, &mut raw);
-    timings.lap("load");
-    let parsed = parse::parse(&loaded, &loaded.config, opts.drafts, &mut raw);
-    timings.lap("parse");
-    diags.extend(raw);
-    let graph = graph::link(parsed, &loaded.config, &mut diags);
-    diags.extend(aliases::check(&graph));
-    timings.lap("link");
-    if opts.strict {
-        diags.promote_warnings();
-    }
-    // Pages go to the staging copy of the output as they are rendered; the
-    // live output is replaced only if the whole build succeeds.
-    let out = output_dir(opts, &loaded.config);
-    let staging = if opts.check_only || diags.has_errors() {
-        None
-    } else {
-        write::Staging::open(&opts.root, &out)
-            .map_err(|d| diags.push(d))
-            .ok()
-    };
-    let sink: &dyn render::Sink = match &staging {
-        Some(s) => s,
-        None => &render::Discard,
-    };
-    let render_opts = render::RenderOptions {
-        base_url: opts.base_url.clone(),
-    };
-    let stats = render::render(&graph, &loaded, &render_opts, sink, &mut diags);
-    timings.lap("render+write");
-    // The data files, redirects and search index hold nothing that can be
-    // wrong but their writing: a check, or a build that has failed, skips them.
-    if staging.is_some() {
-        let style = render::link_style(&loaded.config);
-        for file in data_files(&graph)
-            .into_iter()
-            .chain(aliases::files(&graph, style))
-        {
-            if let Err(d) = sink.put(file) {
-                diags.push(d);
-            }
-        }
-        diags.extend(search::put_files(&graph, style, sink));
-    }
-    timings.lap("data");
-    if opts.strict {
-        diags.promote_warnings();
-    }
-    let mut output = None;
-    if let Some(staging) = staging.filter(|_| !diags.has_errors()) {
-        match staging.finish() {
-            Ok(_) => output = Some(out),
-            Err(d) => diags.push(d),
-        }
-        timings.lap("swap");
-    }
-    let sources = loaded.sources;
-    diags.sort(&sources);
-    BuildReport {
-        sources,
-        diagnostics: diags,
-        stats,
-        output,
-        elapsed: start.elapsed(),
-    }
-}
-
-/// The data files beside the pages, one producer per module:
-/// `api/index.json`, the metrics' CSV and JSON. (The search index goes
-/// straight to the sink: [`search::put_files`].)
-pub fn data_files(graph: &graph::Graph) -> Vec<output::OutputFile> {
-    let mut files = api::files(graph);
-    files.extend(metrics::files(graph));
-    files
-}
-
-/// Stage times, printed to stderr when `PINAKES_TIMINGS` is set.
-struct Timings {
-    enabled: bool,
-    last: Instant,
-}
-
-impl Timings {
-    fn new() -> Self {
-        Timings {
-            enabled: std::env::var_os("PINAKES_TIMINGS").is_some(),
-            last: Instant::now(),
-        }
-    }
-
-    fn lap(&mut self, stage: &str) {
-        if self.enabled {
-            eprintln!(
-                "{stage:>8}: {:>6.1} ms, peak {} MiB",
-                self.last.elapsed().as_secs_f64() * 1000.0,
-                peak_rss_mib().map_or("?".into(), |m| m.to_string())
-            );
-        }
-        self.last = Instant::now();
-    }
+    incremental::build(opts)
 }
 
 /// The process's peak resident memory so far (Linux; `None` elsewhere).

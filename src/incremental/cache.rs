@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -60,17 +61,23 @@ pub(super) struct Cache {
 impl Cache {
     /// Reads and parses the whole site.
     pub(super) fn open(root: PathBuf) -> Cache {
+        let t = Instant::now();
+        let mut diags = Vec::new();
+        let loaded = load::load(&root, &mut diags);
+        super::lap("load", t);
         let mut cache = Cache {
-            loaded: load::load(&root, &mut Vec::new()),
+            hashes: source_hashes(&loaded),
+            loaded,
             root,
-            load_diags: Vec::new(),
+            load_diags: diags,
             slots: Vec::new(),
             data: Arc::default(),
             data_diags: Vec::new(),
-            hashes: Map::default(),
             reparsed: Reparsed::default(),
         };
-        cache.reload(false);
+        let t = Instant::now();
+        cache.parse(Map::default());
+        super::lap("parse", t);
         cache
     }
 
@@ -206,16 +213,9 @@ impl Cache {
     /// Reads the site again. With `reuse`, a content file whose path, id and
     /// text are unchanged keeps its parse.
     fn reload(&mut self, reuse: bool) {
-        self.reparsed.relink = true;
         let mut diags = Vec::new();
         let loaded = load::load(&self.root, &mut diags);
-        let hashes: Map<SourceId, u64> = (0..loaded.sources.len())
-            .into_par_iter()
-            .map(|i| {
-                let id = SourceId(i as u32);
-                (id, hash_of(loaded.sources.text(id)))
-            })
-            .collect();
+        let hashes = source_hashes(&loaded);
         let mut old: Map<SourceId, Slot> = if reuse {
             self.slots.drain(..).map(|s| (s.source, s)).collect()
         } else {
@@ -226,13 +226,28 @@ impl Cache {
                 && self.hashes.get(&id) == hashes.get(&id)
                 && self.loaded.sources.path(id) == loaded.sources.path(id)
         };
-        let keep: Vec<Option<Slot>> = loaded
+        let kept: Map<SourceId, Slot> = loaded
             .content
             .iter()
-            .map(|&id| if same(id) { old.remove(&id) } else { None })
+            .filter(|&&id| same(id))
+            .filter_map(|id| old.remove_entry(id))
             .collect();
         self.loaded = loaded;
         self.hashes = hashes;
+        self.load_diags = diags;
+        self.parse(kept);
+    }
+
+    /// Parses the content files and data of `loaded`, taking the parses
+    /// `kept` holds.
+    fn parse(&mut self, mut kept: Map<SourceId, Slot>) {
+        self.reparsed.relink = true;
+        let keep: Vec<Option<Slot>> = self
+            .loaded
+            .content
+            .iter()
+            .map(|id| kept.remove(id))
+            .collect();
         self.slots = keep
             .into_par_iter()
             .zip(self.loaded.content.par_iter())
@@ -245,8 +260,23 @@ impl Cache {
             &mut data_diags,
         ));
         self.data_diags = data_diags;
-        self.load_diags = diags;
     }
+
+    /// The sources, for diagnostics.
+    pub(super) fn into_sources(self) -> crate::source::Sources {
+        self.loaded.sources
+    }
+}
+
+/// Hash of each source's text.
+fn source_hashes(loaded: &Loaded) -> Map<SourceId, u64> {
+    (0..loaded.sources.len())
+        .into_par_iter()
+        .map(|i| {
+            let id = SourceId(i as u32);
+            (id, hash_of(loaded.sources.text(id)))
+        })
+        .collect()
 }
 
 /// How far a changed path (relative to the root) reaches; `out` is the

@@ -101,6 +101,18 @@ impl Found {
         found
     }
 
+    /// Nothing to compare with, and nothing kept: a pass that keeps nothing.
+    pub(super) fn nothing(graph: &Graph) -> Found {
+        Found {
+            same_graph: false,
+            shape: 0,
+            entity_hash: Vec::new(),
+            keys: Vec::new(),
+            kept: vec![false; graph.entities.len()],
+            moved: None,
+        }
+    }
+
     /// The last build's summary of entity `i` and its key.
     pub(super) fn previous<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a (u64, Value)> {
         let j = match &self.moved {

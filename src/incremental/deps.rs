@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::changes::Inputs;
 use crate::graph::{EntityIdx, Graph, LinkTo};
 use crate::hash::{self, Map};
-use crate::parse::{Kind, Rel, markdown};
+use crate::parse::{Entity, Kind, Rel, markdown};
 use crate::render::{self, Job, context};
 use crate::source::SourceId;
 
@@ -156,25 +156,36 @@ fn targets(graph: &Graph, c: EntityIdx) -> impl Iterator<Item = EntityIdx> + '_ 
 /// pipeline read from them, its references and the targets of its links and
 /// shortcodes. A body edit that leaves the links alone keeps it.
 pub(super) fn outline(graph: &Graph, i: EntityIdx) -> u64 {
-    let e = &graph.entities[i];
+    // Every field is named, so a field added to an entity does not compile
+    // until it is placed: in the outline, or not (`_`). References are
+    // hashed as the graph resolved them; what the summary shows (metric
+    // data) is compared as the summary.
+    let Entity {
+        id,
+        kind,
+        source: _,
+        id_span: _,
+        content_path: _,
+        title,
+        url_path,
+        draft,
+        summary,
+        tags,
+        weight,
+        body,
+        refs: _,
+        data: _,
+        fields,
+        extra,
+    } = &*graph.entities[i];
     let mut h = hash::hasher();
-    serde_json::to_string(&e.fields)
+    serde_json::to_string(fields)
         .unwrap_or_default()
         .hash(&mut h);
-    serde_json::to_string(&e.extra)
+    serde_json::to_string(extra)
         .unwrap_or_default()
         .hash(&mut h);
-    (
-        &e.id,
-        e.kind,
-        &e.title,
-        &e.url_path,
-        e.draft,
-        &e.summary,
-        &e.tags,
-        e.weight,
-    )
-        .hash(&mut h);
+    (id, kind, title, url_path, draft, summary, tags, weight).hash(&mut h);
     for &x in &graph.outgoing[i] {
         let edge = &graph.edges[x];
         (edge.rel, &graph.entities[edge.to].id).hash(&mut h);
@@ -182,7 +193,7 @@ pub(super) fn outline(graph: &Graph, i: EntityIdx) -> u64 {
     for l in graph.links[i].iter().flatten() {
         (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
     }
-    for call in &e.body.shortcodes {
+    for call in &body.shortcodes {
         (&call.name, &call.args).hash(&mut h);
     }
     h.finish()

@@ -55,6 +55,7 @@ impl Linker {
     fn link(&mut self, cache: &Cache, drafts: bool) -> Linked {
         let mut diags = Diagnostics::default();
         let graph = crate::graph::link(cache.parsed(drafts), &cache.loaded.config, &mut diags);
+        diags.extend(crate::aliases::check(&graph));
         self.generation += 1;
         let index = graph
             .entities

@@ -1,7 +1,9 @@
-//! Incremental builds: the site kept in memory between rebuilds.
+//! The orchestrator: the stages of the pipeline, for every command.
 //!
-//! [`Site`] runs the stages of the pipeline over what it keeps, each part
-//! in its own module, by what it owns:
+//! [`build`] (`build`, `check`) runs them once from an empty state and keeps
+//! nothing: files go to a sink as they are made. [`Site`] (`serve`,
+//! `build --watch`) keeps the site in memory between rebuilds. Both take the
+//! same path; each part lives in its own module, by what it owns:
 //!
 //! ```text
 //! cache     read-and-parse cache: sources, each file's parse, data/   (cache.rs)
@@ -9,7 +11,7 @@
 //! changes   what changed: entities' text, summaries, globals          (changes.rs)
 //! plan      the engine, every page, its deps, which to render again   (plan.rs, deps.rs,
 //!                                                                      templates.rs)
-//! publish   the output in memory, patched from the last build         (publish.rs)
+//! publish   the published files, written once: in memory or to a sink (publish.rs)
 //! ```
 //!
 //! A change re-reads and re-parses only the files it names, and re-renders
@@ -77,15 +79,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::BuildOptions;
 use crate::diag::Diagnostics;
 use crate::hash::Set;
-use crate::render::{RenderOptions, Stats};
+use crate::render::{Prepared, RenderOptions, Stats};
 use crate::source::Sources;
+use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
-use changes::{Found, Inputs};
+use changes::{Compared, Found, Inputs};
+use deps::KeptDeps;
 use linking::{Linked, Linker};
-use publish::{Files, Publish};
+use publish::{Dest, Files, Publish};
 
 pub use publish::{Body, Output};
 
@@ -134,6 +137,41 @@ struct Published {
     files: Files,
 }
 
+/// Runs the pipeline once from an empty state and keeps nothing: `build`
+/// and `check`. Pages go to the write stage's staging copy of the output
+/// as they are rendered (nowhere for `check`); the copy is swapped in only
+/// when the whole build succeeded.
+pub fn build(opts: &BuildOptions) -> BuildReport {
+    let start = Instant::now();
+    let mut site = Site::new(opts.clone());
+    let out = crate::output_dir(opts, &site.cache.loaded.config);
+    let dest = if opts.check_only {
+        Out::Nowhere
+    } else {
+        Out::Disk(&out)
+    };
+    let (report, written) = site.rebuild(&Set::default(), start, dest);
+    let sources = site.cache.into_sources();
+    BuildReport {
+        sources,
+        diagnostics: report.diagnostics,
+        stats: report.stats,
+        output: written.then_some(out),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Where a rebuild's output goes.
+#[derive(Clone, Copy)]
+enum Out<'a> {
+    /// Kept in memory, with what the next rebuild compares with.
+    Memory,
+    /// Written to this output directory, atomically.
+    Disk(&'a Path),
+    /// Made and dropped (`check`).
+    Nowhere,
+}
+
 /// The site in memory, rebuilt incrementally.
 pub struct Site {
     opts: BuildOptions,
@@ -148,15 +186,20 @@ impl Site {
     /// Loads, parses and renders the whole site.
     pub fn open(opts: BuildOptions) -> (Site, Rebuild) {
         let start = Instant::now();
-        let mut site = Site {
+        let mut site = Site::new(opts);
+        let (report, _) = site.rebuild(&Set::default(), start, Out::Memory);
+        (site, report)
+    }
+
+    /// Loads and parses the site.
+    fn new(opts: BuildOptions) -> Site {
+        Site {
             cache: Cache::open(opts.root.clone()),
             opts,
             linker: Linker::default(),
             last: None,
             untold: Set::default(),
-        };
-        let report = site.rebuild(&Set::default(), start);
-        (site, report)
+        }
     }
 
     /// The sources of the current state, for printing diagnostics.
@@ -207,7 +250,7 @@ impl Site {
         // has not seen it.
         self.untold.extend(rels);
         let touched = self.untold.clone();
-        let report = self.rebuild(&touched, start);
+        let (report, _) = self.rebuild(&touched, start, Out::Memory);
         if report.ok() {
             self.untold.clear();
         }
@@ -230,8 +273,9 @@ impl Site {
     }
 
     /// Links and renders what changed since the last good build, and
-    /// publishes the result if it has no errors.
-    fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant) -> Rebuild {
+    /// publishes the result if it has no errors. True with the report when
+    /// the output went to disk.
+    fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant, out: Out) -> (Rebuild, bool) {
         let mut diags = Diagnostics::default();
         diags.extend(self.cache.diagnostics().cloned());
         let t = Instant::now();
@@ -239,22 +283,50 @@ impl Site {
         let linked = self.linker.graph(&self.cache, reparsed, self.opts.drafts);
         lap("link", t);
         diags.extend(linked.diags.iter().cloned());
+        if self.opts.strict {
+            diags.promote_warnings();
+        }
+        let staging = match out {
+            Out::Disk(dir) if !diags.has_errors() => write::Staging::open(&self.opts.root, dir)
+                .map_err(|d| diags.push(d))
+                .ok(),
+            _ => None,
+        };
+        let dest = match (&staging, out) {
+            (_, Out::Memory) => Dest::Memory,
+            (Some(staging), _) => Dest::Sink(staging),
+            (None, _) => Dest::Nowhere,
+        };
         let pass = Pass {
             opts: &self.opts,
             cache: &self.cache,
             linked,
             touched,
+            dest,
         };
         let (stats, changed, rendered) = pass.run(&mut self.last, &mut diags);
+        let written = finish(staging, &mut diags);
         diags.sort(&self.cache.loaded.sources);
-        Rebuild {
+        let report = Rebuild {
             diagnostics: diags,
             rendered,
             changed,
             stats,
             elapsed: start.elapsed(),
-        }
+        };
+        (report, written)
     }
+}
+
+/// Swaps a staging copy in as the output, when the build has no errors.
+fn finish(staging: Option<write::Staging>, diags: &mut Diagnostics) -> bool {
+    let Some(staging) = staging.filter(|_| !diags.has_errors()) else {
+        return false;
+    };
+    let t = Instant::now();
+    let done = staging.finish().map_err(|d| diags.push(d)).is_ok();
+    lap("swap", t);
+    done
 }
 
 /// One pass from the graph to the published files.
@@ -263,61 +335,108 @@ struct Pass<'a> {
     cache: &'a Cache,
     linked: &'a Linked,
     touched: &'a Set<PathBuf>,
+    dest: Dest<'a>,
 }
 
 impl Pass<'_> {
-    /// Renders the pages whose inputs changed; publishes on success, as the
-    /// new `last`. Returns (stats, changed output paths, pages rendered).
+    /// Renders the pages whose inputs changed (all of them when nothing is
+    /// kept) and publishes them on success; what the next pass compares
+    /// with becomes `last` when the output is kept in memory. Returns
+    /// (stats, changed output paths, pages rendered).
     fn run(
         &self,
         last: &mut Option<Published>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
         let failed = |rendered| (Stats::default(), Vec::new(), rendered);
+        // The deps of pages that cannot have changed are kept: taken out
+        // here, so after a failed build all are computed again.
+        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
+        let Some(planned) = self.plan(last.as_ref(), kept_deps, diags) else {
+            return failed(0);
+        };
+        let t = Instant::now();
+        let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
+        let (prepared, sink) = (&planned.prepared, self.dest.sink());
+        let (fresh, rendered) =
+            match plan::render(graph, loaded, prepared, &planned.plan, sink, diags) {
+                Ok(done) => done,
+                Err(rendered) => return failed(rendered),
+            };
+        lap("render", t);
+        let (stats, changed) = self.publish(planned, fresh, last, diags);
+        (stats, changed, rendered)
+    }
+
+    /// The engine and the page plan: against the last good build when the
+    /// output is kept, else everything. `None` when the templates cannot be
+    /// used (errors are in `diags`).
+    fn plan(
+        &self,
+        last: Option<&Published>,
+        kept_deps: Option<KeptDeps>,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
         };
-        // The deps of pages that cannot have changed are kept: taken out
-        // here, so after a failed build all are computed again.
-        let kept_deps = last
-            .as_mut()
-            .map(|l| l.pages.take_deps())
-            .unwrap_or_default();
+        let keep = matches!(self.dest, Dest::Memory);
         let empty = Published::default();
-        let prev = last.as_ref().unwrap_or(&empty);
-        let found = Found::find(
-            graph,
-            self.linked.generation,
-            &self.cache.hashes,
-            &prev.inputs,
-        );
-        let before = (&prev.inputs, &prev.pages);
-        let Some((prepared, reused)) = plan::engine(graph, loaded, &opts, &found, before, diags)
-        else {
-            return failed(0);
-        };
-        if diags.has_errors() {
-            return failed(0);
-        }
-        let t = Instant::now();
+        let prev = last.filter(|_| keep).unwrap_or(&empty);
         let hashes = &self.cache.hashes;
-        let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
-        let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, kept_deps);
-        lap("plan", t);
-        let t = Instant::now();
-        let fresh = match plan::render(graph, loaded, &prepared, &plan, diags) {
-            Ok(fresh) => fresh,
-            Err(rendered) => return failed(rendered),
+        let found = if keep {
+            Found::find(graph, self.linked.generation, hashes, &prev.inputs)
+        } else {
+            Found::nothing(graph)
         };
-        let rendered = fresh.len();
-        lap("render", t);
+        let before = (&prev.inputs, &prev.pages);
+        let (prepared, reused) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
+        let (compared, plan) = if keep {
+            let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
+            let deps = kept_deps.unwrap_or_default();
+            let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, deps);
+            (Some(compared), plan)
+        } else {
+            (None, plan::Plan::everything(graph))
+        };
+        lap("plan", t);
+        Some(Planned {
+            found,
+            prepared,
+            compared,
+            plan,
+        })
+    }
+
+    /// Publishes the pages just rendered with the files beside them; keeps
+    /// what the next pass compares with, when the output is kept in memory.
+    fn publish(
+        &self,
+        planned: Planned,
+        fresh: plan::Fresh,
+        last: &mut Option<Published>,
+        diags: &mut Diagnostics,
+    ) -> (Stats, Vec<String>) {
+        let t = Instant::now();
+        let Planned {
+            found,
+            prepared,
+            compared,
+            plan,
+        } = planned;
+        let graph = &self.linked.graph;
+        let (base_url, style) = (prepared.base_url().to_string(), prepared.style());
+        // A pass that keeps nothing lets the engine and summaries go before
+        // the data files are made: together they are its peak of memory.
+        let prepared = compared.is_some().then_some(prepared);
         let mut old = last.take().unwrap_or_default();
         let publish = Publish {
             graph,
-            loaded,
-            prepared: &prepared,
+            loaded: &self.cache.loaded,
+            base_url: &base_url,
+            style,
             jobs: &plan.jobs,
             paths: &plan.paths,
             fresh,
@@ -325,38 +444,50 @@ impl Pass<'_> {
             same_entities: old.inputs.shape == found.shape,
             touched: self.touched,
             root: &self.opts.root,
+            dest: self.dest,
         };
-        let (files, stats, changed) = publish.run(std::mem::take(&mut old.files));
+        let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
-        let generation = self.linked.generation;
-        let summaries = &prepared.shared.summaries;
-        let inputs = Inputs::next(
-            graph,
-            generation,
-            found,
-            compared,
-            summaries,
-            &mut old.inputs,
-        );
-        let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
-        *last = Some(Published {
-            inputs,
-            pages,
-            files,
-        });
+        if let (Some(compared), Some(prepared)) = (compared, prepared) {
+            let (generation, summaries) = (self.linked.generation, &prepared.shared.summaries);
+            let inputs = Inputs::next(
+                graph,
+                generation,
+                found,
+                compared,
+                summaries,
+                &mut old.inputs,
+            );
+            let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
+            *last = Some(Published {
+                inputs,
+                pages,
+                files,
+            });
+        }
         // What this build is done with (the build before, and with it the
         // engine when this one made its own) is freed on another thread:
         // many small frees need not delay the reload.
         rayon::spawn(move || drop(old));
-        (stats, changed, rendered)
+        (stats, changed)
     }
+}
+
+/// A pass's engine and page plan, and what they were found from.
+struct Planned {
+    found: Found,
+    prepared: Arc<Prepared>,
+    /// What changed against the last good build; `None` when nothing is kept.
+    compared: Option<Compared>,
+    plan: plan::Plan,
 }
 
 fn lap(stage: &str, since: Instant) {
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
-            "{stage:>10}: {:>6.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
+            "{stage:>10}: {:>6.1} ms, peak {} MiB",
+            since.elapsed().as_secs_f64() * 1000.0,
+            crate::peak_rss_mib().map_or("?".into(), |m| m.to_string())
         );
     }
 }

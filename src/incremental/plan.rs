@@ -15,7 +15,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::hash::Map;
 use crate::load::Loaded;
-use crate::render::{self, Job, Prepared, RenderOptions, context};
+use crate::output::{Contents, OutputFile};
+use crate::render::{self, Job, Prepared, RenderOptions, Sink, context};
 use crate::source::SourceId;
 
 /// What the last good build kept of its pages for the next one.
@@ -96,6 +97,24 @@ pub(super) fn engine(
     let prepared = Prepared::with_shared(graph, loaded, opts, shared, diags);
     lap("prepare", t);
     Some((Arc::new(prepared?), false))
+}
+
+impl Plan {
+    /// Every page, all to be rendered, with no deps: a pass that keeps
+    /// nothing for the next one.
+    pub(super) fn everything(graph: &Graph) -> Plan {
+        let jobs = render::jobs(graph);
+        let paths = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
+        Plan {
+            dirty: vec![true; jobs.len()],
+            entity_dirty: vec![true; graph.entities.len()],
+            jobs: Arc::new(jobs),
+            paths: Arc::new(paths),
+            uses: Arc::default(),
+            deps: Vec::new(),
+            outlines: Vec::new(),
+        }
+    }
 }
 
 /// Plans the pages of a build: their deps (kept where nothing around them
@@ -210,29 +229,51 @@ fn is_dirty(
         || d.shows.iter().any(|&i| compared.changed_summary[i])
 }
 
-/// Renders the pages the plan marks. `None` when one failed (errors are in
-/// `diags`); else the pages, by job, and how many were rendered.
+/// Pages rendered and kept in memory, by job.
+pub(super) type Fresh = Map<usize, Arc<[u8]>>;
+
+/// One page rendered: its bytes when they are kept in memory.
+type Rendered = Result<Option<Arc<[u8]>>, Vec<Diagnostic>>;
+
+/// Renders the pages the plan marks, handing each to `sink` as it is made
+/// when there is one. Returns the pages not given to a sink, by job, and
+/// the number of pages rendered; `Err` with that number when one failed
+/// (errors are in `diags`).
 pub(super) fn render(
     graph: &Graph,
     loaded: &Loaded,
     prepared: &Prepared,
     plan: &Plan,
+    sink: Option<&dyn Sink>,
     diags: &mut Diagnostics,
-) -> Result<Map<usize, Arc<[u8]>>, usize> {
+) -> Result<(Fresh, usize), usize> {
     let pages = prepared.pages(graph, loaded);
-    let results: Vec<(usize, Result<String, Vec<Diagnostic>>)> = (0..plan.jobs.len())
+    let results: Vec<(usize, Rendered)> = (0..plan.jobs.len())
         .into_par_iter()
         .filter(|&i| plan.dirty[i])
-        .map(|i| (i, pages.render(plan.jobs[i]).1))
+        .map(|i| {
+            let (path, html) = pages.render(plan.jobs[i]);
+            let page = html.and_then(|html| match sink {
+                Some(sink) => {
+                    let contents = Contents::Bytes(html.into_bytes());
+                    sink.put(OutputFile { path, contents })
+                        .map(|()| None)
+                        .map_err(|d| vec![d])
+                }
+                None => Ok(Some(Arc::from(html.into_bytes()))),
+            });
+            (i, page)
+        })
         .collect();
     let rendered = results.len();
     let mut errors = Vec::new();
-    let mut fresh: Map<usize, Arc<[u8]>> = Map::default();
+    let mut fresh = Fresh::default();
     for (i, r) in results {
         match r {
-            Ok(html) => {
-                fresh.insert(i, Arc::from(html.into_bytes()));
+            Ok(Some(html)) => {
+                fresh.insert(i, html);
             }
+            Ok(None) => {}
             Err(ds) => errors.extend(ds),
         }
     }
@@ -240,7 +281,7 @@ pub(super) fn render(
     if diags.has_errors() {
         return Err(rendered);
     }
-    Ok(fresh)
+    Ok((fresh, rendered))
 }
 
 impl Kept {

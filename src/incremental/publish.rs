@@ -1,5 +1,9 @@
-//! Published files: the output of a build in memory, made from the pages
-//! just rendered and what the last build's output still holds.
+//! Published files: the pages, the sitemap, the API index, the metric
+//! files, the search index and the static files — written once for every
+//! command. A pass that keeps its output (`serve`, `build --watch`) makes it
+//! in memory from the pages just rendered and what the last output still
+//! holds; one that does not (`build`, `check`) hands each file to a sink as
+//! it is made.
 //!
 //! The data files of an entity whose page is not rendered again are kept:
 //! its API entry, metric CSV/JSON, and its text in the search index, which
@@ -12,12 +16,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cache::relative;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{Loaded, Origin};
 use crate::output::{Contents, OutputFile};
-use crate::render::{self, Job, Prepared, Stats};
+use crate::render::{self, Job, Sink, Stats};
 use crate::search::LiveIndex;
+use crate::url::LinkStyle;
 
 /// One file of the served site.
 #[derive(Debug, Clone)]
@@ -73,6 +79,30 @@ pub(super) struct Files {
     search: Option<LiveIndex>,
 }
 
+/// Where a pass's files go.
+#[derive(Clone, Copy)]
+pub(super) enum Dest<'a> {
+    /// Into the output in memory, with what the next pass patches it from.
+    Memory,
+    /// To a sink, as they are made; nothing is kept.
+    Sink(&'a dyn Sink),
+    /// Nowhere (`check`, or a build that has failed): pages are rendered for
+    /// their errors; the data files, redirects and search index, which hold
+    /// nothing that can be wrong but their writing, are skipped.
+    Nowhere,
+}
+
+impl<'a> Dest<'a> {
+    /// The sink files go to as they are made; `None` for the output in memory.
+    pub(super) fn sink(self) -> Option<&'a dyn Sink> {
+        match self {
+            Dest::Memory => None,
+            Dest::Sink(sink) => Some(sink),
+            Dest::Nowhere => Some(&render::Discard),
+        }
+    }
+}
+
 impl Files {
     /// Nothing to patch from: only the output, to tell what changed.
     pub(super) fn only_output(self) -> Files {
@@ -87,11 +117,13 @@ impl Files {
 pub(super) struct Publish<'a> {
     pub(super) graph: &'a Graph,
     pub(super) loaded: &'a Loaded,
-    pub(super) prepared: &'a Prepared,
+    /// The site's address and how links are written.
+    pub(super) base_url: &'a str,
+    pub(super) style: LinkStyle,
     pub(super) jobs: &'a [Job],
     pub(super) paths: &'a [String],
     /// The pages rendered, by job; the others are kept.
-    pub(super) fresh: Map<usize, Arc<[u8]>>,
+    pub(super) fresh: super::plan::Fresh,
     /// Entities whose data files are made again.
     pub(super) entity_dirty: &'a [bool],
     /// The entities are the same ones as the last build's.
@@ -100,6 +132,7 @@ pub(super) struct Publish<'a> {
     /// the root, to tell which static files changed.
     pub(super) touched: &'a Set<PathBuf>,
     pub(super) root: &'a Path,
+    pub(super) dest: Dest<'a>,
 }
 
 /// The files of a new build: fresh ones, and ones kept from the last build.
@@ -108,29 +141,47 @@ struct NewFiles<'a> {
     output: Output,
     /// Paths whose bytes differ from the last build's.
     changed: Vec<String>,
+    dest: Dest<'a>,
+    /// What the sink could not store.
+    errors: Vec<Diagnostic>,
 }
 
 impl Publish<'_> {
     /// The new output and what changed in it; takes what holds from `last`.
-    pub(super) fn run(mut self, mut last: Files) -> (Files, Stats, Vec<String>) {
+    /// Errors are those of storing files in a sink.
+    pub(super) fn run(
+        mut self,
+        mut last: Files,
+        diags: &mut Diagnostics,
+    ) -> (Files, Stats, Vec<String>) {
         let mut files = NewFiles {
             last: &last.output,
             output: Output {
                 files: hash::map_with_capacity(last.output.files.len()),
             },
             changed: Vec::new(),
+            dest: self.dest,
+            errors: Vec::new(),
         };
         let stats = self.pages(&mut files);
         let sitemap = self.sitemap(&mut files, last.sitemap);
-        let api = self.api(&mut files, std::mem::take(&mut last.api));
-        self.metric_files(&mut files);
-        let search = self.search(&mut files, last.search.take());
+        let (api, search) = match self.dest {
+            Dest::Nowhere => (Vec::new(), None),
+            _ => {
+                let api = self.api(&mut files, std::mem::take(&mut last.api));
+                self.metric_files(&mut files);
+                files.put_all(crate::aliases::files(self.graph, self.style));
+                (api, self.search(&mut files, last.search.take()))
+            }
+        };
         self.static_files(&mut files);
         let NewFiles {
             output,
             mut changed,
+            errors,
             ..
         } = files;
+        diags.extend(errors);
         changed.extend(
             last.output
                 .files
@@ -143,7 +194,7 @@ impl Publish<'_> {
             output: Arc::new(output),
             sitemap,
             api,
-            search: Some(search),
+            search,
         };
         (next, stats, changed)
     }
@@ -174,7 +225,7 @@ impl Publish<'_> {
             files.keep("sitemap.xml");
             files.keep("robots.txt");
         } else {
-            files.put_all(self.prepared.sitemap_files(sitemap));
+            files.put_all(render::sitemap_files(self.base_url, sitemap));
         }
         key
     }
@@ -182,6 +233,11 @@ impl Publish<'_> {
     /// The API index, from each entity's entry; entries are kept by index
     /// while the entities are the same ones.
     fn api(&self, files: &mut NewFiles, mut api: Vec<Arc<[u8]>>) -> Vec<Arc<[u8]>> {
+        if self.dest.sink().is_some() {
+            // Made one entry at a time: the entries are not all held at once.
+            files.put_all(crate::api::files(self.graph));
+            return Vec::new();
+        }
         let n = self.graph.entities.len();
         let all = !self.same_entities || api.len() != n;
         if all {
@@ -220,9 +276,14 @@ impl Publish<'_> {
     }
 
     /// The search index: patched when the pages are the same ones.
-    fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> LiveIndex {
-        let style = self.prepared.style();
-        match last.filter(|_| self.same_entities) {
+    fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> Option<LiveIndex> {
+        let style = self.style;
+        if let Some(sink) = self.dest.sink() {
+            let errors = crate::search::put_files(self.graph, style, sink);
+            files.errors.extend(errors);
+            return None;
+        }
+        let live = match last.filter(|_| self.same_entities) {
             Some(mut live) => {
                 let redo: Vec<EntityIdx> = (0..self.graph.entities.len())
                     .filter(|&i| self.entity_dirty[i])
@@ -240,7 +301,8 @@ impl Publish<'_> {
                 files.put_all(all);
                 live
             }
-        }
+        };
+        Some(live)
     }
 
     /// The static files. One is changed when it (or a folder above it,
@@ -260,10 +322,7 @@ impl Publish<'_> {
                 (Origin::Embedded(a), Some(Body::Copy(Origin::Embedded(b)))) => a != b,
                 _ => true,
             };
-            if differs {
-                files.changed.push(f.path.clone());
-            }
-            files.output.files.insert(f.path, Body::Copy(origin));
+            files.copy(f.path, origin, differs);
         }
     }
 }
@@ -282,6 +341,10 @@ impl NewFiles<'_> {
 
     fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
         for f in files {
+            if let Some(sink) = self.dest.sink() {
+                self.errors.extend(sink.put(f).err());
+                continue;
+            }
             let body = match f.contents {
                 Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
                 Contents::Copy(o) => Body::Copy(o),
@@ -290,7 +353,20 @@ impl NewFiles<'_> {
         }
     }
 
-    /// Keeps a file of the last build as it was.
+    /// A static file, copied; `changed` when it differs from the last build's.
+    fn copy(&mut self, path: String, origin: Origin, changed: bool) {
+        if self.dest.sink().is_some() {
+            let contents = Contents::Copy(origin);
+            return self.put_all([OutputFile { path, contents }]);
+        }
+        if changed {
+            self.changed.push(path.clone());
+        }
+        self.output.files.insert(path, Body::Copy(origin));
+    }
+
+    /// Keeps a file of the last build as it was. (A pass into a sink has
+    /// no last build: its pages went to the sink as they were rendered.)
     fn keep(&mut self, path: &str) {
         if let Some(b) = self.last.files.get(path) {
             self.output.files.insert(path.to_string(), b.clone());

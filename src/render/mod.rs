@@ -38,7 +38,7 @@ pub struct RenderOptions {
 
 /// Where rendered files go as soon as they are made: the disk for `build`,
 /// nowhere for `check`. Handing files over one by one keeps a large site's
-/// pages out of memory.
+/// pages out of memory (see [`crate::incremental::build`]).
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
 }
@@ -50,59 +50,6 @@ impl Sink for Discard {
     fn put(&self, _: OutputFile) -> Result<(), Diagnostic> {
         Ok(())
     }
-}
-
-/// Renders every page of the site, the sitemap, and the static files into
-/// `sink`. (The data files beside the pages come from their own modules.)
-pub fn render(
-    graph: &Graph,
-    loaded: &Loaded,
-    opts: &RenderOptions,
-    sink: &dyn Sink,
-    diags: &mut Diagnostics,
-) -> Stats {
-    let Some(prepared) = Prepared::new(graph, loaded, opts, diags) else {
-        return Stats::default();
-    };
-    let jobs = jobs(graph);
-    let pages = prepared.pages(graph, loaded);
-    let results: Vec<(Job, String, Result<(), Vec<Diagnostic>>)> = jobs
-        .par_iter()
-        .map(|&job| {
-            let (path, result) = pages.render(job);
-            let stored = result.and_then(|html| {
-                let file = OutputFile {
-                    path: path.clone(),
-                    contents: Contents::Bytes(html.into_bytes()),
-                };
-                sink.put(file).map_err(|d| vec![d])
-            });
-            (job, path, stored)
-        })
-        .collect();
-
-    let mut stats = Stats::default();
-    let mut errors = Vec::new();
-    let mut sitemap = Vec::new();
-    for (job, path, result) in results {
-        match result {
-            Ok(()) => {
-                stats.count(graph, job);
-                if job != Job::NotFound {
-                    sitemap.push(path);
-                }
-            }
-            Err(ds) => errors.extend(ds),
-        }
-    }
-    diags.extend(dedup_errors(errors));
-    let files = prepared
-        .sitemap_files(sitemap)
-        .into_iter()
-        .chain(static_files(loaded));
-    let stored: Vec<Diagnostic> = files.filter_map(|f| sink.put(f).err()).collect();
-    diags.extend(stored);
-    stats
 }
 
 /// A template error repeats on every page that uses the template: report it once.
@@ -231,32 +178,35 @@ impl Prepared {
         }
     }
 
-    /// sitemap.xml and robots.txt.
-    pub fn sitemap_files(&self, pages: Vec<String>) -> Vec<OutputFile> {
-        let base_url = &self.base_url;
-        let mut sitemap: Vec<String> = pages
-            .into_iter()
-            .map(|p| p.trim_end_matches("index.html").to_string())
-            .collect();
-        sitemap.sort();
-        vec![
-            OutputFile {
-                path: "sitemap.xml".into(),
-                contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
-            },
-            OutputFile {
-                path: "robots.txt".into(),
-                contents: Contents::Bytes(
-                    format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n")
-                        .into_bytes(),
-                ),
-            },
-        ]
+    /// The site's address, ending in `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub fn style(&self) -> LinkStyle {
         self.style
     }
+}
+
+/// sitemap.xml and robots.txt for the pages at `pages` (output paths).
+pub fn sitemap_files(base_url: &str, pages: Vec<String>) -> Vec<OutputFile> {
+    let mut sitemap: Vec<String> = pages
+        .into_iter()
+        .map(|p| p.trim_end_matches("index.html").to_string())
+        .collect();
+    sitemap.sort();
+    vec![
+        OutputFile {
+            path: "sitemap.xml".into(),
+            contents: Contents::Bytes(sitemap_xml(base_url, &sitemap).into_bytes()),
+        },
+        OutputFile {
+            path: "robots.txt".into(),
+            contents: Contents::Bytes(
+                format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
+            ),
+        },
+    ]
 }
 
 /// The static files, copied as they are.

@@ -98,7 +98,7 @@ impl SearchIndex {
     /// The index files, ready to write, in path order.
     pub fn files(&self) -> Vec<OutputFile> {
         let files = Mutex::new(Vec::new());
-        self.put_files(|f| {
+        self.clone().into_files(|f| {
             files.lock().unwrap_or_else(|e| e.into_inner()).push(f);
             Ok::<(), ()>(())
         });
@@ -108,26 +108,28 @@ impl SearchIndex {
     }
 
     /// Hands each index file to `put` as soon as it is made, so that the
-    /// whole index is never in memory at once; returns `put`'s errors.
-    pub fn put_files<E: Send>(&self, put: impl Fn(OutputFile) -> Result<(), E> + Sync) -> Vec<E> {
+    /// whole index is never in memory at once; returns `put`'s errors. The
+    /// page-text files go first: then each page's text is let go as soon as
+    /// its tokens are in the postings.
+    pub fn into_files<E: Send>(
+        mut self,
+        put: impl Fn(OutputFile) -> Result<(), E> + Sync,
+    ) -> Vec<E> {
         let shards = shard_count(&self.docs);
-        let mut errors: Vec<E> = shard_entries(&self.docs, shards, |n, entries| {
+        let starts = chunk_starts(&self.docs);
+        let mut errors: Vec<E> = (0..starts.len())
+            .into_par_iter()
+            .filter_map(|n| put(chunk_file(&self.docs, &starts, n)).err())
+            .collect();
+        errors.extend(put(script_file("meta", &self.meta(shards, &starts))).err());
+        let postings = shard_entries(&mut self.docs, shards, Text::Drop, |n, entries| {
             put(shard_file(
                 n,
                 entries.iter().map(|(k, d)| (k.as_str(), d.as_str())),
             ))
             .err()
-        })
-        .into_iter()
-        .flatten()
-        .collect();
-        let starts = chunk_starts(&self.docs);
-        let chunks: Vec<E> = (0..starts.len())
-            .into_par_iter()
-            .filter_map(|n| put(chunk_file(&self.docs, &starts, n)).err())
-            .collect();
-        errors.extend(chunks);
-        errors.extend(put(script_file("meta", &self.meta(shards, &starts))).err());
+        });
+        errors.extend(postings.into_iter().flatten());
         errors
     }
 
@@ -446,13 +448,22 @@ pub(super) fn shard_file<'a>(
     script_file(&format!("t/{shard}"), &json)
 }
 
+/// Whether [`shard_entries`] keeps the pages' text (for later patches) or
+/// lets each page's go once it is tokenized.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Text {
+    Keep,
+    Drop,
+}
+
 /// Pages are tokenized in parallel batches (so the tokens of only one batch
 /// are in memory); each batch is then merged into the postings by ranges of
 /// shards in parallel, each range owning its maps. Each shard's entries
 /// (token, postings) are handed to `each` in token order as they are made.
 pub(super) fn shard_entries<T: Send>(
-    docs: &[Doc],
+    docs: &mut [Doc],
     shards: u32,
+    text: Text,
     each: impl Fn(u32, Vec<(String, String)>) -> T + Sync,
 ) -> Vec<T> {
     const BATCH: usize = 64;
@@ -469,9 +480,12 @@ pub(super) fn shard_entries<T: Send>(
             (group, hi)
         })
         .collect();
-    for (b, batch) in docs.chunks(BATCH).enumerate() {
+    for (b, batch) in docs.chunks_mut(BATCH).enumerate() {
         let first = (b * BATCH) as u32;
         let tokens: Vec<DocTokens> = batch.par_iter().map(|d| doc_tokens(d, shards)).collect();
+        if text == Text::Drop {
+            batch.iter_mut().for_each(|d| d.sections = Vec::new());
+        }
         groups.par_iter_mut().for_each(|(group, hi)| {
             for (n, t) in tokens.iter().enumerate() {
                 group.absorb(first + n as u32, t, *hi);

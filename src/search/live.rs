@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::index::{
-    Doc, SearchIndex, chunk_file, chunk_starts, cjk_text, doc, doc_tokens, script_file,
+    Doc, SearchIndex, Text, chunk_file, chunk_starts, cjk_text, doc, doc_tokens, script_file,
     shard_count, shard_entries, shard_file, vlq,
 };
 use crate::graph::{EntityIdx, Graph};
@@ -43,9 +43,9 @@ impl LiveIndex {
         Self::from_index(SearchIndex::build(graph, style))
     }
 
-    fn from_index(index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
+    fn from_index(mut index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
         let shards = shard_count(&index.docs);
-        let postings = shard_entries(&index.docs, shards, |_, entries| {
+        let postings = shard_entries(&mut index.docs, shards, Text::Keep, |_, entries| {
             entries.into_iter().collect::<BTreeMap<_, _>>()
         });
         let live = LiveIndex {

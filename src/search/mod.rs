@@ -19,7 +19,7 @@ pub use live::LiveIndex;
 pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagnostic> {
     let start = std::time::Instant::now();
     let count = AtomicUsize::new(0);
-    let errors = SearchIndex::build(graph, style).put_files(|f| {
+    let errors = SearchIndex::build(graph, style).into_files(|f| {
         count.fetch_add(1, Ordering::Relaxed);
         sink.put(f)
     });
