@@ -219,6 +219,32 @@ fn dated_file_names_are_separate_policies_without_the_key() {
 }
 
 #[test]
+fn dated_pages_of_a_law_library_are_versions_within_their_folder() {
+    let law = |n: &str| format!("# 公司法\n\n第一条 第{n}版。\n\n第二条 不变。\n");
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"t\"\nversions_from_file_names = true\n",
+        )
+        .file("content/法律/公司法(2018-10-26).md", &law("一"))
+        .file("content/法律/公司法（2023-12-29）.md", &law("二"))
+        .file("content/地方/公司法(2020-01-01).md", &law("三"));
+    site.build().success();
+    let c = site.page("法律/公司法（2023-12-29）/changes/index.html");
+    assert!(hrefs(&c, ".changes__version--old")[0].contains("法律/公司法(2018-10-26)/"));
+    assert_eq!(rows(&c), owned(&[("changed", "第一条")]));
+    let old = site.page("法律/公司法(2018-10-26)/index.html");
+    old.check(
+        old.text(".notice--superseded").contains("2023年12月29日"),
+        "the notice on the old version",
+    );
+    assert_eq!(old.count(".versions__list li"), 2);
+    // Same name, another folder: another text.
+    let other = site.page("地方/公司法(2020-01-01)/index.html");
+    assert_eq!(other.count(".versions__list, .notice--superseded"), 0);
+}
+
+#[test]
 fn timeline_lists_every_dated_entity_once() {
     let site = site();
     let t = site.page("timeline/index.html");

@@ -574,10 +574,26 @@ fn a_new_version_joins_the_chain_on_every_version_page() {
             "content/policies/示例办法(2024-05-01).md",
             "# 示例办法\n\n第一条 新版。\n",
         );
+        s.write(
+            "content/法规/示例规定(2024-01-01).md",
+            "# 示例规定\n\n第一条 新版。\n",
+        );
         vec![
             "content/policies/示例条例-2025.md",
             "content/policies/示例办法(2024-05-01).md",
+            "content/法规/示例规定(2024-01-01).md",
         ]
+    });
+}
+
+#[test]
+fn editing_a_dated_page_updates_the_comparison_with_it() {
+    let site = common::Site::fixture("versions");
+    const PAGE: &str = "content/法规/示例规定(2020-01-01).md";
+    after(&site, |s| {
+        let text = s.read(PAGE).replace("适用于示例", "适用于全部示例");
+        s.write(PAGE, text);
+        vec![PAGE]
     });
 }
 

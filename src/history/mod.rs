@@ -2,8 +2,9 @@
 //!
 //! A policy that `supersedes` another is its next version; following the
 //! edges both ways gives the chain of versions, oldest first. With
-//! `versions_from_file_names = true` in site.toml, policies whose file names
-//! differ only by a trailing date in parentheses (`X(2018-10-26).md`,
+//! `versions_from_file_names = true` in site.toml, policies (and plain pages,
+//! as a law library converted to Markdown has them) whose file names differ
+//! only by a trailing date in parentheses (`X(2018-10-26).md`,
 //! `X（2023-12-29）.md`) are chained by that date too ([`inferred_edges`]).
 //!
 //! - [`structure`]: a body as articles (`第X条`), headings and paragraphs;
@@ -21,25 +22,34 @@ use crate::hash::Map;
 use crate::parse::entity::{Entity, Kind, KindData, Rel};
 use crate::parse::period::Period;
 
-/// The version a policy replaced: the first policy it `supersedes`.
-pub fn previous(graph: &Graph, i: EntityIdx) -> Option<EntityIdx> {
-    graph
-        .out(i, Rel::Supersedes)
-        .find(|&to| graph.entities[to].kind == Kind::Policy)
+/// Kinds that have versions: policies, and plain pages.
+pub fn has_versions(kind: Kind) -> bool {
+    matches!(kind, Kind::Policy | Kind::Page)
 }
 
-/// The version that replaced a policy: the first policy that `supersedes` it.
+/// The version an entity replaced: the first entity of its kind it `supersedes`.
+pub fn previous(graph: &Graph, i: EntityIdx) -> Option<EntityIdx> {
+    let kind = graph.entities[i].kind;
+    graph
+        .out(i, Rel::Supersedes)
+        .find(|&to| graph.entities[to].kind == kind)
+        .filter(|_| has_versions(kind))
+}
+
+/// The version that replaced an entity: the first of its kind that `supersedes` it.
 pub fn next(graph: &Graph, i: EntityIdx) -> Option<EntityIdx> {
+    let kind = graph.entities[i].kind;
     graph
         .back(i, Rel::Supersedes)
-        .find(|&from| graph.entities[from].kind == Kind::Policy)
+        .find(|&from| graph.entities[from].kind == kind)
+        .filter(|_| has_versions(kind))
 }
 
 /// The chain of versions a policy belongs to, oldest first; just the
 /// policy when it has no other versions. A cycle (reported by the link
 /// stage) ends the walk.
 pub fn chain(graph: &Graph, i: EntityIdx) -> Vec<EntityIdx> {
-    if graph.entities[i].kind != Kind::Policy {
+    if !has_versions(graph.entities[i].kind) {
         return vec![i];
     }
     let mut older = Vec::new();
@@ -85,21 +95,31 @@ pub fn dated_stem(stem: &str) -> Option<(&str, Period)> {
 }
 
 /// `supersedes` edges read from dated file names: within each group of
-/// policies whose stems differ only by the date, each version supersedes
-/// the one dated before it. A policy that names its own `supersedes:` keeps
-/// what it wrote (explicit front matter wins).
+/// policies (or of plain pages in one folder) whose stems differ only by the
+/// date, each version supersedes the one dated before it. A policy that
+/// names its own `supersedes:` keeps what it wrote (explicit front matter
+/// wins).
 pub fn inferred_edges(entities: &[Arc<Entity>], config: &Config) -> Vec<Edge> {
     if !config.versions_from_file_names {
         return Vec::new();
     }
-    let mut groups: Map<&str, Vec<(Period, EntityIdx)>> = Map::default();
+    // Policies group across their folders (the editors' own order); pages
+    // within one folder, which is part of their URL.
+    type Key<'a> = (Kind, Option<&'a std::path::Path>, &'a str);
+    let mut groups: Map<Key, Vec<(Period, EntityIdx)>> = Map::default();
     for (i, e) in entities.iter().enumerate() {
-        if e.kind != Kind::Policy {
+        if !has_versions(e.kind) {
             continue;
         }
+        let folder = (e.kind == Kind::Page)
+            .then(|| e.content_path.parent())
+            .flatten();
         let stem = e.content_path.file_stem().and_then(|s| s.to_str());
         if let Some((base, date)) = stem.and_then(dated_stem) {
-            groups.entry(base).or_default().push((date, i));
+            groups
+                .entry((e.kind, folder, base))
+                .or_default()
+                .push((date, i));
         }
     }
     let mut edges = Vec::new();

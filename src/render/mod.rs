@@ -325,7 +325,7 @@ impl Pages<'_> {
                     Err(ds) => return (file, Err(ds)),
                 };
                 let mut page = context::page_value(graph, self.shared, i, content);
-                if e.kind == Kind::Policy
+                if crate::history::has_versions(e.kind)
                     && let Some(m) = page.as_map()
                 {
                     let v =
