@@ -47,6 +47,7 @@ struct Head {
     summary: Option<String>,
     tags: Vec<String>,
     weight: i64,
+    updated: Option<crate::parse::period::Period>,
     extra: serde_json::Map<String, Value>,
 }
 
@@ -65,6 +66,7 @@ fn read_head(f: &mut Fields, stem: &str) -> Head {
         summary: f.string("summary"),
         tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
         weight: f.integer("weight").unwrap_or(0),
+        updated: f.date("updated"),
         extra,
     }
 }
@@ -324,6 +326,7 @@ pub(super) fn parse_document(
         summary: head.summary,
         tags: head.tags,
         weight: head.weight,
+        updated: head.updated,
         body,
         refs,
         data,
