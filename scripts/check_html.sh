@@ -13,7 +13,7 @@ jar=$tools/node_modules/vnu-jar/build/dist/vnu.jar
 if [ ! -f "$jar" ]; then
   echo "== installing the Nu HTML Checker"
   mkdir -p "$tools"
-  npm install --prefix "$tools" --no-save --no-audit --no-fund --ignore-scripts vnu-jar >/dev/null
+  npm install --prefix "$tools" --no-audit --no-fund --ignore-scripts vnu-jar >/dev/null
 fi
 if ! command -v java >/dev/null 2>&1; then
   echo "== installing java"

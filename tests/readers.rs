@@ -314,3 +314,57 @@ fn not_found_page_links_from_the_site_root_anywhere() {
     // Over HTTP the script points a base element at base_url's path.
     assert_eq!(nf.attr("script[data-base-path]", "data-base-path"), "/sub/");
 }
+
+/// axe-core (installed by `.ci/run` under target/tools/) in headless
+/// Chromium: no critical or serious violation on a page of each type, at
+/// 1280 and 390 px, in light and dark schemes. Needs `chromium`.
+#[test]
+fn axe_finds_no_serious_violation_on_any_page_type() {
+    if !common::has_browser() {
+        return;
+    }
+    let axe = common::manifest_dir().join("target/tools/node_modules/axe-core/axe.min.js");
+    if !axe.is_file() {
+        assert!(
+            std::env::var_os("PINAKES_REQUIRE_BROWSER").is_none(),
+            "axe-core is not installed (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: axe-core is not installed (.ci/run installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    common::run_in(
+        &common::manifest_dir(),
+        &["build", "--output", out.to_str().unwrap()],
+    )
+    .success();
+    let pages = [
+        "index.html",
+        "policies/index.html",
+        "measures/index.html",
+        "metrics/index.html",
+        "policies/先进制造业强省行动计划/index.html",
+        "measures/千项千亿计划/index.html",
+        "metrics/规上工业增加值增速/index.html",
+        "about/index.html",
+        "about/source/index.html",
+        "graph/index.html",
+        "timeline/index.html",
+        "search/index.html?q=专精特新",
+        "tags/头号工程/index.html",
+        "404.html",
+    ];
+    let base = format!("file://{}/", out.display());
+    let mut args = vec![
+        "--experimental-websocket",
+        "tests/browser/axe.js",
+        "chromium",
+        axe.to_str().unwrap(),
+        &base,
+    ];
+    args.extend(pages);
+    let report = common::node(&args);
+    assert!(report.starts_with("ok:"), "{report}");
+    eprintln!("{}", report.lines().next().unwrap_or(""));
+}
