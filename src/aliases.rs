@@ -46,12 +46,12 @@ fn all(graph: &Graph) -> Vec<(usize, String)> {
     out
 }
 
-/// Errors for aliases that name a page of the site or the alias of another.
+/// Errors for aliases that name a page of the site (any page: lists and
+/// taxonomy pages too) or the alias of another.
 pub fn check(graph: &Graph) -> Vec<Diagnostic> {
-    let pages: crate::hash::Set<String> = graph
-        .entities
-        .iter()
-        .map(|e| format!("{}index.html", e.url_path))
+    let pages: crate::hash::Set<String> = crate::render::jobs(graph)
+        .into_iter()
+        .map(|job| crate::render::page_file(graph, job))
         .collect();
     let mut seen = crate::hash::Map::default();
     let mut diags = Vec::new();

@@ -149,7 +149,7 @@ impl Config {
                 diags.push(
                     Diagnostic::error(Code::Config, format!("invalid site.toml: {}", e.message()))
                         .at(Span::new(id, span))
-                        .hint("see docs/configuration.md for the keys and their types"),
+                        .hint("see docs/content/reference/configuration.md for the keys and their types"),
                 );
                 return Config::default();
             }

@@ -316,6 +316,7 @@ fn link_inputs(e: &Entity) -> impl PartialEq + '_ {
         summary: _,
         tags,
         weight: _,
+        updated: _,
         body,
         refs,
         data,

@@ -26,6 +26,7 @@ pub mod api;
 pub mod config;
 pub mod decode;
 pub mod diag;
+pub mod feed;
 pub mod graph;
 pub mod hash;
 pub mod history;

@@ -440,18 +440,19 @@ fn can_render_home_page() {
 fn can_write_404_sitemap_and_robots() {
     let site = basic();
     let nf = site.page("404.html");
-    // Served at any depth, so its links start at the site's base path.
-    let hrefs = nf.attrs("a[href]", "href");
+    // Served at any depth: its links are written from the site root (where
+    // the file is, so they hold from disk), and over HTTP its script sets a
+    // base element at base_url's path.
+    let hrefs = nf.attrs("a[href], link[href]", "href");
     nf.check(!hrefs.is_empty(), "the 404 page has links");
-    for h in hrefs
-        .iter()
-        .filter(|h| !h.starts_with('#') && !h.contains("://"))
-    {
+    for h in hrefs.iter().filter(|h| !h.contains("://")) {
         nf.check(
-            h.starts_with("/sub/"),
-            &format!("404 link {h} starts at base_url's path /sub/"),
+            !h.starts_with('/') && !h.starts_with("../"),
+            &format!("404 link {h} is relative to the site root"),
         );
     }
+    assert_eq!(nf.attr("link[rel=stylesheet]", "href"), "style.css");
+    assert_eq!(nf.attr("script[data-base-path]", "data-base-path"), "/sub/");
     let sitemap = site.read("public/sitemap.xml");
     for loc in [
         "https://example.org/sub/".to_string(),

@@ -7,7 +7,10 @@ use pinakes::diag::Code;
 
 #[test]
 fn diagnostics_doc_lists_every_code() {
-    golden::expect_file(&manifest_dir().join("docs/diagnostics.md"), &Code::docs());
+    golden::expect_file(
+        &manifest_dir().join("docs/content/reference/diagnostics.md"),
+        &Code::docs(),
+    );
 }
 
 #[test]

@@ -112,6 +112,29 @@ fn title_edit_rerenders_the_pages_that_show_it() {
 }
 
 #[test]
+fn dates_and_aliases_reach_feeds_sitemap_and_redirects() {
+    let site = common::Site::example();
+    after(&site, |s| {
+        let text = s.read(POLICY).replace(
+            "status: in-force\n",
+            "status: in-force\nissued: 2023-06\naliases: [old/plan/]\n",
+        );
+        s.write(POLICY, text);
+        vec![POLICY]
+    });
+    // A date and an alias removed again: the feeds and redirect follow.
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    assert!(inc.output().unwrap().read("old/plan/index.html").is_some());
+    let text = site
+        .read(POLICY)
+        .replace("issued: 2023-06\naliases: [old/plan/]\n", "");
+    site.write(POLICY, text);
+    assert!(inc.apply(&[site.path(POLICY)]).ok());
+    assert_same_as_clean(&inc, site.root());
+}
+
+#[test]
 fn new_file() {
     let site = common::Site::example();
     after(&site, |s| {

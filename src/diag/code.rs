@@ -1,5 +1,5 @@
 //! Every diagnostic code, with what it means: the one list that
-//! `docs/diagnostics.md` is made from (see [`Code::docs`]).
+//! `docs/content/reference/diagnostics.md` is made from (see [`Code::docs`]).
 
 use std::fmt;
 
@@ -76,10 +76,10 @@ codes! {
 }
 
 impl Code {
-    /// `docs/diagnostics.md`: every code with what it reports.
+    /// `docs/content/reference/diagnostics.md`: every code with what it reports.
     pub fn docs() -> String {
         let mut out = String::from(
-            "# Diagnostics\n\n\
+            "---\nweight: 2\n---\n\n# Diagnostics\n\n\
              <!-- Made from src/diag/code.rs; `PINAKES_UPDATE=1 cargo test --test docs` rewrites it. -->\n\n\
              Every problem pinakes reports has a stable code, shown in brackets\n\
              (`error[unknown-ref]`) and as `code` in `pinakes check --format json`.\n\n\

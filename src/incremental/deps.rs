@@ -172,6 +172,7 @@ pub(super) fn outline(graph: &Graph, i: EntityIdx) -> u64 {
         summary,
         tags,
         weight,
+        updated: _,
         body,
         refs: _,
         data: _,

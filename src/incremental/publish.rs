@@ -21,6 +21,7 @@ use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{Loaded, Origin};
 use crate::output::{Contents, OutputFile};
+use crate::parse::period::Period;
 use crate::render::{self, Job, Sink, Stats};
 use crate::search::LiveIndex;
 use crate::url::LinkStyle;
@@ -171,6 +172,8 @@ impl Publish<'_> {
                 let api = self.api(&mut files, std::mem::take(&mut last.api));
                 self.metric_files(&mut files);
                 files.put_all(crate::aliases::files(self.graph, self.style));
+                let config = &self.loaded.config;
+                files.put_all(crate::feed::files(self.graph, config, self.base_url));
                 (api, self.search(&mut files, last.search.take()))
             }
         };
@@ -213,12 +216,12 @@ impl Publish<'_> {
 
     /// The sitemap: written only when the set of pages changed.
     fn sitemap(&self, files: &mut NewFiles, last: u64) -> u64 {
-        let sitemap: Vec<String> = self
+        let sitemap: Vec<(String, Option<Period>)> = self
             .jobs
             .iter()
             .zip(self.paths)
             .filter(|(j, _)| **j != Job::NotFound)
-            .map(|(_, p)| p.clone())
+            .map(|(&j, p)| (p.clone(), render::lastmod(self.graph, j)))
             .collect();
         let key = hash_of(&sitemap);
         if key == last {

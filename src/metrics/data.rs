@@ -93,7 +93,7 @@ struct PointJson<'a> {
     value: f64,
     /// The number as written (keeps trailing zeros).
     raw: &'a str,
-    /// The source's word with the number (约, 超过, …), see docs/metrics.md.
+    /// The source's word with the number (约, 超过, …), see docs/content/write/metrics.md.
     qualifier: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,

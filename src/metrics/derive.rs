@@ -1,6 +1,6 @@
 //! Figures derived from a metric's data, only where the data allow: the
 //! change from the previous period, progress toward the target a reader looks
-//! at, and a status. The rules are stated in docs/metrics.md; each function
+//! at, and a status. The rules are stated in docs/content/write/metrics.md; each function
 //! here implements one of them.
 
 use serde::Serialize;

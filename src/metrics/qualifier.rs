@@ -2,7 +2,7 @@
 //! keeps the source's own word (约300家, 接近12万亿元, 450余项) with the
 //! number, and gives it one fixed meaning that the status rules use.
 //!
-//! The words and their meanings (docs/metrics.md):
+//! The words and their meanings (docs/content/write/metrics.md):
 //!
 //! | word | meaning | shown |
 //! |------|---------|-------|

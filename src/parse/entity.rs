@@ -261,6 +261,8 @@ pub struct Entity {
     pub tags: Vec<String>,
     /// Sort weight for plain pages in a section.
     pub weight: i64,
+    /// When the text last changed (`updated:`), for the sitemap.
+    pub updated: Option<Period>,
     pub body: Body,
     pub refs: Vec<Ref>,
     pub data: KindData,

@@ -22,6 +22,8 @@ const KEYS: &[&str] = &[
     "tags",
     "extra",
     "weight",
+    "aliases",
+    "updated",
     "unit",
     "better",
     "category",
@@ -112,6 +114,7 @@ pub fn parse(
         summary: f.string("summary"),
         tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
         weight: f.integer("weight").unwrap_or(0),
+        updated: f.date("updated"),
         extra: {
             let mut extra = f.map("extra").cloned().unwrap_or_default();
             extra.extend(f.unknown(KEYS, "metric file"));

@@ -68,7 +68,7 @@ struct Summary<'a> {
     better: Option<Better>,
     latest: Option<PointOut>,
     target: Option<PointOut>,
-    /// Change, progress and status of a metric (docs/metrics.md).
+    /// Change, progress and status of a metric (docs/content/write/metrics.md).
     derived: Option<crate::metrics::derive::Derived>,
     /// Trend line for cards, from two values up.
     sparkline: Option<String>,
@@ -297,6 +297,8 @@ fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkSt
         .map(|t| taxonomy_value(t, style))
         .collect();
     site.insert("taxonomies", Value::from(taxonomies));
+    let feed = crate::feed::newest(graph).map(|_| Value::from(crate::feed::FEED_FILE));
+    site.insert("feed", feed.unwrap_or_else(Value::none));
     Value::from(site)
 }
 

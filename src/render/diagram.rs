@@ -241,7 +241,7 @@ fn draw(graph: &Graph, layout: &Layout, root: &str, style: LinkStyle) -> String 
         .unwrap_or("");
     let _ = write!(
         svg,
-        "<svg class=\"relations\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
+        "<svg class=\"relations\" role=\"group\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
          xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>\
          <desc>{}</desc>",
         escape_html(&format!("关系图：{title}")),

@@ -24,6 +24,7 @@ use crate::hash::Map;
 use crate::load::Loaded;
 use crate::output::{Contents, OutputFile};
 use crate::parse::entity::Kind;
+use crate::parse::period::Period;
 use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
@@ -188,11 +189,12 @@ impl Prepared {
     }
 }
 
-/// sitemap.xml and robots.txt for the pages at `pages` (output paths).
-pub fn sitemap_files(base_url: &str, pages: Vec<String>) -> Vec<OutputFile> {
-    let mut sitemap: Vec<String> = pages
+/// sitemap.xml and robots.txt for the pages at `pages` (output paths, with
+/// the date each last changed when known).
+pub fn sitemap_files(base_url: &str, pages: Vec<(String, Option<Period>)>) -> Vec<OutputFile> {
+    let mut sitemap: Vec<(String, Option<Period>)> = pages
         .into_iter()
-        .map(|p| p.trim_end_matches("index.html").to_string())
+        .map(|(p, d)| (p.trim_end_matches("index.html").to_string(), d))
         .collect();
     sitemap.sort();
     vec![
@@ -241,15 +243,14 @@ impl Pages<'_> {
         let graph = self.graph;
         let (dir, template) = place(graph, job);
         let file = page_file(graph, job);
-        // 404.html is served for any missing path, so its links must not be
-        // relative; it gets the site root as its prefix.
-        let root = if matches!(job, Job::NotFound) {
-            self.base_url_path()
-        } else {
-            root_prefix(&dir)
-        };
+        let root = root_prefix(&dir);
         let mut ctx = Context::new();
         ctx.insert("root", &root);
+        // 404.html is served for any missing path: its template turns the
+        // links to the site root over HTTP (see the theme's 404.html).
+        if job == Job::NotFound {
+            ctx.insert("base_path", &self.base_url_path());
+        }
         ctx.insert("current_path", &dir);
         ctx.insert(
             "canonical",
@@ -376,6 +377,15 @@ impl Pages<'_> {
                     "items".into(),
                     context::by_kind(graph, self.shared, &tm.entities),
                 );
+                // Terms have feeds when the site has one (see `crate::feed`).
+                let site_feed = self
+                    .shared
+                    .site
+                    .get_from_path("feed")
+                    .is_some_and(Value::is_truthy);
+                let feed = site_feed
+                    .then(|| Value::from(self.style.path(&crate::feed::term_feed_path(tax, tm))));
+                tv.insert("feed".into(), feed.unwrap_or_else(Value::none));
                 let dated = timeline::dated(graph, tm.entities.iter().copied());
                 tv.insert(
                     "timeline".into(),
@@ -474,13 +484,31 @@ fn ui_strings(loaded: &Loaded, diags: &mut Diagnostics) -> Value {
     }
 }
 
-fn sitemap_xml(base_url: &str, paths: &[String]) -> String {
+/// When a page last changed, where the content says: an entity's
+/// `updated`, else a policy's `issued` (its text is the issued text).
+pub fn lastmod(graph: &Graph, job: Job) -> Option<Period> {
+    let Job::Entity(i) = job else { return None };
+    let e = &graph.entities[i];
+    e.updated.or(match &e.data {
+        crate::parse::entity::KindData::Policy(p) => p.issued,
+        _ => None,
+    })
+}
+
+fn sitemap_xml(base_url: &str, paths: &[(String, Option<Period>)]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for p in paths {
+    for (p, date) in paths {
+        // W3C datetime allows a year or a month alone, as written.
+        let lastmod = match date {
+            Some(d @ (Period::Year(_) | Period::Month(..) | Period::Day(..))) => {
+                format!("<lastmod>{d}</lastmod>")
+            }
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "  <url><loc>{}{}</loc></url>\n",
+            "  <url><loc>{}{}</loc>{lastmod}</url>\n",
             links::escape_html(base_url),
             links::encode_path(p)
         ));

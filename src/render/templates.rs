@@ -52,10 +52,10 @@ impl<'a> TemplateSources<'a> {
     pub fn diagnostics(&self, err: &Error, page: Option<&str>) -> Vec<Diagnostic> {
         let hint = match page {
             Some(p) => {
-                format!("while rendering {p}; the template context is listed in docs/templates.md")
+                format!("while rendering {p}; the template context is listed in docs/content/design/templates.md")
             }
             None => {
-                "fix the template; the template context is listed in docs/templates.md".to_string()
+                "fix the template; the template context is listed in docs/content/design/templates.md".to_string()
             }
         };
         let mut message = match err.kind() {

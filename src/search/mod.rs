@@ -1,5 +1,5 @@
 //! Full-text search: the index written at build time, read by the theme's
-//! `search.js` in the browser. See docs/search.md for the design.
+//! `search.js` in the browser. See docs/content/reference/search.md for the design.
 
 pub mod index;
 pub mod live;

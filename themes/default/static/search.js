@@ -594,7 +594,7 @@
     var input = form.querySelector("input[type=search]"), panel = form.querySelector("[data-search-panel]");
     var list = panel.querySelector("ol"), status = form.querySelector("[data-search-status]");
     var all = panel.querySelector("[data-search-all]"), seq = 0, TOP = 6;
-    function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    function close() { panel.hidden = true; }
     function run() {
       var q = input.value.trim(), mine = ++seq;
       if (!q) { close(); return; }
@@ -610,7 +610,6 @@
             all.href = form.action + "?q=" + encodeURIComponent(q);
             all.hidden = r.hits.length <= TOP;
             panel.hidden = false;
-            input.setAttribute("aria-expanded", "true");
           });
         });
       }).catch(function () { close(); });
