@@ -47,7 +47,10 @@ fn pages_carry_no_template_indentation_but_keep_preformatted_text() {
         "code keeps its indentation: {policy}"
     );
     let own = site.read("public/说明/index.html");
-    assert!(own.contains("<pre id=\"kept\">\n    a\n        b\n</pre>"), "{own}");
+    assert!(
+        own.contains("<pre id=\"kept\">\n    a\n        b\n</pre>"),
+        "{own}"
+    );
     assert!(own.contains("\n<p>说明</p>\n"), "{own}");
 }
 
