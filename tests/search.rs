@@ -218,8 +218,7 @@ fn index_of(
     pinakes::url::LinkStyle,
     pinakes::search::SearchIndex,
 ) {
-    let mut raw = Vec::new();
-    let loaded = pinakes::load::load(root, &mut raw);
+    let (loaded, mut raw) = pinakes::load::load(root);
     let parsed = pinakes::parse::parse(&loaded, &loaded.config, false, &mut raw);
     let mut diags = pinakes::diag::Diagnostics::default();
     let graph = pinakes::graph::link(parsed, &loaded.config, &mut diags);
