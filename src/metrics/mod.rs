@@ -88,7 +88,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             let entry = lookup(&charts, kwargs.must_get::<&str>("id")?)?;
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
-            let svg = chart::chart_pair(
+            let svg = chart::chart(
                 &chart::ChartData {
                     key,
                     title: &entry.title,
