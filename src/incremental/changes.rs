@@ -15,6 +15,8 @@ use tera::Value;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::parse::{Kind, Rel};
+use super::record::Now;
+use super::templates::TemplateUse;
 use crate::render::{self, Prepared};
 use crate::source::SourceId;
 
@@ -29,10 +31,10 @@ pub(super) struct Inputs {
     pub(super) shape: u64,
     /// Each entity's text and path hashed, by index.
     pub(super) entity_hash: Vec<u64>,
-    /// Hash of every entity's text: changes when any content file changes.
-    all_entities: u64,
     /// Each entity's summary and the key of what it was made from, by index.
     summaries: Vec<(u64, Value)>,
+    /// Each entity's summary hashed, by index.
+    summary_hash: Vec<u64>,
     /// The entities' ids in index order.
     ids: Vec<String>,
     globals: BTreeMap<String, Value>,
@@ -121,6 +123,32 @@ impl Found {
         };
         last.summaries.get(j)
     }
+
+    /// The hash of the last build's summary of entity `i`.
+    fn previous_hash<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a u64> {
+        let j = match &self.moved {
+            None => i,
+            Some(at) => at[i]?,
+        };
+        last.summary_hash.get(j)
+    }
+}
+
+/// A template value hashed, through its serialized form.
+fn value_hash(v: &Value) -> u64 {
+    struct Feed<'h>(&'h mut hash::Digest);
+    impl std::io::Write for Feed<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = hash::hasher();
+    let _ = serde_json::to_writer(Feed(&mut h), v);
+    h.finish()
 }
 
 /// The entities, their kinds and files: what indices and links mean.
@@ -138,13 +166,34 @@ fn shape(graph: &Graph) -> u64 {
 pub(super) struct Compared {
     /// Entities whose summary is not the last build's.
     pub(super) changed_summary: Vec<bool>,
-    all_entities: u64,
-    /// Any content file changed.
-    pub(super) any_entity_changed: bool,
+    /// Each entity's summary hashed, by index.
+    summary_hash: Vec<u64>,
+    /// The home page's text and where its links go, hashed.
+    home_hash: u64,
     /// The global parts' values; `None` while the engine is kept.
     globals: Option<BTreeMap<String, Value>>,
-    /// Names of the global parts that changed (`config`, `site.policies`).
+    /// Names of the global parts that changed (`config`, `site.policies`;
+    /// and `site` when any part of it did).
     pub(super) changed_globals: Set<String>,
+}
+
+impl Compared {
+    /// What the inputs pages read are hashed from, in this build.
+    pub(super) fn now<'a>(
+        &'a self,
+        graph: &'a Graph,
+        found: &'a Found,
+        uses: &'a Map<String, TemplateUse>,
+    ) -> Now<'a> {
+        Now {
+            graph,
+            entity_hash: &found.entity_hash,
+            summary_hash: &self.summary_hash,
+            home_hash: self.home_hash,
+            uses,
+            changed_globals: &self.changed_globals,
+        }
+    }
 }
 
 /// Compares the summaries and globals `prepared` holds with the last build's.
@@ -166,16 +215,22 @@ pub(super) fn compare(
             })
             .collect()
     };
-    let all_entities = {
+    let summary_hash: Vec<u64> = (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| match found.previous_hash(last, i) {
+            // Unchanged: kept, or made again the same.
+            Some(&h) if !changed_summary[i] => h,
+            _ => value_hash(&summaries[i]),
+        })
+        .collect();
+    let home_hash = {
         let mut h = hash::hasher();
-        for (e, x) in graph.entities.iter().zip(&found.entity_hash) {
-            (&e.id, x).hash(&mut h);
+        let home = graph.home.as_ref().map(|e| hashes.get(&e.source));
+        home.hash(&mut h);
+        let links = graph.home_links.iter().flatten();
+        for l in links {
+            (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
         }
-        graph
-            .home
-            .as_ref()
-            .map(|e| hashes.get(&e.source))
-            .hash(&mut h);
         h.finish()
     };
     let changed_ids: Set<&str> = graph
@@ -187,7 +242,7 @@ pub(super) fn compare(
         .collect();
     // The globals, split into parts; unchanged while the engine is kept.
     let parts = (!reused).then(|| global_parts(&prepared.globals));
-    let changed_globals: Set<String> = parts
+    let mut changed_globals: Set<String> = parts
         .iter()
         .flatten()
         .filter(|(k, (v, ids))| {
@@ -195,10 +250,13 @@ pub(super) fn compare(
         })
         .map(|(k, _)| k.clone())
         .collect();
+    if changed_globals.iter().any(|k| k.starts_with("site.")) {
+        changed_globals.insert("site".to_string());
+    }
     Compared {
-        any_entity_changed: all_entities != last.all_entities,
         changed_summary,
-        all_entities,
+        summary_hash,
+        home_hash,
         globals: parts.map(|p| p.into_iter().map(|(k, (v, _))| (k, v)).collect()),
         changed_globals,
     }
@@ -225,7 +283,7 @@ impl Inputs {
                 graph.entities.iter().map(|e| e.id.clone()).collect()
             },
             entity_hash: found.entity_hash,
-            all_entities: compared.all_entities,
+            summary_hash: compared.summary_hash,
             summaries: found
                 .keys
                 .into_iter()

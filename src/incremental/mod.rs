@@ -69,10 +69,10 @@
 
 mod cache;
 mod changes;
-mod deps;
 mod linking;
 mod plan;
 mod publish;
+mod record;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -86,7 +86,7 @@ use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
 use changes::{Compared, Found, Inputs};
-use deps::KeptDeps;
+use record::Rendered;
 use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
 
@@ -349,22 +349,19 @@ impl Pass<'_> {
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
         let failed = |rendered| (Stats::default(), Vec::new(), rendered);
-        // The deps of pages that cannot have changed are kept: taken out
-        // here, so after a failed build all are computed again.
-        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
-        let Some(planned) = self.plan(last.as_ref(), kept_deps, diags) else {
+        let Some(planned) = self.plan(last.as_ref(), diags) else {
             return failed(0);
         };
         let t = Instant::now();
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let (prepared, sink) = (&planned.prepared, self.dest.sink());
-        let (fresh, rendered) =
+        let (fresh, read, rendered) =
             match plan::render(graph, loaded, prepared, &planned.plan, sink, diags) {
                 Ok(done) => done,
                 Err(rendered) => return failed(rendered),
             };
         lap("render", t);
-        let (stats, changed) = self.publish(planned, fresh, last, diags);
+        let (stats, changed) = self.publish(planned, (fresh, read), last, diags);
         (stats, changed, rendered)
     }
 
@@ -374,7 +371,6 @@ impl Pass<'_> {
     fn plan(
         &self,
         last: Option<&Published>,
-        kept_deps: Option<KeptDeps>,
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
@@ -395,8 +391,7 @@ impl Pass<'_> {
         let t = Instant::now();
         let (compared, plan) = if keep {
             let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
-            let deps = kept_deps.unwrap_or_default();
-            let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, deps);
+            let plan = plan::plan(graph, loaded, &found, &compared, before);
             (Some(compared), plan)
         } else {
             (None, plan::Plan::everything(graph))
@@ -415,7 +410,7 @@ impl Pass<'_> {
     fn publish(
         &self,
         planned: Planned,
-        fresh: plan::Fresh,
+        (fresh, read): (plan::Fresh, Vec<Rendered>),
         last: &mut Option<Published>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>) {
@@ -449,6 +444,9 @@ impl Pass<'_> {
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
+            let uses = plan.uses();
+            let now = compared.now(graph, &found, &uses);
+            let pages = std::mem::take(&mut old.pages).next(plan, &now, read, prepared.clone());
             let (generation, summaries) = (self.linked.generation, &prepared.shared.summaries);
             let inputs = Inputs::next(
                 graph,
@@ -458,7 +456,6 @@ impl Pass<'_> {
                 summaries,
                 &mut old.inputs,
             );
-            let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
             *last = Some(Published {
                 inputs,
                 pages,

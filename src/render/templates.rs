@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
+use super::reads::{Input, record};
 use crate::diag::{Code, Diagnostic};
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -198,6 +199,7 @@ fn register_functions(
             let root: String = state.get("root")?.unwrap_or_default();
             let taxonomy = kwargs.must_get::<&str>("taxonomy")?;
             let term = kwargs.must_get::<&str>("term")?;
+            record(Input::Taxonomy(taxonomy.to_string()));
             Ok(terms
                 .get(&(taxonomy.to_string(), term.to_string()))
                 .map(|u| format!("{root}{u}"))
@@ -212,6 +214,7 @@ fn register_functions(
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
             let root: String = state.get("root")?.unwrap_or_default();
             if let Some(id) = kwargs.get::<&str>("id")? {
+                record(Input::Summary(id.to_string()));
                 let entity = urls
                     .get(id)
                     .ok_or_else(|| Error::message(format!("url(): no entity with id `{id}`")))?;
@@ -235,6 +238,7 @@ fn register_functions(
         "get_entity",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
+            record(Input::Summary(id.to_string()));
             by_id
                 .get(id)
                 .cloned()
