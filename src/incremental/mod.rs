@@ -86,7 +86,7 @@ use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
 use changes::{Compared, Found, Inputs};
-use record::Rendered;
+use record::Made;
 use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
 
@@ -387,10 +387,11 @@ impl Pass<'_> {
             Found::nothing(graph)
         };
         let before = (&prev.inputs, &prev.pages);
-        let (prepared, reused) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
+        let (prepared, reused, made) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
         let (compared, plan) = if keep {
-            let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
+            let made = (reused, &made);
+            let compared = changes::compare(graph, &found, hashes, &prepared, made, &prev.inputs);
             let plan = plan::plan(graph, loaded, &found, &compared, before);
             (Some(compared), plan)
         } else {
@@ -400,6 +401,7 @@ impl Pass<'_> {
         Some(Planned {
             found,
             prepared,
+            made,
             compared,
             plan,
         })
@@ -410,7 +412,7 @@ impl Pass<'_> {
     fn publish(
         &self,
         planned: Planned,
-        (fresh, read): (plan::Fresh, Vec<Rendered>),
+        (fresh, read): (plan::Fresh, Vec<Made>),
         last: &mut Option<Published>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>) {
@@ -418,6 +420,7 @@ impl Pass<'_> {
         let Planned {
             found,
             prepared,
+            made,
             compared,
             plan,
         } = planned;
@@ -451,9 +454,8 @@ impl Pass<'_> {
             let inputs = Inputs::next(
                 graph,
                 generation,
-                found,
-                compared,
-                summaries,
+                (found, compared),
+                (summaries, made),
                 &mut old.inputs,
             );
             *last = Some(Published {
@@ -474,6 +476,8 @@ impl Pass<'_> {
 struct Planned {
     found: Found,
     prepared: Arc<Prepared>,
+    /// The summaries made, with what each read.
+    made: crate::render::context::Made,
     /// What changed against the last good build; `None` when nothing is kept.
     compared: Option<Compared>,
     plan: plan::Plan,

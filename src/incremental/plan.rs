@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::changes::{Compared, Found, Inputs};
 use super::lap;
-use super::record::{Candidates, Now, Records, Rendered};
+use super::record::{Candidates, Made, Now, Records};
 use super::templates::TemplateUse;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Graph;
@@ -53,7 +53,8 @@ pub(super) struct Plan {
 /// graph is the same and the changed entities' summaries come out as they
 /// were, else new ones (keeping the summaries whose key held). `None` when
 /// the templates cannot be used (errors are in `diags`); the flag tells
-/// whether the last build's engine was kept.
+/// whether the last build's engine was kept. With them, the summaries made
+/// and what each read.
 pub(super) fn engine(
     graph: &Graph,
     loaded: &Loaded,
@@ -61,32 +62,30 @@ pub(super) fn engine(
     found: &Found,
     last: (&Inputs, &Kept),
     diags: &mut Diagnostics,
-) -> Option<(Arc<Prepared>, bool)> {
+) -> Option<(Arc<Prepared>, bool, context::Made)> {
     let (inputs, kept) = last;
     let style = render::link_style(&loaded.config);
     let reuse = kept.prepared.clone().filter(|p| {
-        found.same_graph
-            && (0..graph.entities.len())
-                .filter(|&i| !found.kept[i])
-                .all(|i| {
-                    let fresh = context::Shared::summary_of(graph, i, style, |t| {
-                        p.shared.summaries[t].clone()
-                    });
-                    fresh == p.shared.summaries[i]
-                })
+        let same = |i: usize| {
+            let reads = render::Reads::new(graph);
+            let old = |t: usize| p.shared.summaries[t].clone();
+            context::Shared::summary_of(graph, &reads, i, style, old) == p.shared.summaries[i]
+        };
+        found.same_graph && (0..graph.entities.len()).filter(|&i| !found.kept[i]).all(same)
     });
     if let Some(p) = reuse {
-        return Some((p, true));
+        return Some((p, true, Vec::new()));
     }
     let t = Instant::now();
-    let shared = context::Shared::build_with(graph, &loaded.config, style, |i| {
-        found.kept[i].then(|| found.previous(inputs, i).expect("kept").1.clone())
-    });
+    let keep = |i: usize| found.kept[i].then(|| found.previous(inputs, i).cloned()).flatten();
+    let stale = |summaries: &[_], made: &[bool]| found.stale_measures(graph, inputs, (summaries, made));
+    let (shared, made) =
+        context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
     lap("summaries", t);
     let t = Instant::now();
     let prepared = Prepared::with_shared(graph, loaded, opts, shared, diags);
     lap("prepare", t);
-    Some((Arc::new(prepared?), false))
+    Some((Arc::new(prepared?), false, made))
 }
 
 impl Plan {
@@ -134,7 +133,17 @@ pub(super) fn plan(
         Candidates::All
     };
     let now = compared.now(graph, found, &uses);
-    let (dirty, moved) = kept.records.dirty(&now, (&jobs, &paths), candidates);
+    let moved = kept.records.moved(&now, candidates);
+    let read_changed = kept.records.readers(&moved);
+    // Pages not recorded, or recorded with another template, are new.
+    let dirty: Vec<bool> = jobs
+        .par_iter()
+        .zip(paths.par_iter())
+        .map(|(&job, path)| {
+            kept.records.tag(path) != Some(render::place(graph, job).1)
+                || read_changed.contains(path.as_str())
+        })
+        .collect();
     let mut entity_dirty = vec![true; graph.entities.len()];
     for (&job, &d) in jobs.iter().zip(&dirty) {
         if let Job::Entity(i) = job {
@@ -170,7 +179,7 @@ pub(super) fn render(
     plan: &Plan,
     sink: Option<&dyn Sink>,
     diags: &mut Diagnostics,
-) -> Result<(Fresh, Vec<Rendered>, usize), usize> {
+) -> Result<(Fresh, Vec<Made>, usize), usize> {
     let pages = prepared.pages(graph, loaded);
     let results: Vec<(usize, Done)> = (0..plan.jobs.len())
         .into_par_iter()
@@ -198,9 +207,9 @@ pub(super) fn render(
         match r {
             Ok(Some((html, inputs))) => {
                 fresh.insert(i, html);
-                read.push(Rendered {
-                    path: plan.paths[i].clone(),
-                    template: render::place(graph, plan.jobs[i]).1,
+                read.push(Made {
+                    key: plan.paths[i].clone(),
+                    tag: render::place(graph, plan.jobs[i]).1,
                     inputs,
                 });
             }
@@ -222,11 +231,11 @@ impl Kept {
         mut self,
         plan: Plan,
         now: &Now,
-        rendered: Vec<Rendered>,
+        rendered: Vec<Made>,
         prepared: Arc<Prepared>,
     ) -> Kept {
-        let paths = (!plan.same_pages).then_some(&plan.paths[..]);
-        self.records.update(now, plan.moved, rendered, paths);
+        let keep = (!plan.same_pages).then(|| plan.paths.iter().map(String::as_str).collect());
+        self.records.update(now, plan.moved, rendered, keep);
         Kept {
             records: self.records,
             prepared: Some(prepared),

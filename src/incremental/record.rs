@@ -1,5 +1,6 @@
-//! What each page of the last good build read, and which pages read each
-//! input: the record the engine decides from which pages to render again.
+//! What each page (or summary) of the last good build read, and which
+//! pages read each input: the record the engine decides from which pages to
+//! render again, and which summaries to make again.
 //!
 //! A page's inputs are what rendering it recorded (see
 //! [`crate::render::reads`]); each input is kept with its hash as it was
@@ -16,31 +17,32 @@ use super::templates::TemplateUse;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::parse::entity::{Kind, KindData, Rel};
-use crate::render::{Input, Job, context, timeline};
+use crate::render::{Input, context, timeline};
 
-/// The pages of the last good build and what they read.
+/// What the readers (pages by output path, or summaries by entity id) of
+/// the last good build read.
 #[derive(Default)]
 pub(super) struct Records {
-    pages: Map<Arc<str>, PageRecord>,
+    readers: Map<Arc<str>, Record>,
     inputs: Map<Input, Readers>,
 }
 
-/// What one page read: its template and its inputs.
-struct PageRecord {
-    template: &'static str,
+/// What one reader read: its tag (a page's template) and its inputs.
+struct Record {
+    tag: &'static str,
     inputs: Box<[Input]>,
 }
 
-/// An input's hash when it was read, and the pages that read it.
+/// An input's hash when it was read, and who read it.
 struct Readers {
     hash: u64,
-    pages: Set<Arc<str>>,
+    by: Set<Arc<str>>,
 }
 
-/// One page just rendered, with what it read.
-pub(super) struct Rendered {
-    pub(super) path: String,
-    pub(super) template: &'static str,
+/// One reader just made (a page rendered, a summary), with what it read.
+pub(super) struct Made {
+    pub(super) key: String,
+    pub(super) tag: &'static str,
     pub(super) inputs: Vec<Input>,
 }
 
@@ -182,17 +184,9 @@ fn links(graph: &Graph, i: EntityIdx) -> u64 {
 }
 
 impl Records {
-    /// Which of `paths` (with their jobs) to render: pages not recorded,
-    /// recorded with another template, or that read an input that
-    /// changed. Returns them by position, with the inputs hashed again
-    /// and their new hashes (for [`Records::update`]).
-    pub(super) fn dirty(
-        &self,
-        now: &Now,
-        pages: (&[Job], &[String]),
-        candidates: Candidates,
-    ) -> (Vec<bool>, Vec<(Input, u64)>) {
-        let moved: Vec<(Input, u64)> = match candidates {
+    /// The inputs among `candidates` whose hash moved, with the new one.
+    pub(super) fn moved(&self, now: &Now, candidates: Candidates) -> Vec<(Input, u64)> {
+        match candidates {
             Candidates::All => self
                 .inputs
                 .par_iter()
@@ -206,49 +200,48 @@ impl Records {
                 list.into_iter()
                     .filter_map(|input| {
                         let r = self.inputs.get(&input)?;
-                        Some((input.clone(), now.changed(&input, r.hash)?))
+                        let hash = now.changed(&input, r.hash)?;
+                        Some((input, hash))
                     })
                     .collect()
             }
-        };
-        let mut read_changed: Set<&str> = Set::default();
-        for (input, _) in &moved {
-            read_changed.extend(self.inputs[input].pages.iter().map(|p| &**p));
         }
-        let (jobs, paths) = pages;
-        let dirty = jobs
-            .par_iter()
-            .zip(paths.par_iter())
-            .map(|(&job, path)| match self.pages.get(path.as_str()) {
-                None => true,
-                Some(p) => {
-                    p.template != crate::render::place(now.graph, job).1
-                        || read_changed.contains(path.as_str())
-                }
-            })
-            .collect();
-        (dirty, moved)
+    }
+
+    /// Who read one of `inputs`.
+    pub(super) fn readers<'a>(&'a self, inputs: &[(Input, u64)]) -> Set<&'a str> {
+        let mut out: Set<&str> = Set::default();
+        for (input, _) in inputs {
+            if let Some(r) = self.inputs.get(input) {
+                out.extend(r.by.iter().map(|p| &**p));
+            }
+        }
+        out
+    }
+
+    /// A reader's tag, when it is recorded.
+    pub(super) fn tag(&self, key: &str) -> Option<&'static str> {
+        self.readers.get(key).map(|r| r.tag)
     }
 
     /// The records of a good build: the inputs hashed again take their
-    /// new hashes, the pages rendered their new inputs, and pages no
-    /// longer in `paths` go.
+    /// new hashes, the readers made their new inputs, and readers not in
+    /// `keep` (when given) go.
     pub(super) fn update(
         &mut self,
         now: &Now,
         moved: Vec<(Input, u64)>,
-        rendered: Vec<Rendered>,
-        paths: Option<&[String]>,
+        made: Vec<Made>,
+        keep: Option<Set<&str>>,
     ) {
         for (input, hash) in moved {
             if let Some(r) = self.inputs.get_mut(&input) {
                 r.hash = hash;
             }
         }
-        if let Some(paths) = paths {
-            let keep: Set<&str> = paths.iter().map(String::as_str).collect();
+        if let Some(keep) = keep {
             let gone: Vec<Arc<str>> = self
-                .pages
+                .readers
                 .keys()
                 .filter(|p| !keep.contains(&***p))
                 .cloned()
@@ -257,34 +250,34 @@ impl Records {
                 self.forget(&p);
             }
         }
-        for page in rendered {
-            let path: Arc<str> = Arc::from(page.path);
-            self.forget(&path);
-            let inputs = with_globals(page.inputs, now.uses);
+        for m in made {
+            let key: Arc<str> = Arc::from(m.key);
+            self.forget(&key);
+            let inputs = with_globals(m.inputs, now.uses);
             for input in &inputs {
                 let r = self.inputs.entry(input.clone()).or_insert_with(|| Readers {
                     hash: now.hash(input),
-                    pages: Set::default(),
+                    by: Set::default(),
                 });
-                r.pages.insert(path.clone());
+                r.by.insert(key.clone());
             }
-            let record = PageRecord {
-                template: page.template,
+            let record = Record {
+                tag: m.tag,
                 inputs: inputs.into_boxed_slice(),
             };
-            self.pages.insert(path, record);
+            self.readers.insert(key, record);
         }
     }
 
-    /// Drops a page's record and its place among the readers of its inputs.
-    fn forget(&mut self, path: &Arc<str>) {
-        let Some(old) = self.pages.remove(path) else {
+    /// Drops a reader's record and its place among the readers of its inputs.
+    fn forget(&mut self, key: &Arc<str>) {
+        let Some(old) = self.readers.remove(key) else {
             return;
         };
         for input in old.inputs.iter() {
             if let Some(r) = self.inputs.get_mut(input) {
-                r.pages.remove(path);
-                if r.pages.is_empty() {
+                r.by.remove(key);
+                if r.by.is_empty() {
                     self.inputs.remove(input);
                 }
             }

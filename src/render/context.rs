@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Value;
 
@@ -78,11 +79,15 @@ struct Summary<'a> {
     policy_titles: Vec<&'a str>,
 }
 
-fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
+fn summary<'a>(graph: &'a Graph, reads: &Reads, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
     let e = &graph.entities[idx];
-    let policies: Vec<&Entity> = graph
+    reads.full(idx);
+    let policies: Vec<&Entity> = reads
         .out(idx, Rel::Policy)
-        .map(|to| &*graph.entities[to])
+        .map(|to| {
+            reads.title(to);
+            &*graph.entities[to]
+        })
         .collect();
     let mut s = Summary {
         id: &e.id,
@@ -157,49 +162,86 @@ pub struct Shared {
     pub site: Value,
 }
 
+/// The summaries a build made, each with what it read, by index.
+pub type Made = Vec<(EntityIdx, Vec<Input>)>;
+
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
-        Shared::build_with(graph, config, style, |_| None)
+        Shared::build_with(graph, config, style, &|_| None, &|_, _| Vec::new()).0
     }
 
     /// As [`Shared::build`], taking the summaries `kept` gives (a rebuild
     /// keeps those whose inputs did not change) instead of making them.
+    /// Summaries are made in two rounds: first those that read no other
+    /// summary, then measures, which carry their metrics' summaries;
+    /// between them `stale` names the measures to make again although
+    /// kept, given the first round's summaries and which were made.
     pub fn build_with(
         graph: &Graph,
         config: &Config,
         style: LinkStyle,
-        kept: impl Fn(EntityIdx) -> Option<Value>,
-    ) -> Shared {
-        let (mut summaries, made): (Vec<Value>, Vec<bool>) = (0..graph.entities.len())
-            .map(|i| match kept(i) {
-                Some(v) => (v, false),
-                None => (own_summary(graph, i, style), true),
+        kept: &(dyn Fn(EntityIdx) -> Option<Value> + Sync),
+        stale: &dyn Fn(&[Value], &[bool]) -> Vec<EntityIdx>,
+    ) -> (Shared, Made) {
+        let n = graph.entities.len();
+        let is_measure = |i: EntityIdx| graph.entities[i].kind == Kind::Measure;
+        let first: Vec<(Value, Option<Vec<Input>>)> = (0..n)
+            .into_par_iter()
+            .map(|i| match kept(i).filter(|_| !is_measure(i)) {
+                Some(v) => (v, None),
+                None if is_measure(i) => (Value::none(), None),
+                None => {
+                    let reads = Reads::new(graph);
+                    (own_summary(graph, &reads, i, style), Some(reads.finish()))
+                }
             })
-            .unzip();
-        // Metrics carry no nested lists, so their summaries are final here.
-        for i in 0..summaries.len() {
-            if made[i] && graph.entities[i].kind == Kind::Measure {
-                let own = summaries[i].clone();
-                summaries[i] = with_metrics(graph, i, own, |t| summaries[t].clone());
-            }
+            .collect();
+        let (mut summaries, mut reads): (Vec<Value>, Vec<Option<Vec<Input>>>) =
+            first.into_iter().unzip();
+        let made: Vec<bool> = reads.iter().map(Option::is_some).collect();
+        let mut again = vec![false; n];
+        for i in stale(&summaries, &made) {
+            again[i] = true;
+        }
+        let measures: Vec<(EntityIdx, Value, Option<Vec<Input>>)> = (0..n)
+            .into_par_iter()
+            .filter(|&i| is_measure(i))
+            .map(|i| match kept(i).filter(|_| !again[i]) {
+                Some(v) => (i, v, None),
+                None => {
+                    let r = Reads::new(graph);
+                    let v = Shared::summary_of(graph, &r, i, style, |t| summaries[t].clone());
+                    (i, v, Some(r.finish()))
+                }
+            })
+            .collect();
+        for (i, v, r) in measures {
+            summaries[i] = v;
+            reads[i] = r;
         }
         let site = site_value(graph, config, &summaries, style);
-        Shared { summaries, site }
+        let made = reads
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r?)))
+            .collect();
+        (Shared { summaries, site }, made)
     }
 
     /// The summary of one entity as [`Shared::build`] makes it, taking the
     /// summaries of other entities (a measure's metrics) from `others`.
     pub fn summary_of(
         graph: &Graph,
+        reads: &Reads,
         i: EntityIdx,
         style: LinkStyle,
         others: impl Fn(EntityIdx) -> Value,
     ) -> Value {
-        let own = own_summary(graph, i, style);
+        let own = own_summary(graph, reads, i, style);
         if graph.entities[i].kind != Kind::Measure {
             return own;
         }
-        with_metrics(graph, i, own, others)
+        with_metrics(graph, reads, i, own, others)
     }
 
     /// The summary of entity `i`, recorded as read.
@@ -218,28 +260,32 @@ impl Shared {
     }
 }
 
-fn own_summary(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Value {
-    Value::from_serializable(&summary(graph, i, style))
-}
-
-/// The metrics a measure moves.
-fn metric_targets(graph: &Graph, i: EntityIdx) -> impl Iterator<Item = EntityIdx> + '_ {
-    graph.out(i, Rel::Metrics)
+fn own_summary(graph: &Graph, reads: &Reads, i: EntityIdx, style: LinkStyle) -> Value {
+    Value::from_serializable(&summary(graph, reads, i, style))
 }
 
 /// A measure's summary carries its metrics' summaries (and ids): lists of
 /// measures show latest values without searching all metrics.
 fn with_metrics(
     graph: &Graph,
+    reads: &Reads,
     i: EntityIdx,
     own: Value,
     metric: impl Fn(EntityIdx) -> Value,
 ) -> Value {
     let Some(m) = own.as_map() else { return own };
     let mut m = m.clone();
-    let metrics: Vec<Value> = metric_targets(graph, i).map(metric).collect();
-    let ids: Vec<Value> = metric_targets(graph, i)
-        .map(|t| Value::from(graph.entities[t].id.as_str()))
+    let targets: Vec<EntityIdx> = reads.out(i, Rel::Metrics).collect();
+    let metrics: Vec<Value> = targets
+        .iter()
+        .map(|&t| {
+            reads.summary(t);
+            metric(t)
+        })
+        .collect();
+    let ids: Vec<Value> = targets
+        .iter()
+        .map(|&t| Value::from(graph.entities[t].id.as_str()))
         .collect();
     m.insert(Rel::Metrics.field().into(), Value::from(metrics));
     m.insert("metric_ids".into(), Value::from(ids));
