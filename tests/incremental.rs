@@ -653,7 +653,11 @@ fn what_a_template_function_reads_reaches_the_page_that_called_it() {
         vec![STRINGS]
     });
     let (inc, _) = Site::open(options(site.root()));
-    let page = inc.output().unwrap().read("about/source/index.html").unwrap();
+    let page = inc
+        .output()
+        .unwrap()
+        .read("about/source/index.html")
+        .unwrap();
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("暂无实测数据"), "{page}");
 }

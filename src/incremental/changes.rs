@@ -12,10 +12,10 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 use tera::Value;
 
-use crate::graph::{EntityIdx, Graph};
-use crate::hash::{self, Map, Set, hash_of};
 use super::record::{Candidates, Made, Now, Records};
 use super::templates::TemplateUse;
+use crate::graph::{EntityIdx, Graph};
+use crate::hash::{self, Map, Set, hash_of};
 use crate::render::{self, Input, Prepared, context};
 use crate::source::SourceId;
 
@@ -125,9 +125,7 @@ impl Found {
         self.kept = (0..n)
             .map(|i| {
                 let id = graph.entities[i].id.as_str();
-                self.previous(last, i).is_some()
-                    && records.tag(id).is_some()
-                    && !stale.contains(id)
+                self.previous(last, i).is_some() && records.tag(id).is_some() && !stale.contains(id)
             })
             .collect();
         self.summary_inputs = moved;
@@ -338,7 +336,8 @@ impl Inputs {
             tag: "summary",
             inputs,
         });
-        let keep = (!found.same_graph).then(|| graph.entities.iter().map(|e| e.id.as_str()).collect());
+        let keep =
+            (!found.same_graph).then(|| graph.entities.iter().map(|e| e.id.as_str()).collect());
         let mut summary_records = std::mem::take(&mut last.summary_records);
         summary_records.update(&now, moved, made.collect(), keep);
         Inputs {

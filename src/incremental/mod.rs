@@ -86,9 +86,9 @@ use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
 use changes::{Compared, Found, Inputs};
-use record::Made;
 use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
+use record::Made;
 
 pub use publish::{Body, Output};
 
@@ -368,11 +368,7 @@ impl Pass<'_> {
     /// The engine and the page plan: against the last good build when the
     /// output is kept, else everything. `None` when the templates cannot be
     /// used (errors are in `diags`).
-    fn plan(
-        &self,
-        last: Option<&Published>,
-        diags: &mut Diagnostics,
-    ) -> Option<Planned> {
+    fn plan(&self, last: Option<&Published>, diags: &mut Diagnostics) -> Option<Planned> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),

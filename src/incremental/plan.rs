@@ -71,16 +71,23 @@ pub(super) fn engine(
             let old = |t: usize| p.shared.summaries[t].clone();
             context::Shared::summary_of(graph, &reads, i, style, old) == p.shared.summaries[i]
         };
-        found.same_graph && (0..graph.entities.len()).filter(|&i| !found.kept[i]).all(same)
+        found.same_graph
+            && (0..graph.entities.len())
+                .filter(|&i| !found.kept[i])
+                .all(same)
     });
     if let Some(p) = reuse {
         return Some((p, true, Vec::new()));
     }
     let t = Instant::now();
-    let keep = |i: usize| found.kept[i].then(|| found.previous(inputs, i).cloned()).flatten();
-    let stale = |summaries: &[_], made: &[bool]| found.stale_measures(graph, inputs, (summaries, made));
-    let (shared, made) =
-        context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
+    let keep = |i: usize| {
+        found.kept[i]
+            .then(|| found.previous(inputs, i).cloned())
+            .flatten()
+    };
+    let stale =
+        |summaries: &[_], made: &[bool]| found.stale_measures(graph, inputs, (summaries, made));
+    let (shared, made) = context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
     lap("summaries", t);
     let t = Instant::now();
     let prepared = Prepared::with_shared(graph, loaded, opts, shared, diags);

@@ -85,7 +85,10 @@ fn about(id: &str) -> impl Iterator<Item = Input> + '_ {
     ]
     .into_iter()
     .chain(Rel::ALL.into_iter().flat_map(move |r| {
-        [Input::Out(id.to_string(), r), Input::Back(id.to_string(), r)]
+        [
+            Input::Out(id.to_string(), r),
+            Input::Back(id.to_string(), r),
+        ]
     }))
 }
 
@@ -174,7 +177,9 @@ fn dates(graph: &Graph, i: EntityIdx) -> u64 {
 fn links(graph: &Graph, i: EntityIdx) -> u64 {
     let mut h = hash::hasher();
     for l in &graph.links[i] {
-        let l = l.as_ref().map(|l| (l.target.map(|t| &graph.entities[t].id), &l.anchor));
+        let l = l
+            .as_ref()
+            .map(|l| (l.target.map(|t| &graph.entities[t].id), &l.anchor));
         l.hash(&mut h);
     }
     for call in &graph.entities[i].body.shortcodes {

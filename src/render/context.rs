@@ -165,6 +165,10 @@ pub struct Shared {
 /// The summaries a build made, each with what it read, by index.
 pub type Made = Vec<(EntityIdx, Vec<Input>)>;
 
+/// Given the summaries of the first round and which of them were made,
+/// the measures to make again (see [`Shared::build_with`]).
+pub type Stale<'a> = &'a dyn Fn(&[Value], &[bool]) -> Vec<EntityIdx>;
+
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
         Shared::build_with(graph, config, style, &|_| None, &|_, _| Vec::new()).0
@@ -181,7 +185,7 @@ impl Shared {
         config: &Config,
         style: LinkStyle,
         kept: &(dyn Fn(EntityIdx) -> Option<Value> + Sync),
-        stale: &dyn Fn(&[Value], &[bool]) -> Vec<EntityIdx>,
+        stale: Stale,
     ) -> (Shared, Made) {
         let n = graph.entities.len();
         let is_measure = |i: EntityIdx| graph.entities[i].kind == Kind::Measure;
@@ -477,7 +481,11 @@ pub fn page_value(
 ) -> Value {
     let e = &graph.entities[idx];
     reads.full(idx);
-    let mut m: tera::Map = shared.summary(reads, idx).as_map().cloned().unwrap_or_default();
+    let mut m: tera::Map = shared
+        .summary(reads, idx)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
     let mut put = |k: &'static str, v: Value| {
         m.insert(k.into(), v);
     };
@@ -513,7 +521,8 @@ fn metric_values(
     reads: &Reads,
     metric: &crate::parse::entity::Metric,
 ) -> [(&'static str, Value); 4] {
-    let points = |pts: &[Point]| Value::from_serializable(&pts.iter().map(point).collect::<Vec<_>>());
+    let points =
+        |pts: &[Point]| Value::from_serializable(&pts.iter().map(point).collect::<Vec<_>>());
     let compare: Vec<Value> = metric
         .compare
         .iter()

@@ -30,8 +30,8 @@ use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
 use jobs::{GRAPH_PAGE_SIZE, graph_page_path};
-pub use reads::{Input, Reads};
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
+pub use reads::{Input, Reads};
 use templates::TemplateSources;
 
 pub struct RenderOptions {
@@ -405,7 +405,8 @@ impl Pages<'_> {
             }
         };
         if crate::history::has_versions(e.kind) {
-            let v = versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
+            let v =
+                versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
             add("versions", v);
         }
         if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {

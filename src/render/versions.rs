@@ -53,7 +53,11 @@ fn version(
     v: EntityIdx,
     (current, this): (EntityIdx, EntityIdx),
 ) -> Value {
-    let mut m = shared.summary(reads, v).as_map().cloned().unwrap_or_default();
+    let mut m = shared
+        .summary(reads, v)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
     reads.dates(v);
     let date = history::version_date(&graph.entities[v]);
     m.insert("date".into(), Value::from(date.map(|d| d.to_string())));
