@@ -5,6 +5,8 @@
 
 pub mod context;
 pub mod diagram;
+mod indent;
+pub mod labels;
 pub mod reads;
 pub mod shortcodes;
 pub mod templates;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
+use super::indent::Compact;
 use super::reads::{Input, record};
 use crate::diag::{Code, Diagnostic};
 use crate::hash::Map;
@@ -29,9 +30,10 @@ pub const REQUIRED: &[&str] = &[
     "search.html",
 ];
 
-/// Template name -> its source, to place errors.
+/// Template name -> its source and the text Tera is given (see
+/// [`Compact`]), to place errors.
 pub struct TemplateSources<'a> {
-    ids: Map<String, SourceId>,
+    ids: Map<String, (SourceId, Compact)>,
     sources: &'a crate::source::Sources,
 }
 
@@ -41,10 +43,23 @@ impl<'a> TemplateSources<'a> {
             ids: loaded
                 .templates
                 .iter()
-                .map(|t| (t.name.clone(), t.source))
+                .map(|t| {
+                    let compact = Compact::new(loaded.sources.text(t.source));
+                    (t.name.clone(), (t.source, compact))
+                })
                 .collect(),
             sources: &loaded.sources,
         }
+    }
+
+    /// (name, text) of every template in the theme's order, as Tera is
+    /// given them.
+    fn texts<'b>(&'b self, loaded: &'b Loaded) -> Vec<(&'b str, &'b str)> {
+        loaded
+            .templates
+            .iter()
+            .filter_map(|t| Some((t.name.as_str(), self.ids.get(&t.name)?.1.text.as_str())))
+            .collect()
     }
 
     /// A Tera error as diagnostics at the template's line:col. Tera reports
@@ -61,10 +76,10 @@ impl<'a> TemplateSources<'a> {
         };
         let mut message = match err.kind() {
             ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
-                let span = self
-                    .ids
-                    .get(r.filename())
-                    .map(|&id| Span::new(id, r.span().range.clone()));
+                let span = self.ids.get(r.filename()).map(|(id, c)| {
+                    let range = &r.span().range;
+                    Span::new(*id, c.original(range.start)..c.original(range.end))
+                });
                 let mut d =
                     Diagnostic::error(Code::Template, format!("template error: {}", r.message()));
                 if let Some(span) = span {
@@ -133,7 +148,8 @@ impl<'a> TemplateSources<'a> {
 
     /// Span of `width` characters at 1-based line:col of a template.
     fn span_at(&self, name: &str, line: usize, col: usize, width: usize) -> Option<Span> {
-        let &id = self.ids.get(name)?;
+        let (id, compact) = self.ids.get(name)?;
+        let (id, col) = (*id, col + compact.removed_on_line(line));
         let file = self.sources.get(id);
         let range = file.line_range(line.checked_sub(1)?)?;
         let text = &file.text[range.clone()];
@@ -165,12 +181,7 @@ pub fn build(
     // Functions first: Tera checks calls when templates are added.
     register_functions(&mut tera, by_id, terms, style);
     crate::metrics::register(&mut tera, graph, style);
-    let templates: Vec<(&str, &str)> = loaded
-        .templates
-        .iter()
-        .map(|t| (t.name.as_str(), loaded.sources.text(t.source)))
-        .collect();
-    if let Err(e) = tera.add_raw_templates(templates) {
+    if let Err(e) = tera.add_raw_templates(names.texts(loaded)) {
         diags.extend(names.diagnostics(&e, None));
         return (None, diags);
     }
