@@ -255,12 +255,12 @@ pub(super) fn render(
             let (path, html) = pages.render(plan.jobs[i]);
             let page = html.and_then(|html| match sink {
                 Some(sink) => {
-                    let contents = Contents::Bytes(html.into_bytes());
+                    let contents = Contents::Bytes(html);
                     sink.put(OutputFile { path, contents })
                         .map(|()| None)
                         .map_err(|d| vec![d])
                 }
-                None => Ok(Some(Arc::from(html.into_bytes()))),
+                None => Ok(Some(Arc::from(html))),
             });
             (i, page)
         })

@@ -241,7 +241,7 @@ pub struct Pages<'a> {
 
 impl Pages<'_> {
     /// Renders one page: (output path, html or error).
-    pub fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
+    pub fn render(&self, job: Job) -> (String, Result<Vec<u8>, Vec<Diagnostic>>) {
         let graph = self.graph;
         let (dir, template) = place(graph, job);
         let file = page_file(graph, job);
@@ -401,9 +401,13 @@ impl Pages<'_> {
                 );
             }
         }
+        // Rendered as bytes, which is what the output holds: a `String`
+        // would only check again that the whole page is UTF-8.
+        let mut html = Vec::with_capacity(32 * 1024);
         let result = self
             .tera
-            .render(template, &ctx)
+            .render_to(template, &ctx, &mut html)
+            .map(|()| html)
             .map_err(|e| self.names.diagnostics(&e, Some(&file)));
         (file, result)
     }
