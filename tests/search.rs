@@ -25,20 +25,32 @@ fn example_build() -> (tempfile::TempDir, PathBuf) {
     (tmp, out)
 }
 
-/// Runs a query set (JSON file) against a built site.
-fn query_set(public: &Path, queries: &Path) -> String {
+/// Runs a query set (JSON file) against the site at `root` built into
+/// `public`; the text each page was indexed from comes from the library.
+fn query_set(root: &Path, public: &Path, queries: &Path) -> String {
+    let (_, _, index) = index_of(root);
+    let pages: Vec<(String, String)> = index
+        .docs
+        .iter()
+        .map(|d| (d.url.clone(), d.full_text()))
+        .collect();
+    let texts = queries.with_extension("texts.json");
+    std::fs::write(&texts, serde_json::to_string(&pages).unwrap()).unwrap();
     node(&[
         "tests/search/run.js",
         "themes/default/static/search.js",
         public.to_str().unwrap(),
         queries.to_str().unwrap(),
+        texts.to_str().unwrap(),
     ])
 }
 
 #[test]
 fn example_site_finds_every_term_of_the_article_with_the_right_page_first() {
-    let (_tmp, public) = example_build();
-    let report = query_set(&public, &manifest_dir().join("tests/search/queries.json"));
+    let (tmp, public) = example_build();
+    let queries = tmp.path().join("queries.json");
+    std::fs::copy(manifest_dir().join("tests/search/queries.json"), &queries).unwrap();
+    let report = query_set(&manifest_dir(), &public, &queries);
     assert!(report.contains("40/40 queries as expected"), "{report}");
 }
 
@@ -74,7 +86,7 @@ fn latin_words_match_by_prefix_and_case_and_phrases_by_position() {
 ]"#,
     )
     .unwrap();
-    let report = query_set(&site.path("public"), &queries);
+    let report = query_set(site.root(), &site.path("public"), &queries);
     assert!(report.contains("9/9 queries as expected"), "{report}");
 }
 
@@ -115,7 +127,9 @@ fn search_page_and_header_box_degrade_to_links_without_javascript() {
     for f in [
         "search.js",
         "search/meta.js",
-        "search/t/0.js",
+        "search/facets.js",
+        "search/k/0.js",
+        "search/p/0.js",
         "search/d/0.js",
     ] {
         assert!(public.join(f).is_file(), "{f} written");
@@ -250,7 +264,7 @@ fn many_measures() -> Site {
 fn queries_load_the_right_shards_of_a_sharded_index() {
     let site = many_measures();
     site.build().success();
-    let shards = std::fs::read_dir(site.path("public/search/t"))
+    let shards = std::fs::read_dir(site.path("public/search/p"))
         .unwrap()
         .count();
     assert!(shards >= 8, "{shards} shards");
@@ -268,7 +282,7 @@ fn queries_load_the_right_shards_of_a_sharded_index() {
 ]"#,
     )
     .unwrap();
-    let report = query_set(&site.path("public"), &queries);
+    let report = query_set(site.root(), &site.path("public"), &queries);
     assert!(report.contains("7/7 queries as expected"), "{report}");
 }
 
@@ -296,28 +310,25 @@ fn an_edit_updates_one_page_of_the_index_and_few_files() {
             .count()
     };
     let total = |prefix: &str| after.keys().filter(|p| p.starts_with(prefix)).count();
-    assert_eq!(changed("search/meta.js"), 0, "title and facets unchanged");
-    assert_eq!(
-        changed("search/d/"),
-        1,
-        "one text chunk of {}",
-        total("search/d/")
-    );
-    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new).
-    let shards = (changed("search/t/"), total("search/t/"));
+    assert_eq!(changed("search/meta.js"), 0, "title and kinds unchanged");
+    assert_eq!(changed("search/facets.js"), 0, "facets unchanged");
+    // Headings start where they did: the page's result card is the same.
+    assert_eq!(changed("search/d/"), 0, "of {}", total("search/d/"));
+    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new);
+    // page lists are few here (one or two shards).
+    assert!(changed("search/k/") >= 1);
+    let shards = (changed("search/p/"), total("search/p/"));
     assert!(
         shards.0 >= 1 && shards.0 < shards.1,
-        "shards changed of all: {shards:?}"
+        "position shards changed of all: {shards:?}"
     );
 }
 
 #[test]
 fn embedded_figures_are_indexed_as_readers_see_them() {
-    let (_tmp, public) = example_build();
-    let mut text = String::new();
-    for f in common::files_under(&public.join("search/d")) {
-        text.push_str(&std::fs::read_to_string(public.join("search/d").join(f)).unwrap());
-    }
+    let (tmp, public) = example_build();
+    let (_, _, index) = index_of(&manifest_dir());
+    let text: String = index.docs.iter().map(|d| d.full_text()).collect();
     assert!(
         !pinakes::placeholder::Slot::ALL
             .iter()
@@ -327,6 +338,10 @@ fn embedded_figures_are_indexed_as_readers_see_them() {
     // `覆盖率达到{{ metric(id="规上工业企业数字化转型覆盖率") }}` in a measure.
     assert!(
         text.contains("覆盖率达到87.3%"),
-        "the embedded value is searchable"
+        "the embedded value is indexed"
     );
+    let queries = tmp.path().join("queries.json");
+    std::fs::write(&queries, r#"[{"q": "覆盖率达到87.3", "min": 1}]"#).unwrap();
+    let report = query_set(&manifest_dir(), &public, &queries);
+    assert!(report.contains("1/1 queries as expected"), "{report}");
 }
