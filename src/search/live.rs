@@ -18,7 +18,7 @@ use super::index::{
     Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards, position_file,
     position_shards,
 };
-use super::postings::{self, Entry, Lists, TokenRef, doc_tokens, each_token, title_flag};
+use super::postings::{self, Entry, Lists, doc_tokens, each_token, title_flag};
 use crate::graph::{EntityIdx, Graph};
 use crate::output::OutputFile;
 use crate::url::LinkStyle;
@@ -250,10 +250,7 @@ fn page_entries(d: &Doc, page: u32, shards: u32) -> PageEntries {
                 Vec::new()
             },
         };
-        let text = match token {
-            TokenRef::Cjk(_) | TokenRef::Word(_) => token.text(),
-        };
-        out.insert((shard, text), (positional, entry));
+        out.insert((shard, token.text()), (positional, entry));
     });
     out
 }

@@ -205,7 +205,7 @@ pub(super) fn each_token(
 
 pub(super) enum TokenRef<'a> {
     Cjk(u64),
-    Word(&'a Box<str>),
+    Word(&'a str),
 }
 
 impl TokenRef<'_> {
@@ -266,7 +266,7 @@ impl ShardGroup {
                     TokenRef::Cjk(key) => cjk[s].entry(key).or_default(),
                     TokenRef::Word(word) => {
                         if !words[s].contains_key(word) {
-                            words[s].insert(word.clone(), ListWriter::default());
+                            words[s].insert(word.into(), ListWriter::default());
                         }
                         words[s].get_mut(word).expect("just inserted")
                     }
