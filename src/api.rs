@@ -45,39 +45,25 @@ pub fn files(graph: &Graph) -> Vec<OutputFile> {
 /// Entity `i`'s entry, formatted as it stands in the index: a rebuild keeps
 /// the entries of entities that did not change.
 pub fn entry(graph: &Graph, i: EntityIdx) -> Vec<u8> {
-    nested(&entity(graph, i))
+    serde_json::to_vec(&entity(graph, i)).unwrap_or_default()
 }
 
 /// `api/index.json` from its entries in entity order: the format version
-/// and the entities, pretty-printed.
+/// and the entities, one compact entry a line (small, and still easy to
+/// read, diff and grep a line at a time).
 pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>>) -> OutputFile {
-    let mut json = b"{\n  \"version\": 1,\n  \"entities\": [".to_vec();
+    let mut json = b"{\"version\":1,\"entities\":[".to_vec();
     let mut any = false;
     for e in entries {
         json.extend_from_slice(if any { b",\n" } else { b"\n" });
         json.extend_from_slice(e.as_ref());
         any = true;
     }
-    json.extend_from_slice(if any { b"\n  ]\n}" } else { b"]\n}" });
+    json.extend_from_slice(b"\n]}\n");
     OutputFile {
         path: "api/index.json".into(),
         contents: Contents::Bytes(json),
     }
-}
-
-/// A value pretty-printed two levels deep (JSON text has no raw newlines in
-/// strings, so indenting every line is exact).
-fn nested(value: &impl Serialize) -> Vec<u8> {
-    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
-    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
-    out.extend_from_slice(b"    ");
-    for &b in &text {
-        out.push(b);
-        if b == b'\n' {
-            out.extend_from_slice(b"    ");
-        }
-    }
-    out
 }
 
 fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
@@ -121,31 +107,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_join_into_the_pretty_index() {
+    fn entries_join_into_one_json_document_an_entry_a_line() {
         let items = [
             serde_json::json!({"id": "甲", "refs": [], "fields": {"a": [1, {"b": "x\ny"}]}}),
             serde_json::json!({"id": "乙", "links": ["甲"]}),
         ];
         for n in 0..=items.len() {
-            #[derive(Serialize)]
-            struct Whole<'a> {
-                version: u32,
-                entities: &'a [serde_json::Value],
-            }
-            let whole = serde_json::to_vec_pretty(&Whole {
-                version: 1,
-                entities: &items[..n],
-            })
-            .unwrap();
-            let entries: Vec<Vec<u8>> = items[..n].iter().map(nested).collect();
-            let file = index_file(entries.iter());
-            let Contents::Bytes(b) = file.contents else {
+            let entries: Vec<Vec<u8>> = items[..n]
+                .iter()
+                .map(|v| serde_json::to_vec(v).unwrap())
+                .collect();
+            let Contents::Bytes(b) = index_file(entries.iter()).contents else {
                 panic!("bytes")
             };
-            assert_eq!(
-                String::from_utf8(b).unwrap(),
-                String::from_utf8(whole).unwrap()
-            );
+            let text = String::from_utf8(b).unwrap();
+            let whole: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(whole["version"], 1);
+            assert_eq!(whole["entities"].as_array().unwrap(), &items[..n]);
+            assert_eq!(text.lines().count(), n + 2, "{text}");
         }
     }
 }

@@ -182,14 +182,10 @@ pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
 
 /// Entities by id; a second use of an id is an error at both places.
 fn index_ids(entities: &[Arc<Entity>], diags: &mut Diagnostics) -> Map<String, EntityIdx> {
-    let mut by_id: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
-    for (i, e) in entities.iter().enumerate() {
-        let Some(&first) = by_id.get(&e.id) else {
-            by_id.insert(e.id.clone(), i);
-            continue;
-        };
-        let other = &entities[first];
-        diags.push(
+    first_holders(
+        entities,
+        |_, e| Some(e.id.clone()),
+        |e, other| {
             Diagnostic::error(
                 Code::DuplicateId,
                 format!(
@@ -208,10 +204,10 @@ fn index_ids(entities: &[Arc<Entity>], diags: &mut Diagnostics) -> Map<String, E
             .hint(format!(
                 "ids are unique across the site: rename content/{} or set a different `id:`",
                 e.content_path.display()
-            )),
-        );
-    }
-    by_id
+            ))
+        },
+        diags,
+    )
 }
 
 /// Two entities with different ids must not share an output folder. Names
@@ -222,39 +218,56 @@ fn check_url_collisions(
     by_id: &Map<String, EntityIdx>,
     diags: &mut Diagnostics,
 ) {
-    let mut by_url: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
-    for (i, e) in entities.iter().enumerate() {
-        // A duplicate id is reported as such.
-        if by_id.get(&e.id) != Some(&i) {
-            continue;
-        }
-        let Some(&first) = by_url.get(&e.url_path.to_lowercase()) else {
-            by_url.insert(e.url_path.to_lowercase(), i);
-            continue;
-        };
-        let other = &entities[first];
-        diags.push(
+    // A duplicate id is reported as such.
+    let url = |i, e: &Entity| (by_id.get(&e.id) == Some(&i)).then(|| e.url_path.to_lowercase());
+    first_holders(
+        entities,
+        url,
+        |e, other| {
             Diagnostic::error(
-                Code::UrlCollision,
-                format!(
-                    "content/{} and content/{} would both be written to /{}",
-                    other.content_path.display(),
-                    e.content_path.display(),
-                    e.url_path
-                ),
-            )
-            .at(e.id_span)
-            .label(format!("`{}` gives the same URL as `{}`", e.id, other.id))
-            .note(
-                other.id_span,
-                format!("first at /{} ({})", other.url_path, other.content_path.display()),
-            )
-            .hint(format!(
-                "spaces and `/ \\ # ? % : * \" < > |` become `-` in URLs; set `slug:` in the front matter of content/{} to give it another URL",
-                e.content_path.display()
-            )),
-        );
+            Code::UrlCollision,
+            format!(
+                "content/{} and content/{} would both be written to /{}",
+                other.content_path.display(),
+                e.content_path.display(),
+                e.url_path
+            ),
+        )
+        .at(e.id_span)
+        .label(format!("`{}` gives the same URL as `{}`", e.id, other.id))
+        .note(
+            other.id_span,
+            format!("first at /{} ({})", other.url_path, other.content_path.display()),
+        )
+        .hint(format!(
+            "spaces and `/ \\ # ? % : * \" < > |` become `-` in URLs; set `slug:` in the front matter of content/{} to give it another URL",
+            e.content_path.display()
+        ))
+        },
+        diags,
+    );
+}
+
+/// Each key's first holder, by entity order; a later entity with a key
+/// already held is reported by `clash(later, first)`. `key` is `None` for
+/// an entity that holds no key.
+fn first_holders(
+    entities: &[Arc<Entity>],
+    key: impl Fn(EntityIdx, &Entity) -> Option<String>,
+    clash: impl Fn(&Entity, &Entity) -> Diagnostic,
+    diags: &mut Diagnostics,
+) -> Map<String, EntityIdx> {
+    let mut held: Map<String, EntityIdx> = hash::map_with_capacity(entities.len());
+    for (i, e) in entities.iter().enumerate() {
+        let Some(k) = key(i, e) else { continue };
+        match held.get(&k) {
+            Some(&first) => diags.push(clash(e, &entities[first])),
+            None => {
+                held.insert(k, i);
+            }
+        }
     }
+    held
 }
 
 /// Checks every shortcode call; returns the calls with errors, which render

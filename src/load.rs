@@ -82,18 +82,71 @@ pub struct Loaded {
     pub statics: Vec<StaticFile>,
 }
 
-/// Reads the site at `root`. Problems are pushed to `diags`; the result holds
-/// whatever could be read.
-pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
+/// Reads the site at `root`: the result holds whatever could be read, with
+/// the problems found on the way.
+pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     let mut sources = Sources::default();
+    let (config, config_source) = read_config(root, &mut sources, &mut diags);
+    let opts = ReadOptions::of(&config);
+    let content_exts = &["md", "yaml", "yml"];
+    let content = read_tree(
+        root,
+        "content",
+        content_exts,
+        opts,
+        &mut sources,
+        &mut diags,
+    );
+    let data = read_tree(
+        root,
+        "data",
+        &["yaml", "yml"],
+        opts,
+        &mut sources,
+        &mut diags,
+    );
+    let theme = Theme::find(root, &config.theme);
+    if let Theme::Missing = theme {
+        diags.push(
+            Diagnostic::error(Code::Theme, format!("theme `{}` not found", config.theme))
+                .in_file("site.toml")
+                .hint(format!(
+                    "put it in themes/{}/ or use theme = \"default\" (built in)",
+                    config.theme
+                )),
+        );
+    }
+    let templates = templates(root, &theme, &mut sources, &mut diags);
+    let i18n = ui_strings(&theme, &config, &mut sources);
+    let loaded = Loaded {
+        root: root.to_path_buf(),
+        statics: statics(root, &theme),
+        config,
+        sources,
+        config_source,
+        content,
+        data,
+        templates,
+        i18n,
+    };
+    (loaded, diags)
+}
+
+/// `site.toml`, or the defaults (with a warning) when there is none.
+fn read_config(
+    root: &Path,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> (Config, Option<SourceId>) {
     let config_path = root.join("site.toml");
     let defaults = ReadOptions::default();
-    let (config, config_source) = match read_text(&config_path, Path::new("site.toml"), defaults) {
+    match read_text(&config_path, Path::new("site.toml"), defaults) {
         Ok((text, warnings)) => {
             diags.extend(warnings);
             let id = sources.add("site.toml".into(), text);
             let mut d = crate::diag::Diagnostics::default();
-            let c = Config::parse(&sources, id, &mut d);
+            let c = Config::parse(sources, id, &mut d);
             diags.extend(d.into_vec());
             (c, Some(id))
         }
@@ -109,36 +162,22 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
             );
             (Config::default(), None)
         }
-    };
-
-    let opts = ReadOptions::of(&config);
-    let content = read_tree(
-        root,
-        "content",
-        &["md", "yaml", "yml"],
-        opts,
-        &mut sources,
-        diags,
-    );
-    let data = read_tree(root, "data", &["yaml", "yml"], opts, &mut sources, diags);
-
-    let theme = Theme::find(root, &config.theme);
-    if let Theme::Missing = theme {
-        diags.push(
-            Diagnostic::error(Code::Theme, format!("theme `{}` not found", config.theme))
-                .in_file("site.toml")
-                .hint(format!(
-                    "put it in themes/{}/ or use theme = \"default\" (built in)",
-                    config.theme
-                )),
-        );
     }
+}
+
+/// The theme's templates with the site's `templates/` over them, by name.
+fn templates(
+    root: &Path,
+    theme: &Theme,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<TemplateFile> {
     let mut templates = Vec::new();
     for (name, text, display) in theme.files("templates") {
         let id = sources.add(display, text);
         templates.push(TemplateFile { name, source: id });
     }
-    for (rel, text) in read_files(&root.join("templates"), root, &mut sources, diags) {
+    for (rel, text) in read_files(&root.join("templates"), root, sources, diags) {
         templates.retain(|t| t.name != rel);
         templates.push(TemplateFile {
             name: rel,
@@ -146,18 +185,26 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
         });
     }
     templates.sort_by(|a, b| a.name.cmp(&b.name));
+    templates
+}
 
+/// The theme's UI strings for the configured language (zh-CN when the
+/// theme has none for it).
+fn ui_strings(theme: &Theme, config: &Config, sources: &mut Sources) -> Option<SourceId> {
     let lang = if crate::config::LANGUAGES.contains(&config.language.as_str()) {
         config.language.as_str()
     } else {
         "zh-CN"
     };
-    let i18n = theme
+    theme
         .files("i18n")
         .into_iter()
         .find(|(name, _, _)| name == &format!("{lang}.toml"))
-        .map(|(_, text, display)| sources.add(display, text));
+        .map(|(_, text, display)| sources.add(display, text))
+}
 
+/// The theme's static files with the site's `static/` over them, by path.
+fn statics(root: &Path, theme: &Theme) -> Vec<StaticFile> {
     let mut statics = theme.statics();
     let site_static = root.join("static");
     for entry in walk(&site_static) {
@@ -169,18 +216,7 @@ pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Loaded {
         });
     }
     statics.sort_by(|a, b| a.rel.cmp(&b.rel));
-
-    Loaded {
-        root: root.to_path_buf(),
-        config,
-        sources,
-        config_source,
-        content,
-        data,
-        templates,
-        i18n,
-        statics,
-    }
+    statics
 }
 
 /// Where the theme's files come from.

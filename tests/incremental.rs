@@ -632,3 +632,33 @@ fn a_version_leaving_the_chain_is_no_longer_named() {
         vec![OLD_VERSION]
     });
 }
+
+/// A template function's read is recorded where it happens: this page
+/// template names no global value, yet the chart it draws takes its words
+/// from the UI strings. A rule reading the template's text could not see
+/// that; the page must still show the new word.
+#[test]
+fn what_a_template_function_reads_reaches_the_page_that_called_it() {
+    let site = common::Site::example();
+    site.write(
+        "templates/page.html",
+        "<main>{{ page.title }}{{ metric_chart(id=\"企业技术创新项目数量\") }}</main>",
+    );
+    const STRINGS: &str = "themes/default/i18n/zh-CN.toml";
+    after(&site, |s| {
+        s.edit(
+            STRINGS,
+            "chart_no_values = \"尚无实际数据\"",
+            "chart_no_values = \"暂无实测数据\"",
+        );
+        vec![STRINGS]
+    });
+    let (inc, _) = Site::open(options(site.root()));
+    let page = inc
+        .output()
+        .unwrap()
+        .read("about/source/index.html")
+        .unwrap();
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("暂无实测数据"), "{page}");
+}

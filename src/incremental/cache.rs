@@ -62,8 +62,7 @@ impl Cache {
     /// Reads and parses the whole site.
     pub(super) fn open(root: PathBuf) -> Cache {
         let t = Instant::now();
-        let mut diags = Vec::new();
-        let loaded = load::load(&root, &mut diags);
+        let (loaded, diags) = load::load(&root);
         super::lap("load", t);
         let mut cache = Cache {
             hashes: source_hashes(&loaded),
@@ -213,8 +212,7 @@ impl Cache {
     /// Reads the site again. With `reuse`, a content file whose path, id and
     /// text are unchanged keeps its parse.
     fn reload(&mut self, reuse: bool) {
-        let mut diags = Vec::new();
-        let loaded = load::load(&self.root, &mut diags);
+        let (loaded, diags) = load::load(&self.root);
         let hashes = source_hashes(&loaded);
         let mut old: Map<SourceId, Slot> = if reuse {
             self.slots.drain(..).map(|s| (s.source, s)).collect()

@@ -1,9 +1,9 @@
 //! What changed since the last good build: entities' text, summaries and
 //! the global values templates see.
 //!
-//! An entity's summary is kept while its key (its text, and the titles and
-//! summaries it carries of the entities it names; see [`summary_keys`]) is
-//! the same. The globals are split into parts (see [`global_parts`]) so a
+//! An entity's summary is kept while none of the inputs it read when it
+//! was made changed: each summary's reads are recorded as a page's are
+//! (see [`super::record`]). The globals are split into parts (see [`global_parts`]) so a
 //! page that reads `site.taxonomies` does not depend on `site.policies`.
 
 use std::collections::BTreeMap;
@@ -12,10 +12,11 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 use tera::Value;
 
+use super::record::{Candidates, Made, Now, Records};
+use super::templates::TemplateUse;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
-use crate::parse::{Kind, Rel};
-use crate::render::{self, Prepared};
+use crate::render::{self, Input, Prepared, context};
 use crate::source::SourceId;
 
 /// What the last good build's pages were made from, kept to compare the
@@ -29,10 +30,12 @@ pub(super) struct Inputs {
     pub(super) shape: u64,
     /// Each entity's text and path hashed, by index.
     pub(super) entity_hash: Vec<u64>,
-    /// Hash of every entity's text: changes when any content file changes.
-    all_entities: u64,
-    /// Each entity's summary and the key of what it was made from, by index.
-    summaries: Vec<(u64, Value)>,
+    /// Each entity's summary, by index.
+    summaries: Vec<Value>,
+    /// What each summary read, by entity id.
+    summary_records: Records,
+    /// Each entity's summary hashed, by index.
+    summary_hash: Vec<u64>,
     /// The entities' ids in index order.
     ids: Vec<String>,
     globals: BTreeMap<String, Value>,
@@ -45,9 +48,11 @@ pub(super) struct Found {
     pub(super) same_graph: bool,
     pub(super) shape: u64,
     pub(super) entity_hash: Vec<u64>,
-    /// The key of each entity's summary.
-    keys: Vec<u64>,
-    /// Whether the last build's summary of each entity holds.
+    /// Inputs of the last build's summaries that changed, with new hashes
+    /// (those of summaries themselves are set when the summaries are made).
+    summary_inputs: Vec<(Input, u64)>,
+    /// Whether the last build's summary of each entity holds (a measure's
+    /// still depends on its metrics', see [`Found::stale_measures`]).
     pub(super) kept: Vec<bool>,
     /// The index in the last build of each entity, when the entities are
     /// not the same ones (`None`: the same index).
@@ -68,11 +73,6 @@ impl Found {
             .collect();
         let same_graph = last.generation == generation;
         let shape = if same_graph { last.shape } else { shape(graph) };
-        let keys = if same_graph {
-            updated_summary_keys(graph, &entity_hash, last)
-        } else {
-            summary_keys(graph, &entity_hash)
-        };
         let moved = (last.shape != shape).then(|| {
             let by_id: Map<&str, usize> = last
                 .ids
@@ -87,18 +87,67 @@ impl Found {
             same_graph,
             shape,
             entity_hash,
-            keys,
+            summary_inputs: Vec::new(),
             kept: Vec::new(),
             moved,
         };
-        found.kept = (0..graph.entities.len())
+        found.keep_summaries(graph, last);
+        found
+    }
+
+    /// Which of the last build's summaries hold: those recorded whose
+    /// inputs, other than summaries, are unchanged.
+    fn keep_summaries(&mut self, graph: &Graph, last: &Inputs) {
+        let n = graph.entities.len();
+        let was: Vec<u64> = (0..n)
+            .map(|i| self.previous_hash(last, i).copied().unwrap_or_default())
+            .collect();
+        let (uses, globals) = (Map::default(), Set::default());
+        let now = Now {
+            graph,
+            entity_hash: &self.entity_hash,
+            summary_hash: &was,
+            home_hash: 0,
+            uses: &uses,
+            changed_globals: &globals,
+        };
+        let candidates = if self.same_graph {
+            let changed: Vec<EntityIdx> = (0..n)
+                .filter(|&i| last.entity_hash.get(i) != Some(&self.entity_hash[i]))
+                .collect();
+            Candidates::of_entities(graph, &changed, &[])
+        } else {
+            Candidates::All
+        };
+        let records = &last.summary_records;
+        let moved = records.moved(&now, candidates);
+        let stale = records.readers(&moved);
+        self.kept = (0..n)
             .map(|i| {
-                found
-                    .previous(last, i)
-                    .is_some_and(|(k, _)| *k == found.keys[i])
+                let id = graph.entities[i].id.as_str();
+                self.previous(last, i).is_some() && records.tag(id).is_some() && !stale.contains(id)
             })
             .collect();
-        found
+        self.summary_inputs = moved;
+    }
+
+    /// The measures whose kept summary must be made again: those that read
+    /// a summary `made` anew that differs from the last build's.
+    pub(super) fn stale_measures(
+        &self,
+        graph: &Graph,
+        last: &Inputs,
+        (summaries, made): (&[Value], &[bool]),
+    ) -> Vec<EntityIdx> {
+        let changed: Vec<(Input, u64)> = (0..summaries.len())
+            .filter(|&i| made[i] && self.previous(last, i) != Some(&summaries[i]))
+            .map(|i| (Input::Summary(graph.entities[i].id.clone()), 0))
+            .collect();
+        let readers = last.summary_records.readers(&changed);
+        readers
+            .into_iter()
+            .filter_map(|id| graph.by_id.get(id).copied())
+            .collect()
     }
 
     /// Nothing to compare with, and nothing kept: a pass that keeps nothing.
@@ -107,20 +156,46 @@ impl Found {
             same_graph: false,
             shape: 0,
             entity_hash: Vec::new(),
-            keys: Vec::new(),
+            summary_inputs: Vec::new(),
             kept: vec![false; graph.entities.len()],
             moved: None,
         }
     }
 
-    /// The last build's summary of entity `i` and its key.
-    pub(super) fn previous<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a (u64, Value)> {
+    /// The last build's summary of entity `i`.
+    pub(super) fn previous<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a Value> {
         let j = match &self.moved {
             None => i,
             Some(at) => at[i]?,
         };
         last.summaries.get(j)
     }
+
+    /// The hash of the last build's summary of entity `i`.
+    fn previous_hash<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a u64> {
+        let j = match &self.moved {
+            None => i,
+            Some(at) => at[i]?,
+        };
+        last.summary_hash.get(j)
+    }
+}
+
+/// A template value hashed, through its serialized form.
+fn value_hash(v: &Value) -> u64 {
+    struct Feed<'h>(&'h mut hash::Digest);
+    impl std::io::Write for Feed<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = hash::hasher();
+    let _ = serde_json::to_writer(Feed(&mut h), v);
+    h.finish()
 }
 
 /// The entities, their kinds and files: what indices and links mean.
@@ -138,13 +213,34 @@ fn shape(graph: &Graph) -> u64 {
 pub(super) struct Compared {
     /// Entities whose summary is not the last build's.
     pub(super) changed_summary: Vec<bool>,
-    all_entities: u64,
-    /// Any content file changed.
-    pub(super) any_entity_changed: bool,
+    /// Each entity's summary hashed, by index.
+    summary_hash: Vec<u64>,
+    /// The home page's text and where its links go, hashed.
+    home_hash: u64,
     /// The global parts' values; `None` while the engine is kept.
     globals: Option<BTreeMap<String, Value>>,
-    /// Names of the global parts that changed (`config`, `site.policies`).
+    /// Names of the global parts that changed (`config`, `site.policies`;
+    /// and `site` when any part of it did).
     pub(super) changed_globals: Set<String>,
+}
+
+impl Compared {
+    /// What the inputs pages read are hashed from, in this build.
+    pub(super) fn now<'a>(
+        &'a self,
+        graph: &'a Graph,
+        found: &'a Found,
+        uses: &'a Map<String, TemplateUse>,
+    ) -> Now<'a> {
+        Now {
+            graph,
+            entity_hash: &found.entity_hash,
+            summary_hash: &self.summary_hash,
+            home_hash: self.home_hash,
+            uses,
+            changed_globals: &self.changed_globals,
+        }
+    }
 }
 
 /// Compares the summaries and globals `prepared` holds with the last build's.
@@ -153,29 +249,31 @@ pub(super) fn compare(
     found: &Found,
     hashes: &Map<SourceId, u64>,
     prepared: &Prepared,
-    reused: bool,
+    (reused, made): (bool, &context::Made),
     last: &Inputs,
 ) -> Compared {
     let summaries = &prepared.shared.summaries;
-    let changed_summary: Vec<bool> = if reused {
-        vec![false; graph.entities.len()]
-    } else {
-        (0..graph.entities.len())
-            .map(|i| {
-                !found.kept[i] && found.previous(last, i).map(|(_, v)| v) != Some(&summaries[i])
-            })
-            .collect()
-    };
-    let all_entities = {
+    // Only a summary made in this build can differ from the last one's.
+    let mut changed_summary = vec![false; graph.entities.len()];
+    for (i, _) in made {
+        changed_summary[*i] = found.previous(last, *i) != Some(&summaries[*i]);
+    }
+    let summary_hash: Vec<u64> = (0..graph.entities.len())
+        .into_par_iter()
+        .map(|i| match found.previous_hash(last, i) {
+            // Unchanged: kept, or made again the same.
+            Some(&h) if !changed_summary[i] => h,
+            _ => value_hash(&summaries[i]),
+        })
+        .collect();
+    let home_hash = {
         let mut h = hash::hasher();
-        for (e, x) in graph.entities.iter().zip(&found.entity_hash) {
-            (&e.id, x).hash(&mut h);
+        let home = graph.home.as_ref().map(|e| hashes.get(&e.source));
+        home.hash(&mut h);
+        let links = graph.home_links.iter().flatten();
+        for l in links {
+            (l.target.map(|t| &graph.entities[t].id), &l.anchor).hash(&mut h);
         }
-        graph
-            .home
-            .as_ref()
-            .map(|e| hashes.get(&e.source))
-            .hash(&mut h);
         h.finish()
     };
     let changed_ids: Set<&str> = graph
@@ -187,7 +285,7 @@ pub(super) fn compare(
         .collect();
     // The globals, split into parts; unchanged while the engine is kept.
     let parts = (!reused).then(|| global_parts(&prepared.globals));
-    let changed_globals: Set<String> = parts
+    let mut changed_globals: Set<String> = parts
         .iter()
         .flatten()
         .filter(|(k, (v, ids))| {
@@ -195,10 +293,13 @@ pub(super) fn compare(
         })
         .map(|(k, _)| k.clone())
         .collect();
+    if changed_globals.iter().any(|k| k.starts_with("site.")) {
+        changed_globals.insert("site".to_string());
+    }
     Compared {
-        any_entity_changed: all_entities != last.all_entities,
         changed_summary,
-        all_entities,
+        summary_hash,
+        home_hash,
         globals: parts.map(|p| p.into_iter().map(|(k, (v, _))| (k, v)).collect()),
         changed_globals,
     }
@@ -210,13 +311,37 @@ impl Inputs {
     pub(super) fn next(
         graph: &Graph,
         generation: u64,
-        found: Found,
-        compared: Compared,
-        summaries: &[Value],
+        (found, compared): (Found, Compared),
+        (summaries, made): (&[Value], context::Made),
         last: &mut Inputs,
     ) -> Inputs {
         let n = graph.entities.len();
+        let (uses, globals) = (Map::default(), Set::default());
+        let now = Now {
+            graph,
+            entity_hash: &found.entity_hash,
+            summary_hash: &compared.summary_hash,
+            home_hash: 0,
+            uses: &uses,
+            changed_globals: &globals,
+        };
+        // The summaries' own hashes, now that they are made.
+        let mut moved = found.summary_inputs.clone();
+        moved.extend((0..n).filter(|&i| compared.changed_summary[i]).map(|i| {
+            let id = graph.entities[i].id.clone();
+            (Input::Summary(id), compared.summary_hash[i])
+        }));
+        let made = made.into_iter().map(|(i, inputs)| Made {
+            key: graph.entities[i].id.clone(),
+            tag: "summary",
+            inputs,
+        });
+        let keep =
+            (!found.same_graph).then(|| graph.entities.iter().map(|e| e.id.as_str()).collect());
+        let mut summary_records = std::mem::take(&mut last.summary_records);
+        summary_records.update(&now, moved, made.collect(), keep);
         Inputs {
+            summary_records,
             generation,
             shape: found.shape,
             ids: if last.shape == found.shape && last.ids.len() == n {
@@ -225,73 +350,14 @@ impl Inputs {
                 graph.entities.iter().map(|e| e.id.clone()).collect()
             },
             entity_hash: found.entity_hash,
-            all_entities: compared.all_entities,
-            summaries: found
-                .keys
-                .into_iter()
-                .zip(summaries.iter().cloned())
-                .collect(),
+            summary_hash: compared.summary_hash,
+            summaries: summaries.to_vec(),
             globals: match compared.globals {
                 Some(g) => g,
                 None => std::mem::take(&mut last.globals),
             },
         }
     }
-}
-
-/// What each entity's summary is made from: its own text and path, the ids
-/// and titles of the policies it names, and for a measure the summaries of
-/// its metrics (see `context::Shared::build`).
-fn summary_keys(graph: &Graph, entity_hash: &[u64]) -> Vec<u64> {
-    let first: Vec<u64> = (0..graph.entities.len())
-        .into_par_iter()
-        .map(|i| summary_key(graph, entity_hash, i, &[]))
-        .collect();
-    (0..graph.entities.len())
-        .into_par_iter()
-        .map(|i| match graph.entities[i].kind {
-            Kind::Measure => summary_key(graph, entity_hash, i, &first),
-            _ => first[i],
-        })
-        .collect()
-}
-
-/// The key of one entity's summary; `metrics` are its metrics' keys (a
-/// measure's summary carries theirs).
-fn summary_key(graph: &Graph, entity_hash: &[u64], i: EntityIdx, metrics: &[u64]) -> u64 {
-    let e = &graph.entities[i];
-    let mut h = hash::hasher();
-    (entity_hash[i], &e.id, &e.url_path, &e.title).hash(&mut h);
-    for &x in &graph.outgoing[i] {
-        let edge = &graph.edges[x];
-        let to = &graph.entities[edge.to];
-        match edge.rel {
-            Rel::Policy => (edge.rel, &to.id, &to.title).hash(&mut h),
-            Rel::Metrics => (edge.rel, &to.id, metrics.get(edge.to)).hash(&mut h),
-            _ => {}
-        }
-    }
-    h.finish()
-}
-
-/// [`summary_keys`] for the graph of the last build with some entities'
-/// text changed: the last keys, made again for those entities and for the
-/// measures that carry a changed metric's summary.
-fn updated_summary_keys(graph: &Graph, entity_hash: &[u64], last: &Inputs) -> Vec<u64> {
-    let mut keys: Vec<u64> = last.summaries.iter().map(|(k, _)| *k).collect();
-    let changed: Vec<EntityIdx> = (0..graph.entities.len())
-        .filter(|&i| last.entity_hash.get(i) != Some(&entity_hash[i]))
-        .collect();
-    for &i in &changed {
-        keys[i] = summary_key(graph, entity_hash, i, &[]);
-    }
-    let measures = changed.iter().flat_map(|&i| {
-        std::iter::once(i).chain(graph.incoming[i].iter().map(|&x| graph.edges[x].from))
-    });
-    for m in measures.filter(|&m| graph.entities[m].kind == Kind::Measure) {
-        keys[m] = summary_key(graph, entity_hash, m, &keys);
-    }
-    keys
 }
 
 /// A part of the globals: its name, and its value or what stands for it

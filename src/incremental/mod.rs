@@ -69,10 +69,10 @@
 
 mod cache;
 mod changes;
-mod deps;
 mod linking;
 mod plan;
 mod publish;
+mod record;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -86,9 +86,9 @@ use crate::source::Sources;
 use crate::{BuildOptions, BuildReport, write};
 use cache::{Cache, Reach};
 use changes::{Compared, Found, Inputs};
-use deps::KeptDeps;
 use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
+use record::Made;
 
 pub use publish::{Body, Output};
 
@@ -349,34 +349,26 @@ impl Pass<'_> {
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>, usize) {
         let failed = |rendered| (Stats::default(), Vec::new(), rendered);
-        // The deps of pages that cannot have changed are kept: taken out
-        // here, so after a failed build all are computed again.
-        let kept_deps = last.as_mut().map(|l| l.pages.take_deps());
-        let Some(planned) = self.plan(last.as_ref(), kept_deps, diags) else {
+        let Some(planned) = self.plan(last.as_ref(), diags) else {
             return failed(0);
         };
         let t = Instant::now();
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let (prepared, sink) = (&planned.prepared, self.dest.sink());
-        let (fresh, rendered) =
+        let (fresh, read, rendered) =
             match plan::render(graph, loaded, prepared, &planned.plan, sink, diags) {
                 Ok(done) => done,
                 Err(rendered) => return failed(rendered),
             };
         lap("render", t);
-        let (stats, changed) = self.publish(planned, fresh, last, diags);
+        let (stats, changed) = self.publish(planned, (fresh, read), last, diags);
         (stats, changed, rendered)
     }
 
     /// The engine and the page plan: against the last good build when the
     /// output is kept, else everything. `None` when the templates cannot be
     /// used (errors are in `diags`).
-    fn plan(
-        &self,
-        last: Option<&Published>,
-        kept_deps: Option<KeptDeps>,
-        diags: &mut Diagnostics,
-    ) -> Option<Planned> {
+    fn plan(&self, last: Option<&Published>, diags: &mut Diagnostics) -> Option<Planned> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
@@ -391,12 +383,12 @@ impl Pass<'_> {
             Found::nothing(graph)
         };
         let before = (&prev.inputs, &prev.pages);
-        let (prepared, reused) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
+        let (prepared, reused, made) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
         let (compared, plan) = if keep {
-            let compared = changes::compare(graph, &found, hashes, &prepared, reused, &prev.inputs);
-            let deps = kept_deps.unwrap_or_default();
-            let plan = plan::plan(graph, loaded, hashes, &found, &compared, before, deps);
+            let made = (reused, &made);
+            let compared = changes::compare(graph, &found, hashes, &prepared, made, &prev.inputs);
+            let plan = plan::plan(graph, loaded, &found, &compared, before);
             (Some(compared), plan)
         } else {
             (None, plan::Plan::everything(graph))
@@ -405,6 +397,7 @@ impl Pass<'_> {
         Some(Planned {
             found,
             prepared,
+            made,
             compared,
             plan,
         })
@@ -415,7 +408,7 @@ impl Pass<'_> {
     fn publish(
         &self,
         planned: Planned,
-        fresh: plan::Fresh,
+        (fresh, read): (plan::Fresh, Vec<Made>),
         last: &mut Option<Published>,
         diags: &mut Diagnostics,
     ) -> (Stats, Vec<String>) {
@@ -423,6 +416,7 @@ impl Pass<'_> {
         let Planned {
             found,
             prepared,
+            made,
             compared,
             plan,
         } = planned;
@@ -449,16 +443,17 @@ impl Pass<'_> {
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
+            let uses = plan.uses();
+            let now = compared.now(graph, &found, &uses);
+            let pages = std::mem::take(&mut old.pages).next(plan, &now, read, prepared.clone());
             let (generation, summaries) = (self.linked.generation, &prepared.shared.summaries);
             let inputs = Inputs::next(
                 graph,
                 generation,
-                found,
-                compared,
-                summaries,
+                (found, compared),
+                (summaries, made),
                 &mut old.inputs,
             );
-            let pages = plan::Kept::next(plan, prepared.clone(), graph.entities.len());
             *last = Some(Published {
                 inputs,
                 pages,
@@ -477,6 +472,8 @@ impl Pass<'_> {
 struct Planned {
     found: Found,
     prepared: Arc<Prepared>,
+    /// The summaries made, with what each read.
+    made: crate::render::context::Made,
     /// What changed against the last good build; `None` when nothing is kept.
     compared: Option<Compared>,
     plan: plan::Plan,

@@ -1,6 +1,6 @@
 //! The page plan: the engine pages are rendered with, every page of the
-//! site, what each page depends on, and which pages to render again.
-//! See the rules in the parent module's docs.
+//! site, and which pages to render again: those that read an input that
+//! changed (see [`super::record`]).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,27 +8,21 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::changes::{Compared, Found, Inputs};
-use super::deps::{self, KeptDeps, PageDeps, Redo};
 use super::lap;
+use super::record::{Candidates, Made, Now, Records};
 use super::templates::TemplateUse;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::hash::Map;
 use crate::load::Loaded;
 use crate::output::{Contents, OutputFile};
-use crate::render::{self, Job, Prepared, RenderOptions, Sink, context};
-use crate::source::SourceId;
+use crate::render::{self, Input, Job, Prepared, RenderOptions, Sink, context};
 
 /// What the last good build kept of its pages for the next one.
 #[derive(Default)]
 pub(super) struct Kept {
-    /// The key of each page's deps, by output path.
-    keys: Map<String, u64>,
-    /// The deps of the pages; taken by the next build, so after a failed
-    /// build all are computed again.
-    deps: KeptDeps,
-    /// Each entity's outline (see [`deps::outline`]), by index.
-    outlines: Vec<u64>,
+    /// What each page read.
+    records: Records,
     /// What the pages were rendered with, the template scan, and the pages:
     /// the same for the next build while its graph is the same one.
     prepared: Option<Arc<Prepared>>,
@@ -37,20 +31,16 @@ pub(super) struct Kept {
     paths: Arc<Vec<String>>,
 }
 
-impl Kept {
-    /// The deps of the last build's pages, taken out.
-    pub(super) fn take_deps(&mut self) -> KeptDeps {
-        std::mem::take(&mut self.deps)
-    }
-}
-
 /// The pages of a new build and which of them to render.
 pub(super) struct Plan {
     pub(super) jobs: Arc<Vec<Job>>,
     pub(super) paths: Arc<Vec<String>>,
     uses: Arc<Map<String, TemplateUse>>,
-    deps: Vec<PageDeps>,
-    outlines: Vec<u64>,
+    /// Whether the pages are the last build's (else records of pages no
+    /// longer there are dropped).
+    same_pages: bool,
+    /// Inputs whose hash moved, with the new one.
+    moved: Vec<(Input, u64)>,
     /// Pages to render, by job.
     pub(super) dirty: Vec<bool>,
     /// Entities whose data files (API entry, metric files, search text) are
@@ -63,7 +53,8 @@ pub(super) struct Plan {
 /// graph is the same and the changed entities' summaries come out as they
 /// were, else new ones (keeping the summaries whose key held). `None` when
 /// the templates cannot be used (errors are in `diags`); the flag tells
-/// whether the last build's engine was kept.
+/// whether the last build's engine was kept. With them, the summaries made
+/// and what each read.
 pub(super) fn engine(
     graph: &Graph,
     loaded: &Loaded,
@@ -71,32 +62,37 @@ pub(super) fn engine(
     found: &Found,
     last: (&Inputs, &Kept),
     diags: &mut Diagnostics,
-) -> Option<(Arc<Prepared>, bool)> {
+) -> Option<(Arc<Prepared>, bool, context::Made)> {
     let (inputs, kept) = last;
     let style = render::link_style(&loaded.config);
     let reuse = kept.prepared.clone().filter(|p| {
+        let same = |i: usize| {
+            let reads = render::Reads::new(graph);
+            let old = |t: usize| p.shared.summaries[t].clone();
+            context::Shared::summary_of(graph, &reads, i, style, old) == p.shared.summaries[i]
+        };
         found.same_graph
             && (0..graph.entities.len())
                 .filter(|&i| !found.kept[i])
-                .all(|i| {
-                    let fresh = context::Shared::summary_of(graph, i, style, |t| {
-                        p.shared.summaries[t].clone()
-                    });
-                    fresh == p.shared.summaries[i]
-                })
+                .all(same)
     });
     if let Some(p) = reuse {
-        return Some((p, true));
+        return Some((p, true, Vec::new()));
     }
     let t = Instant::now();
-    let shared = context::Shared::build_with(graph, &loaded.config, style, |i| {
-        found.kept[i].then(|| found.previous(inputs, i).expect("kept").1.clone())
-    });
+    let keep = |i: usize| {
+        found.kept[i]
+            .then(|| found.previous(inputs, i).cloned())
+            .flatten()
+    };
+    let stale =
+        |summaries: &[_], made: &[bool]| found.stale_measures(graph, inputs, (summaries, made));
+    let (shared, made) = context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
     lap("summaries", t);
     let t = Instant::now();
     let prepared = Prepared::with_shared(graph, loaded, opts, shared, diags);
     lap("prepare", t);
-    Some((Arc::new(prepared?), false))
+    Some((Arc::new(prepared?), false, made))
 }
 
 impl Plan {
@@ -111,22 +107,20 @@ impl Plan {
             jobs: Arc::new(jobs),
             paths: Arc::new(paths),
             uses: Arc::default(),
-            deps: Vec::new(),
-            outlines: Vec::new(),
+            same_pages: false,
+            moved: Vec::new(),
         }
     }
 }
 
-/// Plans the pages of a build: their deps (kept where nothing around them
-/// changed) and whether each must be rendered again.
+/// Plans the pages of a build: which must be rendered again, from what
+/// the last good build's pages read.
 pub(super) fn plan(
     graph: &Graph,
     loaded: &Loaded,
-    hashes: &Map<SourceId, u64>,
     found: &Found,
     compared: &Compared,
     last: (&Inputs, &Kept),
-    mut kept_deps: KeptDeps,
 ) -> Plan {
     let (inputs, kept) = last;
     let (uses, jobs, paths) = if found.same_graph {
@@ -137,16 +131,25 @@ pub(super) fn plan(
         let uses = TemplateUse::all(loaded);
         (Arc::new(uses), Arc::new(jobs), Arc::new(paths))
     };
-    let last_outlines = (inputs.shape == found.shape).then_some(&kept.outlines[..]);
-    let (outlines, redo) = deps::redo(graph, &found.entity_hash, inputs, last_outlines, &kept_deps);
-    let deps = page_deps(&jobs, &paths, &redo, &mut kept_deps, |job, path| {
-        deps::page_deps(graph, job, path, &found.entity_hash, hashes)
-    });
+    let candidates = if found.same_graph {
+        let changed: Vec<usize> = (0..graph.entities.len())
+            .filter(|&i| inputs.entity_hash.get(i) != Some(&found.entity_hash[i]))
+            .collect();
+        Candidates::of_entities(graph, &changed, &compared.changed_summary)
+    } else {
+        Candidates::All
+    };
+    let now = compared.now(graph, found, &uses);
+    let moved = kept.records.moved(&now, candidates);
+    let read_changed = kept.records.readers(&moved);
+    // Pages not recorded, or recorded with another template, are new.
     let dirty: Vec<bool> = jobs
-        .iter()
-        .zip(paths.iter())
-        .zip(&deps)
-        .map(|((&job, path), d)| is_dirty(graph, job, path, d, &uses, compared, kept))
+        .par_iter()
+        .zip(paths.par_iter())
+        .map(|(&job, path)| {
+            kept.records.tag(path) != Some(render::place(graph, job).1)
+                || read_changed.contains(path.as_str())
+        })
         .collect();
     let mut entity_dirty = vec![true; graph.entities.len()];
     for (&job, &d) in jobs.iter().zip(&dirty) {
@@ -155,90 +158,27 @@ pub(super) fn plan(
         }
     }
     Plan {
+        same_pages: found.same_graph,
         jobs,
         paths,
         uses,
-        deps,
-        outlines,
+        moved,
         dirty,
         entity_dirty,
     }
 }
 
-/// The deps of every page: kept ones where `redo` allows, else made by `make`.
-fn page_deps(
-    jobs: &[Job],
-    paths: &[String],
-    redo: &Redo,
-    kept: &mut KeptDeps,
-    make: impl Fn(Job, &str) -> PageDeps + Sync,
-) -> Vec<PageDeps> {
-    let keep = |job: Job, path: &str| {
-        let allowed = match job {
-            Job::Entity(i) | Job::Changes(i) => !redo.entities[i],
-            Job::List(_) => !redo.lists,
-            Job::Home => false,
-            _ => !redo.others,
-        };
-        allowed && kept.has(job, path)
-    };
-    let made: Vec<Option<PageDeps>> = jobs
-        .par_iter()
-        .zip(paths.par_iter())
-        .map(|(&job, path)| (!keep(job, path)).then(|| make(job, path)))
-        .collect();
-    jobs.iter()
-        .zip(paths)
-        .zip(made)
-        .map(|((&job, path), d)| d.unwrap_or_else(|| kept.take(job, path)))
-        .collect()
-}
-
-/// Whether a page must be rendered again: a template it uses changed (or a
-/// global one of them reads), its own inputs changed, or an entity it shows
-/// has a new summary.
-fn is_dirty(
-    graph: &Graph,
-    job: Job,
-    path: &str,
-    d: &PageDeps,
-    uses: &Map<String, TemplateUse>,
-    compared: &Compared,
-    last: &Kept,
-) -> bool {
-    let template = render::place(graph, job).1;
-    // The page's template and the shortcode templates its bodies call.
-    let templates = std::iter::once(template).chain(d.shortcodes.iter().map(String::as_str));
-    let mut any_entity = false;
-    for name in templates {
-        let Some(u) = uses.get(name) else {
-            return true;
-        };
-        if last.uses.get(name).map(|l| l.hash) != Some(u.hash)
-            || u.globals(&compared.changed_globals)
-        {
-            return true;
-        }
-        any_entity |= u.any_entity;
-    }
-    last.keys.get(path).is_none_or(|&k| k != d.key)
-        || deps::forced_globals(job)
-            .iter()
-            .any(|g| compared.changed_globals.contains(*g))
-        || (any_entity && compared.any_entity_changed)
-        || d.shows.iter().any(|&i| compared.changed_summary[i])
-}
-
 /// Pages rendered and kept in memory, by job.
 pub(super) type Fresh = Map<usize, Arc<[u8]>>;
 
-/// One page rendered: its bytes when they are kept in memory.
-type Rendered = Result<Option<Arc<[u8]>>, Vec<Diagnostic>>;
+/// One page rendered: its bytes and what it read when they are kept in
+/// memory.
+type Done = Result<Option<(Arc<[u8]>, Vec<Input>)>, Vec<Diagnostic>>;
 
 /// Renders the pages the plan marks, handing each to `sink` as it is made
-/// when there is one. Returns the pages not given to a sink, by job, and
-/// the number of pages rendered; `Err` with that number when one failed
-/// (errors are in `diags`).
+/// when there is one. Returns the pages not given to a sink, by job, with
+/// what they read, and the number of pages rendered; `Err` with that
+/// number when one failed (errors are in `diags`).
 pub(super) fn render(
     graph: &Graph,
     loaded: &Loaded,
@@ -246,32 +186,39 @@ pub(super) fn render(
     plan: &Plan,
     sink: Option<&dyn Sink>,
     diags: &mut Diagnostics,
-) -> Result<(Fresh, usize), usize> {
+) -> Result<(Fresh, Vec<Made>, usize), usize> {
     let pages = prepared.pages(graph, loaded);
-    let results: Vec<(usize, Rendered)> = (0..plan.jobs.len())
+    let results: Vec<(usize, Done)> = (0..plan.jobs.len())
         .into_par_iter()
         .filter(|&i| plan.dirty[i])
         .map(|i| {
-            let (path, html) = pages.render(plan.jobs[i]);
-            let page = html.and_then(|html| match sink {
+            let page = pages.render(plan.jobs[i]);
+            let (path, inputs) = (page.path, page.inputs);
+            let done = page.html.and_then(|html| match sink {
                 Some(sink) => {
                     let contents = Contents::Bytes(html.into_bytes());
                     sink.put(OutputFile { path, contents })
                         .map(|()| None)
                         .map_err(|d| vec![d])
                 }
-                None => Ok(Some(Arc::from(html.into_bytes()))),
+                None => Ok(Some((Arc::from(html.into_bytes()), inputs))),
             });
-            (i, page)
+            (i, done)
         })
         .collect();
     let rendered = results.len();
     let mut errors = Vec::new();
     let mut fresh = Fresh::default();
+    let mut read = Vec::new();
     for (i, r) in results {
         match r {
-            Ok(Some(html)) => {
+            Ok(Some((html, inputs))) => {
                 fresh.insert(i, html);
+                read.push(Made {
+                    key: plan.paths[i].clone(),
+                    tag: render::place(graph, plan.jobs[i]).1,
+                    inputs,
+                });
             }
             Ok(None) => {}
             Err(ds) => errors.extend(ds),
@@ -281,26 +228,34 @@ pub(super) fn render(
     if diags.has_errors() {
         return Err(rendered);
     }
-    Ok((fresh, rendered))
+    Ok((fresh, read, rendered))
 }
 
 impl Kept {
-    /// What a good build keeps of its pages for the next one.
-    pub(super) fn next(plan: Plan, prepared: Arc<Prepared>, n_entities: usize) -> Kept {
-        let mut deps = KeptDeps::with_entities(n_entities);
-        let mut keys = crate::hash::map_with_capacity(plan.paths.len());
-        for ((&job, path), d) in plan.jobs.iter().zip(plan.paths.iter()).zip(plan.deps) {
-            keys.insert(path.clone(), d.key);
-            deps.put(job, path, d);
-        }
+    /// What a good build keeps of its pages for the next one: the last
+    /// records, with what the pages just rendered read.
+    pub(super) fn next(
+        mut self,
+        plan: Plan,
+        now: &Now,
+        rendered: Vec<Made>,
+        prepared: Arc<Prepared>,
+    ) -> Kept {
+        let keep = (!plan.same_pages).then(|| plan.paths.iter().map(String::as_str).collect());
+        self.records.update(now, plan.moved, rendered, keep);
         Kept {
-            keys,
-            deps,
-            outlines: plan.outlines,
+            records: self.records,
             prepared: Some(prepared),
             uses: plan.uses,
             jobs: plan.jobs,
             paths: plan.paths,
         }
+    }
+}
+
+impl Plan {
+    /// The template scan the pages were planned with.
+    pub(super) fn uses(&self) -> Arc<Map<String, TemplateUse>> {
+        self.uses.clone()
     }
 }

@@ -1,5 +1,5 @@
 //! Published files: the pages, the sitemap, the API index, the metric
-//! files, the search index and the static files — written once for every
+//! files, the search index and its labels, and the static files — written once for every
 //! command. A pass that keeps its output (`serve`, `build --watch`) makes it
 //! in memory from the pages just rendered and what the last output still
 //! holds; one that does not (`build`, `check`) hands each file to a sink as
@@ -174,6 +174,7 @@ impl Publish<'_> {
                 files.put_all(crate::aliases::files(self.graph, self.style));
                 let config = &self.loaded.config;
                 files.put_all(crate::feed::files(self.graph, config, self.base_url));
+                files.put_all([render::labels::file(self.loaded)]);
                 (api, self.search(&mut files, last.search.take()))
             }
         };

@@ -1,22 +1,22 @@
 //! What a template uses, found by scanning its text: the templates it
-//! reaches (extends, include, import), the globals it mentions, and whether
-//! it may read any entity. See the rules in the parent module's docs.
+//! reaches (extends, include, import) and the global values it mentions.
+//! Tera reads both out of the page recorder's sight: what a template's
+//! functions read is recorded as they run (see `crate::render::reads`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
-use crate::hash::{self, Map, Set};
+use crate::hash::{self, Map};
 use crate::load::Loaded;
 
-/// What a page template uses: the templates it reaches and the globals and
-/// functions their text mentions. Found by scanning the text, so a mention
-/// in a comment counts too — it only costs a needless re-render.
+/// What a page template uses: the templates it reaches and the globals
+/// their text mentions. Found by scanning the text, so a mention in a
+/// comment counts too — it only costs a needless re-render.
 pub(super) struct TemplateUse {
     /// Hash of the text of every template reached.
     pub(super) hash: u64,
     /// `None`: all globals.
     globals: Option<BTreeSet<String>>,
-    pub(super) any_entity: bool,
 }
 
 impl TemplateUse {
@@ -54,48 +54,29 @@ impl TemplateUse {
         }
         let mut h = hash::hasher();
         let mut globals = Some(BTreeSet::new());
-        let mut any_entity = false;
         for n in &reached {
             let text = texts.get(n).copied().unwrap_or("");
             (n, text).hash(&mut h);
-            any_entity |= text
-                .match_indices("url(")
-                .any(|(i, _)| text[i + 4..].trim_start().starts_with("id"))
-                || reads_other_entity(text);
             scan_globals(text, &mut globals);
         }
         TemplateUse {
             hash: h.finish(),
             globals,
-            any_entity,
         }
     }
 
-    /// Whether one of `changed` (global parts) is used.
-    pub(super) fn globals(&self, changed: &Set<String>) -> bool {
+    /// The global parts the template mentions (`site` for all of `site`).
+    pub(super) fn parts(&self) -> Vec<String> {
         match &self.globals {
-            None => !changed.is_empty(),
-            Some(used) => changed.iter().any(|c| used.contains(c)),
+            None => all_parts(),
+            Some(used) => used.iter().cloned().collect(),
         }
     }
 }
 
-/// Whether a template reads an entity other than the page's own
-/// (`id=page.id`) or a shortcode's (`id=args.id`, tracked through the call's
-/// arguments).
-fn reads_other_entity(text: &str) -> bool {
-    ["get_entity(", "metric_value(", "metric_chart("]
-        .iter()
-        .any(|f| {
-            text.match_indices(f).any(|(i, _)| {
-                let args: String = text[i + f.len()..]
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .take(12)
-                    .collect();
-                !(args.starts_with("id=page.id") || args.starts_with("id=args.id"))
-            })
-        })
+/// Every global part, `site` standing for all of `site`.
+pub(super) fn all_parts() -> Vec<String> {
+    ["config", "data", "t", "site"].map(String::from).into()
 }
 
 /// Names after `extends`, `include` and `import`; `None` for a computed name.

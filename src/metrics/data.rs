@@ -45,22 +45,15 @@ pub fn csv(m: &Metric) -> String {
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     };
-    for p in &m.values {
-        row([
-            "value",
-            "",
-            &p.period.to_string(),
-            &p.raw,
-            unit,
-            p.note.as_deref().unwrap_or(""),
-            "",
-            word(p.qualifier),
-        ]);
-    }
-    for (name, pts) in &m.compare {
+    let series = std::iter::once(("value", "", &m.values)).chain(
+        m.compare
+            .iter()
+            .map(|(name, pts)| ("compare", name.as_str(), pts)),
+    );
+    for (kind, name, pts) in series {
         for p in pts {
             row([
-                "compare",
+                kind,
                 name,
                 &p.period.to_string(),
                 &p.raw,

@@ -415,51 +415,73 @@ mod tests {
         m
     }
 
+    /// A qualified value against a target in one row: `better`, the value's
+    /// period, number and word, the target's period and number, and the
+    /// status it must (`true`) or must not (`false`) come out with.
+    type Case = (
+        Better,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        bool,
+        Status,
+    );
+
+    fn check(cases: &[Case]) {
+        for &(better, vp, vv, word, tp, tv, is, want) in cases {
+            let status = derive(&qualified(better, (vp, vv), word, (tp, tv))).status;
+            let row = format!("{better:?} {vv}{word} ({vp}) against {tv} ({tp})");
+            assert_eq!(status == Some(want), is, "{row}: {status:?}");
+        }
+    }
+
     #[test]
     fn lower_bound_that_meets_the_target_is_achieved() {
+        use Better::*;
+        use Status::*;
         for word in ["超过", "突破", "以上", "余", "不低于"] {
-            let m = qualified(Better::Higher, ("2024", "40"), word, ("2024", "40"));
-            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
-            let m = qualified(Better::Higher, ("2024", "45"), word, ("2024", "40"));
-            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
+            check(&[
+                (Higher, "2024", "40", word, "2024", "40", true, Achieved),
+                (Higher, "2024", "45", word, "2024", "40", true, Achieved),
+            ]);
         }
-        // 超过30% against 40%, the period over: could be either side.
-        let m = qualified(Better::Higher, ("2024", "30"), "超过", ("2024", "40"));
-        assert_eq!(derive(&m).status, Some(Status::NoData));
-        // A lower bound above a ceiling has missed it.
-        let m = qualified(Better::Lower, ("2024", "45"), "超过", ("2024", "40"));
-        assert_eq!(derive(&m).status, Some(Status::Behind));
+        check(&[
+            // 超过30% against 40%, the period over: could be either side.
+            (Higher, "2024", "30", "超过", "2024", "40", true, NoData),
+            // A lower bound above a ceiling has missed it.
+            (Lower, "2024", "45", "超过", "2024", "40", true, Behind),
+        ]);
     }
 
     #[test]
     fn approximate_value_is_never_achieved_on_a_tie() {
-        let tie = qualified(Better::Higher, ("2024", "300"), "约", ("2024", "300"));
-        assert_eq!(derive(&tie).status, Some(Status::NoData));
-        let open = qualified(Better::Higher, ("2024", "300"), "约", ("2025", "300"));
-        assert_ne!(derive(&open).status, Some(Status::Achieved));
-        let above = qualified(Better::Higher, ("2024", "310"), "约", ("2024", "300"));
-        assert_eq!(derive(&above).status, Some(Status::Achieved));
-        let below = qualified(Better::Higher, ("2024", "290"), "约", ("2024", "300"));
-        assert_eq!(derive(&below).status, Some(Status::Behind));
-        let lower = qualified(Better::Lower, ("2024", "80"), "约", ("2024", "80"));
-        assert_eq!(derive(&lower).status, Some(Status::NoData));
+        use Better::*;
+        use Status::*;
+        check(&[
+            (Higher, "2024", "300", "约", "2024", "300", true, NoData),
+            (Higher, "2024", "300", "约", "2025", "300", false, Achieved),
+            (Higher, "2024", "310", "约", "2024", "300", true, Achieved),
+            (Higher, "2024", "290", "约", "2024", "300", true, Behind),
+            (Lower, "2024", "80", "约", "2024", "80", true, NoData),
+        ]);
     }
 
     #[test]
     fn upper_bound_meets_a_ceiling_but_never_a_floor() {
-        // 接近12 (approaching: still below) against a floor of 12.
-        let m = qualified(Better::Higher, ("2024", "12"), "接近", ("2024", "12"));
-        assert_eq!(derive(&m).status, Some(Status::NoData));
-        let m = qualified(Better::Higher, ("2024", "10"), "接近", ("2024", "12"));
-        assert_eq!(derive(&m).status, Some(Status::Behind));
-        let m = qualified(Better::Higher, ("2024", "20"), "以下", ("2024", "12"));
-        assert_ne!(derive(&m).status, Some(Status::Achieved));
-        for word in ["接近", "不超过", "以下"] {
-            let m = qualified(Better::Lower, ("2024", "5"), word, ("2024", "5"));
-            assert_eq!(derive(&m).status, Some(Status::Achieved), "{word}");
-        }
-        let m = qualified(Better::Lower, ("2024", "6"), "不超过", ("2024", "5"));
-        assert_eq!(derive(&m).status, Some(Status::NoData));
+        use Better::*;
+        use Status::*;
+        check(&[
+            // 接近12 (approaching: still below) against a floor of 12.
+            (Higher, "2024", "12", "接近", "2024", "12", true, NoData),
+            (Higher, "2024", "10", "接近", "2024", "12", true, Behind),
+            (Higher, "2024", "20", "以下", "2024", "12", false, Achieved),
+            (Lower, "2024", "5", "接近", "2024", "5", true, Achieved),
+            (Lower, "2024", "5", "不超过", "2024", "5", true, Achieved),
+            (Lower, "2024", "5", "以下", "2024", "5", true, Achieved),
+            (Lower, "2024", "6", "不超过", "2024", "5", true, NoData),
+        ]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::graph::Graph;
 use crate::hash::Map;
 use crate::output::{Contents, OutputFile};
 use crate::parse::entity::{Entity, Metric};
+use crate::render::reads::{Input, record};
 use crate::url::LinkStyle;
 
 /// Files written beside the metric pages.
@@ -85,7 +86,10 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
     tera.register_function(
         "metric_chart",
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-            let entry = lookup(&charts, kwargs.must_get::<&str>("id")?)?;
+            let id = kwargs.must_get::<&str>("id")?;
+            record(Input::Full(id.to_string()));
+            let entry = lookup(&charts, id)?;
+            record(Input::Global("t".to_string()));
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
             let svg = chart::chart_pair(
@@ -103,6 +107,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
         "metric_value",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
+            record(Input::Full(id.to_string()));
             let entry = lookup(&metrics, id)?;
             let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
             let point = value_at(&entry.metric, wanted).ok_or_else(|| {

@@ -268,19 +268,9 @@ pub(super) fn parse_document(
     let map = doc.value.as_object().unwrap_or(&empty);
     let mut f = Fields::new(&doc, map, file, yaml_offset);
     let head = read_head(&mut f, &default_id(&content_path, kind));
-    let mut refs = Vec::new();
-    for &rel in Rel::written_by(kind) {
-        for (id, span) in f.strings(rel.field()) {
-            refs.push(entity::Ref { rel, id, span });
-        }
-    }
+    let refs = typed_refs(&mut f, kind);
     let data = kind_data(&mut f, kind);
-    for (alias, span) in f.strings("aliases") {
-        if let Err(message) = crate::aliases::alias_file(&alias) {
-            f.diags
-                .push(Diagnostic::error(Code::BadAlias, message).at(span));
-        }
-    }
+    check_aliases(&mut f);
     let is_home = kind == Kind::Section
         && content_path
             .parent()
@@ -300,19 +290,16 @@ pub(super) fn parse_document(
         config.markdown.raw_html,
     );
     diags.extend(body_diags);
-    let title = head
-        .title
-        .or_else(|| body.title.clone())
-        .unwrap_or_else(|| {
+    let title = match head.title.or_else(|| body.title.clone()) {
+        Some(title) => title,
+        None => {
+            // A section may go untitled: its list page has a heading of its own.
             if kind != Kind::Section {
-                diags.push(
-                Diagnostic::warning(Code::NoTitle, "page has no title")
-                    .at(Span::new(file, 0..0))
-                    .hint("add `title:` to the front matter or start the text with a `# ` heading"),
-            );
+                diags.push(no_title(file));
             }
             head.id.clone()
-        });
+        }
+    };
     let slug = slug_segment(head.slug.as_deref().unwrap_or(&head.id));
     let entity = Entity {
         url_path: url_path(kind, &content_path, &slug),
@@ -334,4 +321,31 @@ pub(super) fn parse_document(
         extra,
     };
     (Some(entity), diags)
+}
+
+/// The typed references the front matter writes (`policy:`, `metrics:`, …).
+fn typed_refs(f: &mut Fields, kind: Kind) -> Vec<entity::Ref> {
+    let mut refs = Vec::new();
+    for &rel in Rel::written_by(kind) {
+        for (id, span) in f.strings(rel.field()) {
+            refs.push(entity::Ref { rel, id, span });
+        }
+    }
+    refs
+}
+
+/// `aliases:` that no output file could hold are errors at the alias.
+fn check_aliases(f: &mut Fields) {
+    for (alias, span) in f.strings("aliases") {
+        if let Err(message) = crate::aliases::alias_file(&alias) {
+            f.diags
+                .push(Diagnostic::error(Code::BadAlias, message).at(span));
+        }
+    }
+}
+
+fn no_title(file: SourceId) -> Diagnostic {
+    Diagnostic::warning(Code::NoTitle, "page has no title")
+        .at(Span::new(file, 0..0))
+        .hint("add `title:` to the front matter or start the text with a `# ` heading")
 }

@@ -50,44 +50,21 @@ pub fn parse(
     content_path: PathBuf,
     config: &Config,
 ) -> (Option<Entity>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let doc = match yaml::parse(text) {
+    let doc = match document(text, file) {
         Ok(d) => d,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(Code::Yaml, format!("invalid metric file: {}", e.message))
-                    .at(Span::new(file, e.offset..e.offset + 1))
-                    .hint("a metric file is YAML: `title:`, `unit:`, `values:` with `- period: \"2024\"` / `value: 8.3` entries"),
-            );
-            return (None, diags);
-        }
+        Err(d) => return (None, vec![d]),
     };
     let Value::Object(map) = &doc.value else {
-        diags.push(
-            Diagnostic::error(
-                Code::Yaml,
-                "a metric file must be a mapping of `key: value` lines",
-            )
-            .at(Span::new(file, 0..0)),
-        );
-        return (None, diags);
+        let d = Diagnostic::error(
+            Code::Yaml,
+            "a metric file must be a mapping of `key: value` lines",
+        )
+        .at(Span::new(file, 0..0));
+        return (None, vec![d]);
     };
+    let mut diags = Vec::new();
     let mut f = Fields::new(&doc, map, file, 0);
-    let stem = content_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (id, id_span) = match f.string("id") {
-        Some(id) => (id, f.span("id")),
-        None => (stem, Span::new(file, 0..0)),
-    };
-    if let Err(msg) = check_id(&id) {
-        f.diags.push(
-            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
-                .at(id_span)
-                .hint(super::id_fix_hint(&id)),
-        );
-    }
+    let (id, id_span) = metric_id(&mut f, &content_path, file);
     let title = f.string("title").unwrap_or_else(|| {
         f.diags.push(
             Diagnostic::warning(Code::NoTitle, "metric has no title")
@@ -135,6 +112,36 @@ pub fn parse(
         diags.extend(d);
     }
     (Some(entity), diags)
+}
+
+/// The file as YAML, or the error that stops reading it.
+fn document(text: &str, file: SourceId) -> Result<yaml::Located, Diagnostic> {
+    yaml::parse(text).map_err(|e| {
+        Diagnostic::error(Code::Yaml, format!("invalid metric file: {}", e.message))
+            .at(Span::new(file, e.offset..e.offset + 1))
+            .hint("a metric file is YAML: `title:`, `unit:`, `values:` with `- period: \"2024\"` / `value: 8.3` entries")
+    })
+}
+
+/// The metric's id (`id:`, else the file name) and where it comes from; an
+/// id no URL can hold is reported.
+fn metric_id(f: &mut Fields, content_path: &std::path::Path, file: SourceId) -> (String, Span) {
+    let stem = content_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (id, id_span) = match f.string("id") {
+        Some(id) => (id, f.span("id")),
+        None => (stem, Span::new(file, 0..0)),
+    };
+    if let Err(msg) = check_id(&id) {
+        f.diags.push(
+            Diagnostic::error(Code::BadId, format!("invalid id: {msg}"))
+                .at(id_span)
+                .hint(super::id_fix_hint(&id)),
+        );
+    }
+    (id, id_span)
 }
 
 /// Renders the description; link spans are moved from the unindented text

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Value;
 
@@ -18,6 +19,8 @@ use crate::parse::entity::{
     Better, Entity, Kind, KindData, MeasureStatus, Point, PolicyStatus, Rel,
 };
 use crate::url::LinkStyle;
+
+use super::reads::{Input, Reads};
 
 #[derive(Serialize)]
 struct PointOut {
@@ -76,11 +79,15 @@ struct Summary<'a> {
     policy_titles: Vec<&'a str>,
 }
 
-fn summary<'a>(graph: &'a Graph, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
+fn summary<'a>(graph: &'a Graph, reads: &Reads, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
     let e = &graph.entities[idx];
-    let policies: Vec<&Entity> = graph
+    reads.full(idx);
+    let policies: Vec<&Entity> = reads
         .out(idx, Rel::Policy)
-        .map(|to| &*graph.entities[to])
+        .map(|to| {
+            reads.title(to);
+            &*graph.entities[to]
+        })
         .collect();
     let mut s = Summary {
         id: &e.id,
@@ -155,82 +162,134 @@ pub struct Shared {
     pub site: Value,
 }
 
+/// The summaries a build made, each with what it read, by index.
+pub type Made = Vec<(EntityIdx, Vec<Input>)>;
+
+/// Given the summaries of the first round and which of them were made,
+/// the measures to make again (see [`Shared::build_with`]).
+pub type Stale<'a> = &'a dyn Fn(&[Value], &[bool]) -> Vec<EntityIdx>;
+
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
-        Shared::build_with(graph, config, style, |_| None)
+        Shared::build_with(graph, config, style, &|_| None, &|_, _| Vec::new()).0
     }
 
     /// As [`Shared::build`], taking the summaries `kept` gives (a rebuild
     /// keeps those whose inputs did not change) instead of making them.
+    /// Summaries are made in two rounds: first those that read no other
+    /// summary, then measures, which carry their metrics' summaries;
+    /// between them `stale` names the measures to make again although
+    /// kept, given the first round's summaries and which were made.
     pub fn build_with(
         graph: &Graph,
         config: &Config,
         style: LinkStyle,
-        kept: impl Fn(EntityIdx) -> Option<Value>,
-    ) -> Shared {
-        let (mut summaries, made): (Vec<Value>, Vec<bool>) = (0..graph.entities.len())
-            .map(|i| match kept(i) {
-                Some(v) => (v, false),
-                None => (own_summary(graph, i, style), true),
+        kept: &(dyn Fn(EntityIdx) -> Option<Value> + Sync),
+        stale: Stale,
+    ) -> (Shared, Made) {
+        let n = graph.entities.len();
+        let is_measure = |i: EntityIdx| graph.entities[i].kind == Kind::Measure;
+        let first: Vec<(Value, Option<Vec<Input>>)> = (0..n)
+            .into_par_iter()
+            .map(|i| match kept(i).filter(|_| !is_measure(i)) {
+                Some(v) => (v, None),
+                None if is_measure(i) => (Value::none(), None),
+                None => {
+                    let reads = Reads::new(graph);
+                    (own_summary(graph, &reads, i, style), Some(reads.finish()))
+                }
             })
-            .unzip();
-        // Metrics carry no nested lists, so their summaries are final here.
-        for i in 0..summaries.len() {
-            if made[i] && graph.entities[i].kind == Kind::Measure {
-                let own = summaries[i].clone();
-                summaries[i] = with_metrics(graph, i, own, |t| summaries[t].clone());
-            }
+            .collect();
+        let (mut summaries, mut reads): (Vec<Value>, Vec<Option<Vec<Input>>>) =
+            first.into_iter().unzip();
+        let made: Vec<bool> = reads.iter().map(Option::is_some).collect();
+        let mut again = vec![false; n];
+        for i in stale(&summaries, &made) {
+            again[i] = true;
+        }
+        let measures: Vec<(EntityIdx, Value, Option<Vec<Input>>)> = (0..n)
+            .into_par_iter()
+            .filter(|&i| is_measure(i))
+            .map(|i| match kept(i).filter(|_| !again[i]) {
+                Some(v) => (i, v, None),
+                None => {
+                    let r = Reads::new(graph);
+                    let v = Shared::summary_of(graph, &r, i, style, |t| summaries[t].clone());
+                    (i, v, Some(r.finish()))
+                }
+            })
+            .collect();
+        for (i, v, r) in measures {
+            summaries[i] = v;
+            reads[i] = r;
         }
         let site = site_value(graph, config, &summaries, style);
-        Shared { summaries, site }
+        let made = reads
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r?)))
+            .collect();
+        (Shared { summaries, site }, made)
     }
 
     /// The summary of one entity as [`Shared::build`] makes it, taking the
     /// summaries of other entities (a measure's metrics) from `others`.
     pub fn summary_of(
         graph: &Graph,
+        reads: &Reads,
         i: EntityIdx,
         style: LinkStyle,
         others: impl Fn(EntityIdx) -> Value,
     ) -> Value {
-        let own = own_summary(graph, i, style);
+        let own = own_summary(graph, reads, i, style);
         if graph.entities[i].kind != Kind::Measure {
             return own;
         }
-        with_metrics(graph, i, own, others)
+        with_metrics(graph, reads, i, own, others)
     }
 
-    pub fn list(&self, idxs: impl IntoIterator<Item = EntityIdx>) -> Value {
+    /// The summary of entity `i`, recorded as read.
+    pub fn summary(&self, reads: &Reads, i: EntityIdx) -> Value {
+        reads.summary(i);
+        self.summaries[i].clone()
+    }
+
+    /// The summaries of `idxs`, recorded as read.
+    pub fn list(&self, reads: &Reads, idxs: impl IntoIterator<Item = EntityIdx>) -> Value {
         Value::from(
             idxs.into_iter()
-                .map(|i| self.summaries[i].clone())
+                .map(|i| self.summary(reads, i))
                 .collect::<Vec<_>>(),
         )
     }
 }
 
-fn own_summary(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Value {
-    Value::from_serializable(&summary(graph, i, style))
-}
-
-/// The metrics a measure moves.
-fn metric_targets(graph: &Graph, i: EntityIdx) -> impl Iterator<Item = EntityIdx> + '_ {
-    graph.out(i, Rel::Metrics)
+fn own_summary(graph: &Graph, reads: &Reads, i: EntityIdx, style: LinkStyle) -> Value {
+    Value::from_serializable(&summary(graph, reads, i, style))
 }
 
 /// A measure's summary carries its metrics' summaries (and ids): lists of
 /// measures show latest values without searching all metrics.
 fn with_metrics(
     graph: &Graph,
+    reads: &Reads,
     i: EntityIdx,
     own: Value,
     metric: impl Fn(EntityIdx) -> Value,
 ) -> Value {
     let Some(m) = own.as_map() else { return own };
     let mut m = m.clone();
-    let metrics: Vec<Value> = metric_targets(graph, i).map(metric).collect();
-    let ids: Vec<Value> = metric_targets(graph, i)
-        .map(|t| Value::from(graph.entities[t].id.as_str()))
+    let targets: Vec<EntityIdx> = reads.out(i, Rel::Metrics).collect();
+    let metrics: Vec<Value> = targets
+        .iter()
+        .map(|&t| {
+            reads.summary(t);
+            metric(t)
+        })
+        .collect();
+    let ids: Vec<Value> = targets
+        .iter()
+        .map(|&t| Value::from(graph.entities[t].id.as_str()))
         .collect();
     m.insert(Rel::Metrics.field().into(), Value::from(metrics));
     m.insert("metric_ids".into(), Value::from(ids));
@@ -340,13 +399,20 @@ pub fn term_path(t: &crate::graph::Taxonomy, term: &crate::graph::Term) -> Strin
 
 /// A list page's entities in groups: measures by their (first) policy,
 /// metrics by category, policies in one group.
-pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) -> Value {
+pub fn groups(
+    graph: &Graph,
+    shared: &Shared,
+    reads: &Reads,
+    kind: Kind,
+    idxs: &[EntityIdx],
+) -> Value {
     let mut groups: Vec<(String, Option<EntityIdx>, Vec<EntityIdx>)> = Vec::new();
     for &i in idxs {
         let e = &graph.entities[i];
         let key: (String, Option<EntityIdx>) = match kind {
             Kind::Measure => {
-                let policy = graph.out(i, Rel::Policy).next();
+                let policy = reads.out(i, Rel::Policy).next();
+                policy.inspect(|&p| reads.title(p));
                 (
                     policy
                         .map(|p| graph.entities[p].title.clone())
@@ -354,12 +420,12 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
                     policy,
                 )
             }
-            Kind::Metric => (
-                e.metric()
-                    .and_then(|m| m.category.clone())
-                    .unwrap_or_default(),
-                None,
-            ),
+            Kind::Metric => {
+                // Its category, which the summary carries.
+                reads.summary(i);
+                let category = e.metric().and_then(|m| m.category.clone());
+                (category.unwrap_or_default(), None)
+            }
             _ => (String::new(), None),
         };
         match groups.iter_mut().find(|g| g.0 == key.0 && g.1 == key.1) {
@@ -377,10 +443,10 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
             g.insert(
                 Rel::Policy.field(),
                 policy
-                    .map(|p| shared.summaries[p].clone())
+                    .map(|p| shared.summary(reads, p))
                     .unwrap_or_else(Value::none),
             );
-            g.insert("items", shared.list(items));
+            g.insert("items", shared.list(reads, items));
             Value::from(g)
         })
         .collect();
@@ -388,22 +454,38 @@ pub fn groups(graph: &Graph, shared: &Shared, kind: Kind, idxs: &[EntityIdx]) ->
 }
 
 /// Summaries of entities grouped by kind, for term pages.
-pub fn by_kind(graph: &Graph, shared: &Shared, idxs: &[EntityIdx]) -> Value {
+pub fn by_kind(graph: &Graph, shared: &Shared, reads: &Reads, idxs: &[EntityIdx]) -> Value {
     let mut items: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for &i in idxs {
+        // Its kind, below.
+        reads.summary(i);
+    }
     for kind in Kind::ALL {
         let of_kind = idxs
             .iter()
             .copied()
             .filter(|&i| graph.entities[i].kind == kind);
-        items.insert(kind.plural(), shared.list(of_kind));
+        items.insert(kind.plural(), shared.list(reads, of_kind));
     }
     Value::from(items)
 }
 
-/// The `page` value of an entity page.
-pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: String) -> Value {
+/// The `page` value of an entity page: its summary with everything of
+/// its own (read in full), its references and what refers to it.
+pub fn page_value(
+    graph: &Graph,
+    shared: &Shared,
+    reads: &Reads,
+    idx: EntityIdx,
+    content: String,
+) -> Value {
     let e = &graph.entities[idx];
-    let mut m: tera::Map = shared.summaries[idx].as_map().cloned().unwrap_or_default();
+    reads.full(idx);
+    let mut m: tera::Map = shared
+        .summary(reads, idx)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
     let mut put = |k: &'static str, v: Value| {
         m.insert(k.into(), v);
     };
@@ -416,73 +498,84 @@ pub fn page_value(graph: &Graph, shared: &Shared, idx: EntityIdx, content: Strin
         "source_path",
         Value::from(format!("content/{}", e.content_path.display())),
     );
-
     // Typed references out of this entity, by field.
-    let mut refs: BTreeMap<&'static str, Vec<Value>> = Rel::ALL
+    let refs: BTreeMap<&'static str, Value> = Rel::ALL
         .into_iter()
         .filter(|&r| r != Rel::SetBy)
-        .map(|r| (r.field(), Vec::new()))
+        .map(|r| (r.field(), shared.list(reads, reads.out(idx, r))))
         .collect();
-    for edge in graph.edges_out(idx).filter(|e| e.rel != Rel::SetBy) {
-        refs.entry(edge.rel.field())
-            .or_default()
-            .push(shared.summaries[edge.to].clone());
-    }
     put("refs", Value::from(refs));
-    put("backlinks", backlinks(graph, shared, idx));
-
+    put("backlinks", backlinks(graph, shared, reads, idx));
     if let KindData::Metric(metric) = &e.data {
-        put(
-            "values",
-            Value::from_serializable(&metric.values.iter().map(point).collect::<Vec<_>>()),
-        );
-        let compare: Vec<Value> = metric
-            .compare
-            .iter()
-            .map(|(name, pts)| {
-                let mut c: BTreeMap<&'static str, Value> = BTreeMap::new();
-                c.insert("name", Value::from(name.as_str()));
-                c.insert(
-                    "values",
-                    Value::from_serializable(&pts.iter().map(point).collect::<Vec<_>>()),
-                );
-                Value::from(c)
-            })
-            .collect();
-        put("compare", Value::from(compare));
-        let targets: Vec<Value> = metric
-            .targets
-            .iter()
-            .map(|t| {
-                let mut tv: BTreeMap<&'static str, Value> = BTreeMap::new();
-                tv.insert("period", Value::from(t.period.to_string()));
-                tv.insert("period_label", Value::from(t.period.display_zh()));
-                tv.insert("value", Value::from(t.raw.as_str()));
-                tv.insert("qualifier", Value::from(t.qualifier.map(Qualifier::word)));
-                tv.insert("note", Value::from(t.note.clone()));
-                let set_by = t
-                    .set_by
-                    .as_ref()
-                    .and_then(|id| graph.by_id.get(id))
-                    .map(|&i| shared.summaries[i].clone());
-                tv.insert(Rel::SetBy.field(), set_by.unwrap_or_else(Value::none));
-                Value::from(tv)
-            })
-            .collect();
-        put("targets", Value::from(targets));
-        put("source", Value::from(metric.source.clone()));
+        for (k, v) in metric_values(shared, reads, metric) {
+            put(k, v);
+        }
     }
     Value::from(m)
 }
 
+/// What a metric's page shows of its data: values, comparisons, targets
+/// (with the summary of who set each) and source.
+fn metric_values(
+    shared: &Shared,
+    reads: &Reads,
+    metric: &crate::parse::entity::Metric,
+) -> [(&'static str, Value); 4] {
+    let points =
+        |pts: &[Point]| Value::from_serializable(&pts.iter().map(point).collect::<Vec<_>>());
+    let compare: Vec<Value> = metric
+        .compare
+        .iter()
+        .map(|(name, pts)| {
+            let mut c: BTreeMap<&'static str, Value> = BTreeMap::new();
+            c.insert("name", Value::from(name.as_str()));
+            c.insert("values", points(pts));
+            Value::from(c)
+        })
+        .collect();
+    let targets: Vec<Value> = metric
+        .targets
+        .iter()
+        .map(|t| {
+            let mut tv = target_value(t);
+            // Read by id: a target may name an entity that is not there (yet).
+            let set_by = t.set_by.as_ref().and_then(|id| {
+                reads.push(Input::Summary(id.clone()));
+                reads.index(id).map(|i| shared.summaries[i].clone())
+            });
+            tv.insert(Rel::SetBy.field(), set_by.unwrap_or_else(Value::none));
+            Value::from(tv)
+        })
+        .collect();
+    [
+        ("values", points(&metric.values)),
+        ("compare", Value::from(compare)),
+        ("targets", Value::from(targets)),
+        ("source", Value::from(metric.source.clone())),
+    ]
+}
+
+/// A target's period, value, qualifier and note.
+fn target_value(t: &crate::parse::entity::Target) -> BTreeMap<&'static str, Value> {
+    let mut tv: BTreeMap<&'static str, Value> = BTreeMap::new();
+    tv.insert("period", Value::from(t.period.to_string()));
+    tv.insert("period_label", Value::from(t.period.display_zh()));
+    tv.insert("value", Value::from(t.raw.as_str()));
+    tv.insert("qualifier", Value::from(t.qualifier.map(Qualifier::word)));
+    tv.insert("note", Value::from(t.note.clone()));
+    tv
+}
+
 /// What refers to an entity, by relation.
-fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
+fn backlinks(graph: &Graph, shared: &Shared, reads: &Reads, idx: EntityIdx) -> Value {
     let mut measures = Vec::new();
     let mut superseded_by = Vec::new();
     let mut related = Vec::new();
     let mut targets_set = Vec::new();
-    for edge in graph.edges_in(idx) {
+    for edge in reads.edges_in(idx) {
         let from = &graph.entities[edge.from];
+        // Its kind, below.
+        reads.summary(edge.from);
         match edge.rel {
             Rel::Policy | Rel::Metrics if from.kind == Kind::Measure => {
                 push_unique(&mut measures, edge.from)
@@ -490,21 +583,14 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
             Rel::Supersedes => push_unique(&mut superseded_by, edge.from),
             Rel::Related => push_unique(&mut related, edge.from),
             Rel::SetBy => {
-                if let Some(m) = from.metric() {
-                    for t in m
-                        .targets
-                        .iter()
-                        .filter(|t| t.set_by.as_deref() == Some(graph.entities[idx].id.as_str()))
-                    {
-                        let mut tv: BTreeMap<&'static str, Value> = BTreeMap::new();
-                        tv.insert("metric", shared.summaries[edge.from].clone());
-                        tv.insert("period", Value::from(t.period.to_string()));
-                        tv.insert("period_label", Value::from(t.period.display_zh()));
-                        tv.insert("value", Value::from(t.raw.as_str()));
-                        tv.insert("qualifier", Value::from(t.qualifier.map(Qualifier::word)));
-                        tv.insert("note", Value::from(t.note.clone()));
-                        targets_set.push(Value::from(tv));
-                    }
+                // The targets a metric sets for this entity are listed in full.
+                reads.full(edge.from);
+                let own = graph.entities[idx].id.as_str();
+                let set = from.metric().into_iter().flat_map(|m| &m.targets);
+                for t in set.filter(|t| t.set_by.as_deref() == Some(own)) {
+                    let mut tv = target_value(t);
+                    tv.insert("metric", shared.summaries[edge.from].clone());
+                    targets_set.push(Value::from(tv));
                 }
             }
             _ => {}
@@ -514,21 +600,19 @@ fn backlinks(graph: &Graph, shared: &Shared, idx: EntityIdx) -> Value {
     let mut policies = Vec::new();
     if graph.entities[idx].kind == Kind::Metric {
         for &m in &measures {
-            for p in graph.out(m, Rel::Policy) {
+            for p in reads.out(m, Rel::Policy) {
                 push_unique(&mut policies, p);
             }
         }
     }
     let mut b: BTreeMap<&'static str, Value> = BTreeMap::new();
-    b.insert("measures", shared.list(measures));
-    b.insert("policies", shared.list(policies));
-    b.insert("superseded_by", shared.list(superseded_by));
-    b.insert(Rel::Related.field(), shared.list(related));
+    b.insert("measures", shared.list(reads, measures));
+    b.insert("policies", shared.list(reads, policies));
+    b.insert("superseded_by", shared.list(reads, superseded_by));
+    b.insert(Rel::Related.field(), shared.list(reads, related));
     b.insert("targets_set", Value::from(targets_set));
-    b.insert(
-        "mentions",
-        shared.list(graph.mentioned_by[idx].iter().copied()),
-    );
+    let mentions = reads.mentions(idx).iter().copied();
+    b.insert("mentions", shared.list(reads, mentions));
     Value::from(b)
 }
 

@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use super::reads::Reads;
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::{Entity, Kind, Rel};
 use crate::url::{LinkStyle, escape_html};
@@ -42,11 +43,13 @@ fn push_unique(v: &mut Vec<EntityIdx>, i: EntityIdx) {
 }
 
 /// A policy, the measures that name it, their metrics and the targets it set.
-fn policy_layout(graph: &Graph, p: EntityIdx) -> Layout {
+fn policy_layout(graph: &Graph, reads: &Reads, p: EntityIdx) -> Layout {
     let mut measures = Vec::new();
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
-    for from in graph.back(p, Rel::Policy) {
+    for from in reads.back(p, Rel::Policy) {
+        // Its kind.
+        reads.summary(from);
         if graph.entities[from].kind == Kind::Measure {
             push_unique(&mut measures, from);
         }
@@ -54,12 +57,12 @@ fn policy_layout(graph: &Graph, p: EntityIdx) -> Layout {
     measures.sort_by(|&a, &b| graph.entities[a].title.cmp(&graph.entities[b].title));
     for &m in &measures {
         edges.push((p, m, Line::Solid));
-        for to in graph.out(m, Rel::Metrics) {
+        for to in reads.out(m, Rel::Metrics) {
             push_unique(&mut metrics, to);
             edges.push((m, to, Line::Solid));
         }
     }
-    for from in graph.back(p, Rel::SetBy) {
+    for from in reads.back(p, Rel::SetBy) {
         push_unique(&mut metrics, from);
         edges.push((p, from, Line::Dashed));
     }
@@ -71,17 +74,17 @@ fn policy_layout(graph: &Graph, p: EntityIdx) -> Layout {
 }
 
 /// The neighbourhood of one entity, with the entity highlighted.
-fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
+fn layout_for(graph: &Graph, reads: &Reads, idx: EntityIdx) -> Option<Layout> {
     let e = &graph.entities[idx];
     let mut layout = match e.kind {
-        Kind::Policy => policy_layout(graph, idx),
+        Kind::Policy => policy_layout(graph, reads, idx),
         Kind::Measure => {
             let mut l = Layout {
                 columns: [vec![], vec![idx], vec![]],
                 edges: vec![],
                 focus: None,
             };
-            for edge in graph.edges_out(idx) {
+            for edge in reads.edges_out(idx) {
                 match edge.rel {
                     Rel::Policy => {
                         push_unique(&mut l.columns[0], edge.to);
@@ -94,7 +97,7 @@ fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
                     _ => {}
                 }
             }
-            for from in graph.back(idx, Rel::SetBy) {
+            for from in reads.back(idx, Rel::SetBy) {
                 push_unique(&mut l.columns[2], from);
                 l.edges.push((idx, from, Line::Dashed));
             }
@@ -106,17 +109,19 @@ fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
                 edges: vec![],
                 focus: None,
             };
-            for from in graph.back(idx, Rel::Metrics) {
+            for from in reads.back(idx, Rel::Metrics) {
+                reads.summary(from);
                 if graph.entities[from].kind == Kind::Measure {
                     push_unique(&mut l.columns[1], from);
                     l.edges.push((from, idx, Line::Solid));
-                    for p in graph.out(from, Rel::Policy) {
+                    for p in reads.out(from, Rel::Policy) {
                         push_unique(&mut l.columns[0], p);
                         l.edges.push((p, from, Line::Solid));
                     }
                 }
             }
-            for to in graph.out(idx, Rel::SetBy) {
+            for to in reads.out(idx, Rel::SetBy) {
+                reads.summary(to);
                 let col = if graph.entities[to].kind == Kind::Policy {
                     0
                 } else {
@@ -135,41 +140,40 @@ fn layout_for(graph: &Graph, idx: EntityIdx) -> Option<Layout> {
 }
 
 /// The diagram of an entity's page, or `None` when it has no relations to draw.
-pub fn for_entity(graph: &Graph, idx: EntityIdx, root: &str, style: LinkStyle) -> Option<String> {
-    layout_for(graph, idx).map(|l| draw(graph, &l, root, style))
+pub fn for_entity(
+    graph: &Graph,
+    reads: &Reads,
+    idx: EntityIdx,
+    root: &str,
+    style: LinkStyle,
+) -> Option<String> {
+    layout_for(graph, reads, idx).map(|l| draw(graph, reads, &l, root, style))
 }
 
 /// One diagram per policy for the site-wide view, plus (when `orphans`) the
 /// measures that name no policy: (policy or None, svg).
 pub fn site(
     graph: &Graph,
-    policies: &[EntityIdx],
-    orphans: bool,
+    reads: &Reads,
+    (policies, orphans): (&[EntityIdx], bool),
     root: &str,
     style: LinkStyle,
 ) -> Vec<(Option<EntityIdx>, String)> {
-    site_layouts(graph, policies, orphans)
+    site_layouts(graph, reads, policies, orphans)
         .into_iter()
-        .map(|(p, layout)| (p, draw(graph, &layout, root, style)))
-        .collect()
-}
-
-/// Every entity drawn by [`site`]: what a `/graph/` page shows.
-pub fn site_entities(graph: &Graph, policies: &[EntityIdx], orphans: bool) -> Vec<EntityIdx> {
-    site_layouts(graph, policies, orphans)
-        .into_iter()
-        .flat_map(|(_, l)| l.columns.into_iter().flatten())
+        .map(|(p, layout)| (p, draw(graph, reads, &layout, root, style)))
         .collect()
 }
 
 fn site_layouts(
     graph: &Graph,
+    reads: &Reads,
     policies: &[EntityIdx],
     orphans: bool,
 ) -> Vec<(Option<EntityIdx>, Layout)> {
     let mut out: Vec<(Option<EntityIdx>, Layout)> = policies
         .iter()
-        .map(|&p| (Some(p), policy_layout(graph, p)))
+        .map(|&p| (Some(p), policy_layout(graph, reads, p)))
         .collect();
     if !orphans {
         return out;
@@ -177,10 +181,11 @@ fn site_layouts(
     let mut measures = Vec::new();
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
-    for (i, e) in graph.entities.iter().enumerate() {
-        if e.kind == Kind::Measure && graph.out(i, Rel::Policy).next().is_none() {
+    // In list order: by weight, then title.
+    for i in reads.sorted(Kind::Measure) {
+        if reads.out(i, Rel::Policy).next().is_none() {
             measures.push(i);
-            for to in graph.out(i, Rel::Metrics) {
+            for to in reads.out(i, Rel::Metrics) {
                 push_unique(&mut metrics, to);
                 edges.push((i, to, Line::Solid));
             }
@@ -223,7 +228,11 @@ fn positions(layout: &Layout) -> (Vec<(EntityIdx, usize, f32)>, f32) {
     (pos, height)
 }
 
-fn draw(graph: &Graph, layout: &Layout, root: &str, style: LinkStyle) -> String {
+/// The diagram's SVG; each box shows what its entity's summary holds.
+fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkStyle) -> String {
+    for &i in layout.columns.iter().flatten() {
+        reads.summary(i);
+    }
     let (pos, height) = positions(layout);
     let width = column_x(3) - GAP;
     let find = |i: EntityIdx, col: Option<usize>| {

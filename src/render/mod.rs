@@ -5,6 +5,9 @@
 
 pub mod context;
 pub mod diagram;
+mod indent;
+pub mod labels;
+pub mod reads;
 pub mod shortcodes;
 pub mod templates;
 pub mod timeline;
@@ -28,8 +31,9 @@ use crate::parse::period::Period;
 use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
-use jobs::{GRAPH_PAGE_SIZE, graph_page_path, graph_pages};
+use jobs::{GRAPH_PAGE_SIZE, graph_page_path};
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
+pub use reads::{Input, Reads};
 use templates::TemplateSources;
 
 pub struct RenderOptions {
@@ -237,173 +241,232 @@ pub struct Pages<'a> {
     sources: &'a crate::source::Sources,
 }
 
+/// One page rendered: its output path, its HTML or errors, and the inputs
+/// it read.
+pub struct Page {
+    pub path: String,
+    pub html: Result<String, Vec<Diagnostic>>,
+    pub inputs: Vec<Input>,
+}
+
+/// Where the page being rendered is: its directory, its relative root,
+/// and its recorder.
+struct At<'r, 'g> {
+    dir: &'r str,
+    root: &'r str,
+    reads: &'r Reads<'g>,
+}
+
+type Made = Result<(), Vec<Diagnostic>>;
+
 impl Pages<'_> {
-    /// Renders one page: (output path, html or error).
-    pub fn render(&self, job: Job) -> (String, Result<String, Vec<Diagnostic>>) {
-        let graph = self.graph;
-        let (dir, template) = place(graph, job);
-        let file = page_file(graph, job);
+    /// Renders one page, recording what it reads.
+    pub fn render(&self, job: Job) -> Page {
+        let reads = Reads::new(self.graph);
+        let (dir, template) = place(self.graph, job);
+        let path = page_file(self.graph, job);
         let root = root_prefix(&dir);
+        let at = At {
+            dir: &dir,
+            root: &root,
+            reads: &reads,
+        };
+        let html = self.context(job, &at).and_then(|ctx| {
+            reads.template(template);
+            reads
+                .during(|| self.tera.render(template, &ctx))
+                .map_err(|e| self.names.diagnostics(&e, Some(&path)))
+        });
+        Page {
+            path,
+            html,
+            inputs: reads.finish(),
+        }
+    }
+
+    /// The template context of a page.
+    fn context(&self, job: Job, at: &At) -> Result<Context, Vec<Diagnostic>> {
         let mut ctx = Context::new();
-        ctx.insert("root", &root);
+        ctx.insert("root", at.root);
         // 404.html is served for any missing path: its template turns the
         // links to the site root over HTTP (see the theme's 404.html).
         if job == Job::NotFound {
             ctx.insert("base_path", &self.base_url_path());
         }
-        ctx.insert("current_path", &dir);
+        ctx.insert("current_path", at.dir);
         ctx.insert(
             "canonical",
-            &format!("{}{}", self.base_url, links::encode_path(&dir)),
+            &format!("{}{}", self.base_url, links::encode_path(at.dir)),
         );
         match job {
-            Job::Home => {
-                let page = match &graph.home {
-                    Some(h) => match self.body(&h.body, &graph.home_links, &root) {
-                        Ok(content) => Some(simple_page(&h.title, &content)),
-                        Err(ds) => return (file, Err(ds)),
-                    },
-                    None => None,
-                };
-                ctx.insert_value("page", page.unwrap_or_else(Value::none));
-            }
+            Job::Home => self.home(&mut ctx, at)?,
             Job::NotFound => ctx.insert_value("page", simple_page("404", "")),
             Job::Search => ctx.insert_value("page", simple_page("", "")),
-            Job::Changes(i) => {
-                let comparison = versions::comparison_value(graph, self.shared, self.sources, i);
-                ctx.insert_value("comparison", comparison.unwrap_or_else(Value::none));
-                ctx.insert_value("page", self.shared.summaries[i].clone());
-            }
-            Job::Timeline => {
-                let items = timeline::site_entities(graph);
-                ctx.insert_value("timeline", timeline::value(graph, self.shared, &items));
-                ctx.insert_value("page", simple_page("", ""));
-            }
-            Job::Graph(n) => {
-                let policies = context::sorted(graph, Kind::Policy);
-                let total = graph_pages(graph);
-                let chunk = policies.chunks(GRAPH_PAGE_SIZE).nth(n).unwrap_or(&[]);
-                let groups: Vec<Value> =
-                    diagram::site(graph, chunk, n + 1 == total, &root, self.style)
-                        .into_iter()
-                        .map(|(policy, svg)| {
-                            let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
-                            let policy = policy.map(|p| self.shared.summaries[p].clone());
-                            g.insert(Kind::Policy.as_str(), policy.unwrap_or_else(Value::none));
-                            g.insert("svg", Value::safe_string(&svg));
-                            Value::from(g)
-                        })
-                        .collect();
-                ctx.insert_value("diagrams", Value::from(groups));
-                ctx.insert_value("pagination", self.pagination(n, total, &root));
-                ctx.insert_value("page", simple_page("", ""));
-            }
-            Job::List(kind) => {
-                let intro = graph
-                    .entities
-                    .iter()
-                    .position(|e| e.kind == Kind::Section && e.url_path == dir);
-                let (title, content) = match intro {
-                    Some(i) => {
-                        let e = &graph.entities[i];
-                        match self.body(&e.body, &graph.links[i], &root) {
-                            Ok(content) => (e.title.clone(), content),
-                            Err(ds) => return (file, Err(ds)),
-                        }
-                    }
-                    None => (String::new(), String::new()),
-                };
-                let items = context::sorted(graph, kind);
-                ctx.insert("kind", kind.as_str());
-                ctx.insert_value("groups", context::groups(graph, self.shared, kind, &items));
-                ctx.insert_value("items", self.shared.list(items));
-                ctx.insert_value("page", simple_page(&title, &content));
-            }
-            Job::Entity(i) => {
-                let e = &graph.entities[i];
-                let content = match self.body(&e.body, &graph.links[i], &root) {
-                    Ok(content) => content,
-                    Err(ds) => return (file, Err(ds)),
-                };
-                let mut page = context::page_value(graph, self.shared, i, content);
-                if crate::history::has_versions(e.kind)
-                    && let Some(m) = page.as_map()
-                {
-                    let v =
-                        versions::versions_value(graph, self.shared, self.sources, i, self.style);
-                    let mut m = m.clone();
-                    m.insert("versions".into(), v);
-                    page = Value::from(m);
-                }
-                if let (Some(svg), Some(m)) = (
-                    diagram::for_entity(graph, i, &root, self.style),
-                    page.as_map(),
-                ) {
-                    let mut m = m.clone();
-                    m.insert("diagram".into(), Value::safe_string(&svg));
-                    page = Value::from(m);
-                }
-                if e.kind == Kind::Section {
-                    let children: Vec<EntityIdx> = context::sorted(graph, Kind::Page)
-                        .into_iter()
-                        .filter(|&c| {
-                            graph.entities[c].url_path.starts_with(&e.url_path)
-                                && graph.entities[c].url_path != e.url_path
-                        })
-                        .collect();
-                    if let Some(m) = page.as_map() {
-                        let mut m = m.clone();
-                        m.insert("pages".into(), self.shared.list(children));
-                        page = Value::from(m);
-                    }
-                }
-                ctx.insert_value("page", page);
-            }
-            Job::Taxonomy(t) => {
-                ctx.insert_value(
-                    "taxonomy",
-                    context::taxonomy_value(&graph.taxonomies[t], self.style),
-                );
-                ctx.insert_value("page", simple_page(&graph.taxonomies[t].label, ""));
-            }
-            Job::Term(t, term) => {
-                let tax = &graph.taxonomies[t];
-                let tm = &tax.terms[term];
-                let mut tv = context::term_value(tax, tm, self.style)
-                    .as_map()
-                    .cloned()
-                    .unwrap_or_default();
-                tv.insert(
-                    "items".into(),
-                    context::by_kind(graph, self.shared, &tm.entities),
-                );
-                // Terms have feeds when the site has one (see `crate::feed`).
-                let site_feed = self
-                    .shared
-                    .site
-                    .get_from_path("feed")
-                    .is_some_and(Value::is_truthy);
-                let feed = site_feed
-                    .then(|| Value::from(self.style.path(&crate::feed::term_feed_path(tax, tm))));
-                tv.insert("feed".into(), feed.unwrap_or_else(Value::none));
-                let dated = timeline::dated(graph, tm.entities.iter().copied());
-                tv.insert(
-                    "timeline".into(),
-                    timeline::value(graph, self.shared, &dated),
-                );
-                ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
-                ctx.insert_value("term", Value::from(tv));
-                ctx.insert_value(
-                    "page",
-                    simple_page(&format!("{}：{}", tax.label, tm.name), ""),
-                );
-            }
+            Job::Changes(i) => self.changes(&mut ctx, at, i),
+            Job::Timeline => self.timeline(&mut ctx, at),
+            Job::Graph(n) => self.graph_page(&mut ctx, at, n),
+            Job::List(kind) => self.list(&mut ctx, at, kind)?,
+            Job::Entity(i) => self.entity(&mut ctx, at, i)?,
+            Job::Taxonomy(t) => self.taxonomy(&mut ctx, at, t),
+            Job::Term(t, term) => self.term(&mut ctx, at, t, term),
         }
-        let result = self
-            .tera
-            .render(template, &ctx)
-            .map_err(|e| self.names.diagnostics(&e, Some(&file)));
-        (file, result)
+        Ok(ctx)
+    }
+
+    fn home(&self, ctx: &mut Context, at: &At) -> Made {
+        at.reads.push(Input::Home);
+        let page = match &self.graph.home {
+            Some(h) => {
+                let content = self.body(&h.body, &self.graph.home_links, at)?;
+                simple_page(&h.title, &content)
+            }
+            None => Value::none(),
+        };
+        ctx.insert_value("page", page);
+        Ok(())
+    }
+
+    fn changes(&self, ctx: &mut Context, at: &At, i: EntityIdx) {
+        let (graph, shared) = (self.graph, self.shared);
+        let comparison = versions::comparison_value(graph, shared, self.sources, at.reads, i);
+        ctx.insert_value("comparison", comparison.unwrap_or_else(Value::none));
+        ctx.insert_value("page", shared.summary(at.reads, i));
+    }
+
+    fn timeline(&self, ctx: &mut Context, at: &At) {
+        let items = timeline::site_entities(self.graph, at.reads);
+        let value = timeline::value(self.graph, self.shared, at.reads, &items);
+        ctx.insert_value("timeline", value);
+        ctx.insert_value("page", simple_page("", ""));
+    }
+
+    fn graph_page(&self, ctx: &mut Context, at: &At, n: usize) {
+        let policies = at.reads.sorted(Kind::Policy);
+        let total = policies.len().div_ceil(GRAPH_PAGE_SIZE).max(1);
+        let chunk = policies.chunks(GRAPH_PAGE_SIZE).nth(n).unwrap_or(&[]);
+        let drawn = diagram::site(
+            self.graph,
+            at.reads,
+            (chunk, n + 1 == total),
+            at.root,
+            self.style,
+        );
+        let groups: Vec<Value> = drawn
+            .into_iter()
+            .map(|(policy, svg)| {
+                let mut g: BTreeMap<&'static str, Value> = BTreeMap::new();
+                let policy = policy.map(|p| self.shared.summary(at.reads, p));
+                g.insert(Kind::Policy.as_str(), policy.unwrap_or_else(Value::none));
+                g.insert("svg", Value::safe_string(&svg));
+                Value::from(g)
+            })
+            .collect();
+        ctx.insert_value("diagrams", Value::from(groups));
+        ctx.insert_value("pagination", self.pagination(n, total, at.root));
+        ctx.insert_value("page", simple_page("", ""));
+    }
+
+    fn list(&self, ctx: &mut Context, at: &At, kind: Kind) -> Made {
+        let graph = self.graph;
+        // The intro: the section whose address is the list's.
+        let sections = at.reads.sorted(Kind::Section);
+        let intro = sections.into_iter().find(|&i| {
+            at.reads.summary(i);
+            graph.entities[i].url_path == at.dir
+        });
+        let (title, content) = match intro {
+            Some(i) => {
+                at.reads.full(i);
+                at.reads.links(i);
+                let e = &graph.entities[i];
+                let content = self.body(&e.body, &graph.links[i], at)?;
+                (e.title.clone(), content)
+            }
+            None => (String::new(), String::new()),
+        };
+        let items = at.reads.sorted(kind);
+        let groups = context::groups(graph, self.shared, at.reads, kind, &items);
+        ctx.insert("kind", kind.as_str());
+        ctx.insert_value("groups", groups);
+        ctx.insert_value("items", self.shared.list(at.reads, items));
+        ctx.insert_value("page", simple_page(&title, &content));
+        Ok(())
+    }
+
+    fn entity(&self, ctx: &mut Context, at: &At, i: EntityIdx) -> Made {
+        let (graph, reads) = (self.graph, at.reads);
+        let e = &graph.entities[i];
+        reads.links(i);
+        let content = self.body(&e.body, &graph.links[i], at)?;
+        let mut page = context::page_value(graph, self.shared, reads, i, content);
+        let mut add = |k: &'static str, v: Value| {
+            if let Some(m) = page.as_map() {
+                let mut m = m.clone();
+                m.insert(k.into(), v);
+                page = Value::from(m);
+            }
+        };
+        if crate::history::has_versions(e.kind) {
+            let v =
+                versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
+            add("versions", v);
+        }
+        if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {
+            add("diagram", Value::safe_string(&svg));
+        }
+        if e.kind == Kind::Section {
+            let children: Vec<EntityIdx> = reads
+                .sorted(Kind::Page)
+                .into_iter()
+                .filter(|&c| {
+                    // Its address.
+                    reads.summary(c);
+                    let path = &graph.entities[c].url_path;
+                    path.starts_with(&e.url_path) && *path != e.url_path
+                })
+                .collect();
+            add("pages", self.shared.list(reads, children));
+        }
+        ctx.insert_value("page", page);
+        Ok(())
+    }
+
+    fn taxonomy(&self, ctx: &mut Context, at: &At, t: usize) {
+        let tax = &self.graph.taxonomies[t];
+        at.reads.push(Input::Taxonomy(tax.name.clone()));
+        ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
+        ctx.insert_value("page", simple_page(&tax.label, ""));
+    }
+
+    fn term(&self, ctx: &mut Context, at: &At, t: usize, term: usize) {
+        let (graph, reads) = (self.graph, at.reads);
+        let tax = &graph.taxonomies[t];
+        let tm = &tax.terms[term];
+        reads.push(Input::Taxonomy(tax.name.clone()));
+        reads.push(Input::Term(tax.name.clone(), tm.name.clone()));
+        let mut tv = context::term_value(tax, tm, self.style)
+            .as_map()
+            .cloned()
+            .unwrap_or_default();
+        let items = context::by_kind(graph, self.shared, reads, &tm.entities);
+        tv.insert("items".into(), items);
+        // Terms have feeds when the site has one (see `crate::feed`).
+        reads.global("site.feed");
+        let site_feed = self
+            .shared
+            .site
+            .get_from_path("feed")
+            .is_some_and(Value::is_truthy);
+        let feed =
+            site_feed.then(|| Value::from(self.style.path(&crate::feed::term_feed_path(tax, tm))));
+        tv.insert("feed".into(), feed.unwrap_or_else(Value::none));
+        let dated = timeline::dated(graph, reads, tm.entities.iter().copied());
+        let timeline = timeline::value(graph, self.shared, reads, &dated);
+        tv.insert("timeline".into(), timeline);
+        ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
+        ctx.insert_value("term", Value::from(tv));
+        let title = format!("{}：{}", tax.label, tm.name);
+        ctx.insert_value("page", simple_page(&title, ""));
     }
 
     /// Pager of the `/graph/` pages: numbers and relative links.
@@ -448,15 +511,27 @@ impl Pages<'_> {
     }
 
     /// A body's HTML for this page: links, then shortcodes, filled in.
+    /// Its owner's text and links are recorded by the caller; a link shows
+    /// its target's title and address, which the target's summary holds.
     fn body(
         &self,
         body: &crate::parse::markdown::Body,
         links: &[Option<crate::graph::LinkTo>],
-        root: &str,
+        at: &At,
     ) -> Result<String, Vec<Diagnostic>> {
-        let html = links::fill(&body.html, links, self.graph, root, self.style);
+        for t in links.iter().flatten().filter_map(|l| l.target) {
+            at.reads.summary(t);
+        }
+        let html = links::fill(&body.html, links, self.graph, at.root, self.style);
         let broken = &self.graph.broken_shortcodes;
-        shortcodes::fill(html, &body.shortcodes, broken, self.tera, &self.names, root)
+        let fill = shortcodes::Fill {
+            broken,
+            tera: self.tera,
+            names: &self.names,
+            root: at.root,
+            reads: at.reads,
+        };
+        fill.fill(html, &body.shortcodes)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::hash::Set;
 
 use tera::{Context, Tera, Value};
 
+use super::reads::Reads;
 use super::templates::TemplateSources;
 use crate::diag::{Code, Diagnostic};
 use crate::parse::shortcode::{Builtin, Shortcode};
@@ -53,80 +54,86 @@ pub fn template_name(name: &str) -> String {
     format!("shortcodes/{name}.html")
 }
 
-/// Replaces each placeholder with its call's output. Calls in `broken` were
+/// What filling a body's shortcodes needs: calls in `broken` were
 /// reported by the link stage and come out empty.
-pub fn fill(
-    html: String,
-    calls: &[Shortcode],
-    broken: &Set<Span>,
-    tera: &Tera,
-    names: &TemplateSources,
-    root: &str,
-) -> Result<String, Vec<Diagnostic>> {
-    if calls.is_empty() || !Slot::Shortcode.is_in(&html) {
-        return Ok(html);
-    }
-    let mut out = String::with_capacity(html.len() + calls.len() * 256);
-    let mut errors = Vec::new();
-    for piece in pieces(&html, &[Slot::Shortcode]) {
-        let (n, call) = match piece {
-            Piece::Text(t) => {
-                out.push_str(t);
-                continue;
+pub struct Fill<'a, 'g> {
+    pub broken: &'a Set<Span>,
+    pub tera: &'a Tera,
+    pub names: &'a TemplateSources<'a>,
+    pub root: &'a str,
+    /// The page's recorder: each call reads its template, and what the
+    /// template's functions read.
+    pub reads: &'a Reads<'g>,
+}
+
+impl Fill<'_, '_> {
+    /// Replaces each placeholder with its call's output.
+    pub fn fill(&self, html: String, calls: &[Shortcode]) -> Result<String, Vec<Diagnostic>> {
+        if calls.is_empty() || !Slot::Shortcode.is_in(&html) {
+            return Ok(html);
+        }
+        let mut out = String::with_capacity(html.len() + calls.len() * 256);
+        let mut errors = Vec::new();
+        for piece in pieces(&html, &[Slot::Shortcode]) {
+            let (n, call) = match piece {
+                Piece::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Piece::Slot(_, n) => match calls.get(n) {
+                    Some(call) if !self.broken.contains(&call.span) => (n, call),
+                    _ => continue,
+                },
+            };
+            match self.render_one(n, call) {
+                Ok(s) => out.push_str(s.trim()),
+                Err(d) => errors.push(d),
             }
-            Piece::Slot(_, n) => match calls.get(n) {
-                Some(call) if !broken.contains(&call.span) => (n, call),
-                _ => continue,
-            },
-        };
-        match render_one(n, call, tera, names, root) {
-            Ok(s) => out.push_str(s.trim()),
-            Err(d) => errors.push(d),
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+
+    fn render_one(&self, n: usize, call: &Shortcode) -> Result<String, Diagnostic> {
+        let mut ctx = Context::new();
+        let mut args = tera::Map::new();
+        for (k, v) in &call.args {
+            ctx.insert(k.clone(), v);
+            args.insert(k.clone().into(), Value::from(v.as_str()));
+        }
+        ctx.insert_value("args", Value::from(args));
+        ctx.insert("root", self.root);
+        ctx.insert("index", &n);
+        ctx.insert("block", &call.block);
+        let name = template_name(&call.name);
+        self.reads.template(&name);
+        let rendered = self.reads.during(|| self.tera.render(&name, &ctx));
+        rendered.map_err(|e| failed(call, &e, self.names))
     }
 }
 
-fn render_one(
-    n: usize,
-    call: &Shortcode,
-    tera: &Tera,
-    names: &TemplateSources,
-    root: &str,
-) -> Result<String, Diagnostic> {
-    let mut ctx = Context::new();
-    let mut args = tera::Map::new();
-    for (k, v) in &call.args {
-        ctx.insert(k.clone(), v);
-        args.insert(k.clone().into(), Value::from(v.as_str()));
+/// A shortcode's template failed: its own error, read back into a message
+/// and a place.
+fn failed(call: &Shortcode, e: &tera::Error, names: &TemplateSources) -> Diagnostic {
+    let inner = names.diagnostics(e, None).into_iter().next();
+    let message = inner
+        .as_ref()
+        .map(|d| d.message.trim_start_matches("template error: ").to_string())
+        .unwrap_or_else(|| e.to_string());
+    let mut d = Diagnostic::error(
+        Code::Shortcode,
+        format!("shortcode `{}` failed: {message}", call.name),
+    )
+    .at(call.span)
+    .hint(format!(
+        "check the arguments, or the template templates/{}",
+        template_name(&call.name)
+    ));
+    if let Some(span) = inner.and_then(|i| i.span()) {
+        d = d.note(span, "in this template");
     }
-    ctx.insert_value("args", Value::from(args));
-    ctx.insert("root", root);
-    ctx.insert("index", &n);
-    ctx.insert("block", &call.block);
-    tera.render(&template_name(&call.name), &ctx).map_err(|e| {
-        // The template's own error, read back into a message and a place.
-        let inner = names.diagnostics(&e, None).into_iter().next();
-        let message = inner
-            .as_ref()
-            .map(|d| d.message.trim_start_matches("template error: ").to_string())
-            .unwrap_or_else(|| e.to_string());
-        let mut d = Diagnostic::error(
-            Code::Shortcode,
-            format!("shortcode `{}` failed: {message}", call.name),
-        )
-        .at(call.span)
-        .hint(format!(
-            "check the arguments, or the template templates/{}",
-            template_name(&call.name)
-        ));
-        if let Some(span) = inner.and_then(|i| i.span()) {
-            d = d.note(span, "in this template");
-        }
-        d
-    })
+    d
 }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use tera::{Error, ErrorKind, Kwargs, State, Tera, Value};
 
+use super::indent::Compact;
+use super::reads::{Input, record};
 use crate::diag::{Code, Diagnostic};
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -28,9 +30,10 @@ pub const REQUIRED: &[&str] = &[
     "search.html",
 ];
 
-/// Template name -> its source, to place errors.
+/// Template name -> its source and the text Tera is given (see
+/// [`Compact`]), to place errors.
 pub struct TemplateSources<'a> {
-    ids: Map<String, SourceId>,
+    ids: Map<String, (SourceId, Compact)>,
     sources: &'a crate::source::Sources,
 }
 
@@ -40,10 +43,23 @@ impl<'a> TemplateSources<'a> {
             ids: loaded
                 .templates
                 .iter()
-                .map(|t| (t.name.clone(), t.source))
+                .map(|t| {
+                    let compact = Compact::new(loaded.sources.text(t.source));
+                    (t.name.clone(), (t.source, compact))
+                })
                 .collect(),
             sources: &loaded.sources,
         }
+    }
+
+    /// (name, text) of every template in the theme's order, as Tera is
+    /// given them.
+    fn texts<'b>(&'b self, loaded: &'b Loaded) -> Vec<(&'b str, &'b str)> {
+        loaded
+            .templates
+            .iter()
+            .filter_map(|t| Some((t.name.as_str(), self.ids.get(&t.name)?.1.text.as_str())))
+            .collect()
     }
 
     /// A Tera error as diagnostics at the template's line:col. Tera reports
@@ -60,10 +76,10 @@ impl<'a> TemplateSources<'a> {
         };
         let mut message = match err.kind() {
             ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
-                let span = self
-                    .ids
-                    .get(r.filename())
-                    .map(|&id| Span::new(id, r.span().range.clone()));
+                let span = self.ids.get(r.filename()).map(|(id, c)| {
+                    let range = &r.span().range;
+                    Span::new(*id, c.original(range.start)..c.original(range.end))
+                });
                 let mut d =
                     Diagnostic::error(Code::Template, format!("template error: {}", r.message()));
                 if let Some(span) = span {
@@ -132,7 +148,8 @@ impl<'a> TemplateSources<'a> {
 
     /// Span of `width` characters at 1-based line:col of a template.
     fn span_at(&self, name: &str, line: usize, col: usize, width: usize) -> Option<Span> {
-        let &id = self.ids.get(name)?;
+        let (id, compact) = self.ids.get(name)?;
+        let (id, col) = (*id, col + compact.removed_on_line(line));
         let file = self.sources.get(id);
         let range = file.line_range(line.checked_sub(1)?)?;
         let text = &file.text[range.clone()];
@@ -164,12 +181,7 @@ pub fn build(
     // Functions first: Tera checks calls when templates are added.
     register_functions(&mut tera, by_id, terms, style);
     crate::metrics::register(&mut tera, graph, style);
-    let templates: Vec<(&str, &str)> = loaded
-        .templates
-        .iter()
-        .map(|t| (t.name.as_str(), loaded.sources.text(t.source)))
-        .collect();
-    if let Err(e) = tera.add_raw_templates(templates) {
+    if let Err(e) = tera.add_raw_templates(names.texts(loaded)) {
         diags.extend(names.diagnostics(&e, None));
         return (None, diags);
     }
@@ -198,6 +210,7 @@ fn register_functions(
             let root: String = state.get("root")?.unwrap_or_default();
             let taxonomy = kwargs.must_get::<&str>("taxonomy")?;
             let term = kwargs.must_get::<&str>("term")?;
+            record(Input::Taxonomy(taxonomy.to_string()));
             Ok(terms
                 .get(&(taxonomy.to_string(), term.to_string()))
                 .map(|u| format!("{root}{u}"))
@@ -212,6 +225,7 @@ fn register_functions(
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
             let root: String = state.get("root")?.unwrap_or_default();
             if let Some(id) = kwargs.get::<&str>("id")? {
+                record(Input::Summary(id.to_string()));
                 let entity = urls
                     .get(id)
                     .ok_or_else(|| Error::message(format!("url(): no entity with id `{id}`")))?;
@@ -235,6 +249,7 @@ fn register_functions(
         "get_entity",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
+            record(Input::Summary(id.to_string()));
             by_id
                 .get(id)
                 .cloned()

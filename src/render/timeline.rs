@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use tera::Value;
 
 use super::context::Shared;
+use super::reads::Reads;
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::{Kind, KindData};
 use crate::parse::period::Period;
@@ -25,31 +26,40 @@ pub fn placed(graph: &Graph, i: EntityIdx) -> Option<(Period, &'static str)> {
     }
 }
 
-/// The dated policies and measures among `idxs`, in time order.
-pub fn dated(graph: &Graph, idxs: impl IntoIterator<Item = EntityIdx>) -> Vec<EntityIdx> {
-    let mut out: Vec<(Period, Kind, &str, EntityIdx)> = idxs
+/// The dated policies and measures among `idxs`, in time order (the
+/// same date and kind: by title, then id).
+pub fn dated(
+    graph: &Graph,
+    reads: &Reads,
+    idxs: impl IntoIterator<Item = EntityIdx>,
+) -> Vec<EntityIdx> {
+    let mut out: Vec<(Period, Kind, &str, &str, EntityIdx)> = idxs
         .into_iter()
         .filter_map(|i| {
+            reads.dates(i);
             let (d, _) = placed(graph, i)?;
+            reads.title(i);
             let e = &graph.entities[i];
-            Some((d, e.kind, e.title.as_str(), i))
+            Some((d, e.kind, e.title.as_str(), e.id.as_str(), i))
         })
         .collect();
     out.sort();
-    out.into_iter().map(|x| x.3).collect()
+    out.into_iter().map(|x| x.4).collect()
 }
 
 /// Every dated policy and measure of the site, in time order.
-pub fn site_entities(graph: &Graph) -> Vec<EntityIdx> {
-    dated(graph, 0..graph.entities.len())
+pub fn site_entities(graph: &Graph, reads: &Reads) -> Vec<EntityIdx> {
+    let all = [Kind::Policy, Kind::Measure].map(|k| reads.sorted(k));
+    dated(graph, reads, all.into_iter().flatten())
 }
 
 /// The timeline of `idxs` for templates: `[{year, entries: [{date,
 /// date_label, by, item, start_label, due_label}]}]`, years ascending;
 /// `by` is `issued`, `start` or `due`, `item` the entity's summary.
-pub fn value(graph: &Graph, shared: &Shared, idxs: &[EntityIdx]) -> Value {
+pub fn value(graph: &Graph, shared: &Shared, reads: &Reads, idxs: &[EntityIdx]) -> Value {
     let mut years: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
     for &i in idxs {
+        reads.dates(i);
         let Some((date, by)) = placed(graph, i) else {
             continue;
         };
@@ -57,7 +67,7 @@ pub fn value(graph: &Graph, shared: &Shared, idxs: &[EntityIdx]) -> Value {
         m.insert("date", Value::from(date.to_string()));
         m.insert("date_label", Value::from(date.display_zh()));
         m.insert("by", Value::from(by));
-        m.insert("item", shared.summaries[i].clone());
+        m.insert("item", shared.summary(reads, i));
         let (start, due) = match &graph.entities[i].data {
             KindData::Measure(ms) => (ms.start, ms.due),
             _ => (None, None),

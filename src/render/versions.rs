@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use tera::Value;
 
 use super::context::Shared;
+use super::reads::Reads;
 use crate::graph::{EntityIdx, Graph};
 use crate::history::{self, compare};
 use crate::parse::front;
@@ -26,9 +27,17 @@ fn body_text<'a>(sources: &'a Sources, graph: &Graph, i: EntityIdx) -> &'a str {
     }
 }
 
-/// The comparison of policy `i` with the version it replaced.
-pub fn comparison(graph: &Graph, sources: &Sources, i: EntityIdx) -> Option<compare::Comparison> {
-    let prev = history::previous(graph, i)?;
+/// The comparison of policy `i` with the version it replaced: both texts
+/// are read in full.
+pub fn comparison(
+    graph: &Graph,
+    sources: &Sources,
+    reads: &Reads,
+    i: EntityIdx,
+) -> Option<compare::Comparison> {
+    let prev = reads.previous(i)?;
+    reads.full(prev);
+    reads.full(i);
     Some(compare::compare(
         body_text(sources, graph, prev),
         body_text(sources, graph, i),
@@ -40,11 +49,16 @@ pub fn comparison(graph: &Graph, sources: &Sources, i: EntityIdx) -> Option<comp
 fn version(
     graph: &Graph,
     shared: &Shared,
+    reads: &Reads,
     v: EntityIdx,
-    current: EntityIdx,
-    this: EntityIdx,
+    (current, this): (EntityIdx, EntityIdx),
 ) -> Value {
-    let mut m = shared.summaries[v].as_map().cloned().unwrap_or_default();
+    let mut m = shared
+        .summary(reads, v)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
+    reads.dates(v);
     let date = history::version_date(&graph.entities[v]);
     m.insert("date".into(), Value::from(date.map(|d| d.to_string())));
     m.insert(
@@ -63,15 +77,16 @@ pub fn versions_value(
     graph: &Graph,
     shared: &Shared,
     sources: &Sources,
+    reads: &Reads,
     i: EntityIdx,
     style: crate::url::LinkStyle,
 ) -> Value {
-    let chain = history::chain(graph, i);
+    let chain = reads.chain(i);
     if chain.len() < 2 {
         return Value::none();
     }
     let current = *chain.last().expect("two or more");
-    let v = |x: EntityIdx| version(graph, shared, x, current, i);
+    let v = |x: EntityIdx| version(graph, shared, reads, x, (current, i));
     let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
     m.insert(
         "list",
@@ -79,9 +94,9 @@ pub fn versions_value(
     );
     m.insert("current", v(current));
     let at = |x: Option<EntityIdx>| x.map(v).unwrap_or_else(Value::none);
-    m.insert("previous", at(history::previous(graph, i)));
-    m.insert("next", at(history::next(graph, i)));
-    let (counts, url) = match comparison(graph, sources, i) {
+    m.insert("previous", at(reads.previous(i)));
+    m.insert("next", at(reads.next(i)));
+    let (counts, url) = match comparison(graph, sources, reads, i) {
         Some(c) => (
             Value::from_serializable(&c.counts),
             Value::from(style.path(&changes_path(graph, i))),
@@ -99,14 +114,15 @@ pub fn comparison_value(
     graph: &Graph,
     shared: &Shared,
     sources: &Sources,
+    reads: &Reads,
     i: EntityIdx,
 ) -> Option<Value> {
-    let prev = history::previous(graph, i)?;
-    let c = comparison(graph, sources, i)?;
-    let current = *history::chain(graph, i).last().expect("not empty");
+    let prev = reads.previous(i)?;
+    let c = comparison(graph, sources, reads, i)?;
+    let current = *reads.chain(i).last().expect("not empty");
     let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
-    m.insert("from", version(graph, shared, prev, current, i));
-    m.insert("to", version(graph, shared, i, current, i));
+    m.insert("from", version(graph, shared, reads, prev, (current, i)));
+    m.insert("to", version(graph, shared, reads, i, (current, i)));
     m.insert("counts", Value::from_serializable(&c.counts));
     m.insert("groups", Value::from_serializable(&c.groups));
     Some(Value::from(m))

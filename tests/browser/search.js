@@ -23,6 +23,8 @@ async function main() {
   const header = await until(`(() => { const a = document.querySelector('#site-search-panel:not([hidden]) a.search-result__link'); return a && ${decoded("a.href")}; })()`, "header results");
   if (!matches(header)) return done(1, `FAIL: header box: first result ${header}, expected ${want}`);
   const status = await evaluate("document.querySelector('form[data-search-box] [data-search-status]').textContent");
+  // The words come from search/labels.js, which pages do not carry.
+  if (!/^找到 \d+ 条结果$/.test(status)) return done(1, `FAIL: header box status "${status}" is not the site's label`);
   await key("ArrowDown", 40);
   const focused = await evaluate(`document.activeElement.matches('a.search-result__link') && ${decoded("document.activeElement.href")}`);
   if (!matches(focused)) return done(1, `FAIL: ArrowDown focused ${focused}`);

@@ -457,13 +457,16 @@
 
   var index = new Index(loadScript);
 
-  /** UI strings and facet labels from the page's <template id="search-labels">. */
-  var labels = {};
-  var tpl = document.getElementById("search-labels");
-  if (tpl) {
-    Array.prototype.forEach.call(tpl.content.querySelectorAll("data"), function (el) {
-      labels[el.value] = el.textContent;
-    });
+  /** UI strings and facet labels (search/labels.js, written once for the
+      site): loaded with the index on first use, not carried by every page. */
+  var labels = {}, labelsLoad = null;
+  function loadLabels() {
+    if (!labelsLoad) labelsLoad = loadScript("labels").then(function (l) { labels = l || {}; }, function () {});
+    return labelsLoad;
+  }
+  /** A query's hits, once the labels to show them with are there too. */
+  function searched(q) {
+    return Promise.all([index.search(q), loadLabels()]).then(function (r) { return r[0]; });
   }
   function label(key, fallback) { return labels[key] || fallback; }
   function fmt(key, n) { return label(key, "{n}").replace("{n}", n); }
@@ -611,8 +614,10 @@
     }
 
     function failed(err) {
-      status.textContent = label("search.failed", "") + (location.protocol === "file:" ? " " + label("search.file", "") : "");
       if (window.console) console.error(err);
+      loadLabels().then(function () {
+        status.textContent = label("search.failed", "") + (location.protocol === "file:" ? " " + label("search.file", "") : "");
+      });
     }
 
     function run() {
@@ -622,7 +627,7 @@
       try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
       if (!q) { last = null; list.textContent = ""; facetsBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
       var t0 = performance.now();
-      index.search(q).then(function (r) {
+      searched(q).then(function (r) {
         if (mine !== seq) return;
         box.setAttribute("data-search-ms", (performance.now() - t0).toFixed(1));
         last = r;
@@ -658,7 +663,7 @@
     function run() {
       var q = input.value.trim(), mine = ++seq;
       if (!q) { close(); return; }
-      index.search(q).then(function (r) {
+      searched(q).then(function (r) {
         return index.ready().then(function (meta) {
           var top = r.hits.slice(0, TOP);
           return Promise.all(top.map(function (h) { return index.doc(h.doc); })).then(function (docs) {
@@ -675,7 +680,7 @@
       }).catch(function () { close(); });
     }
     input.addEventListener("input", debounce(run, 80));
-    input.addEventListener("focus", function () { index.ready().catch(function () {}); });
+    input.addEventListener("focus", function () { index.ready().catch(function () {}); loadLabels(); });
     keyboard(input, list, close);
     document.addEventListener("click", function (e) { if (!form.contains(e.target)) close(); });
     form.addEventListener("focusout", function (e) { if (!form.contains(e.relatedTarget)) close(); });

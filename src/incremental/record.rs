@@ -1,0 +1,309 @@
+//! What each page (or summary) of the last good build read, and which
+//! pages read each input: the record the engine decides from which pages to
+//! render again, and which summaries to make again.
+//!
+//! A page's inputs are what rendering it recorded (see
+//! [`crate::render::reads`]); each input is kept with its hash as it was
+//! when read. A rebuild hashes again only the inputs that can have changed
+//! ([`Candidates`]) and renders the pages that read one whose hash moved,
+//! found through the inverted index input → pages.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::templates::TemplateUse;
+use crate::graph::{EntityIdx, Graph};
+use crate::hash::{self, Map, Set, hash_of};
+use crate::parse::entity::{Kind, KindData, Rel};
+use crate::render::{Input, context, timeline};
+
+/// What the readers (pages by output path, or summaries by entity id) of
+/// the last good build read.
+#[derive(Default)]
+pub(super) struct Records {
+    readers: Map<Arc<str>, Record>,
+    inputs: Map<Input, Readers>,
+}
+
+/// What one reader read: its tag (a page's template) and its inputs.
+struct Record {
+    tag: &'static str,
+    inputs: Box<[Input]>,
+}
+
+/// An input's hash when it was read, and who read it.
+struct Readers {
+    hash: u64,
+    by: Set<Arc<str>>,
+}
+
+/// One reader just made (a page rendered, a summary), with what it read.
+pub(super) struct Made {
+    pub(super) key: String,
+    pub(super) tag: &'static str,
+    pub(super) inputs: Vec<Input>,
+}
+
+/// The inputs a rebuild hashes again.
+pub(super) enum Candidates {
+    /// Every input: the site was linked again.
+    All,
+    /// These (and the global parts in [`Now::changed_globals`]).
+    Some(Vec<Input>),
+}
+
+impl Candidates {
+    /// What can have changed while the graph is the one the last build
+    /// had, with only some entities' text new (see `linking`): what is
+    /// read of those entities, the order of lists (a weight may have
+    /// moved), summaries that came out different, and the home page.
+    pub(super) fn of_entities(graph: &Graph, changed: &[EntityIdx], summaries: &[bool]) -> Self {
+        let mut inputs: Vec<Input> = Kind::ALL.into_iter().map(Input::List).collect();
+        inputs.push(Input::Home);
+        for &i in changed {
+            inputs.extend(about(&graph.entities[i].id));
+        }
+        let new_summary = (0..summaries.len()).filter(|&i| summaries[i]);
+        inputs.extend(new_summary.map(|i| Input::Summary(graph.entities[i].id.clone())));
+        Candidates::Some(inputs)
+    }
+}
+
+/// Every input named by an entity's id.
+fn about(id: &str) -> impl Iterator<Item = Input> + '_ {
+    let of = |f: fn(String) -> Input| f(id.to_string());
+    [
+        of(Input::Full),
+        of(Input::Summary),
+        of(Input::Title),
+        of(Input::Dates),
+        of(Input::Links),
+        of(Input::Mentions),
+        of(Input::Chain),
+    ]
+    .into_iter()
+    .chain(Rel::ALL.into_iter().flat_map(move |r| {
+        [
+            Input::Out(id.to_string(), r),
+            Input::Back(id.to_string(), r),
+        ]
+    }))
+}
+
+/// What inputs are read from in the new build, to hash them.
+pub(super) struct Now<'a> {
+    pub(super) graph: &'a Graph,
+    /// Each entity's text and path hashed, by index.
+    pub(super) entity_hash: &'a [u64],
+    /// Each entity's summary hashed, by index.
+    pub(super) summary_hash: &'a [u64],
+    pub(super) home_hash: u64,
+    pub(super) uses: &'a Map<String, TemplateUse>,
+    /// Global parts whose value changed (`site` stands for any `site.*`).
+    pub(super) changed_globals: &'a Set<String>,
+}
+
+impl Now<'_> {
+    /// The hash of an input as it is now. A global part is compared by
+    /// value elsewhere: its hash is 0 and [`Now::changed_globals`] says.
+    fn hash(&self, input: &Input) -> u64 {
+        let graph = self.graph;
+        let at = |id: &str| graph.by_id.get(id).copied();
+        let ids = |it: &mut dyn Iterator<Item = EntityIdx>| {
+            let mut h = hash::hasher();
+            it.for_each(|i| graph.entities[i].id.hash(&mut h));
+            h.finish()
+        };
+        let of = |id: &str, f: &dyn Fn(EntityIdx) -> u64| hash_of(at(id).map(f));
+        match input {
+            Input::Full(id) => of(id, &|i| self.entity_hash[i]),
+            Input::Summary(id) => of(id, &|i| self.summary_hash[i]),
+            Input::Title(id) => of(id, &|i| hash_of(&graph.entities[i].title)),
+            Input::Dates(id) => of(id, &|i| dates(graph, i)),
+            Input::Links(id) => of(id, &|i| links(graph, i)),
+            Input::Out(id, rel) => of(id, &|i| ids(&mut graph.out(i, *rel))),
+            Input::Back(id, rel) => of(id, &|i| ids(&mut graph.back(i, *rel))),
+            Input::Mentions(id) => of(id, &|i| ids(&mut graph.mentioned_by[i].iter().copied())),
+            Input::Chain(id) => of(id, &|i| {
+                ids(&mut crate::history::chain(graph, i).into_iter())
+            }),
+            Input::List(kind) => ids(&mut context::sorted(graph, *kind).into_iter()),
+            Input::Taxonomy(name) => {
+                let tax = graph.taxonomies.iter().find(|t| &t.name == name);
+                hash_of(tax.map(|t| {
+                    let terms = t.terms.iter().map(|x| (&x.name, &x.slug, x.entities.len()));
+                    (&t.label, terms.collect::<Vec<_>>())
+                }))
+            }
+            Input::Term(name, term) => {
+                let tax = graph.taxonomies.iter().find(|t| &t.name == name);
+                let tm = tax.and_then(|t| t.terms.iter().find(|x| &x.name == term));
+                hash_of(tm.map(|tm| ids(&mut tm.entities.iter().copied())))
+            }
+            Input::Home => self.home_hash,
+            Input::Template(name) => hash_of(self.uses.get(name).map(|u| u.hash)),
+            Input::Global(_) => 0,
+        }
+    }
+
+    /// Whether an input read with hash `was` is different now.
+    fn changed(&self, input: &Input, was: u64) -> Option<u64> {
+        if let Input::Global(part) = input {
+            return self.changed_globals.contains(part).then_some(0);
+        }
+        let now = self.hash(input);
+        (now != was).then_some(now)
+    }
+}
+
+/// An entity's dates: its version date, and where a timeline places it.
+fn dates(graph: &Graph, i: EntityIdx) -> u64 {
+    let e = &graph.entities[i];
+    let span = match &e.data {
+        KindData::Measure(m) => (m.start, m.due),
+        _ => (None, None),
+    };
+    hash_of((
+        crate::history::version_date(e),
+        timeline::placed(graph, i),
+        span,
+    ))
+}
+
+/// Where an entity's prose links go, and which of its shortcode calls the
+/// link stage rejected.
+fn links(graph: &Graph, i: EntityIdx) -> u64 {
+    let mut h = hash::hasher();
+    for l in &graph.links[i] {
+        let l = l
+            .as_ref()
+            .map(|l| (l.target.map(|t| &graph.entities[t].id), &l.anchor));
+        l.hash(&mut h);
+    }
+    for call in &graph.entities[i].body.shortcodes {
+        graph.broken_shortcodes.contains(&call.span).hash(&mut h);
+    }
+    h.finish()
+}
+
+impl Records {
+    /// The inputs among `candidates` whose hash moved, with the new one.
+    pub(super) fn moved(&self, now: &Now, candidates: Candidates) -> Vec<(Input, u64)> {
+        match candidates {
+            Candidates::All => self
+                .inputs
+                .par_iter()
+                .filter_map(|(input, r)| Some((input.clone(), now.changed(input, r.hash)?)))
+                .collect(),
+            Candidates::Some(list) => {
+                let globals = now.changed_globals.iter().cloned().map(Input::Global);
+                let mut list: Vec<Input> = list.into_iter().chain(globals).collect();
+                list.sort_unstable();
+                list.dedup();
+                list.into_iter()
+                    .filter_map(|input| {
+                        let r = self.inputs.get(&input)?;
+                        let hash = now.changed(&input, r.hash)?;
+                        Some((input, hash))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Who read one of `inputs`.
+    pub(super) fn readers<'a>(&'a self, inputs: &[(Input, u64)]) -> Set<&'a str> {
+        let mut out: Set<&str> = Set::default();
+        for (input, _) in inputs {
+            if let Some(r) = self.inputs.get(input) {
+                out.extend(r.by.iter().map(|p| &**p));
+            }
+        }
+        out
+    }
+
+    /// A reader's tag, when it is recorded.
+    pub(super) fn tag(&self, key: &str) -> Option<&'static str> {
+        self.readers.get(key).map(|r| r.tag)
+    }
+
+    /// The records of a good build: the inputs hashed again take their
+    /// new hashes, the readers made their new inputs, and readers not in
+    /// `keep` (when given) go.
+    pub(super) fn update(
+        &mut self,
+        now: &Now,
+        moved: Vec<(Input, u64)>,
+        made: Vec<Made>,
+        keep: Option<Set<&str>>,
+    ) {
+        for (input, hash) in moved {
+            if let Some(r) = self.inputs.get_mut(&input) {
+                r.hash = hash;
+            }
+        }
+        if let Some(keep) = keep {
+            let gone: Vec<Arc<str>> = self
+                .readers
+                .keys()
+                .filter(|p| !keep.contains(&***p))
+                .cloned()
+                .collect();
+            for p in gone {
+                self.forget(&p);
+            }
+        }
+        for m in made {
+            let key: Arc<str> = Arc::from(m.key);
+            self.forget(&key);
+            let inputs = with_globals(m.inputs, now.uses);
+            for input in &inputs {
+                let r = self.inputs.entry(input.clone()).or_insert_with(|| Readers {
+                    hash: now.hash(input),
+                    by: Set::default(),
+                });
+                r.by.insert(key.clone());
+            }
+            let record = Record {
+                tag: m.tag,
+                inputs: inputs.into_boxed_slice(),
+            };
+            self.readers.insert(key, record);
+        }
+    }
+
+    /// Drops a reader's record and its place among the readers of its inputs.
+    fn forget(&mut self, key: &Arc<str>) {
+        let Some(old) = self.readers.remove(key) else {
+            return;
+        };
+        for input in old.inputs.iter() {
+            if let Some(r) = self.inputs.get_mut(input) {
+                r.by.remove(key);
+                if r.by.is_empty() {
+                    self.inputs.remove(input);
+                }
+            }
+        }
+    }
+}
+
+/// A page's inputs with the global parts its templates mention (found by
+/// scanning their text, see [`TemplateUse`]): Tera reads those from its
+/// global context, out of the recorder's sight.
+fn with_globals(mut inputs: Vec<Input>, uses: &Map<String, TemplateUse>) -> Vec<Input> {
+    let mut globals: Vec<Input> = Vec::new();
+    for input in &inputs {
+        if let Input::Template(name) = input {
+            let parts = uses.get(name).map(TemplateUse::parts);
+            let parts = parts.unwrap_or_else(super::templates::all_parts);
+            globals.extend(parts.into_iter().map(Input::Global));
+        }
+    }
+    inputs.extend(globals);
+    inputs.sort_unstable();
+    inputs.dedup();
+    inputs
+}

@@ -1,0 +1,97 @@
+//! What pages do not carry: template indentation, a second drawing of a
+//! chart, copies of site-wide data. Each saving keeps the page's content.
+
+mod common;
+
+use common::Site;
+
+/// Lines of `html` outside `<pre>` that begin with a space or a tab.
+fn indented_lines(html: &str) -> Vec<&str> {
+    let mut in_pre = false;
+    let mut out = Vec::new();
+    for line in html.lines() {
+        if !in_pre && line.starts_with([' ', '\t']) {
+            out.push(line);
+        }
+        if line.contains("<pre") {
+            in_pre = true;
+        }
+        if line.contains("</pre>") {
+            in_pre = false;
+        }
+    }
+    out
+}
+
+#[test]
+fn pages_carry_no_template_indentation_but_keep_preformatted_text() {
+    let site = Site::new()
+        .file(
+            "content/policies/甲.md",
+            "---\ntitle: 甲政策\nstatus: in-force\ntags: [数字化]\n---\n## 要点\n\n```\nfn main() {\n    let x = 1;\n}\n```\n\n- 一\n- 二\n",
+        )
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n    <div id=\"own\">\n        <pre id=\"kept\">\n    a\n        b\n</pre>\n        <p>{{ page.title }}</p>\n    </div>\n{% endblock content %}\n",
+        )
+        .file("content/说明.md", "---\ntitle: 说明\n---\n正文\n");
+    site.build().success();
+    let policy = site.read("public/policies/甲/index.html");
+    assert!(
+        indented_lines(&policy).is_empty(),
+        "no indented line: {:?}",
+        indented_lines(&policy)
+    );
+    assert!(
+        policy.contains("<pre><code>fn main() {\n    let x = 1;\n}\n</code></pre>"),
+        "code keeps its indentation: {policy}"
+    );
+    let own = site.read("public/说明/index.html");
+    assert!(
+        own.contains("<pre id=\"kept\">\n    a\n        b\n</pre>"),
+        "{own}"
+    );
+    assert!(own.contains("\n<p>说明</p>\n"), "{own}");
+}
+
+#[test]
+fn template_errors_point_at_the_indented_source() {
+    let site = Site::new()
+        .file("content/说明.md", "---\ntitle: 说明\n---\n")
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n        <p>中文{{ page.title </p>\n{% endblock content %}\n",
+        );
+    let r = site.check_json(&[]);
+    r.run.clone().failure();
+    let d = r.only("template");
+    // Eight spaces, then `<p>中文{{ page.title `: `</` is the 28th character.
+    r.assert_at(d, "error", "templates/page.html", 3, 28);
+    let site = Site::new()
+        .file("content/说明.md", "---\ntitle: 说明\n---\n")
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n    <p>中文{{ no_such_function(x=1) }}</p>\n{% endblock content %}\n",
+        );
+    let r = site.check_json(&[]);
+    r.run.clone().failure();
+    let d = r.only("template");
+    r.assert_at(d, "error", "templates/page.html", 3, 13);
+}
+
+#[test]
+fn api_index_holds_one_compact_entry_a_line() {
+    let site = Site::fixture("basic");
+    site.build().success();
+    let text = site.read("public/api/index.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("api/index.json parses");
+    let entities = json["entities"].as_array().unwrap();
+    assert!(entities.len() > 3);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), entities.len() + 2, "{text}");
+    for (line, entity) in lines[1..=entities.len()].iter().zip(entities) {
+        let entry: serde_json::Value =
+            serde_json::from_str(line.trim_end_matches(',')).expect("an entry a line");
+        assert_eq!(&entry, entity);
+    }
+}
