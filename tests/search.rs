@@ -259,7 +259,7 @@ const FILLER: &str = "工业经济高质量发展，先进制造业集群培育�
 
 /// A site with enough text for several shards and text chunks.
 fn many_measures() -> Site {
-    let filler = FILLER.repeat(12);
+    let filler = FILLER.repeat(40);
     let mut site = Site::new();
     for i in 0..120 {
         site = site.file(
@@ -299,7 +299,7 @@ fn queries_load_the_right_shards_of_a_sharded_index() {
 #[test]
 fn an_edit_updates_one_page_of_the_index_and_few_files() {
     let site = many_measures();
-    let filler = FILLER.repeat(12);
+    let filler = FILLER.repeat(40);
     let (_, style, mut index) = index_of(site.root());
     let before = bytes(&index);
     site.write(
@@ -354,4 +354,88 @@ fn embedded_figures_are_indexed_as_readers_see_them() {
     std::fs::write(&queries, r#"[{"q": "覆盖率达到87.3", "min": 1}]"#).unwrap();
     let report = query_set(&manifest_dir(), &public, &queries);
     assert!(report.contains("1/1 queries as expected"), "{report}");
+}
+
+/// Bytes of every file under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    common::files_under(dir)
+        .iter()
+        .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
+        .sum()
+}
+
+/// A generated site of 1,000 pages of varied prose (`scripts/gen_site.py`).
+fn generated_site() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let status = std::process::Command::new("python3")
+        .args(["scripts/gen_site.py", root.to_str().unwrap(), "1000"])
+        .current_dir(manifest_dir())
+        .status()
+        .expect("python3 runs the site generator");
+    assert!(status.success());
+    (tmp, root)
+}
+
+#[test]
+fn index_stays_within_three_quarters_of_its_text() {
+    let (tmp, root) = generated_site();
+    let public = tmp.path().join("public");
+    run_in(&root, &["build", "--output", public.to_str().unwrap()]).success();
+    let (_, _, index) = index_of(&root);
+    let text: usize = index.docs.iter().map(|d| d.text_len()).sum();
+    // Everything under search/: the index, its labels and the page itself.
+    let search = bytes_under(&public.join("search"));
+    let ratio = search as f64 / text as f64;
+    assert!(
+        ratio <= 0.75,
+        "{search} bytes for {text} bytes of text: {ratio:.2}×"
+    );
+    // No copy of the text: a sentence of a page is in no file.
+    let sentence: String = index.docs[10].sections[1].text.chars().take(12).collect();
+    assert!(sentence.chars().count() == 12, "{sentence}");
+    assert!(
+        text_in_index(&public)
+            .iter()
+            .all(|t| !t.contains(&sentence))
+    );
+}
+
+/// The contents of every index file.
+fn text_in_index(public: &Path) -> Vec<String> {
+    let dir = public.join("search");
+    common::files_under(&dir)
+        .iter()
+        .filter(|f| f.ends_with(".js"))
+        .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+        .collect()
+}
+
+#[test]
+fn one_token_queries_load_page_lists_only_phrases_their_positions() {
+    let site = many_measures();
+    site.build().success();
+    let public = site.path("public");
+    let report = node(&[
+        "tests/search/loads.js",
+        "themes/default/static/search.js",
+        public.to_str().unwrap(),
+        "转型",
+        "step119",
+        "型",
+        "低碳转型",
+        "第11项工作",
+    ]);
+    let lines: Vec<Vec<&str>> = report.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 5, "{report}");
+    for l in &lines[..3] {
+        assert!(!l[2].contains("p/"), "one token, no positions: {l:?}");
+        assert!(l[2].contains("k/") && l[2].contains("meta"), "{l:?}");
+    }
+    for l in &lines[3..] {
+        assert!(l[2].contains("p/"), "a phrase needs positions: {l:?}");
+    }
+    // Every page has 转型 and 型; step119 and 第11项工作 are on one page.
+    assert_eq!([lines[0][1], lines[1][1], lines[2][1]], ["120", "1", "120"]);
+    assert_eq!(lines[4][1], "1", "{report}");
 }
