@@ -1,5 +1,6 @@
 //! What pages do not carry: template indentation, a second drawing of a
-//! chart, copies of site-wide data. Each saving keeps the page's content.
+//! chart or a second table of contents, an entity listed twice, copies of
+//! site-wide data. Each saving keeps the page's content.
 
 mod common;
 
@@ -132,4 +133,59 @@ fn diagram_boxes_repeat_a_title_only_when_their_label_is_cut() {
             None => assert_eq!(label, "短措施", "{svg}"),
         }
     }
+}
+
+#[test]
+fn a_page_has_one_table_of_contents_with_every_heading() {
+    let site = Site::new().file(
+        "content/policies/甲.md",
+        "---\ntitle: 甲政策\n---\n## 总体要求\n\n正文。\n\n## 主要任务\n\n### 数字化\n\n正文。\n\n## 保障措施\n\n正文。\n",
+    );
+    site.build().success();
+    let page = site.page("policies/甲/index.html");
+    page.check(page.count("nav.toc") == 1, "one table of contents");
+    page.check(page.count(".entity-main .toc") == 0, "beside the text, not in it");
+    let links = page.links("nav.toc");
+    let hrefs: Vec<&str> = links.iter().map(|(href, _)| href.as_str()).collect();
+    page.check(
+        hrefs == ["#总体要求", "#主要任务", "#数字化", "#保障措施"],
+        "every heading in order",
+    );
+    for href in hrefs {
+        let id = href.trim_start_matches('#');
+        page.check(page.ids().contains(id), "each entry leads to its heading");
+    }
+}
+
+#[test]
+fn an_entity_listed_above_is_not_listed_again_among_mentions() {
+    let site = Site::new()
+        .file("content/policies/甲.md", "---\ntitle: 甲政策\n---\n正文。\n")
+        .file(
+            "content/measures/措施一.md",
+            "---\ntitle: 措施一\npolicy: 甲\nmetrics: 指标一\n---\n落实[[甲]]，推动[[指标一]]。\n",
+        )
+        .file(
+            "content/measures/措施二.md",
+            "---\ntitle: 措施二\n---\n参照[[甲]]和[[指标一]]。\n",
+        )
+        .file(
+            "content/metrics/指标一.yaml",
+            "title: 指标一\nunit: \"%\"\nvalues:\n  - period: \"2024\"\n    value: 8.3\n",
+        );
+    site.build().success();
+    let policy = site.page("policies/甲/index.html");
+    let measures = policy.texts("[aria-labelledby=x-measures] th.cell-title > a");
+    policy.check(measures == ["措施一"], "the measure naming the policy");
+    let mentions = policy.texts("[aria-labelledby=x-mentions] a");
+    policy.check(mentions == ["措施二"], "mentions leave out 措施一, listed above");
+    let metric = site.page("metrics/指标一/index.html");
+    let tracking = metric.texts("[aria-labelledby=x-measures] .entity-list > li > a");
+    metric.check(tracking == ["措施一"], "the measure tracking the metric");
+    let mentions = metric.texts("[aria-labelledby=x-mentions] a");
+    metric.check(mentions == ["措施二"], "mentions leave out 措施一, listed above");
+    metric.check(
+        mentions.len() == 1 && metric.text("[aria-labelledby=x-mentions] .count") == "1",
+        "the count says what is listed",
+    );
 }
