@@ -132,15 +132,30 @@ pub(super) struct DocTokens {
 
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
-    let mut cjk = Vec::with_capacity(chars.len() * 2);
+    let mut cjk = Vec::with_capacity(chars.len() + 64);
+    // Single characters need only their first position (their lists hold
+    // pages, not positions): gathered apart, then one per character.
+    let mut singles: Vec<u64> = Vec::new();
     let mut words = Vec::new();
-    text::tokens(&chars, |kind, tok, pos| {
-        let shard = text::shard_of(text::shard_key(kind, tok), shards);
-        match kind {
-            TokenKind::Word => words.push((shard, tok.iter().collect::<String>().into(), pos)),
-            _ => cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128),
+    text::tokens(&chars, |kind, tok, pos| match kind {
+        TokenKind::Word => {
+            let shard = text::shard_of(text::shard_key(kind, tok), shards);
+            words.push((shard, tok.iter().collect::<String>().into(), pos))
+        }
+        TokenKind::Unigram => singles.push((tok[0] as u64) << 32 | pos as u64),
+        TokenKind::Bigram => {
+            let shard = text::shard_of(tok, shards);
+            cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128)
         }
     });
+    singles.sort_unstable();
+    singles.dedup_by_key(|s| *s >> 32);
+    for s in singles {
+        let c = [char::from_u32((s >> 32) as u32).unwrap_or('\u{FFFD}')];
+        let shard = text::shard_of(&c, shards);
+        let key = cjk_key(TokenKind::Unigram, &c);
+        cjk.push((shard as u128) << 96 | (key as u128) << 32 | (s & 0xFFFF_FFFF) as u128);
+    }
     words.sort_unstable();
     DocTokens {
         title_len: d.title.chars().count() as u32,
