@@ -257,19 +257,9 @@ fn page_entries(d: &Doc, page: u32, shards: u32) -> PageEntries {
 
 /// A token's lists with page `page`'s entry replaced (`None`: removed).
 fn patch(lists: &Lists, positional: bool, page: u32, entry: Option<&Entry>) -> Lists {
-    let mut entries = if lists.pages.is_empty() {
-        Vec::new()
-    } else {
-        postings::read(lists)
-    };
-    let at = entries.partition_point(|e| e.doc < page);
-    if entries.get(at).is_some_and(|e| e.doc == page) {
-        entries.remove(at);
-    }
-    if let Some(e) = entry {
-        entries.insert(at, e.clone());
-    }
-    postings::write(&entries, positional)
+    let mut flat = postings::Flat::read(lists);
+    flat.put(page, entry);
+    flat.write(positional)
 }
 
 #[cfg(test)]
