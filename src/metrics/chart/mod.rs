@@ -276,7 +276,7 @@ pub fn sparkline(m: &Metric) -> Option<String> {
         .collect();
     let (lx, ly) = pt(n, m.values[n].value);
     Some(format!(
-        r##"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="{PRIMARY}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="{PRIMARY}"/></svg>"##,
+        r##"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true"><polyline points="{}" class="sparkline__line" fill="none"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot"/></svg>"##,
         points.join(" ")
     ))
 }
