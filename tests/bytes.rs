@@ -144,7 +144,10 @@ fn a_page_has_one_table_of_contents_with_every_heading() {
     site.build().success();
     let page = site.page("policies/甲/index.html");
     page.check(page.count("nav.toc") == 1, "one table of contents");
-    page.check(page.count(".entity-main .toc") == 0, "beside the text, not in it");
+    page.check(
+        page.count(".entity-main .toc") == 0,
+        "beside the text, not in it",
+    );
     let links = page.links("nav.toc");
     let hrefs: Vec<&str> = links.iter().map(|(href, _)| href.as_str()).collect();
     page.check(
@@ -160,7 +163,10 @@ fn a_page_has_one_table_of_contents_with_every_heading() {
 #[test]
 fn an_entity_listed_above_is_not_listed_again_among_mentions() {
     let site = Site::new()
-        .file("content/policies/甲.md", "---\ntitle: 甲政策\n---\n正文。\n")
+        .file(
+            "content/policies/甲.md",
+            "---\ntitle: 甲政策\n---\n正文。\n",
+        )
         .file(
             "content/measures/措施一.md",
             "---\ntitle: 措施一\npolicy: 甲\nmetrics: 指标一\n---\n落实[[甲]]，推动[[指标一]]。\n",
@@ -178,12 +184,18 @@ fn an_entity_listed_above_is_not_listed_again_among_mentions() {
     let measures = policy.texts("[aria-labelledby=x-measures] th.cell-title > a");
     policy.check(measures == ["措施一"], "the measure naming the policy");
     let mentions = policy.texts("[aria-labelledby=x-mentions] a");
-    policy.check(mentions == ["措施二"], "mentions leave out 措施一, listed above");
+    policy.check(
+        mentions == ["措施二"],
+        "mentions leave out 措施一, listed above",
+    );
     let metric = site.page("metrics/指标一/index.html");
     let tracking = metric.texts("[aria-labelledby=x-measures] .entity-list > li > a");
     metric.check(tracking == ["措施一"], "the measure tracking the metric");
     let mentions = metric.texts("[aria-labelledby=x-mentions] a");
-    metric.check(mentions == ["措施二"], "mentions leave out 措施一, listed above");
+    metric.check(
+        mentions == ["措施二"],
+        "mentions leave out 措施一, listed above",
+    );
     metric.check(
         mentions.len() == 1 && metric.text("[aria-labelledby=x-mentions] .count") == "1",
         "the count says what is listed",
