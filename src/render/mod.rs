@@ -1,12 +1,15 @@
 //! Render stage: the graph through Tera -> output files in memory.
 //!
 //! Pages render in parallel against one engine and one shared context; each
-//! page adds only its own `page` value and its relative `root`.
+//! page adds only its own `page` value and its relative `root`. A page
+//! comes out with the inputs it read, recorded as they were read (see
+//! [`reads`]).
 
 pub mod context;
 pub mod diagram;
 mod indent;
 pub mod labels;
+mod page;
 pub mod reads;
 pub mod shortcodes;
 pub mod templates;
@@ -398,7 +401,7 @@ impl Pages<'_> {
         let e = &graph.entities[i];
         reads.links(i);
         let content = self.body(&e.body, &graph.links[i], at)?;
-        let mut page = context::page_value(graph, self.shared, reads, i, content);
+        let mut page = page::page_value(graph, self.shared, reads, i, content);
         let mut add = |k: &'static str, v: Value| {
             if let Some(m) = page.as_map() {
                 let mut m = m.clone();
