@@ -110,6 +110,7 @@ impl Found {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
+            lists: Default::default(),
         };
         let candidates = if self.same_graph {
             let changed: Vec<EntityIdx> = (0..n)
@@ -239,6 +240,7 @@ impl Compared {
             home_hash: self.home_hash,
             uses,
             changed_globals: &self.changed_globals,
+            lists: Default::default(),
         }
     }
 }
@@ -324,6 +326,7 @@ impl Inputs {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
+            lists: Default::default(),
         };
         // The summaries' own hashes, now that they are made.
         let mut moved = found.summary_inputs.clone();

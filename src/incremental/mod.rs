@@ -378,23 +378,27 @@ impl Pass<'_> {
         let empty = Published::default();
         let prev = last.filter(|_| keep).unwrap_or(&empty);
         let hashes = &self.cache.hashes;
+        let t = Instant::now();
         let found = if keep {
             Found::find(graph, self.linked.generation, hashes, &prev.inputs)
         } else {
             Found::nothing(graph)
         };
+        lap("found", t);
         let before = (&prev.inputs, &prev.pages);
         let (prepared, reused, made) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
         let (compared, plan) = if keep {
             let made = (reused, &made);
             let compared = changes::compare(graph, &found, hashes, &prepared, made, &prev.inputs);
+            lap("compare", t);
+            let t = Instant::now();
             let plan = plan::plan(graph, loaded, &found, &compared, before);
+            lap("plan", t);
             (Some(compared), plan)
         } else {
             (None, plan::Plan::everything(graph))
         };
-        lap("plan", t);
         Some(Planned {
             found,
             prepared,
@@ -443,6 +447,7 @@ impl Pass<'_> {
         };
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
+        let t = Instant::now();
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
             let uses = plan.uses();
             let now = compared.now(graph, &found, &uses);
@@ -460,6 +465,7 @@ impl Pass<'_> {
                 pages,
                 files,
             });
+            lap("keep", t);
         }
         // What this build is done with (the build before, and with it the
         // engine when this one made its own) is freed on another thread:

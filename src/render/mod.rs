@@ -34,7 +34,7 @@ use crate::parse::period::Period;
 use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
-use jobs::{GRAPH_PAGE_SIZE, graph_page_path};
+use jobs::graph_page_path;
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
@@ -344,13 +344,12 @@ impl Pages<'_> {
     }
 
     fn graph_page(&self, ctx: &mut Context, at: &At, n: usize) {
-        let policies = at.reads.sorted(Kind::Policy);
-        let total = policies.len().div_ceil(GRAPH_PAGE_SIZE).max(1);
-        let chunk = policies.chunks(GRAPH_PAGE_SIZE).nth(n).unwrap_or(&[]);
+        let total = at.reads.chunks(Kind::Policy);
+        let chunk = at.reads.chunk(Kind::Policy, n);
         let drawn = diagram::site(
             self.graph,
             at.reads,
-            (chunk, n + 1 == total),
+            (&chunk, n + 1 == total),
             at.root,
             self.style,
         );
@@ -372,7 +371,7 @@ impl Pages<'_> {
     fn list(&self, ctx: &mut Context, at: &At, kind: Kind) -> Made {
         let graph = self.graph;
         // The intro: the section whose address is the list's.
-        let sections = at.reads.sorted(Kind::Section);
+        let sections = at.reads.members(Kind::Section);
         let intro = sections.into_iter().find(|&i| {
             at.reads.summary(i);
             graph.entities[i].url_path == at.dir
