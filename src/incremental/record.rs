@@ -114,6 +114,12 @@ pub(super) struct Now<'a> {
     pub(super) changed_globals: &'a Set<String>,
     /// Each kind's list, sorted when first needed.
     pub(super) lists: Lists,
+    /// By index, whether an entity's text and path are the last build's
+    /// (empty: not known). What is read of its text alone is unchanged.
+    pub(super) same_text: &'a [bool],
+    /// By index, whether an entity's summary is the last build's (empty:
+    /// not known).
+    pub(super) same_summary: &'a [bool],
 }
 
 /// The entities of each kind in list order, sorted once when first needed.
@@ -156,7 +162,9 @@ impl Now<'_> {
                 let all = 0..graph.entities.len();
                 ids(&mut all.filter(|&i| graph.entities[i].kind == *kind))
             }
-            Input::Count(kind) => hash_of(graph.entities.iter().filter(|e| e.kind == *kind).count()),
+            Input::Count(kind) => {
+                hash_of(graph.entities.iter().filter(|e| e.kind == *kind).count())
+            }
             Input::Chunk(kind, n) => {
                 let run = self.lists.get(graph, *kind).chunks(CHUNK).nth(*n);
                 ids(&mut run.unwrap_or(&[]).iter().copied())
@@ -181,8 +189,17 @@ impl Now<'_> {
 
     /// Whether an input read with hash `was` is different now.
     fn changed(&self, input: &Input, was: u64) -> Option<u64> {
-        if let Input::Global(part) = input {
-            return self.changed_globals.contains(part).then_some(0);
+        let same = |id: &str, known: &[bool]| {
+            let at = self.graph.by_id.get(id);
+            at.is_some_and(|&i| known.get(i).copied().unwrap_or(false))
+        };
+        match input {
+            Input::Global(part) => return self.changed_globals.contains(part).then_some(0),
+            Input::Full(id) | Input::Title(id) | Input::Dates(id) if same(id, self.same_text) => {
+                return None;
+            }
+            Input::Summary(id) if same(id, self.same_summary) => return None,
+            _ => {}
         }
         let now = self.hash(input);
         (now != was).then_some(now)

@@ -206,14 +206,20 @@ impl<'g> Reads<'g> {
     pub fn members(&self, kind: Kind) -> Vec<EntityIdx> {
         self.push(Input::Members(kind));
         let all = 0..self.graph.entities.len();
-        all.filter(|&i| self.graph.entities[i].kind == kind).collect()
+        all.filter(|&i| self.graph.entities[i].kind == kind)
+            .collect()
     }
 
     /// The number of [`CHUNK`]s of a kind's list (one when it is empty),
     /// recorded.
     pub fn chunks(&self, kind: Kind) -> usize {
         self.push(Input::Count(kind));
-        let n = self.graph.entities.iter().filter(|e| e.kind == kind).count();
+        let n = self
+            .graph
+            .entities
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count();
         n.div_ceil(CHUNK).max(1)
     }
 
