@@ -94,5 +94,15 @@ for corpus in "${corpora[@]}"; do
       -v pb="$p_bytes" -v hb="$h_bytes" -v cw="$cw" 'BEGIN {
     printf "%-6s ratios pinakes/Hugo: wall %.2fx, cpu %.2fx, rss %.2fx, bytes %.2fx; check/build %.2fx (%d MB of content)\n",
       c, pw / hw, pc / hc, pr / hr, pb / hb, cw / pw, s }'
+  echo "$pw $pr" >"$work/growth-$corpus"
   rm -rf "$site" "$work/hugo-$corpus"
 done
+
+# Growth from 10,000 to 50,000 pages: linear is x5 in time; memory should
+# grow far less than the pages.
+if [ -f "$work/growth-10k" ] && [ -f "$work/growth-50k" ]; then
+  read -r w10 r10 <"$work/growth-10k"
+  read -r w50 r50 <"$work/growth-50k"
+  awk -v w10="$w10" -v w50="$w50" -v r10="$r10" -v r50="$r50" 'BEGIN {
+    printf "growth 10k -> 50k (pages x5): wall x%.2f, peak rss x%.2f\n", w50 / w10, r50 / r10 }'
+fi

@@ -87,7 +87,13 @@ pub fn pieces<'a>(html: &'a str, slots: &'a [Slot]) -> impl Iterator<Item = Piec
 /// `text` with every placeholder character replaced by U+FFFD.
 pub fn scrub(text: String) -> String {
     let marks = Slot::ALL.map(Slot::mark);
-    if text.contains(marks) {
+    // One substring search per mark: far faster over long texts than
+    // decoding every character to compare it with the three.
+    let mut buf = [0; 4];
+    if marks
+        .iter()
+        .any(|m| text.contains(&*m.encode_utf8(&mut buf)))
+    {
         text.replace(marks, "\u{FFFD}")
     } else {
         text

@@ -95,3 +95,41 @@ fn api_index_holds_one_compact_entry_a_line() {
         assert_eq!(&entry, entity);
     }
 }
+
+#[test]
+fn diagram_boxes_repeat_a_title_only_when_their_label_is_cut() {
+    let long = "关于加快推进制造业数字化转型和高质量发展的若干政策措施";
+    let site = Site::new()
+        .file(
+            "content/policies/长.md",
+            &format!("---\ntitle: {long}\n---\n"),
+        )
+        .file(
+            "content/measures/短.md",
+            "---\ntitle: 短措施\npolicy: 长\n---\n",
+        );
+    site.build().success();
+    let page = site.page("measures/短/index.html");
+    let svg = page.select("svg.relations")[0].html();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let boxes: Vec<(Option<&str>, &str)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("a"))
+        .map(|a| {
+            let child = |tag: &str| {
+                a.children()
+                    .find(|c| c.has_tag_name(tag))
+                    .and_then(|c| c.text())
+            };
+            (child("title"), child("text").unwrap())
+        })
+        .collect();
+    assert_eq!(boxes.len(), 2, "{svg}");
+    assert_eq!(boxes.iter().filter(|b| b.0.is_some()).count(), 1, "{svg}");
+    for (title, label) in boxes {
+        match title {
+            Some(t) => assert!(t == long && label.ends_with('…'), "{svg}"),
+            None => assert_eq!(label, "短措施", "{svg}"),
+        }
+    }
+}

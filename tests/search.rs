@@ -25,20 +25,32 @@ fn example_build() -> (tempfile::TempDir, PathBuf) {
     (tmp, out)
 }
 
-/// Runs a query set (JSON file) against a built site.
-fn query_set(public: &Path, queries: &Path) -> String {
+/// Runs a query set (JSON file) against the site at `root` built into
+/// `public`; the text each page was indexed from comes from the library.
+fn query_set(root: &Path, public: &Path, queries: &Path) -> String {
+    let (_, _, index) = index_of(root);
+    let pages: Vec<(String, String)> = index
+        .docs
+        .iter()
+        .map(|d| (d.url.clone(), d.full_text()))
+        .collect();
+    let texts = queries.with_extension("texts.json");
+    std::fs::write(&texts, serde_json::to_string(&pages).unwrap()).unwrap();
     node(&[
         "tests/search/run.js",
         "themes/default/static/search.js",
         public.to_str().unwrap(),
         queries.to_str().unwrap(),
+        texts.to_str().unwrap(),
     ])
 }
 
 #[test]
 fn example_site_finds_every_term_of_the_article_with_the_right_page_first() {
-    let (_tmp, public) = example_build();
-    let report = query_set(&public, &manifest_dir().join("tests/search/queries.json"));
+    let (tmp, public) = example_build();
+    let queries = tmp.path().join("queries.json");
+    std::fs::copy(manifest_dir().join("tests/search/queries.json"), &queries).unwrap();
+    let report = query_set(&manifest_dir(), &public, &queries);
     assert!(report.contains("40/40 queries as expected"), "{report}");
 }
 
@@ -74,7 +86,7 @@ fn latin_words_match_by_prefix_and_case_and_phrases_by_position() {
 ]"#,
     )
     .unwrap();
-    let report = query_set(&site.path("public"), &queries);
+    let report = query_set(site.root(), &site.path("public"), &queries);
     assert!(report.contains("9/9 queries as expected"), "{report}");
 }
 
@@ -115,7 +127,9 @@ fn search_page_and_header_box_degrade_to_links_without_javascript() {
     for f in [
         "search.js",
         "search/meta.js",
-        "search/t/0.js",
+        "search/facets.js",
+        "search/k/0.js",
+        "search/p/0.js",
         "search/d/0.js",
     ] {
         assert!(public.join(f).is_file(), "{f} written");
@@ -245,7 +259,7 @@ const FILLER: &str = "工业经济高质量发展，先进制造业集群培育�
 
 /// A site with enough text for several shards and text chunks.
 fn many_measures() -> Site {
-    let filler = FILLER.repeat(12);
+    let filler = FILLER.repeat(40);
     let mut site = Site::new();
     for i in 0..120 {
         site = site.file(
@@ -260,7 +274,7 @@ fn many_measures() -> Site {
 fn queries_load_the_right_shards_of_a_sharded_index() {
     let site = many_measures();
     site.build().success();
-    let shards = std::fs::read_dir(site.path("public/search/t"))
+    let shards = std::fs::read_dir(site.path("public/search/p"))
         .unwrap()
         .count();
     assert!(shards >= 8, "{shards} shards");
@@ -278,14 +292,14 @@ fn queries_load_the_right_shards_of_a_sharded_index() {
 ]"#,
     )
     .unwrap();
-    let report = query_set(&site.path("public"), &queries);
+    let report = query_set(site.root(), &site.path("public"), &queries);
     assert!(report.contains("7/7 queries as expected"), "{report}");
 }
 
 #[test]
 fn an_edit_updates_one_page_of_the_index_and_few_files() {
     let site = many_measures();
-    let filler = FILLER.repeat(12);
+    let filler = FILLER.repeat(40);
     let (_, style, mut index) = index_of(site.root());
     let before = bytes(&index);
     site.write(
@@ -306,28 +320,25 @@ fn an_edit_updates_one_page_of_the_index_and_few_files() {
             .count()
     };
     let total = |prefix: &str| after.keys().filter(|p| p.starts_with(prefix)).count();
-    assert_eq!(changed("search/meta.js"), 0, "title and facets unchanged");
-    assert_eq!(
-        changed("search/d/"),
-        1,
-        "one text chunk of {}",
-        total("search/d/")
-    );
-    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new).
-    let shards = (changed("search/t/"), total("search/t/"));
+    assert_eq!(changed("search/meta.js"), 0, "title and kinds unchanged");
+    assert_eq!(changed("search/facets.js"), 0, "facets unchanged");
+    // Headings start where they did: the page's result card is the same.
+    assert_eq!(changed("search/d/"), 0, "of {}", total("search/d/"));
+    // Only the shards of 化转, 转型, 转, 型 (gone) and 化改, 改造, 改, 造 (new);
+    // page lists are few here (one or two shards).
+    assert!(changed("search/k/") >= 1);
+    let shards = (changed("search/p/"), total("search/p/"));
     assert!(
         shards.0 >= 1 && shards.0 < shards.1,
-        "shards changed of all: {shards:?}"
+        "position shards changed of all: {shards:?}"
     );
 }
 
 #[test]
 fn embedded_figures_are_indexed_as_readers_see_them() {
-    let (_tmp, public) = example_build();
-    let mut text = String::new();
-    for f in common::files_under(&public.join("search/d")) {
-        text.push_str(&std::fs::read_to_string(public.join("search/d").join(f)).unwrap());
-    }
+    let (tmp, public) = example_build();
+    let (_, _, index) = index_of(&manifest_dir());
+    let text: String = index.docs.iter().map(|d| d.full_text()).collect();
     assert!(
         !pinakes::placeholder::Slot::ALL
             .iter()
@@ -337,6 +348,94 @@ fn embedded_figures_are_indexed_as_readers_see_them() {
     // `覆盖率达到{{ metric(id="规上工业企业数字化转型覆盖率") }}` in a measure.
     assert!(
         text.contains("覆盖率达到87.3%"),
-        "the embedded value is searchable"
+        "the embedded value is indexed"
     );
+    let queries = tmp.path().join("queries.json");
+    std::fs::write(&queries, r#"[{"q": "覆盖率达到87.3", "min": 1}]"#).unwrap();
+    let report = query_set(&manifest_dir(), &public, &queries);
+    assert!(report.contains("1/1 queries as expected"), "{report}");
+}
+
+/// Bytes of every file under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    common::files_under(dir)
+        .iter()
+        .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
+        .sum()
+}
+
+/// A generated site of 1,000 pages of varied prose (`scripts/gen_site.py`).
+fn generated_site() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let status = std::process::Command::new("python3")
+        .args(["scripts/gen_site.py", root.to_str().unwrap(), "1000"])
+        .current_dir(manifest_dir())
+        .status()
+        .expect("python3 runs the site generator");
+    assert!(status.success());
+    (tmp, root)
+}
+
+#[test]
+fn index_stays_within_three_quarters_of_its_text() {
+    let (tmp, root) = generated_site();
+    let public = tmp.path().join("public");
+    run_in(&root, &["build", "--output", public.to_str().unwrap()]).success();
+    let (_, _, index) = index_of(&root);
+    let text: usize = index.docs.iter().map(|d| d.text_len()).sum();
+    // Everything under search/: the index, its labels and the page itself.
+    let search = bytes_under(&public.join("search"));
+    let ratio = search as f64 / text as f64;
+    assert!(
+        ratio <= 0.75,
+        "{search} bytes for {text} bytes of text: {ratio:.2}×"
+    );
+    // No copy of the text: a sentence of a page is in no file.
+    let sentence: String = index.docs[10].sections[1].text.chars().take(12).collect();
+    assert!(sentence.chars().count() == 12, "{sentence}");
+    assert!(
+        text_in_index(&public)
+            .iter()
+            .all(|t| !t.contains(&sentence))
+    );
+}
+
+/// The contents of every index file.
+fn text_in_index(public: &Path) -> Vec<String> {
+    let dir = public.join("search");
+    common::files_under(&dir)
+        .iter()
+        .filter(|f| f.ends_with(".js"))
+        .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+        .collect()
+}
+
+#[test]
+fn one_token_queries_load_page_lists_only_phrases_their_positions() {
+    let site = many_measures();
+    site.build().success();
+    let public = site.path("public");
+    let report = node(&[
+        "tests/search/loads.js",
+        "themes/default/static/search.js",
+        public.to_str().unwrap(),
+        "转型",
+        "step119",
+        "型",
+        "低碳转型",
+        "第11项工作",
+    ]);
+    let lines: Vec<Vec<&str>> = report.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 5, "{report}");
+    for l in &lines[..3] {
+        assert!(!l[2].contains("p/"), "one token, no positions: {l:?}");
+        assert!(l[2].contains("k/") && l[2].contains("meta"), "{l:?}");
+    }
+    for l in &lines[3..] {
+        assert!(l[2].contains("p/"), "a phrase needs positions: {l:?}");
+    }
+    // Every page has 转型 and 型; step119 and 第11项工作 are on one page.
+    assert_eq!([lines[0][1], lines[1][1], lines[2][1]], ["120", "1", "120"]);
+    assert_eq!(lines[4][1], "1", "{report}");
 }

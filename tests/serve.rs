@@ -323,16 +323,24 @@ fn edits_reload_pages_and_serve_new_content() {
     assert!(!site.exists("public"), "serve writes nothing to the site");
 }
 
-/// The postings of every shard of the served search index, as text.
-fn search_shards(server: &Server) -> String {
+/// The served search index's `meta.js`.
+fn search_meta(server: &Server) -> serde_json::Value {
     let meta = server.get("/search/meta.js").text();
     let json = &meta[meta.find(',').unwrap() + 1..meta.rfind(')').unwrap()];
-    let shards = serde_json::from_str::<serde_json::Value>(json).unwrap()["shards"]
-        .as_u64()
-        .unwrap();
-    (0..shards)
-        .map(|n| server.get(&format!("/search/t/{n}.js")).text())
+    serde_json::from_str(json).unwrap()
+}
+
+/// The files `dir/0.js`, `dir/1.js`… of the served search index, as text.
+fn search_files(server: &Server, dir: &str, count: u64) -> String {
+    (0..count)
+        .map(|n| server.get(&format!("/search/{dir}/{n}.js")).text())
         .collect()
+}
+
+/// The page lists of every shard of the served search index, as text.
+fn search_shards(server: &Server) -> String {
+    let shards = search_meta(server)["k"].as_u64().unwrap();
+    search_files(server, "k", shards)
 }
 
 #[test]
@@ -351,9 +359,8 @@ fn the_search_index_follows_edits() {
         site.read(POLICY).replacen("title: ", "title: 袋鼠标题·", 1),
     );
     events.wait("reload");
-    let chunks: String = (0..8)
-        .map(|n| server.get(&format!("/search/d/{n}.js")).text())
-        .collect();
+    let cards = search_meta(&server)["cards"].as_array().unwrap().len() as u64;
+    let chunks = search_files(&server, "d", cards);
     assert!(chunks.contains("袋鼠标题·"), "{chunks}");
     // Removed text leaves the index.
     site.write(POLICY, text);

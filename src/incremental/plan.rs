@@ -210,12 +210,12 @@ pub(super) fn render(
             let (path, inputs) = (page.path, page.inputs);
             let done = page.html.and_then(|html| match sink {
                 Some(sink) => {
-                    let contents = Contents::Bytes(html.into_bytes());
+                    let contents = Contents::Bytes(html);
                     sink.put(OutputFile { path, contents })
                         .map(|()| None)
                         .map_err(|d| vec![d])
                 }
-                None => Ok(Some((Arc::from(html.into_bytes()), inputs))),
+                None => Ok(Some((Arc::from(html), inputs))),
             });
             (i, done)
         })

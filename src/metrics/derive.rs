@@ -45,7 +45,7 @@ pub struct Progress {
     pub ratio: f64,
     /// The ratio as a percentage text, e.g. `58.3%`.
     pub label: String,
-    /// The ratio clamped to 0–100, for bar widths.
+    /// The ratio clamped to 0–100 and rounded to a tenth, for bar widths.
     pub bar: f64,
 }
 
@@ -178,7 +178,7 @@ fn progress(better: Better, latest: &Point, target: &Target) -> Option<Progress>
     Some(Progress {
         ratio,
         label: format::percent(ratio, None),
-        bar: (ratio * 100.0).clamp(0.0, 100.0),
+        bar: ((ratio * 100.0).clamp(0.0, 100.0) * 10.0).round() / 10.0,
     })
 }
 

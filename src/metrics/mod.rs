@@ -92,7 +92,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             record(Input::Global("t".to_string()));
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
-            let svg = chart::chart_pair(
+            let svg = chart::chart(
                 &chart::ChartData {
                     key,
                     title: &entry.title,

@@ -111,8 +111,12 @@ pub fn render(
     raw_html: RawHtml,
 ) -> (Body, Vec<Diagnostic>) {
     // Merged text runs keep a shortcode in one event.
-    let events: Vec<(Event, Range<usize>)> =
-        TextMergeWithOffset::new(Parser::new_ext(text, options()).into_offset_iter()).collect();
+    // About one event per 32 bytes of prose: sized up front, the list is
+    // not copied as it grows through a long document.
+    let mut events: Vec<(Event, Range<usize>)> = Vec::with_capacity(text.len() / 32 + 8);
+    events.extend(TextMergeWithOffset::new(
+        Parser::new_ext(text, options()).into_offset_iter(),
+    ));
     let mut w = Writer {
         events: &events,
         text,

@@ -112,8 +112,13 @@ pub struct Found {
 pub fn find(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
     let mut pos = 0;
-    while let Some(i) = text[pos..].find("{{") {
+    // Most text has no brace at all: a byte search settles it quickly.
+    while let Some(i) = text[pos..].find('{') {
         let start = pos + i;
+        if text.as_bytes().get(start + 1) != Some(&b'{') {
+            pos = start + 1;
+            continue;
+        }
         let inner_start = start + 2;
         let rest = text[inner_start..].trim_start();
         let name_len = rest

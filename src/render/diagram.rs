@@ -250,9 +250,8 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         .unwrap_or("");
     let _ = write!(
         svg,
-        "<svg class=\"relations\" role=\"group\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>\
-         <desc>{}</desc>",
+        "<svg class=\"relations\" role=\"group\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
+         <title>{}</title><desc>{}</desc>",
         escape_html(&format!("关系图：{title}")),
         escape_html(&describe(graph, layout)),
     );
@@ -272,14 +271,16 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         let (x1, x2) = (column_x(c1) + WIDTHS[c1], column_x(c2));
         let (y1, y2) = (y1 + BOX_H / 2.0, y2 + BOX_H / 2.0);
         let mid = (x1 + x2) / 2.0;
+        // Edges are the diagram's only paths: the stylesheet draws them
+        // (`.relations path`), so only a target's carries a class.
         let class = if line == Line::Dashed {
-            "rel-edge rel-edge--target"
+            " class=\"rel-edge--target\""
         } else {
-            "rel-edge"
+            ""
         };
         let _ = write!(
             svg,
-            "<path class=\"{class}\" d=\"M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}\"/>"
+            "<path{class} d=\"M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}\"/>"
         );
     }
     for &(i, c, y) in &pos {
@@ -318,14 +319,20 @@ fn node(
     );
     let label = fit(&e.title, w - 2.0 * PAD - 4.0);
     let href = format!("{root}{}", style.path(&e.url_path));
+    // The whole title as the link's name when the box shows only part of it;
+    // otherwise the box's text is the name.
+    let title = if label == e.title {
+        String::new()
+    } else {
+        format!("<title>{}</title>", escape_html(&e.title))
+    };
     let _ = write!(
         svg,
-        "<a href=\"{}\" class=\"{class}\"{}><title>{}</title>\
+        "<a href=\"{}\" class=\"{class}\"{}>{title}\
          <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
          <text x=\"{}\" y=\"{}\">{}</text></a>",
         escape_html(&href),
         if focus { " aria-current=\"page\"" } else { "" },
-        escape_html(&e.title),
         x + PAD + 2.0,
         y + BOX_H / 2.0 + 4.5,
         escape_html(&label),

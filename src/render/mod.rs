@@ -248,7 +248,7 @@ pub struct Pages<'a> {
 /// it read.
 pub struct Page {
     pub path: String,
-    pub html: Result<String, Vec<Diagnostic>>,
+    pub html: Result<Vec<u8>, Vec<Diagnostic>>,
     pub inputs: Vec<Input>,
 }
 
@@ -276,8 +276,12 @@ impl Pages<'_> {
         };
         let html = self.context(job, &at).and_then(|ctx| {
             reads.template(template);
+            // Rendered as bytes, which is what the output holds: a `String`
+            // would only check again that the whole page is UTF-8.
+            let mut html = Vec::with_capacity(32 * 1024);
             reads
-                .during(|| self.tera.render(template, &ctx))
+                .during(|| self.tera.render_to(template, &ctx, &mut html))
+                .map(|()| html)
                 .map_err(|e| self.names.diagnostics(&e, Some(&path)))
         });
         Page {

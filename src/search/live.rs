@@ -1,39 +1,37 @@
 //! The search index kept in memory by `serve --watch`.
 //!
 //! An edit re-reads only the pages it may have changed and rewrites only the
-//! files whose bytes change: the shards holding a token whose postings for
-//! those pages differ, the text chunks holding those pages (all chunks when a
-//! page's length moves a chunk boundary), and `meta.js`. The postings of every
-//! shard are kept as their text, so patching a token decodes and re-encodes
-//! one posting list. A change of the shard count (the text grew or shrank
-//! past a power of two) or of the set of pages builds it all again. The
-//! result is byte for byte what [`SearchIndex::files`] gives.
+//! files whose bytes change: the shards holding a token whose entry for those
+//! pages differs, the `d/` files holding those pages (all of them when a
+//! page's size moves a file boundary), `meta.js` and `facets.js` when what
+//! they hold of a page changed. Each token's lists are kept as written;
+//! patching a token reads its lists, replaces one page's entry and writes
+//! them again. A change of the shard counts (the text grew or shrank past a
+//! power of two) or of the set of pages builds it all again. The result is
+//! byte for byte what [`SearchIndex::files`] gives.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
 use super::index::{
-    Doc, SearchIndex, Text, chunk_file, chunk_starts, cjk_text, doc, doc_tokens, script_file,
-    shard_count, shard_entries, shard_file, vlq,
+    Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards, position_file,
+    position_shards,
 };
+use super::postings::{self, Entry, Lists, doc_tokens, each_token, title_flag};
 use crate::graph::{EntityIdx, Graph};
 use crate::output::OutputFile;
 use crate::url::LinkStyle;
 
-/// A page's entry in one token's postings, as written after the page number:
-/// for positional tokens the count and the position deltas, for single
-/// characters the title flag.
-type Entry = Vec<u32>;
-
-/// (shard, token) -> (positional, entry) for one page.
+/// (position shard, token) -> (positional, entry) for one page.
 type PageEntries = BTreeMap<(u32, String), (bool, Entry)>;
 
 pub struct LiveIndex {
     index: SearchIndex,
-    shards: u32,
-    /// Per shard: token -> postings text, in token order.
-    postings: Vec<BTreeMap<String, String>>,
+    /// Page shards and position shards.
+    shards: (u32, u32),
+    /// Per position shard: token -> lists, in token order.
+    lists: Vec<BTreeMap<String, Lists>>,
     starts: Vec<usize>,
 }
 
@@ -44,19 +42,24 @@ impl LiveIndex {
     }
 
     fn from_index(mut index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
-        let shards = shard_count(&index.docs);
-        let postings = shard_entries(&mut index.docs, shards, Text::Keep, |_, entries| {
-            entries.into_iter().collect::<BTreeMap<_, _>>()
-        });
+        let positions = position_shards(&index.docs);
+        let built = postings::build(&mut index.docs, positions, false);
+        let shards = (
+            page_shards(built.iter().flatten().map(|(t, l)| (t, l)), positions),
+            positions,
+        );
+        let lists = built.into_iter().map(|e| e.into_iter().collect()).collect();
         let live = LiveIndex {
-            starts: chunk_starts(&index.docs),
+            starts: card_starts(&index.docs),
             index,
             shards,
-            postings,
+            lists,
         };
-        let mut files: Vec<OutputFile> = (0..shards).map(|n| live.shard(n)).collect();
-        files.extend((0..live.starts.len()).map(|n| chunk_file(&live.index.docs, &live.starts, n)));
+        let mut files: Vec<OutputFile> = (0..shards.1).map(|n| live.position_file(n)).collect();
+        files.extend((0..shards.0).map(|n| live.page_file(n)));
+        files.extend((0..live.starts.len()).map(|n| card_file(&live.index.docs, &live.starts, n)));
         files.push(live.meta());
+        files.push(live.index.facets());
         (live, files)
     }
 
@@ -85,28 +88,67 @@ impl LiveIndex {
         for (i, d) in fresh {
             old.push((i, std::mem::replace(&mut self.index.docs[i], d)));
         }
-        if shard_count(&self.index.docs) != self.shards {
+        if position_shards(&self.index.docs) != self.shards.1 {
             let (live, files) = Self::from_index(std::mem::take(&mut self.index));
             *self = live;
             return files;
         }
-        // Tokens whose entry for a page changed, by shard.
+        let by_shard = self.diffs(&old);
+        self.lists.par_iter_mut().enumerate().for_each(|(n, map)| {
+            for (token, positional, page, entry) in by_shard.get(&(n as u32)).into_iter().flatten()
+            {
+                let lists = map.remove(token).unwrap_or_default();
+                let lists = patch(&lists, *positional, *page, entry.as_ref());
+                if !lists.pages.is_empty() {
+                    map.insert(token.clone(), lists);
+                }
+            }
+        });
+        let dirty: Vec<u32> = by_shard.into_keys().collect();
+        let mut files: Vec<OutputFile> = dirty.par_iter().map(|&n| self.position_file(n)).collect();
+        let page_count = page_shards(self.lists.iter().flatten(), self.shards.1);
+        let regrouped = page_count != self.shards.0;
+        self.shards.0 = page_count;
+        let pages: BTreeSet<u32> = if regrouped {
+            (0..page_count).collect()
+        } else {
+            dirty.iter().map(|n| n % page_count).collect()
+        };
+        files.par_extend(pages.into_par_iter().map(|n| self.page_file(n)));
+        self.card_files(&old, regrouped, &mut files);
+        if old
+            .iter()
+            .any(|(i, d)| facets(d) != facets(&self.index.docs[*i]))
+        {
+            files.push(self.index.facets());
+        }
+        files
+    }
+
+    /// Tokens whose entry for a page changed, by position shard.
+    #[allow(clippy::type_complexity)]
+    fn diffs(
+        &self,
+        old: &[(EntityIdx, Doc)],
+    ) -> BTreeMap<u32, Vec<(String, bool, u32, Option<Entry>)>> {
+        let shards = self.shards.1;
         let diffs: Vec<(u32, String, bool, u32, Option<Entry>)> = old
             .par_iter()
             .flat_map_iter(|(i, before)| {
-                let before = page_entries(before, self.shards);
-                let mut after = page_entries(&self.index.docs[*i], self.shards);
+                let page = *i as u32;
+                let before = page_entries(before, page, shards);
+                let mut after = page_entries(&self.index.docs[*i], page, shards);
                 let mut out = Vec::new();
                 for (key, (positional, entry)) in before {
                     match after.remove(&key) {
                         Some((_, e)) if e == entry => {}
-                        now => out.push((key.0, key.1, positional, *i as u32, now.map(|n| n.1))),
+                        now => out.push((key.0, key.1, positional, page, now.map(|n| n.1))),
                     }
                 }
                 out.extend(
                     after
                         .into_iter()
-                        .map(|((s, t), (p, e))| (s, t, p, *i as u32, Some(e))),
+                        .map(|((s, t), (p, e))| (s, t, p, page, Some(e))),
                 );
                 out
             })
@@ -118,193 +160,116 @@ impl LiveIndex {
                 .or_default()
                 .push((token, positional, page, entry));
         }
-        self.postings
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(n, map)| {
-                for (token, positional, page, entry) in
-                    by_shard.get(&(n as u32)).into_iter().flatten()
-                {
-                    let data = map.remove(token).unwrap_or_default();
-                    let data = patch(&data, *positional, *page, entry.as_deref());
-                    if !data.is_empty() {
-                        map.insert(token.clone(), data);
-                    }
-                }
-            });
-        let dirty: Vec<u32> = by_shard.into_keys().collect();
-        let mut files: Vec<OutputFile> = dirty.par_iter().map(|&n| self.shard(n)).collect();
-        let starts = chunk_starts(&self.index.docs);
-        let chunks_moved = starts != self.starts;
-        let chunks: BTreeSet<usize> = if !chunks_moved {
+        by_shard
+    }
+
+    /// The `d/` files of the edited pages (all when a boundary moved), and
+    /// `meta.js` when what it holds changed.
+    fn card_files(
+        &mut self,
+        old: &[(EntityIdx, Doc)],
+        regrouped: bool,
+        files: &mut Vec<OutputFile>,
+    ) {
+        let starts = card_starts(&self.index.docs);
+        let moved = starts != self.starts;
+        let cards: BTreeSet<usize> = if moved {
+            (0..starts.len()).collect()
+        } else {
             old.iter()
                 .map(|(i, _)| starts.partition_point(|&s| s <= *i) - 1)
                 .collect()
-        } else {
-            (0..starts.len()).collect()
         };
         self.starts = starts;
-        let chunks: Vec<usize> = chunks.into_iter().collect();
+        let cards: Vec<usize> = cards.into_iter().collect();
         files.par_extend(
-            chunks
+            cards
                 .into_par_iter()
-                .map(|n| chunk_file(&self.index.docs, &self.starts, n)),
+                .map(|n| card_file(&self.index.docs, &self.starts, n)),
         );
-        if chunks_moved
+        if moved
+            || regrouped
             || old
                 .iter()
-                .any(|(i, d)| facets(d) != facets(&self.index.docs[*i]))
+                .any(|(i, d)| meta_part(d) != meta_part(&self.index.docs[*i]))
         {
             files.push(self.meta());
         }
-        files
     }
 
     /// Every file name of the index, `search/…`.
     pub fn paths(&self) -> impl Iterator<Item = String> + '_ {
-        (0..self.shards)
-            .map(|n| format!("search/t/{n}.js"))
+        (0..self.shards.0)
+            .map(|n| format!("search/k/{n}.js"))
+            .chain((0..self.shards.1).map(|n| format!("search/p/{n}.js")))
             .chain((0..self.starts.len()).map(|n| format!("search/d/{n}.js")))
-            .chain(std::iter::once("search/meta.js".to_string()))
+            .chain(["search/meta.js".to_string(), "search/facets.js".to_string()])
     }
 
-    fn shard(&self, n: u32) -> OutputFile {
-        shard_file(
-            n,
-            self.postings[n as usize]
-                .iter()
-                .map(|(k, d)| (k.as_str(), d.as_str())),
-        )
+    fn position_file(&self, n: u32) -> OutputFile {
+        position_file(n, self.lists[n as usize].iter())
+    }
+
+    fn page_file(&self, n: u32) -> OutputFile {
+        let entries = self
+            .lists
+            .iter()
+            .skip(n as usize)
+            .step_by(self.shards.0 as usize)
+            .flatten()
+            .map(|(t, l)| (t.as_str(), l.pages.as_str()));
+        page_file(n, entries)
     }
 
     fn meta(&self) -> OutputFile {
-        script_file("meta", &self.index.meta(self.shards, &self.starts))
+        self.index.meta(self.shards.0, self.shards.1, &self.starts)
     }
 }
 
-/// What `meta.js` holds of a page besides where its chunk starts: its facets
-/// and title length.
-fn facets(d: &Doc) -> (&str, Option<&str>, usize, &[String], &[String]) {
-    (
-        d.kind,
-        d.status,
-        d.title.chars().count(),
-        &d.issuer,
-        &d.tags,
-    )
+/// What `meta.js` holds of a page besides where its `d/` file starts.
+fn meta_part(d: &Doc) -> (&str, Option<&str>, usize) {
+    (d.kind, d.status, d.title.chars().count())
 }
 
-/// A page's entries, keyed by shard and token text.
-fn page_entries(d: &Doc, shards: u32) -> PageEntries {
+/// What `facets.js` holds of a page.
+fn facets(d: &Doc) -> (&[String], &[String]) {
+    (&d.issuer, &d.tags)
+}
+
+/// A page's entries, keyed by position shard and token text.
+fn page_entries(d: &Doc, page: u32, shards: u32) -> PageEntries {
     let t = doc_tokens(d, shards);
     let mut out = PageEntries::new();
-    let mut i = 0;
-    while i < t.cjk.len() {
-        let head = t.cjk[i] >> 32;
-        let mut positions = Vec::new();
-        while i < t.cjk.len() && t.cjk[i] >> 32 == head {
-            positions.push(t.cjk[i] as u32);
-            i += 1;
-        }
-        let key = head as u64;
-        let positional = key >> 63 == 1;
-        let entry = if positional {
-            positional_entry(&positions)
-        } else {
-            vec![u32::from(positions[0] < t.title_len)]
+    each_token(&t, 0, shards, |shard, token, positional, len, positions| {
+        let entry = Entry {
+            doc: page,
+            title: title_flag(positions[0], len, t.title_len),
+            positions: if positional {
+                positions.to_vec()
+            } else {
+                Vec::new()
+            },
         };
-        out.insert(((head >> 64) as u32, cjk_text(key)), (positional, entry));
-    }
-    let mut i = 0;
-    while i < t.words.len() {
-        let (shard, word) = (t.words[i].0, &t.words[i].1);
-        let mut positions = Vec::new();
-        while i < t.words.len() && t.words[i].1 == *word {
-            positions.push(t.words[i].2);
-            i += 1;
-        }
-        out.insert(
-            (shard, word.to_string()),
-            (true, positional_entry(&positions)),
-        );
-    }
+        out.insert((shard, token.text()), (positional, entry));
+    });
     out
 }
 
-fn positional_entry(positions: &[u32]) -> Entry {
-    let mut e = Vec::with_capacity(positions.len() + 1);
-    e.push(positions.len() as u32);
-    let mut prev = 0;
-    for &p in positions {
-        e.push(p - prev);
-        prev = p;
-    }
-    e
-}
-
-/// A token's postings with page `page`'s entry replaced (`None`: removed).
-fn patch(data: &str, positional: bool, page: u32, entry: Option<&[u32]>) -> String {
-    let mut numbers = data.bytes().map(vlq_digit).peekable();
-    let mut next = || read_vlq(&mut numbers);
-    let mut pages: Vec<(u32, Entry)> = Vec::new();
-    let mut doc = 0;
-    while let Some(n) = next() {
-        if positional {
-            doc += n;
-            let count = next().unwrap_or(0);
-            let mut e = vec![count];
-            e.extend((0..count).map(|_| next().unwrap_or(0)));
-            pages.push((doc, e));
-        } else {
-            doc += n >> 1;
-            pages.push((doc, vec![n & 1]));
-        }
-    }
-    let at = pages.partition_point(|(d, _)| *d < page);
-    if pages.get(at).is_some_and(|(d, _)| *d == page) {
-        pages.remove(at);
+/// A token's lists with page `page`'s entry replaced (`None`: removed).
+fn patch(lists: &Lists, positional: bool, page: u32, entry: Option<&Entry>) -> Lists {
+    let mut entries = if lists.pages.is_empty() {
+        Vec::new()
+    } else {
+        postings::read(lists)
+    };
+    let at = entries.partition_point(|e| e.doc < page);
+    if entries.get(at).is_some_and(|e| e.doc == page) {
+        entries.remove(at);
     }
     if let Some(e) = entry {
-        pages.insert(at, (page, e.to_vec()));
+        entries.insert(at, e.clone());
     }
-    let mut out = String::with_capacity(data.len() + 8);
-    let mut last = 0;
-    for (d, e) in pages {
-        if positional {
-            vlq(&mut out, d - last);
-            for &n in &e {
-                vlq(&mut out, n);
-            }
-        } else {
-            vlq(&mut out, (d - last) * 2 + e[0]);
-        }
-        last = d;
-    }
-    out
-}
-
-/// The value of a digit of [`VLQ_DIGITS`].
-fn vlq_digit(b: u8) -> u32 {
-    (match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    }) as u32
-}
-
-/// The next number of a run of [`vlq`] digits.
-fn read_vlq(digits: &mut impl Iterator<Item = u32>) -> Option<u32> {
-    let (mut n, mut shift) = (0u32, 0);
-    for d in digits.by_ref() {
-        n |= (d & 31) << shift;
-        shift += 5;
-        if d & 32 == 0 {
-            return Some(n);
-        }
-    }
-    None
+    postings::write(&entries, positional)
 }
 
 #[cfg(test)]
@@ -393,24 +358,20 @@ mod tests {
     }
 
     #[test]
-    fn patch_round_trips_postings() {
-        let mut p = patch("", true, 9, Some(&[1, 0]));
-        p = patch(&p, true, 2, Some(&[1, 4]));
-        p = patch(&p, true, 5, Some(&[2, 1, 3]));
-        // pages 2, 5, 9: deltas 2, 3, 4.
-        let mut out = String::new();
-        for n in [2, 1, 4, 3, 2, 1, 3, 4, 1, 0] {
-            vlq(&mut out, n);
-        }
-        assert_eq!(p, out);
+    fn patch_round_trips_lists() {
+        let e = |doc, positions: &[u32]| Entry {
+            doc,
+            title: 0,
+            positions: positions.to_vec(),
+        };
+        let mut l = patch(&Lists::default(), true, 9, Some(&e(9, &[0])));
+        l = patch(&l, true, 2, Some(&e(2, &[4])));
+        l = patch(&l, true, 5, Some(&e(5, &[1, 3000])));
         assert_eq!(
-            patch(&patch(&p, true, 5, None), true, 2, None),
-            patch("", true, 9, Some(&[1, 0]))
+            postings::read(&l),
+            [e(2, &[4]), e(5, &[1, 3000]), e(9, &[0])]
         );
-        let singles = patch(&patch("", false, 3, Some(&[1])), false, 1, Some(&[0]));
-        let mut out = String::new();
-        vlq(&mut out, 2);
-        vlq(&mut out, 5);
-        assert_eq!(singles, out);
+        let back = patch(&patch(&l, true, 5, None), true, 2, None);
+        assert_eq!(back, patch(&Lists::default(), true, 9, Some(&e(9, &[0]))));
     }
 }

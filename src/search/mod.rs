@@ -1,8 +1,10 @@
 //! Full-text search: the index written at build time, read by the theme's
 //! `search.js` in the browser. See docs/content/reference/search.md for the design.
 
+pub mod codec;
 pub mod index;
 pub mod live;
+pub mod postings;
 pub mod text;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

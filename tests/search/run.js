@@ -1,8 +1,10 @@
 // Runs the theme's search matcher (themes/default/static/search.js) in Node
 // against a built site's index and checks a query set.
 //
-// usage: node tests/search/run.js SEARCH_JS PUBLIC_DIR QUERIES_JSON
+// usage: node tests/search/run.js SEARCH_JS PUBLIC_DIR QUERIES_JSON TEXTS_JSON
 //
+// TEXTS_JSON holds [link, text] of each page the index was built from (the index
+// keeps positions, not text; tests/search.rs writes it through the library).
 // For every query: the results must be exactly the pages whose indexed text
 // contains it the way find-in-page would (each term as a substring; a term
 // that starts with a letter or digit only at a word start), and the expected
@@ -10,7 +12,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const [searchJs, publicDir, queriesFile] = process.argv.slice(2);
+const [searchJs, publicDir, queriesFile, textsFile] = process.argv.slice(2);
 const core = require(path.resolve(searchJs));
 
 function load(name) {
@@ -45,7 +47,11 @@ async function main() {
   const index = new core.Index(load);
   const meta = await index.ready();
   const docs = await Promise.all(meta.docs.map((_, n) => index.doc(n)));
-  const texts = docs.map((d) => core.normalize(d.title + "\n" + d.sections.map((s) => s[1] + "\n").join("")));
+  // [link, text] per page: the links must come back from the index as built.
+  const pages = JSON.parse(fs.readFileSync(textsFile, "utf8"));
+  if (pages.length !== docs.length) throw new Error(`${pages.length} texts for ${docs.length} pages`);
+  pages.forEach(([url], n) => { if (docs[n].url !== url) throw new Error(`page ${n}: link ${docs[n].url}, built ${url}`); });
+  const texts = pages.map(([, t]) => core.normalize(t));
   let failures = 0;
   for (const q of queries) {
     const t0 = process.hrtime.bigint();

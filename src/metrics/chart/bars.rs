@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{
-    ChartData, FONT, Labels, Layout, data_periods, fill_of, open_svg, shown, text, text_width,
-};
+use super::{ChartData, FONT, Labels, data_periods, fill_of, open_svg, pct, shown, text};
 use crate::metrics::derive::end_month;
 use crate::parse::entity::Metric;
 
@@ -58,69 +56,58 @@ fn bar_rows(m: &Metric, labels: &Labels) -> Vec<Row> {
     rows
 }
 
-/// Where the rows go: wide, a label column on the left; narrow, each label
-/// above its bar.
+/// Share of the width the bars may take; the rest is for the value written
+/// after the longest.
+const SPAN: f64 = 0.7;
+const BAR_H: f64 = 20.0;
+/// A row: its label, then its bar under it (px).
+const ROW_H: f64 = 48.0;
+const TOP: f64 = 4.0;
+
+/// Where the rows go: each label above its bar, bars across a share of
+/// the width (fractions), rows down (pixels).
 struct Frame {
-    narrow: bool,
-    label_w: f64,
-    bar_h: f64,
-    row_h: f64,
-    top: f64,
     note_h: f64,
     h: f64,
-    x0: f64,
     lo: f64,
     range: f64,
-    span: f64,
 }
 
 impl Frame {
-    fn new(rows: &[Row], m: &Metric, layout: Layout) -> Frame {
-        let w = layout.width();
-        let narrow = layout == Layout::Narrow;
-        let longest = rows
-            .iter()
-            .map(|r| text_width(&r.label))
-            .fold(0.0, f64::max);
-        let label_w = if narrow {
-            0.0
-        } else {
-            longest.clamp(60.0, 260.0) + 4.0
-        };
-        let value_w = 96.0;
-        let row_h = if narrow { 50.0 } else { 34.0 };
-        let top = 12.0;
+    fn new(rows: &[Row], m: &Metric) -> Frame {
         let note_h = if m.values.is_empty() { 26.0 } else { 0.0 };
-        let h = top + rows.len() as f64 * row_h + note_h + 8.0;
-        let x0 = label_w + 8.0;
         let lo = rows.iter().map(|r| r.value).fold(0.0, f64::min);
         let hi = rows.iter().map(|r| r.value).fold(0.0, f64::max);
         Frame {
-            narrow,
-            label_w,
-            bar_h: 22.0,
-            row_h,
-            top,
             note_h,
-            h,
-            x0,
+            h: TOP + rows.len() as f64 * ROW_H + note_h + 4.0,
             lo,
             range: if hi > lo { hi - lo } else { 1.0 },
-            span: w - x0 - value_w,
         }
     }
 
+    /// A value's place across, as a fraction of the width.
     fn x(&self, v: f64) -> f64 {
-        self.x0 + (v - self.lo) / self.range * self.span
+        (v - self.lo) / self.range * SPAN
+    }
+
+    /// Top of row `i`'s bar.
+    fn bar_y(&self, i: usize) -> f64 {
+        TOP + i as f64 * ROW_H + FONT + 6.0
     }
 }
 
-pub(super) fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+pub(super) fn bar_chart(d: &ChartData, labels: &Labels) -> String {
     let m = d.metric;
     let rows = bar_rows(m, labels);
-    let f = Frame::new(&rows, m, layout);
+    let f = Frame::new(&rows, m);
     let mut out = String::with_capacity(2048);
-    open_svg(&mut out, d, layout, "bars", f.h, labels);
+    open_svg(&mut out, d, "bars", f.h, labels);
+    out.push_str(r#"<g class="chart__label">"#);
+    for (i, r) in rows.iter().enumerate() {
+        text(&mut out, "0", TOP + i as f64 * ROW_H + FONT, "", &r.label);
+    }
+    out.push_str("</g>");
     for (i, r) in rows.iter().enumerate() {
         row(&mut out, &f, i, r);
     }
@@ -128,33 +115,34 @@ pub(super) fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> Strin
     let value_rows = rows.iter().filter(|r| r.class != "s-target").count();
     if value_rows > 0 {
         for t in &m.targets {
-            let tx = f.x(t.value);
-            let y1 = f.top - 4.0;
-            let y2 = f.top + value_rows as f64 * f.row_h - (f.row_h - f.bar_h)
-                + 4.0
-                + if f.narrow { FONT + 6.0 } else { 0.0 };
+            let tx = pct(f.x(t.value));
+            let y2 = f.bar_y(value_rows - 1) + BAR_H + 4.0;
             let _ = write!(
                 out,
-                r#"<line x1="{tx:.1}" y1="{y1:.1}" x2="{tx:.1}" y2="{y2:.1}" class="chart__target-line s-target" stroke="currentColor" stroke-dasharray="4 3"/>"#
+                r#"<line x1="{tx}" y1="{:.1}" x2="{tx}" y2="{y2:.1}" class="chart__target-line s-target" stroke="currentColor" stroke-dasharray="4 3"/>"#,
+                f.bar_y(0) - 4.0
             );
         }
     }
     if f.lo < 0.0 {
-        let zx = f.x(0.0);
+        let zx = pct(f.x(0.0));
         let _ = write!(
             out,
-            r#"<line x1="{zx:.1}" y1="{}" x2="{zx:.1}" y2="{:.1}" class="chart__axis" stroke="currentColor"/>"#,
-            f.top,
-            f.h - f.note_h - 8.0
+            r#"<line x1="{zx}" y1="{TOP}" x2="{zx}" y2="{:.1}" class="chart__axis" stroke="currentColor"/>"#,
+            f.h - f.note_h - 4.0
         );
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let (x, y) = (pct(f.x(0.0).max(f.x(r.value))), f.bar_y(i));
+        let attrs = r#" dx="6" class="chart__value""#;
+        text(&mut out, &x, y + BAR_H / 2.0 + FONT * 0.35, attrs, &r.text);
     }
     if m.values.is_empty() {
         text(
             &mut out,
-            f.x0,
+            "0",
             f.h - 12.0,
-            "start",
-            "chart__note",
+            r#" class="chart__note""#,
             &labels.no_values,
         );
     }
@@ -162,44 +150,24 @@ pub(super) fn bar_chart(d: &ChartData, layout: Layout, labels: &Labels) -> Strin
     out
 }
 
-/// One row: its label, its bar (a target's outlined) and its value.
+/// One row's bar; a target's is outlined.
 fn row(out: &mut String, f: &Frame, i: usize, r: &Row) {
-    let y = f.top + i as f64 * f.row_h;
-    let bar_h = f.bar_h;
-    let bar_y = if f.narrow { y + FONT + 6.0 } else { y };
-    if f.narrow {
-        text(out, f.x0, y + FONT, "start", "chart__label", &r.label);
-    } else {
-        text(
-            out,
-            f.label_w,
-            bar_y + bar_h / 2.0 + FONT * 0.35,
-            "end",
-            "chart__label",
-            &r.label,
-        );
-    }
+    let y = f.bar_y(i);
     let (a, b) = (f.x(0.0).min(f.x(r.value)), f.x(0.0).max(f.x(r.value)));
-    let width = (b - a).max(1.0);
+    let width = pct((b - a).max(0.002));
     if r.class == "s-target" {
         let _ = write!(
             out,
-            r#"<rect x="{a:.1}" y="{bar_y:.1}" width="{width:.1}" height="{bar_h}" class="chart__bar s-target" fill="none" stroke="currentColor" stroke-dasharray="4 3"/>"#
+            r#"<rect x="{}" y="{y:.1}" width="{width}" height="{BAR_H}" class="chart__bar s-target" fill="none" stroke="currentColor" stroke-dasharray="4 3"/>"#,
+            pct(a)
         );
     } else {
         let _ = write!(
             out,
-            r#"<rect x="{a:.1}" y="{bar_y:.1}" width="{width:.1}" height="{bar_h}" class="chart__bar {}" fill="{}"/>"#,
+            r#"<rect x="{}" y="{y:.1}" width="{width}" height="{BAR_H}" class="chart__bar {}" fill="{}"/>"#,
+            pct(a),
             r.class,
             fill_of(r.class),
         );
     }
-    text(
-        out,
-        b + 6.0,
-        bar_y + bar_h / 2.0 + FONT * 0.35,
-        "start",
-        "chart__value",
-        &r.text,
-    );
 }

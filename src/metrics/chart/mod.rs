@@ -9,10 +9,14 @@
 //!   comparison value and target, with the target drawn as an outlined bar
 //!   and a dashed line across the value bars — a progress bar toward it.
 //!
-//! No fonts are embedded: text takes the page's font through CSS, and every
-//! colour is a CSS class (with a presentation-attribute fallback), so the chart
-//! follows dark mode and prints. Each chart comes in a wide and a narrow
-//! layout; the stylesheet shows the one that fits.
+//! One drawing fits every width: the SVG has no viewBox, so its text is set
+//! at the page's size in CSS pixels and never shrinks on a phone. Heights
+//! are pixels; positions across are percentages of the width, and the lines
+//! are drawn in a nested SVG stretched across it (`preserveAspectRatio
+//! ="none"`, strokes that do not scale). Period labels that would collide
+//! on a narrow chart carry a class the stylesheet hides below a width
+//! ([`BANDS`]). No fonts are embedded, and colours are CSS classes, so the
+//! chart follows dark mode and prints.
 
 mod bars;
 mod time;
@@ -25,29 +29,6 @@ use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
 use bars::bar_chart;
 use time::time_chart;
-
-/// A chart's layout: its viewBox width and font size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    Wide,
-    Narrow,
-}
-
-impl Layout {
-    fn width(self) -> f64 {
-        match self {
-            Layout::Wide => 720.0,
-            Layout::Narrow => 360.0,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Layout::Wide => "wide",
-            Layout::Narrow => "narrow",
-        }
-    }
-}
 
 /// Words the chart writes; the theme's language supplies them.
 #[derive(Debug, Clone)]
@@ -82,6 +63,15 @@ const FONT: f64 = 13.0;
 const PRIMARY: &str = "#2563eb";
 const COMPARE: &str = "#94a3b8";
 
+/// Widths (CSS px) at which the stylesheet shows more period labels, with
+/// the class of the labels shown only from there, widest first; below the
+/// last, only unclassed labels show. Charts are drawn for 320 px and up.
+pub const BANDS: [(f64, &str); 2] = [(720.0, "chart__w3"), (480.0, "chart__w2")];
+/// The narrowest chart the labels are spaced for.
+const MIN_WIDTH: f64 = 320.0;
+/// Text wider than this starts a new legend row.
+const LEGEND_WIDTH: f64 = 300.0;
+
 /// Estimated width of a label: CJK characters are square, others narrower.
 fn text_width(s: &str) -> f64 {
     s.chars()
@@ -89,15 +79,21 @@ fn text_width(s: &str) -> f64 {
         .sum()
 }
 
-/// Where to anchor a label centred on `x` so it stays inside `[0, w]`.
-fn centred(x: f64, label: &str, w: f64) -> (f64, &'static str) {
-    let half = text_width(label) / 2.0;
-    if x + half > w {
-        (w, "end")
-    } else if x - half < 0.0 {
-        (0.0, "start")
+/// A position across the chart: a fraction of its width, as a percentage.
+fn pct(f: f64) -> String {
+    format!("{:.2}%", f * 100.0)
+}
+
+/// The anchor of a label above a point at fraction `f` of the width: one
+/// near an edge grows away from it, so it stays inside the chart.
+fn anchor_at(f: f64, label: &str) -> &'static str {
+    let half = text_width(label) / 2.0 / MIN_WIDTH;
+    if f + half > 1.0 {
+        "end"
+    } else if f - half < 0.0 {
+        "start"
     } else {
-        (x, "middle")
+        "middle"
     }
 }
 
@@ -182,41 +178,29 @@ fn description(d: &ChartData, labels: &Labels) -> String {
     parts.join("；") + "。"
 }
 
-/// A chart of the metric in the given layout.
-pub fn chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+/// The chart of a metric: one drawing, for every width.
+pub fn chart(d: &ChartData, labels: &Labels) -> String {
     if data_periods(d.metric).len() >= 3 {
-        time_chart(d, layout, labels)
+        time_chart(d, labels)
     } else {
-        bar_chart(d, layout, labels)
+        bar_chart(d, labels)
     }
 }
 
-/// Both layouts, for a page: the stylesheet shows one.
-pub fn chart_pair(d: &ChartData, labels: &Labels) -> String {
-    let mut s = chart(d, Layout::Wide, labels);
-    s.push_str(&chart(d, Layout::Narrow, labels));
-    s
-}
-
-fn open_svg(out: &mut String, d: &ChartData, layout: Layout, kind: &str, h: f64, labels: &Labels) {
-    let id = format!("chart-{}-{}", d.key, layout.name());
+fn open_svg(out: &mut String, d: &ChartData, kind: &str, h: f64, labels: &Labels) {
+    let id = format!("chart-{}", d.key);
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--{kind} chart--{}" viewBox="0 0 {} {h}" width="{}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" font-size="{FONT}"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
-        layout.name(),
-        layout.width(),
-        layout.width(),
+        r#"<svg class="chart chart--{kind}" width="100%" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" font-size="{FONT}"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         esc(d.title),
         esc(&description(d, labels)),
     );
 }
 
-fn text(out: &mut String, x: f64, y: f64, anchor: &str, class: &str, s: &str) {
-    let _ = write!(
-        out,
-        r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}" fill="currentColor">{}</text>"#,
-        esc(s)
-    );
+/// A text at `x` (a percentage, or pixels) and `y` pixels; `attrs` adds
+/// any others (a class, an anchor).
+fn text(out: &mut String, x: &str, y: f64, attrs: &str, s: &str) {
+    let _ = write!(out, r#"<text x="{x}" y="{y:.1}"{attrs}>{}</text>"#, esc(s));
 }
 
 /// Axis ticks at 1, 2 or 5 × 10ⁿ steps covering [lo, hi].
@@ -292,7 +276,7 @@ pub fn sparkline(m: &Metric) -> Option<String> {
         .collect();
     let (lx, ly) = pt(n, m.values[n].value);
     Some(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true" focusable="false"><polyline points="{}" class="sparkline__line" fill="none" stroke="{PRIMARY}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot" fill="{PRIMARY}"/></svg>"##,
+        r##"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true"><polyline points="{}" class="sparkline__line" fill="none"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot"/></svg>"##,
         points.join(" ")
     ))
 }
@@ -353,16 +337,46 @@ mod tests {
             title: "A <&> \"B\"",
             metric: m,
         };
-        [Layout::Wide, Layout::Narrow]
-            .iter()
-            .map(|&l| {
-                let svg = chart(&d, l, &Labels::default());
-                let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
-                let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
-                assert_eq!(title.text(), Some("A <&> \"B\""));
-                svg
+        let svg = chart(&d, &Labels::default());
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+        let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+        assert_eq!(title.text(), Some("A <&> \"B\""));
+        let root = doc.root_element();
+        assert_eq!(root.attribute("width"), Some("100%"));
+        assert!(root.attribute("viewBox").is_none(), "text keeps its size");
+        vec![svg]
+    }
+
+    #[test]
+    fn period_labels_thin_out_in_nested_steps_as_the_chart_narrows() {
+        let months: Vec<(String, f64)> = (1..=24)
+            .map(|i| {
+                (
+                    format!("{}-{:02}", 2023 + (i - 1) / 12, (i - 1) % 12 + 1),
+                    i as f64,
+                )
             })
-            .collect()
+            .collect();
+        let values: Vec<(&str, f64)> = months.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+        let svg = &parse_all(&metric("%", &values, &[]))[0];
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        let periods: Vec<(String, Option<&str>)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text") && n.text().is_some_and(|t| t.contains('.')))
+            .map(|n| (n.text().unwrap().to_string(), n.attribute("class")))
+            .collect();
+        let count = |shown: &dyn Fn(Option<&str>) -> bool| {
+            periods.iter().filter(|(_, c)| shown(*c)).count()
+        };
+        let all = count(&|_| true);
+        let mid = count(&|c| c != Some("chart__w3"));
+        let narrow = count(&|c| c.is_none());
+        assert!(all > mid && mid >= narrow && narrow >= 2, "{periods:?}");
+        // At 320 px, the labels shown fit side by side.
+        let step = 320.0 / 24.0 * (24.0 / narrow as f64).floor();
+        assert!(step >= text_width("2023.01"), "{periods:?}");
+        assert_eq!(periods[0].0, "2023.01");
+        assert_eq!(periods[0].1, None, "the first period always shows");
     }
 
     #[test]
@@ -373,7 +387,7 @@ mod tests {
             &[("2025", 4.0)],
         );
         let svgs = parse_all(&line);
-        assert!(svgs[0].contains("chart--line") && svgs[1].contains("chart--narrow"));
+        assert!(svgs[0].contains("chart--line"));
         assert_eq!(svgs[0].matches("<circle").count(), 3);
         let cols = metric("家", &[("2022", 5.0), ("2023", 7.0), ("2024", 6.0)], &[]);
         assert!(parse_all(&cols)[0].contains("chart--columns"));

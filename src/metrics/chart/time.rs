@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::{
-    ChartData, FONT, Labels, Layout, centred, data_periods, esc, fill_of, is_count, nice_ticks,
-    open_svg, short_period, shown, text, text_width, tick_label, unit,
+    BANDS, ChartData, FONT, LEGEND_WIDTH, Labels, MIN_WIDTH, anchor_at, data_periods, esc, fill_of,
+    is_count, nice_ticks, open_svg, pct, short_period, shown, text, text_width, tick_label, unit,
 };
 use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
@@ -13,41 +13,31 @@ use crate::parse::period::Period;
 /// A series to draw: its name, points and colour class.
 type Series<'a> = (&'a str, &'a [Point], &'static str);
 
-/// Where things go: the periods across, the values up.
+/// Height of the plot, and of the period labels under it (px).
+const PLOT_H: f64 = 200.0;
+const AXIS_H: f64 = 28.0;
+/// Room above the plot for a value written over its point (px).
+const HEADROOM: f64 = 30.0;
+/// Width of the nested drawing the lines are in, stretched to the chart's.
+const LINE_W: f64 = 1000.0;
+
+/// Where things go: the periods across (as fractions of the width), the
+/// values up (in pixels).
 struct Frame {
     periods: Vec<Period>,
     columns: bool,
-    narrow: bool,
-    w: f64,
     h: f64,
-    left: f64,
-    right: f64,
     top: f64,
-    bottom: f64,
-    plot_h: f64,
     ticks: Vec<f64>,
-    slot: f64,
 }
 
 impl Frame {
-    fn new(m: &Metric, layout: Layout) -> Frame {
+    fn new(m: &Metric, top: f64) -> Frame {
         let mut periods = data_periods(m);
-        for t in &m.targets {
-            periods.push(t.period);
-        }
+        periods.extend(m.targets.iter().map(|t| t.period));
         periods.sort();
         periods.dedup();
         let columns = is_count(unit(m));
-        let w = layout.width();
-        let narrow = layout == Layout::Narrow;
-        let h = if narrow { 260.0 } else { 320.0 };
-        let (left, right, top, bottom) = (
-            if narrow { 40.0 } else { 56.0 },
-            16.0,
-            if narrow { 60.0 } else { 44.0 },
-            34.0,
-        );
-        let plot_w = w - left - right;
         let all: Vec<f64> = m
             .values
             .iter()
@@ -63,20 +53,12 @@ impl Frame {
         if columns || lo > 0.0 && lo < hi * 0.6 {
             lo = lo.min(0.0);
         }
-        let slot = plot_w / periods.len() as f64;
         Frame {
             periods,
             columns,
-            narrow,
-            w,
-            h,
-            left,
-            right,
+            h: top + PLOT_H + AXIS_H,
             top,
-            bottom,
-            plot_h: h - top - bottom,
-            ticks: nice_ticks(lo, hi, if narrow { 4 } else { 5 }),
-            slot,
+            ticks: nice_ticks(lo, hi, 4),
         }
     }
 
@@ -86,35 +68,31 @@ impl Frame {
 
     fn y(&self, v: f64) -> f64 {
         let (t0, t1) = (self.ticks[0], self.ticks[self.ticks.len() - 1]);
-        self.top + self.plot_h - (v - t0) / (t1 - t0) * self.plot_h
+        self.top + PLOT_H - (v - t0) / (t1 - t0) * PLOT_H
     }
 
+    /// Width of one period's slot, as a fraction.
+    fn slot(&self) -> f64 {
+        1.0 / self.periods.len() as f64
+    }
+
+    /// The middle of a period's slot, as a fraction of the width.
     fn x(&self, p: Period) -> f64 {
         let i = self.periods.iter().position(|q| *q == p).unwrap_or(0);
-        self.left + self.slot * (i as f64 + 0.5)
+        self.slot() * (i as f64 + 0.5)
     }
 }
 
-pub(super) fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> String {
+pub(super) fn time_chart(d: &ChartData, labels: &Labels) -> String {
     let m = d.metric;
-    let f = Frame::new(m, layout);
-    let mut out = String::with_capacity(4096);
+    let mut head = String::new();
+    let legend_h = legend(&mut head, m, labels);
+    let f = Frame::new(m, legend_h + HEADROOM);
+    let mut out = String::with_capacity(3072);
     let kind = if f.columns { "columns" } else { "line" };
-    open_svg(&mut out, d, layout, kind, f.h, labels);
-    // Unit and legend above the plot.
-    let unit_text = format!("{}：{}", labels.unit, unit(m));
-    if !unit(m).is_empty() {
-        text(
-            &mut out,
-            0.0,
-            FONT + 2.0,
-            "start",
-            "chart__unit",
-            &unit_text,
-        );
-    }
-    legend(&mut out, m, layout, labels, !f.columns);
-    axes(&mut out, &f);
+    open_svg(&mut out, d, kind, f.h, labels);
+    out.push_str(&head);
+    grid(&mut out, &f);
     let series: Vec<Series> =
         std::iter::once((labels.actual.as_str(), m.values.as_slice(), "s-primary"))
             .chain(
@@ -129,79 +107,124 @@ pub(super) fn time_chart(d: &ChartData, layout: Layout, labels: &Labels) -> Stri
         lines(&mut out, &f, m, &series);
     }
     targets(&mut out, &f, m, labels);
+    // Labels last: over the columns, on a halo of the page's colour.
+    axis_labels(&mut out, &f);
     out.push_str("</svg>");
     out
 }
 
-/// Grid lines with their values, and the period labels (every k-th when
-/// they would collide).
-fn axes(out: &mut String, f: &Frame) {
+/// The grid lines across the plot.
+fn grid(out: &mut String, f: &Frame) {
+    out.push_str(r#"<g class="chart__grid">"#);
     for &t in &f.ticks {
-        let ty = f.y(t);
+        let zero = if t == 0.0 {
+            r#" class="chart__grid--zero""#
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            r#"<line x1="{}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" class="chart__grid{}" stroke="currentColor"/>"#,
-            f.left,
-            f.w - f.right,
-            if t == 0.0 { " chart__grid--zero" } else { "" }
-        );
-        text(
-            out,
-            f.left - 6.0,
-            ty + FONT * 0.35,
-            "end",
-            "chart__tick",
-            &tick_label(t),
+            r#"<line x1="0" y1="{y:.1}" x2="100%" y2="{y:.1}"{zero}/>"#,
+            y = f.y(t)
         );
     }
-    let per_label = if f.narrow { 52.0 } else { 64.0 };
-    let every = ((per_label / f.slot).ceil() as usize).max(1);
+    out.push_str("</g>");
+}
+
+/// The grid lines' values, written above them at the left, and the period
+/// labels under the plot.
+fn axis_labels(out: &mut String, f: &Frame) {
+    out.push_str(r#"<g class="chart__tick">"#);
+    for &t in &f.ticks {
+        text(out, "0", f.y(t) - 4.0, "", &tick_label(t));
+    }
+    out.push_str(r#"</g><g class="chart__tick" text-anchor="middle">"#);
+    let show = label_bands(f);
+    let y = f.top + PLOT_H + FONT + 8.0;
     for (i, p) in f.periods.iter().enumerate() {
-        if i.is_multiple_of(every) {
-            text(
-                out,
-                f.x(*p),
-                f.h - f.bottom + FONT + 8.0,
-                "middle",
-                "chart__tick",
-                &short_period(*p),
-            );
+        let Some(class) = show(i) else { continue };
+        let label = short_period(*p);
+        let anchor = match anchor_at(f.x(*p), &label) {
+            "middle" => String::new(),
+            a => format!(r#" text-anchor="{a}""#),
+        };
+        let class = class
+            .map(|c| format!(r#" class="{c}""#))
+            .unwrap_or_default();
+        text(out, &pct(f.x(*p)), y, &format!("{anchor}{class}"), &label);
+    }
+    out.push_str("</g>");
+}
+
+/// Which period labels are drawn, and from which width each shows: every
+/// k-th label at a width, k growing as the chart narrows. `None`: never
+/// drawn; `Some(None)`: shown at every width; `Some(Some(class))`: shown
+/// from that class's width up.
+fn label_bands(f: &Frame) -> impl Fn(usize) -> Option<Option<&'static str>> {
+    let widest = f
+        .periods
+        .iter()
+        .map(|p| text_width(&short_period(*p)))
+        .fold(0.0, f64::max)
+        + 12.0;
+    let every = |width: f64| ((widest / (f.slot() * width)).ceil() as usize).max(1);
+    // Each narrower band keeps a subset of the wider one's labels.
+    let mut steps = Vec::new();
+    let mut k = 1;
+    for width in BANDS.iter().map(|b| b.0).chain([MIN_WIDTH]) {
+        k *= every(width).div_ceil(k);
+        steps.push(k);
+    }
+    move |i| {
+        if i % steps[0] != 0 {
+            return None;
         }
+        // The narrowest band that still shows label i.
+        let band = steps.iter().rposition(|s| i % s == 0).unwrap_or(0);
+        Some(BANDS.get(band).map(|b| b.1))
     }
 }
 
 /// One column per series at each period, side by side.
 fn columns(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
     let n = series.len() as f64;
-    let bw = (f.slot * 0.7 / n).min(40.0);
+    let bw = f.slot() * 0.7 / n;
     let base = f.y(0f64.max(f.t0()));
     for (k, (_, pts, class)) in series.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<g class="chart__bar {class}" fill="{}">"#,
+            fill_of(class)
+        );
         for p in pts.iter() {
             let cx = f.x(p.period) - bw * n / 2.0 + bw * k as f64;
             let (ya, yb) = (base.min(f.y(p.value)), base.max(f.y(p.value)));
             let _ = write!(
                 out,
-                r#"<rect x="{cx:.1}" y="{ya:.1}" width="{:.1}" height="{:.1}" class="chart__bar {class}" fill="{}"><title>{} {}</title></rect>"#,
-                bw - 2.0,
+                r#"<rect x="{}" y="{ya:.1}" width="{}" height="{:.1}"><title>{} {}</title></rect>"#,
+                pct(cx),
+                pct(bw * 0.85),
                 (yb - ya).max(1.0),
-                fill_of(class),
                 esc(&p.period.display_zh()),
                 esc(&shown(&p.raw, p.qualifier, m)),
             );
         }
+        out.push_str("</g>");
     }
 }
 
 /// A line with dots per series (comparisons dashed), and the latest value
-/// written beside its point.
+/// written above its point.
 fn lines(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
-    for (_, pts, class) in series.iter().rev() {
-        if pts.is_empty() {
-            continue;
-        }
+    let _ = write!(
+        out,
+        r#"<svg viewBox="0 0 {LINE_W} {h}" preserveAspectRatio="none">"#,
+        h = f.h
+    );
+    for (_, pts, class) in series.iter().rev().filter(|s| !s.1.is_empty()) {
         let path: Vec<String> = pts
             .iter()
-            .map(|p| format!("{:.1},{:.1}", f.x(p.period), f.y(p.value)))
+            .map(|p| format!("{:.1},{:.1}", f.x(p.period) * LINE_W, f.y(p.value)))
             .collect();
         let dash = if *class == "s-compare" {
             r#" stroke-dasharray="6 4""#
@@ -210,33 +233,41 @@ fn lines(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
         };
         let _ = write!(
             out,
-            r#"<polyline points="{}" class="chart__line {class}" fill="none" stroke="{}" stroke-width="2.5"{dash}/>"#,
+            r#"<polyline points="{}" class="chart__line {class}" fill="none" stroke="{}" stroke-width="2.5" vector-effect="non-scaling-stroke"{dash}/>"#,
             path.join(" "),
             fill_of(class),
+        );
+    }
+    out.push_str("</svg>");
+    for (_, pts, class) in series.iter().rev().filter(|s| !s.1.is_empty()) {
+        let _ = write!(
+            out,
+            r#"<g class="chart__dot {class}" fill="{}">"#,
+            fill_of(class)
         );
         for p in pts.iter() {
             let _ = write!(
                 out,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="4" class="chart__dot {class}"><title>{} {}</title></circle>"#,
-                f.x(p.period),
+                r#"<circle cx="{}" cy="{:.1}" r="4"><title>{} {}</title></circle>"#,
+                pct(f.x(p.period)),
                 f.y(p.value),
                 esc(&p.period.display_zh()),
                 esc(&shown(&p.raw, p.qualifier, m)),
             );
         }
+        out.push_str("</g>");
     }
     if let Some(last) = m.values.last() {
         let label = shown(&last.raw, last.qualifier, m);
-        let (lx, anchor) = centred(f.x(last.period), &label, f.w);
-        text(
-            out,
-            lx,
-            f.y(last.value) - 10.0,
-            anchor,
-            "chart__value",
-            &label,
-        );
+        value_label(out, f.x(last.period), f.y(last.value) - 10.0, "", &label);
     }
+}
+
+/// A value written above a point, kept inside the chart.
+fn value_label(out: &mut String, x: f64, y: f64, class: &str, label: &str) {
+    let anchor = anchor_at(x, label);
+    let attrs = format!(r#" class="chart__value{class}" text-anchor="{anchor}""#);
+    text(out, &pct(x), y, &attrs, label);
 }
 
 /// Each target as a diamond at its period, with its value above.
@@ -245,56 +276,76 @@ fn targets(out: &mut String, f: &Frame, m: &Metric, labels: &Labels) {
         let (tx, ty) = (f.x(t.period), f.y(t.value));
         let _ = write!(
             out,
-            r#"<path d="M{tx:.1} {:.1}l7 7l-7 7l-7-7z" class="chart__target s-target" fill="none" stroke="currentColor" stroke-width="2"><title>{}{} {}</title></path>"#,
-            ty - 7.0,
+            r#"<svg x="{}" y="{ty:.1}" overflow="visible"><path d="M0-7l7 7-7 7-7-7z" class="chart__target s-target" fill="none" stroke="currentColor" stroke-width="2"><title>{}{} {}</title></path></svg>"#,
+            pct(tx),
             esc(&t.period.display_zh()),
             esc(&labels.target),
             esc(&shown(&t.raw, t.qualifier, m)),
         );
         let label = format!("{} {}", labels.target, shown(&t.raw, t.qualifier, m));
-        let (lx, anchor) = centred(tx, &label, f.w);
-        text(out, lx, ty - 12.0, anchor, "chart__value s-target", &label);
+        value_label(out, tx, ty - 12.0, " s-target", &label);
     }
 }
 
-/// The legend above a time chart: the value series, comparison series and
-/// targets, each with a swatch in the style the chart draws it.
-fn legend(out: &mut String, m: &Metric, layout: Layout, labels: &Labels, line: bool) {
-    let narrow = layout == Layout::Narrow;
-    let mut x = if narrow { 0.0 } else { 160.0 };
-    let y = if narrow { 36.0 } else { FONT + 2.0 };
-    let mid = y - FONT * 0.35;
+/// The unit and the legend above the plot — the value series, comparison
+/// series and targets, each with a swatch in the style the chart draws it —
+/// in rows that fit the narrowest chart. Returns the height they take.
+fn legend(out: &mut String, m: &Metric, labels: &Labels) -> f64 {
+    let columns = is_count(unit(m));
     let mut items: Vec<(&str, &str)> = vec![("s-primary", labels.actual.as_str())];
     items.extend(m.compare.iter().map(|(n, _)| ("s-compare", n.as_str())));
     if !m.targets.is_empty() {
         items.push(("s-target", labels.target.as_str()));
     }
-    for (class, label) in items {
-        let _ = match class {
-            "s-target" => write!(
-                out,
-                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
-                mid - 4.0
-            ),
-            _ if line => write!(
-                out,
-                r#"<line x1="{x:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}" class="chart__swatch chart__line {class}" stroke="{}" stroke-width="3"{}/>"#,
-                x + 16.0,
-                fill_of(class),
-                if class == "s-compare" {
-                    r#" stroke-dasharray="4 3""#
-                } else {
-                    ""
-                },
-            ),
-            _ => write!(
-                out,
-                r#"<rect x="{x:.1}" y="{:.1}" width="16" height="8" class="chart__swatch {class}" fill="{}"/>"#,
-                mid - 4.0,
-                fill_of(class),
-            ),
-        };
-        text(out, x + 22.0, y, "start", "chart__legend", label);
-        x += 30.0 + text_width(label);
+    let (mut x, mut y) = (0.0, FONT + 2.0);
+    if !unit(m).is_empty() {
+        let unit_text = format!("{}：{}", labels.unit, unit(m));
+        text(out, "0", y, r#" class="chart__unit""#, &unit_text);
+        x = text_width(&unit_text) + 20.0;
     }
+    for (class, label) in items {
+        let w = 22.0 + text_width(label);
+        if x > 0.0 && x + w > LEGEND_WIDTH {
+            (x, y) = (0.0, y + FONT + 8.0);
+        }
+        swatch(out, class, x, y - FONT * 0.35, !columns);
+        text(
+            out,
+            &format!("{:.0}", x + 22.0),
+            y,
+            r#" class="chart__legend""#,
+            label,
+        );
+        x += w + 14.0;
+    }
+    y + 4.0
+}
+
+/// A legend swatch centred on `mid`: a stroke for a line, a block for a
+/// column, a dashed outline for a target.
+fn swatch(out: &mut String, class: &str, x: f64, mid: f64, line: bool) {
+    let _ = match class {
+        "s-target" => write!(
+            out,
+            r#"<rect x="{x:.0}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
+            mid - 4.0
+        ),
+        _ if line => write!(
+            out,
+            r#"<line x1="{x:.0}" y1="{mid:.1}" x2="{:.0}" y2="{mid:.1}" class="chart__swatch chart__line {class}" stroke="{}" stroke-width="3"{}/>"#,
+            x + 16.0,
+            fill_of(class),
+            if class == "s-compare" {
+                r#" stroke-dasharray="4 3""#
+            } else {
+                ""
+            },
+        ),
+        _ => write!(
+            out,
+            r#"<rect x="{x:.0}" y="{:.1}" width="16" height="8" class="chart__swatch {class}" fill="{}"/>"#,
+            mid - 4.0,
+            fill_of(class),
+        ),
+    };
 }

@@ -50,13 +50,13 @@
     return h & (shards - 1);
   }
 
-  /* ---------- Index encoding (see src/search/index.rs) ---------- */
+  /* ---------- Index encoding (see src/search/codec.rs, postings.rs) ---------- */
 
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   var DIGIT = new Int8Array(128);
   for (var d = 0; d < 64; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
 
-  /** Reads base-64 variable-length numbers from a string, one at a time. */
+  /** Reads base-64 variable-length numbers (meta.js, facets.js) one at a time. */
   function Reader(s) { this.s = s; this.i = 0; }
   Reader.prototype.more = function () { return this.i < this.s.length; };
   Reader.prototype.next = function () {
@@ -69,26 +69,57 @@
     return n;
   };
 
-  /** Word or character-pair postings: Map doc -> sorted positions. */
-  function decodePositional(s) {
-    var r = new Reader(s), m = new Map(), doc = 0;
-    while (r.more()) {
-      doc += r.next();
-      var n = r.next(), pos = new Array(n), p = 0;
-      for (var k = 0; k < n; k++) { p += r.next(); pos[k] = p; }
-      m.set(doc, pos);
+  /** The order of the next exponential-Golomb code: follows recent values. */
+  function Adapt(typical) { this.sum = typical * 16; }
+  Adapt.prototype.order = function () { return 31 - Math.clz32(Math.max(1, this.sum >>> 4)); };
+  Adapt.prototype.see = function (n) { this.sum = this.sum - (this.sum >>> 4) + Math.min(n, 67108864); };
+
+  /** Reads bits (six per base-64 digit, high first) and the codes built on them. */
+  function Bits(s) { this.s = s; this.i = 0; this.acc = 0; this.len = 0; }
+  Bits.prototype.atEnd = function () { return (this.s.length - this.i) * 6 + this.len < 6 && this.acc === 0; };
+  Bits.prototype.bits = function (n) {
+    if (!n) return 0;
+    while (this.len < n) {
+      var c = this.i < this.s.length ? DIGIT[this.s.charCodeAt(this.i)] : 0;
+      this.i++;
+      this.acc = this.acc * 64 + c;
+      this.len += 6;
+    }
+    this.len -= n;
+    var scale = Math.pow(2, this.len), v = Math.floor(this.acc / scale);
+    this.acc -= v * scale;
+    return v;
+  };
+  Bits.prototype.gamma = function () {
+    var zeros = 0;
+    while (this.bits(1) === 0 && zeros < 32) zeros++;
+    return Math.pow(2, zeros) + this.bits(zeros);
+  };
+  Bits.prototype.eg = function (a) {
+    var k = a.order(), n = (this.gamma() - 1) * Math.pow(2, k) + this.bits(k);
+    a.see(n);
+    return n;
+  };
+
+  /** A token's page list: Map doc -> 0 (not in the title), 1 (in it), 2 (at its start). */
+  function decodePages(s) {
+    var r = new Bits(s), a = new Adapt(1), m = new Map(), next = 0;
+    while (!r.atEnd()) {
+      var doc = next + r.eg(a);
+      next = doc + 1;
+      m.set(doc, r.bits(1) ? 1 + r.bits(1) : 0);
     }
     return m;
   }
 
-  /** Single-character postings: Map doc -> in title. */
-  function decodeChars(s) {
-    var r = new Reader(s), m = new Map(), doc = 0;
-    while (r.more()) {
-      var v = r.next();
-      doc += Math.floor(v / 2);
-      m.set(doc, v % 2 === 1);
-    }
+  /** A token's position list, for the pages of its page list: Map doc -> positions. */
+  function decodePositions(s, pages) {
+    var r = new Bits(s), a = new Adapt(64), m = new Map();
+    pages.forEach(function (_, doc) {
+      var n = r.gamma(), pos = new Array(n), p = -1;
+      for (var k = 0; k < n; k++) { p = k ? p + r.eg(a) + 1 : r.eg(a); pos[k] = p; }
+      m.set(doc, pos);
+    });
     return m;
   }
 
@@ -126,9 +157,9 @@
     return terms;
   }
 
-  function keyOf(part) {
-    if (part.word) return Array.from(part.word).slice(0, 2);
-    return Array.from(part.pair || part.char);
+  /** A token's shard key: its first two characters (all words a prefix can match share it). */
+  function keyOf(token) {
+    return Array.from(token).slice(0, 2);
   }
 
   var KIND_ORDER = { policy: 0, measure: 1, metric: 2, page: 3 };
@@ -159,63 +190,119 @@
     var self = this;
     if (!this.meta) {
       this.meta = this.file("meta").then(function (m) {
-        var r = new Reader(m.docs), docs = [];
+        var r = new Reader(m.docs), docs = [], width = m.status.length + 1;
         while (r.more()) {
-          var doc = { kind: m.facets.kind[r.next()], status: null, titleLen: 0, issuer: [], tags: [] };
-          var st = r.next();
-          if (st) doc.status = m.facets.status[st - 1];
-          doc.titleLen = r.next();
-          for (var n = r.next(); n > 0; n--) doc.issuer.push(m.facets.issuer[r.next()]);
-          for (n = r.next(); n > 0; n--) doc.tags.push(m.facets.tags[r.next()]);
-          docs.push(doc);
+          var v = r.next(), st = v % width;
+          docs.push({
+            kind: m.kind[Math.floor(v / width)], status: st ? m.status[st - 1] : null,
+            titleLen: r.next(), issuer: [], tags: [],
+          });
         }
-        return { shards: m.shards, chunks: m.chunks, docs: docs };
+        return { k: m.k, p: m.p, cards: m.cards, docs: docs };
       });
       this.meta.catch(function () { self.meta = null; });
     }
     return this.meta;
   };
 
-  /** Postings of one token (decoded once): Map doc -> positions | in-title. */
-  Index.prototype.postings = function (shard, key, positional) {
-    var id = shard.name + "\u0000" + key, m = this.decoded.get(id);
+  /** Issuers and tags of every page (for the search page's filters), into meta's docs. */
+  Index.prototype.facets = function () {
+    var self = this;
+    if (!this.facetsLoaded) {
+      this.facetsLoaded = Promise.all([this.ready(), this.file("facets")]).then(function (both) {
+        var docs = both[0].docs, f = both[1], r = new Reader(f.docs);
+        docs.forEach(function (doc) {
+          doc.issuer = [];
+          doc.tags = [];
+          for (var n = r.next(); n > 0; n--) doc.issuer.push(f.issuer[r.next()]);
+          for (n = r.next(); n > 0; n--) doc.tags.push(f.tags[r.next()]);
+        });
+        return both[0];
+      });
+      this.facetsLoaded.catch(function () { self.facetsLoaded = null; });
+    }
+    return this.facetsLoaded;
+  };
+
+  /** A token's page list (decoded once): Map doc -> title flag. */
+  Index.prototype.pages = function (shards, key) {
+    var id = "k\u0000" + key, m = this.decoded.get(id);
     if (!m) {
-      var s = shard.data[key];
-      m = s === undefined ? new Map() : positional ? decodePositional(s) : decodeChars(s);
+      var s = shards[this.kName(key)][key];
+      m = s === undefined ? new Map() : decodePages(s);
       this.decoded.set(id, m);
     }
     return m;
   };
 
-  /** Positions of every word starting with `prefix` (or equal to it), merged. */
-  Index.prototype.wordPostings = function (shard, word, prefix) {
-    if (!prefix) return this.postings(shard, word, true);
-    var self = this, merged = new Map();
-    Object.keys(shard.data).forEach(function (k) {
-      if (k.lastIndexOf(word, 0) !== 0) return;
-      self.postings(shard, k, true).forEach(function (pos, doc) {
-        var have = merged.get(doc);
-        merged.set(doc, have ? have.concat(pos).sort(function (a, b) { return a - b; }) : pos);
+  /** A token's positions (decoded once): Map doc -> positions. */
+  Index.prototype.positions = function (shards, key) {
+    var id = "p\u0000" + key, m = this.decoded.get(id);
+    if (!m) {
+      var s = shards[this.pName(key)][key];
+      m = s === undefined ? new Map() : decodePositions(s, this.pages(shards, key));
+      this.decoded.set(id, m);
+    }
+    return m;
+  };
+
+  Index.prototype.kName = function (key) { return "k/" + shardOf(keyOf(key), this.shardCounts.k); };
+  Index.prototype.pName = function (key) { return "p/" + shardOf(keyOf(key), this.shardCounts.p); };
+
+  /** The tokens a part stands for: the word, or every word it starts (prefix), or the pair or character. */
+  Index.prototype.keys = function (shards, part) {
+    if (!part.word) return [part.pair || part.char];
+    if (!part.prefix) return [part.word];
+    var w = part.word;
+    return Object.keys(shards[this.kName(w)]).filter(function (k) { return k.lastIndexOf(w, 0) === 0; });
+  };
+
+  /** Page lists of several tokens, merged: Map doc -> best title flag. */
+  Index.prototype.anyPages = function (shards, keys) {
+    if (keys.length === 1) return this.pages(shards, keys[0]);
+    var self = this, out = new Map();
+    keys.forEach(function (k) {
+      self.pages(shards, k).forEach(function (t, doc) { out.set(doc, Math.max(t, out.get(doc) || 0)); });
+    });
+    return out;
+  };
+
+  /** Positions of several tokens, merged and sorted. */
+  Index.prototype.anyPositions = function (shards, keys) {
+    if (keys.length === 1) return this.positions(shards, keys[0]);
+    var self = this, out = new Map();
+    keys.forEach(function (k) {
+      self.positions(shards, k).forEach(function (pos, doc) {
+        var have = out.get(doc);
+        out.set(doc, have ? have.concat(pos).sort(function (a, b) { return a - b; }) : pos);
       });
     });
-    return merged;
+    return out;
   };
 
   /**
    * Runs a query: the matching pages, best first, each as
-   * {doc, start (character position of the first match, -1 if unknown), inTitle, count}.
+   * {doc, start (character position of the first match in the body, -1 if
+   * unknown), inTitle, count}.
    */
   Index.prototype.search = function (q) {
     var self = this, terms = parseQuery(q);
     return this.ready().then(function (meta) {
       if (!terms.length) return { terms: terms, hits: [] };
+      self.shardCounts = meta;
       var names = new Set();
       terms.forEach(function (t) {
-        t.parts.forEach(function (p) { p.shard = "t/" + shardOf(keyOf(p), meta.shards); names.add(p.shard); });
+        // One token needs its pages only; a phrase its tokens' positions.
+        t.positional = t.parts.length > 1;
+        t.parts.forEach(function (p) {
+          var key = p.word || p.pair || p.char;
+          names.add(self.kName(key));
+          if (t.positional && !p.char) names.add(self.pName(key));
+        });
       });
       var shards = {};
       return Promise.all(Array.from(names).map(function (n) {
-        return self.file(n).then(function (data) { shards[n] = { name: n, data: data }; });
+        return self.file(n).then(function (data) { shards[n] = data; });
       })).then(function () {
         var matches = terms.map(function (t) { return self.matchTerm(t, shards, meta); });
         matches.sort(function (a, b) { return a.size - b.size; });
@@ -247,30 +334,26 @@
     });
   };
 
-  /** Pages matching one term: Map doc -> {inTitle, count, bodyStart}. */
+  /** Pages matching one term: Map doc -> {inTitle, titleStart, count, bodyStart}. */
   Index.prototype.matchTerm = function (term, shards, meta) {
     var self = this, positional = [], lists = [];
     term.parts.forEach(function (p) {
-      var shard = shards[p.shard];
-      if (p.char) {
-        lists.push(self.postings(shard, p.char, false));
-      } else {
-        var m = p.word ? self.wordPostings(shard, p.word, p.prefix) : self.postings(shard, p.pair, true);
-        positional.push({ map: m, offset: p.offset });
-        lists.push(m);
-      }
+      var keys = self.keys(shards, p);
+      lists.push(self.anyPages(shards, keys));
+      if (term.positional && !p.char) positional.push({ map: self.anyPositions(shards, keys), offset: p.offset });
     });
     lists.sort(function (a, b) { return a.size - b.size; });
     var out = new Map(), len = term.chars.length;
     lists[0].forEach(function (_, doc) {
       for (var i = 1; i < lists.length; i++) if (!lists[i].has(doc)) return;
-      var titleLen = meta.docs[doc].titleLen;
       if (!positional.length) {
-        var inTitle = lists.every(function (m) { return m.get(doc); });
-        out.set(doc, { inTitle: inTitle, titleStart: false, count: 1, bodyStart: -1 });
+        // One token (or characters only): its page list says all.
+        var flag = lists.reduce(function (f, m) { return Math.min(f, m.get(doc)); }, 2);
+        out.set(doc, { inTitle: flag > 0, titleStart: flag === 2 && lists.length === 1, count: 1, bodyStart: -1 });
         return;
       }
       // Starts where every positioned token sits at its offset.
+      var titleLen = meta.docs[doc].titleLen;
       var first = positional[0], starts = first.map.get(doc).map(function (p) { return p - first.offset; });
       for (var k = 1; k < positional.length && starts.length; k++) {
         var set = new Set(positional[k].map.get(doc)), off = positional[k].offset;
@@ -287,56 +370,40 @@
     return out;
   };
 
-  /** Title, URL and sections of a page: {title, url, sections: [[id, text]]}. */
+  /** A link as the build wrote it: its non-ASCII characters percent-encoded again. */
+  function fullUrl(url) {
+    return url.replace(/[^\x00-\x7f]+/g, function (s) { return encodeURIComponent(s); });
+  }
+
+  /** Title, URL and sections of a page: {title, url, sections: [{start, id, heading}]}. */
   Index.prototype.doc = function (n) {
     var self = this;
     return this.ready().then(function (meta) {
-      var lo = 0, hi = meta.chunks.length - 1;
+      var lo = 0, hi = meta.cards.length - 1;
       while (lo < hi) {
         var mid = (lo + hi + 1) >> 1;
-        if (meta.chunks[mid] <= n) lo = mid; else hi = mid - 1;
+        if (meta.cards[mid] <= n) lo = mid; else hi = mid - 1;
       }
-      return self.file("d/" + lo).then(function (rows) {
-        var r = rows[n - meta.chunks[lo]];
-        return { title: r[0], url: r[1], sections: r[2] };
+      return self.file("d/" + lo).then(function (card) {
+        var r = card.pages[n - meta.cards[lo]], sections = [];
+        for (var i = 0; i < r[2].length; i += 2) {
+          var h = card.heads[r[2][i + 1]];
+          sections.push({ start: r[2][i], id: typeof h === "string" ? h : h[0], heading: typeof h === "string" ? h : h[1] });
+        }
+        return { title: r[0], url: fullUrl(r[1]), sections: sections };
       });
     });
   };
 
   /**
-   * Where to point a reader: the section holding the match (by position, else
-   * by the first exact occurrence of a term) and a window of its text with
-   * the matched characters flagged: {id, heading, chars, marks, before, after}
-   * (`before`/`after`: the window cuts the section there).
+   * Where to point a reader: the section holding the first match in the body
+   * (when the query's positions say where it is): {id, heading}, or null.
    */
-  function excerpt(doc, terms, start, titleLen) {
-    var offset = titleLen + 1, secs = doc.sections.map(function (s) {
-      var chars = Array.from(s[1]), from = offset;
-      offset += chars.length + 1;
-      return { id: s[0], chars: chars, norm: chars.map(normalizeChar), from: from };
-    });
-    if (!secs.length) return null;
+  function section(doc, start) {
     var at = null;
-    if (start >= 0) {
-      for (var i = 0; i < secs.length; i++) {
-        if (start >= secs[i].from && start < secs[i].from + secs[i].chars.length) { at = { sec: secs[i], pos: start - secs[i].from }; break; }
-      }
-    }
-    for (i = 0; !at && i < secs.length; i++) {
-      for (var t = 0; t < terms.length && !at; t++) {
-        var p = indexOfChars(secs[i].norm, terms[t].chars, 0);
-        if (p >= 0) at = { sec: secs[i], pos: p };
-      }
-    }
-    if (!at) at = { sec: secs[0], pos: 0 };
-    var sec = at.sec, a = Math.max(0, at.pos - 24), b = Math.min(sec.chars.length, at.pos + 64);
-    var marks = markTerms(sec.norm, terms, a, b);
-    var heading = sec.id ? sec.chars.slice(0, Math.max(0, sec.chars.indexOf("\n"))).join("") : "";
-    return {
-      id: sec.id, heading: heading,
-      chars: sec.chars.slice(a, b), marks: marks,
-      before: a > 0, after: b < sec.chars.length,
-    };
+    if (start < 0) return null;
+    doc.sections.forEach(function (s) { if (s.start <= start) at = s; });
+    return at;
   }
 
   function indexOfChars(hay, needle, from) {
@@ -425,8 +492,8 @@
 
   function resultItem(hit, doc, terms, meta) {
     var li = el("li", "search-result");
-    var ex = excerpt(doc, terms, hit.start, meta.docs[hit.doc].titleLen);
-    var href = root + doc.url + (ex && ex.id ? "#" + encodeURIComponent(ex.id) : "");
+    var sec = section(doc, hit.start);
+    var href = root + doc.url + (sec ? "#" + encodeURIComponent(sec.id) : "");
     var a = el("a", "search-result__link");
     a.href = href;
     var kind = meta.docs[hit.doc].kind;
@@ -436,14 +503,7 @@
     highlighted(title, tchars, markTerms(tchars.map(normalizeChar), terms, 0, tchars.length));
     a.appendChild(title);
     li.appendChild(a);
-    if (ex && ex.chars.length) {
-      if (ex.heading) li.appendChild(el("p", "search-result__section", "§ " + ex.heading));
-      var p = el("p", "search-result__snippet");
-      if (ex.before) p.appendChild(document.createTextNode("…"));
-      highlighted(p, ex.chars.map(function (c) { return c === "\n" ? " " : c; }), ex.marks);
-      if (ex.after) p.appendChild(document.createTextNode("…"));
-      li.appendChild(p);
-    }
+    if (sec) li.appendChild(el("p", "search-result__section", "§ " + sec.heading));
     return li;
   }
 
@@ -539,7 +599,7 @@
     function show() {
       var mine = ++seq;
       if (!last) return;
-      index.ready().then(function (meta) {
+      index.facets().then(function (meta) {
         var hits = last.hits.filter(function (h) { return passes(meta.docs[h.doc], null); });
         var page = hits.slice(0, shown);
         return Promise.all(page.map(function (h) { return index.doc(h.doc); })).then(function (docs) {

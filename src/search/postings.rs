@@ -1,0 +1,399 @@
+//! Postings: for every token, the pages holding it and where.
+//!
+//! Each token has two lists, in two kinds of shard files:
+//! - its **page list** (`k/<n>.js`): for each page, the gap from the previous
+//!   page, then whether the token stands inside the title (and, if so, whether
+//!   at its start). One-token queries (`推进`, `digi`, `链`) need only this;
+//! - its **position list** (`p/<n>.js`), words and character pairs only: for
+//!   each page of the page list, the count and the character positions. Only
+//!   a query of several tokens (`专精特新`, `5G基站`) loads it.
+//!
+//! Lists are bit codes ([`super::codec`]); a token's shard is a hash of its
+//! key ([`text::shard_of`]), with as many position shards as page shards or a
+//! multiple, so that page shard = position shard mod page shards.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use super::codec::{Adapt, BitWriter};
+use super::index::Doc;
+use super::text::{self, TokenKind};
+
+/// A token's two lists, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lists {
+    pub pages: String,
+    /// Empty for single characters.
+    pub positions: String,
+}
+
+/// One page's entry in a token's lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub doc: u32,
+    /// 0: not in the title, 1: in it, 2: at its start.
+    pub title: u8,
+    /// Empty for single characters.
+    pub positions: Vec<u32>,
+}
+
+/// Typical values the codes start from: gaps between pages, then positions.
+pub const DOC_GAP: u32 = 1;
+pub const POSITION: u32 = 64;
+
+/// Lists being written, page by page.
+pub struct ListWriter {
+    pages: BitWriter,
+    positions: BitWriter,
+    next_doc: u32,
+    doc_gaps: Adapt,
+    gaps: Adapt,
+}
+
+impl Default for ListWriter {
+    fn default() -> Self {
+        ListWriter {
+            pages: BitWriter::default(),
+            positions: BitWriter::default(),
+            next_doc: 0,
+            doc_gaps: Adapt::new(DOC_GAP),
+            gaps: Adapt::new(POSITION),
+        }
+    }
+}
+
+impl ListWriter {
+    /// Adds page `doc` (after every page added so far).
+    pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
+        self.pages.eg(doc - self.next_doc, &mut self.doc_gaps);
+        self.next_doc = doc + 1;
+        self.pages.bit(title > 0);
+        if title > 0 {
+            self.pages.bit(title == 2);
+        }
+        if positional {
+            self.positions.gamma(positions.len() as u32);
+            let mut prev = None;
+            for &p in positions {
+                let n = prev.map_or(p, |q: u32| p - q - 1);
+                self.positions.eg(n, &mut self.gaps);
+                prev = Some(p);
+            }
+        }
+    }
+
+    pub fn finish(self) -> Lists {
+        Lists {
+            pages: self.pages.finish(),
+            positions: self.positions.finish(),
+        }
+    }
+}
+
+/// The title flag of a token first found at `first`, `len` characters long.
+pub fn title_flag(first: u32, len: u32, title_len: u32) -> u8 {
+    match first {
+        0 if len <= title_len => 2,
+        _ if first + len <= title_len => 1,
+        _ => 0,
+    }
+}
+
+/// A CJK token in 64 bits: a pair is `1 << 63 | first << 21 | second`, a
+/// single character its code point.
+fn cjk_key(kind: TokenKind, chars: &[char]) -> u64 {
+    let packed = chars.iter().fold(0, |k, &c| (k << 21) | c as u64);
+    if kind == TokenKind::Bigram {
+        packed | 1 << 63
+    } else {
+        packed
+    }
+}
+
+pub(super) fn cjk_text(key: u64) -> String {
+    let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
+    if key >> 63 == 1 {
+        [c(key >> 21), c(key)].iter().collect()
+    } else {
+        c(key).to_string()
+    }
+}
+
+/// A page's tokens, sorted so that each shard's are together: CJK tokens as
+/// `shard << 96 | key << 32 | position` (one integer sort), words as
+/// (shard, word, position). Shards here are position shards.
+pub(super) struct DocTokens {
+    pub(super) title_len: u32,
+    pub(super) cjk: Vec<u128>,
+    pub(super) words: Vec<(u32, Box<str>, u32)>,
+}
+
+pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
+    let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
+    let mut cjk = Vec::with_capacity(chars.len() * 2);
+    let mut words = Vec::new();
+    text::tokens(&chars, |kind, tok, pos| {
+        let shard = text::shard_of(text::shard_key(kind, tok), shards);
+        match kind {
+            TokenKind::Word => words.push((shard, tok.iter().collect::<String>().into(), pos)),
+            _ => cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128),
+        }
+    });
+    words.sort_unstable();
+    DocTokens {
+        title_len: d.title.chars().count() as u32,
+        cjk: sort_by_shard(cjk, shards),
+        words,
+    }
+}
+
+/// Calls `f(shard, token, positional, token length, positions)` for each
+/// token of a page, grouped, shards from `lo` to `hi`.
+pub(super) fn each_token(
+    t: &DocTokens,
+    lo: u32,
+    hi: u32,
+    mut f: impl FnMut(u32, TokenRef, bool, u32, &[u32]),
+) {
+    let mut positions = Vec::new();
+    let (a, b) = (
+        t.cjk.partition_point(|&r| ((r >> 96) as u32) < lo),
+        t.cjk.partition_point(|&r| ((r >> 96) as u32) < hi),
+    );
+    let mut i = a;
+    while i < b {
+        let head = t.cjk[i] >> 32;
+        positions.clear();
+        while i < b && t.cjk[i] >> 32 == head {
+            positions.push(t.cjk[i] as u32);
+            i += 1;
+        }
+        let key = head as u64;
+        let pair = key >> 63 == 1;
+        let len = if pair { 2 } else { 1 };
+        f(
+            (head >> 64) as u32,
+            TokenRef::Cjk(key),
+            pair,
+            len,
+            &positions,
+        );
+    }
+    let (a, b) = (
+        t.words.partition_point(|w| w.0 < lo),
+        t.words.partition_point(|w| w.0 < hi),
+    );
+    let mut i = a;
+    while i < b {
+        let (shard, word) = (t.words[i].0, &t.words[i].1);
+        positions.clear();
+        while i < b && t.words[i].1 == *word {
+            positions.push(t.words[i].2);
+            i += 1;
+        }
+        f(
+            shard,
+            TokenRef::Word(word),
+            true,
+            word.chars().count() as u32,
+            &positions,
+        );
+    }
+}
+
+pub(super) enum TokenRef<'a> {
+    Cjk(u64),
+    Word(&'a str),
+}
+
+impl TokenRef<'_> {
+    pub(super) fn text(&self) -> String {
+        match self {
+            TokenRef::Cjk(k) => cjk_text(*k),
+            TokenRef::Word(w) => w.to_string(),
+        }
+    }
+}
+
+/// Sorts a page's CJK tokens. A counting pass puts them in shard order
+/// (keeping position order), then each shard's handful is sorted: far cheaper
+/// than one sort of the thousands of 128-bit tokens of a long page.
+fn sort_by_shard(tokens: Vec<u128>, shards: u32) -> Vec<u128> {
+    let mut ends = vec![0usize; shards as usize + 1];
+    for &t in &tokens {
+        ends[(t >> 96) as usize + 1] += 1;
+    }
+    for s in 1..ends.len() {
+        ends[s] += ends[s - 1];
+    }
+    let mut next = ends.clone();
+    let mut sorted = vec![0u128; tokens.len()];
+    for &t in &tokens {
+        let slot = &mut next[(t >> 96) as usize];
+        sorted[*slot] = t;
+        *slot += 1;
+    }
+    for w in ends.windows(2).filter(|w| w[1] - w[0] > 1) {
+        sorted[w[0]..w[1]].sort_unstable();
+    }
+    sorted
+}
+
+type FxMap<K> = HashMap<K, ListWriter, BuildHasherDefault<FxHasher>>;
+
+/// The lists of a range of position shards.
+struct ShardGroup {
+    lo: u32,
+    hi: u32,
+    cjk: Vec<FxMap<u64>>,
+    words: Vec<FxMap<Box<str>>>,
+}
+
+impl ShardGroup {
+    fn absorb(&mut self, doc: u32, t: &DocTokens) {
+        let (lo, title_len) = (self.lo, t.title_len);
+        let (cjk, words) = (&mut self.cjk, &mut self.words);
+        each_token(
+            t,
+            lo,
+            self.hi,
+            |shard, token, positional, len, positions| {
+                let title = title_flag(positions[0], len, title_len);
+                let s = (shard - lo) as usize;
+                let w = match token {
+                    TokenRef::Cjk(key) => cjk[s].entry(key).or_default(),
+                    TokenRef::Word(word) => {
+                        if !words[s].contains_key(word) {
+                            words[s].insert(word.into(), ListWriter::default());
+                        }
+                        words[s].get_mut(word).expect("just inserted")
+                    }
+                };
+                w.push(doc, title, positional, positions);
+            },
+        );
+    }
+
+    /// Each shard's tokens and lists, sorted by token.
+    fn entries(self) -> impl Iterator<Item = (u32, Vec<(String, Lists)>)> {
+        let lo = self.lo;
+        self.cjk
+            .into_iter()
+            .zip(self.words)
+            .enumerate()
+            .map(move |(k, (cjk, words))| {
+                let mut entries: Vec<(String, Lists)> = cjk
+                    .into_iter()
+                    .map(|(key, w)| (cjk_text(key), w.finish()))
+                    .chain(words.into_iter().map(|(w, l)| (w.into(), l.finish())))
+                    .collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                (lo + k as u32, entries)
+            })
+    }
+}
+
+/// The lists of every token of `docs`, by position shard (`shards` of them),
+/// each shard's sorted by token. Pages are tokenized in parallel batches (so
+/// the tokens of only one batch are in memory); each batch is then merged by
+/// ranges of shards in parallel, each range owning its lists. With
+/// `drop_text`, each page's text is let go once it is tokenized.
+pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(String, Lists)>> {
+    const BATCH: usize = 64;
+    let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
+    let mut groups: Vec<ShardGroup> = (0..ranges)
+        .map(|g| {
+            let (lo, hi) = (g * shards / ranges, (g + 1) * shards / ranges);
+            let n = (hi - lo) as usize;
+            ShardGroup {
+                lo,
+                hi,
+                cjk: (0..n).map(|_| FxMap::default()).collect(),
+                words: (0..n).map(|_| FxMap::default()).collect(),
+            }
+        })
+        .collect();
+    for (b, batch) in docs.chunks_mut(BATCH).enumerate() {
+        let first = (b * BATCH) as u32;
+        let tokens: Vec<DocTokens> = batch.par_iter().map(|d| doc_tokens(d, shards)).collect();
+        if drop_text {
+            batch.iter_mut().for_each(|d| d.sections = Vec::new());
+        }
+        groups.par_iter_mut().for_each(|group| {
+            for (n, t) in tokens.iter().enumerate() {
+                group.absorb(first + n as u32, t);
+            }
+        });
+    }
+    let mut out: Vec<(u32, Vec<(String, Lists)>)> = groups
+        .into_par_iter()
+        .flat_map_iter(ShardGroup::entries)
+        .collect();
+    out.sort_unstable_by_key(|(n, _)| *n);
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Multiply-rotate hashing (as in rustc): keys here are short and not
+/// attacker-chosen, and SipHash would dominate the merge.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Reads a token's lists back (for patches and tests).
+pub fn read(lists: &Lists) -> Vec<Entry> {
+    use super::codec::BitReader;
+    let mut r = BitReader::new(&lists.pages);
+    let mut out = Vec::new();
+    let (mut next, mut gaps) = (0u32, Adapt::new(DOC_GAP));
+    while !r.at_end() {
+        let doc = next + r.eg(&mut gaps);
+        next = doc + 1;
+        let title = if r.bit() == 1 { 1 + r.bit() as u8 } else { 0 };
+        out.push(Entry {
+            doc,
+            title,
+            positions: Vec::new(),
+        });
+    }
+    if !lists.positions.is_empty() {
+        let mut r = BitReader::new(&lists.positions);
+        let mut a = Adapt::new(POSITION);
+        for e in &mut out {
+            let n = r.gamma();
+            let mut prev: Option<u32> = None;
+            for _ in 0..n {
+                let v = r.eg(&mut a);
+                let p = prev.map_or(v, |q| q + v + 1);
+                e.positions.push(p);
+                prev = Some(p);
+            }
+        }
+    }
+    out
+}
+
+/// Writes entries (in page order) as lists.
+pub fn write(entries: &[Entry], positional: bool) -> Lists {
+    let mut w = ListWriter::default();
+    for e in entries {
+        w.push(e.doc, e.title, positional, &e.positions);
+    }
+    w.finish()
+}
