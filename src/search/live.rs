@@ -95,12 +95,18 @@ impl LiveIndex {
         }
         let by_shard = self.diffs(&old);
         self.lists.par_iter_mut().enumerate().for_each(|(n, map)| {
-            for (token, positional, page, entry) in by_shard.get(&(n as u32)).into_iter().flatten()
-            {
+            // Diffs are by token, then page: each token's lists are read and
+            // written once, however many of its pages changed.
+            let diffs = by_shard.get(&(n as u32)).map_or(&[][..], Vec::as_slice);
+            for group in diffs.chunk_by(|a, b| a.0 == b.0) {
+                let (token, positional) = (&group[0].0, group[0].1);
                 let lists = map.remove(token).unwrap_or_default();
-                let lists = patch(&lists, *positional, *page, entry.as_ref());
-                if !lists.pages.is_empty() {
-                    map.insert(token.clone(), lists);
+                let mut flat = postings::Flat::read(&lists);
+                for (_, _, page, entry) in group {
+                    flat.put(*page, entry.as_ref());
+                }
+                if !flat.docs.is_empty() {
+                    map.insert(token.clone(), flat.write(positional));
                 }
             }
         });
@@ -159,6 +165,9 @@ impl LiveIndex {
                 .entry(shard)
                 .or_default()
                 .push((token, positional, page, entry));
+        }
+        for diffs in by_shard.values_mut() {
+            diffs.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
         }
         by_shard
     }
@@ -255,23 +264,6 @@ fn page_entries(d: &Doc, page: u32, shards: u32) -> PageEntries {
     out
 }
 
-/// A token's lists with page `page`'s entry replaced (`None`: removed).
-fn patch(lists: &Lists, positional: bool, page: u32, entry: Option<&Entry>) -> Lists {
-    let mut entries = if lists.pages.is_empty() {
-        Vec::new()
-    } else {
-        postings::read(lists)
-    };
-    let at = entries.partition_point(|e| e.doc < page);
-    if entries.get(at).is_some_and(|e| e.doc == page) {
-        entries.remove(at);
-    }
-    if let Some(e) = entry {
-        entries.insert(at, e.clone());
-    }
-    postings::write(&entries, positional)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +347,13 @@ mod tests {
         let mut after = site();
         after[2].sections[0].text = "数据".repeat(40_000);
         check(site(), after);
+    }
+
+    /// A token's lists with page `page`'s entry replaced (`None`: removed).
+    fn patch(lists: &Lists, positional: bool, page: u32, entry: Option<&Entry>) -> Lists {
+        let mut flat = postings::Flat::read(lists);
+        flat.put(page, entry);
+        flat.write(positional)
     }
 
     #[test]

@@ -132,15 +132,30 @@ pub(super) struct DocTokens {
 
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
-    let mut cjk = Vec::with_capacity(chars.len() * 2);
+    let mut cjk = Vec::with_capacity(chars.len() + 64);
+    // Single characters need only their first position (their lists hold
+    // pages, not positions): gathered apart, then one per character.
+    let mut singles: Vec<u64> = Vec::new();
     let mut words = Vec::new();
-    text::tokens(&chars, |kind, tok, pos| {
-        let shard = text::shard_of(text::shard_key(kind, tok), shards);
-        match kind {
-            TokenKind::Word => words.push((shard, tok.iter().collect::<String>().into(), pos)),
-            _ => cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128),
+    text::tokens(&chars, |kind, tok, pos| match kind {
+        TokenKind::Word => {
+            let shard = text::shard_of(text::shard_key(kind, tok), shards);
+            words.push((shard, tok.iter().collect::<String>().into(), pos))
+        }
+        TokenKind::Unigram => singles.push((tok[0] as u64) << 32 | pos as u64),
+        TokenKind::Bigram => {
+            let shard = text::shard_of(tok, shards);
+            cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128)
         }
     });
+    singles.sort_unstable();
+    singles.dedup_by_key(|s| *s >> 32);
+    for s in singles {
+        let c = [char::from_u32((s >> 32) as u32).unwrap_or('\u{FFFD}')];
+        let shard = text::shard_of(&c, shards);
+        let key = cjk_key(TokenKind::Unigram, &c);
+        cjk.push((shard as u128) << 96 | (key as u128) << 32 | (s & 0xFFFF_FFFF) as u128);
+    }
     words.sort_unstable();
     DocTokens {
         title_len: d.title.chars().count() as u32,
@@ -356,44 +371,98 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Reads a token's lists back (for patches and tests).
-pub fn read(lists: &Lists) -> Vec<Entry> {
-    use super::codec::BitReader;
-    let mut r = BitReader::new(&lists.pages);
-    let mut out = Vec::new();
-    let (mut next, mut gaps) = (0u32, Adapt::new(DOC_GAP));
-    while !r.at_end() {
-        let doc = next + r.eg(&mut gaps);
-        next = doc + 1;
-        let title = if r.bit() == 1 { 1 + r.bit() as u8 } else { 0 };
-        out.push(Entry {
-            doc,
-            title,
-            positions: Vec::new(),
-        });
-    }
-    if !lists.positions.is_empty() {
-        let mut r = BitReader::new(&lists.positions);
-        let mut a = Adapt::new(POSITION);
-        for e in &mut out {
-            let n = r.gamma();
-            let mut prev: Option<u32> = None;
-            for _ in 0..n {
-                let v = r.eg(&mut a);
-                let p = prev.map_or(v, |q| q + v + 1);
-                e.positions.push(p);
-                prev = Some(p);
-            }
-        }
-    }
-    out
+/// A token's lists read back into flat arrays (no allocation per page).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Flat {
+    pub docs: Vec<u32>,
+    pub titles: Vec<u8>,
+    /// Where each page's positions end in `positions`.
+    pub ends: Vec<u32>,
+    pub positions: Vec<u32>,
 }
 
-/// Writes entries (in page order) as lists.
-pub fn write(entries: &[Entry], positional: bool) -> Lists {
-    let mut w = ListWriter::default();
-    for e in entries {
-        w.push(e.doc, e.title, positional, &e.positions);
+impl Flat {
+    pub fn read(lists: &Lists) -> Flat {
+        use super::codec::BitReader;
+        let mut f = Flat::default();
+        let mut r = BitReader::new(&lists.pages);
+        let (mut next, mut gaps) = (0u32, Adapt::new(DOC_GAP));
+        while !r.at_end() {
+            let doc = next + r.eg(&mut gaps);
+            next = doc + 1;
+            f.docs.push(doc);
+            f.titles
+                .push(if r.bit() == 1 { 1 + r.bit() as u8 } else { 0 });
+        }
+        let mut r = BitReader::new(&lists.positions);
+        let mut a = Adapt::new(POSITION);
+        for _ in 0..f.docs.len() {
+            if !lists.positions.is_empty() {
+                let n = r.gamma();
+                let mut prev: Option<u32> = None;
+                for _ in 0..n {
+                    let v = r.eg(&mut a);
+                    let p = prev.map_or(v, |q| q + v + 1);
+                    f.positions.push(p);
+                    prev = Some(p);
+                }
+            }
+            f.ends.push(f.positions.len() as u32);
+        }
+        f
     }
-    w.finish()
+
+    pub fn write(&self, positional: bool) -> Lists {
+        let mut w = ListWriter::default();
+        let mut start = 0;
+        for (i, &doc) in self.docs.iter().enumerate() {
+            let end = self.ends[i] as usize;
+            w.push(doc, self.titles[i], positional, &self.positions[start..end]);
+            start = end;
+        }
+        w.finish()
+    }
+
+    /// Replaces page `e.doc`'s entry (`None` removes page `page`'s).
+    pub fn put(&mut self, page: u32, e: Option<&Entry>) {
+        let at = self.docs.partition_point(|&d| d < page);
+        let start = if at == 0 { 0 } else { self.ends[at - 1] };
+        let (mut old_end, present) = (start, self.docs.get(at) == Some(&page));
+        if present {
+            old_end = self.ends[at];
+            self.docs.remove(at);
+            self.titles.remove(at);
+            self.ends.remove(at);
+        }
+        let new = e.map_or(&[][..], |e| &e.positions[..]);
+        self.positions
+            .splice(start as usize..old_end as usize, new.iter().copied());
+        let shift = new.len() as i64 - (old_end - start) as i64;
+        for end in &mut self.ends[at..] {
+            *end = (*end as i64 + shift) as u32;
+        }
+        if let Some(e) = e {
+            self.docs.insert(at, page);
+            self.titles.insert(at, e.title);
+            self.ends.insert(at, start + new.len() as u32);
+        }
+    }
+}
+
+/// Reads a token's lists back (for tests).
+pub fn read(lists: &Lists) -> Vec<Entry> {
+    let f = Flat::read(lists);
+    let mut start = 0;
+    (0..f.docs.len())
+        .map(|i| {
+            let end = f.ends[i] as usize;
+            let e = Entry {
+                doc: f.docs[i],
+                title: f.titles[i],
+                positions: f.positions[start..end].to_vec(),
+            };
+            start = end;
+            e
+        })
+        .collect()
 }
