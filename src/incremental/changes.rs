@@ -48,6 +48,8 @@ pub(super) struct Found {
     pub(super) same_graph: bool,
     pub(super) shape: u64,
     pub(super) entity_hash: Vec<u64>,
+    /// By index, whether an entity's text and path are the last build's.
+    same_text: Vec<bool>,
     /// Inputs of the last build's summaries that changed, with new hashes
     /// (those of summaries themselves are set when the summaries are made).
     summary_inputs: Vec<(Input, u64)>,
@@ -87,10 +89,14 @@ impl Found {
             same_graph,
             shape,
             entity_hash,
+            same_text: Vec::new(),
             summary_inputs: Vec::new(),
             kept: Vec::new(),
             moved,
         };
+        found.same_text = (0..graph.entities.len())
+            .map(|i| found.previous_entity_hash(last, i) == Some(&found.entity_hash[i]))
+            .collect();
         found.keep_summaries(graph, last);
         found
     }
@@ -110,6 +116,9 @@ impl Found {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
+            lists: Default::default(),
+            same_text: &self.same_text,
+            same_summary: &[],
         };
         let candidates = if self.same_graph {
             let changed: Vec<EntityIdx> = (0..n)
@@ -156,6 +165,7 @@ impl Found {
             same_graph: false,
             shape: 0,
             entity_hash: Vec::new(),
+            same_text: Vec::new(),
             summary_inputs: Vec::new(),
             kept: vec![false; graph.entities.len()],
             moved: None,
@@ -169,6 +179,15 @@ impl Found {
             Some(at) => at[i]?,
         };
         last.summaries.get(j)
+    }
+
+    /// The last build's hash of entity `i`'s text and path.
+    fn previous_entity_hash<'a>(&self, last: &'a Inputs, i: EntityIdx) -> Option<&'a u64> {
+        let j = match &self.moved {
+            None => i,
+            Some(at) => at[i]?,
+        };
+        last.entity_hash.get(j)
     }
 
     /// The hash of the last build's summary of entity `i`.
@@ -215,6 +234,8 @@ pub(super) struct Compared {
     pub(super) changed_summary: Vec<bool>,
     /// Each entity's summary hashed, by index.
     summary_hash: Vec<u64>,
+    /// By index, whether an entity's summary is the last build's.
+    same_summary: Vec<bool>,
     /// The home page's text and where its links go, hashed.
     home_hash: u64,
     /// The global parts' values; `None` while the engine is kept.
@@ -239,6 +260,9 @@ impl Compared {
             home_hash: self.home_hash,
             uses,
             changed_globals: &self.changed_globals,
+            lists: Default::default(),
+            same_text: &found.same_text,
+            same_summary: &self.same_summary,
         }
     }
 }
@@ -296,7 +320,11 @@ pub(super) fn compare(
     if changed_globals.iter().any(|k| k.starts_with("site.")) {
         changed_globals.insert("site".to_string());
     }
+    let same_summary = (0..graph.entities.len())
+        .map(|i| !changed_summary[i] && found.previous(last, i).is_some())
+        .collect();
     Compared {
+        same_summary,
         changed_summary,
         summary_hash,
         home_hash,
@@ -324,6 +352,9 @@ impl Inputs {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
+            lists: Default::default(),
+            same_text: &found.same_text,
+            same_summary: &compared.same_summary,
         };
         // The summaries' own hashes, now that they are made.
         let mut moved = found.summary_inputs.clone();

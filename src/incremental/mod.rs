@@ -9,14 +9,15 @@
 //! cache     read-and-parse cache: sources, each file's parse, data/   (cache.rs)
 //! linking   the graph, kept while edits leave it as it was            (linking.rs)
 //! changes   what changed: entities' text, summaries, globals          (changes.rs)
-//! plan      the engine, every page, its deps, which to render again   (plan.rs, deps.rs,
+//! record    what each page and summary read; input -> readers         (record.rs)
+//! plan      the engine, every page, which to render again             (plan.rs,
 //!                                                                      templates.rs)
 //! publish   the published files, written once: in memory or to a sink (publish.rs)
 //! ```
 //!
 //! A change re-reads and re-parses only the files it names, and re-renders
-//! only the pages whose inputs differ from the last good build. Each stage
-//! keeps of the last good build what it needs to compare the next one with
+//! only the pages that read an input that changed. Each stage keeps of the
+//! last good build what it needs to compare the next one with
 //! ([`changes::Inputs`], [`plan::Kept`], [`publish::Files`]).
 //!
 //! The graph is linked again unless every re-parsed file gives `link` the
@@ -28,44 +29,44 @@
 //! entities' summaries are found unchanged. So a body edit costs its own
 //! page, whatever the size of the site.
 //!
+//! # What a page read
+//!
+//! Rendering a page records every input it reads (see
+//! [`crate::render::reads`]): the context builders are given the page's
+//! recorder, and template functions (`url`, `get_entity`, `term_url`,
+//! `metric_value`, `metric_chart`) record into it as Tera calls them. An
+//! input names what was read by entity id: an entity in full (its text),
+//! its summary, its title, its dates, where its links go, the entities one
+//! relation of it names or is named by, the versions of a policy, the
+//! entities of a kind in list order, a taxonomy or term, the home page, a
+//! template, or a part of the global values. The summaries are made the
+//! same way and recorded too.
+//!
+//! [`record::Records`] keeps, for the last good build, each page's inputs
+//! with the hash each had when read, and the pages that read each input. A
+//! rebuild hashes again only the inputs that can have changed: all of them
+//! when the site was linked again, else those of the entities whose text
+//! changed, the summaries that came out different, the lists' order and
+//! the home page. The pages that read an input whose hash moved are
+//! rendered again, as are new pages and pages whose template is another.
+//!
+//! Two inputs are not seen by the recorder and are found by scanning
+//! template text ([`templates::TemplateUse`]): the templates a template
+//! reaches (extends, include, import), and the global values its text
+//! mentions (`config`, `data`, `t`, and `site.<key>` per key of `site`; all
+//! of `site` when it is used without a key), which Tera reads from its
+//! global context. The base URL and link style come from `site.toml`, whose
+//! change rebuilds everything.
+//!
 //! What did not change is kept rather than computed again: an entity's
-//! summary while its key (its text, and the titles and summaries it carries
-//! of the entities it names) is the same; the deps of pages nothing around
-//! changed; and the data files of entities whose page is not re-rendered:
-//! API entries, metric CSV/JSON, and their text in the search index, which
-//! is patched (see [`crate::search::LiveIndex`]). The sitemap is written
-//! when the set of pages changed.
-//!
-//! # What a page depends on
-//!
-//! Every page records its deps ([`deps::PageDeps`]), computed from the graph
-//! of the new build and compared with what the last good build recorded:
-//!
-//! - `key`: a hash of the page's own inputs — its output path and template,
-//!   the text of the files it reads in full (an entity page reads its own
-//!   source; a policy page also reads the metrics whose targets it lists),
-//!   and the ids, in order, of every entity it shows (references, backlinks,
-//!   prose-link targets, list items). A new or lost neighbour changes the key.
-//! - `shows`: entities shown by their *summary* (title, URL, status, latest
-//!   value, …). The page is re-rendered when one of those summaries changed,
-//!   so a title edit re-renders the pages that show that title and a body
-//!   edit (which leaves the summary alone) re-renders one page.
-//! - its template: the template with everything it extends, includes or
-//!   imports (see [`templates::TemplateUse`]). The page is re-rendered when
-//!   the text of any of them changed, or when a global value they mention
-//!   changed (`config`, `data`, `t`, and `site.<key>` per key of `site`).
-//!
-//! Where the rule cannot see what a page reads it assumes the worst: a
-//! template that includes a computed name depends on every template; one that
-//! mentions `site` without a key depends on all of `site`; one that calls
-//! `url(id=…)`, or `get_entity(`, `metric_value(` or `metric_chart(` for an
-//! entity other than the page's own, depends on every entity's text. A
-//! shortcode in a body makes the page depend on the entity its `id=` names
-//! (read in full) and on the shortcode's template, scanned by the same rules.
-//! An entity's data files (API entry, metric files, search text) are made
-//! from what its page reads, so they are redone with its page.
-//! `tests/incremental.rs` checks, byte for byte, that the result equals a
-//! clean build after each kind of change, and after a row of changes.
+//! summary while none of the inputs it read changed; and the data files of
+//! entities whose page is not re-rendered: API entries, metric CSV/JSON,
+//! and their text in the search index, which is patched (see
+//! [`crate::search::LiveIndex`]). An entity's data files are made from what
+//! its page reads, so they are redone with its page. The sitemap is written
+//! when the set of pages changed. `tests/incremental.rs` and the property
+//! test in `tests/incremental_random` check, byte for byte, that the result
+//! equals a clean build after each kind of change.
 
 mod cache;
 mod changes;
@@ -377,23 +378,27 @@ impl Pass<'_> {
         let empty = Published::default();
         let prev = last.filter(|_| keep).unwrap_or(&empty);
         let hashes = &self.cache.hashes;
+        let t = Instant::now();
         let found = if keep {
             Found::find(graph, self.linked.generation, hashes, &prev.inputs)
         } else {
             Found::nothing(graph)
         };
+        lap("found", t);
         let before = (&prev.inputs, &prev.pages);
         let (prepared, reused, made) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
         let t = Instant::now();
         let (compared, plan) = if keep {
             let made = (reused, &made);
             let compared = changes::compare(graph, &found, hashes, &prepared, made, &prev.inputs);
+            lap("compare", t);
+            let t = Instant::now();
             let plan = plan::plan(graph, loaded, &found, &compared, before);
+            lap("plan", t);
             (Some(compared), plan)
         } else {
             (None, plan::Plan::everything(graph))
         };
-        lap("plan", t);
         Some(Planned {
             found,
             prepared,
@@ -442,6 +447,7 @@ impl Pass<'_> {
         };
         let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
         lap("publish", t);
+        let t = Instant::now();
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
             let uses = plan.uses();
             let now = compared.now(graph, &found, &uses);
@@ -459,6 +465,7 @@ impl Pass<'_> {
                 pages,
                 files,
             });
+            lap("keep", t);
         }
         // What this build is done with (the build before, and with it the
         // engine when this one made its own) is freed on another thread:

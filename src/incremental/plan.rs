@@ -151,6 +151,20 @@ pub(super) fn plan(
                 || read_changed.contains(path.as_str())
         })
         .collect();
+    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+        let n = dirty.iter().filter(|&&d| d).count();
+        eprintln!(
+            "{:>10}: {} inputs changed, {n} pages to render",
+            "plan",
+            moved.len()
+        );
+        if std::env::var_os("PINAKES_DEBUG_READS").is_some() {
+            for (input, _) in &moved {
+                let r = kept.records.readers(&[(input.clone(), 0)]).len();
+                eprintln!("  {input:?}: {r}");
+            }
+        }
+    }
     let mut entity_dirty = vec![true; graph.entities.len()];
     for (&job, &d) in jobs.iter().zip(&dirty) {
         if let Job::Entity(i) = job {

@@ -9,7 +9,7 @@
 //! found through the inverted index input → pages.
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -17,6 +17,7 @@ use super::templates::TemplateUse;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::parse::entity::{Kind, KindData, Rel};
+use crate::render::reads::CHUNK;
 use crate::render::{Input, context, timeline};
 
 /// What the readers (pages by output path, or summaries by entity id) of
@@ -60,8 +61,16 @@ impl Candidates {
     /// read of those entities, the order of lists (a weight may have
     /// moved), summaries that came out different, and the home page.
     pub(super) fn of_entities(graph: &Graph, changed: &[EntityIdx], summaries: &[bool]) -> Self {
-        let mut inputs: Vec<Input> = Kind::ALL.into_iter().map(Input::List).collect();
-        inputs.push(Input::Home);
+        let mut inputs = vec![Input::Home];
+        let mut kinds: Vec<Kind> = changed.iter().map(|&i| graph.entities[i].kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        for kind in kinds {
+            let n = graph.entities.iter().filter(|e| e.kind == kind).count();
+            let chunks = (0..n.div_ceil(CHUNK).max(1)).map(|c| Input::Chunk(kind, c));
+            inputs.extend([Input::List(kind), Input::Members(kind), Input::Count(kind)]);
+            inputs.extend(chunks);
+        }
         for &i in changed {
             inputs.extend(about(&graph.entities[i].id));
         }
@@ -103,6 +112,25 @@ pub(super) struct Now<'a> {
     pub(super) uses: &'a Map<String, TemplateUse>,
     /// Global parts whose value changed (`site` stands for any `site.*`).
     pub(super) changed_globals: &'a Set<String>,
+    /// Each kind's list, sorted when first needed.
+    pub(super) lists: Lists,
+    /// By index, whether an entity's text and path are the last build's
+    /// (empty: not known). What is read of its text alone is unchanged.
+    pub(super) same_text: &'a [bool],
+    /// By index, whether an entity's summary is the last build's (empty:
+    /// not known).
+    pub(super) same_summary: &'a [bool],
+}
+
+/// The entities of each kind in list order, sorted once when first needed.
+#[derive(Default)]
+pub(super) struct Lists([OnceLock<Vec<EntityIdx>>; Kind::ALL.len()]);
+
+impl Lists {
+    fn get(&self, graph: &Graph, kind: Kind) -> &[EntityIdx] {
+        let at = Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
+        self.0[at].get_or_init(|| context::sorted(graph, kind))
+    }
 }
 
 impl Now<'_> {
@@ -129,7 +157,18 @@ impl Now<'_> {
             Input::Chain(id) => of(id, &|i| {
                 ids(&mut crate::history::chain(graph, i).into_iter())
             }),
-            Input::List(kind) => ids(&mut context::sorted(graph, *kind).into_iter()),
+            Input::List(kind) => ids(&mut self.lists.get(graph, *kind).iter().copied()),
+            Input::Members(kind) => {
+                let all = 0..graph.entities.len();
+                ids(&mut all.filter(|&i| graph.entities[i].kind == *kind))
+            }
+            Input::Count(kind) => {
+                hash_of(graph.entities.iter().filter(|e| e.kind == *kind).count())
+            }
+            Input::Chunk(kind, n) => {
+                let run = self.lists.get(graph, *kind).chunks(CHUNK).nth(*n);
+                ids(&mut run.unwrap_or(&[]).iter().copied())
+            }
             Input::Taxonomy(name) => {
                 let tax = graph.taxonomies.iter().find(|t| &t.name == name);
                 hash_of(tax.map(|t| {
@@ -150,8 +189,17 @@ impl Now<'_> {
 
     /// Whether an input read with hash `was` is different now.
     fn changed(&self, input: &Input, was: u64) -> Option<u64> {
-        if let Input::Global(part) = input {
-            return self.changed_globals.contains(part).then_some(0);
+        let same = |id: &str, known: &[bool]| {
+            let at = self.graph.by_id.get(id);
+            at.is_some_and(|&i| known.get(i).copied().unwrap_or(false))
+        };
+        match input {
+            Input::Global(part) => return self.changed_globals.contains(part).then_some(0),
+            Input::Full(id) | Input::Title(id) | Input::Dates(id) if same(id, self.same_text) => {
+                return None;
+            }
+            Input::Summary(id) if same(id, self.same_summary) => return None,
+            _ => {}
         }
         let now = self.hash(input);
         (now != was).then_some(now)

@@ -108,34 +108,37 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
             record(Input::Full(id.to_string()));
-            let entry = lookup(&metrics, id)?;
             let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
-            let point = value_at(&entry.metric, wanted).ok_or_else(|| {
-                Error::message(format!(
-                    "metric_value(): `{id}` has no value{}",
-                    wanted.map(|p| format!(" for {p}")).unwrap_or_default()
-                ))
-            })?;
-            let mut m = tera::Map::new();
-            m.insert("value".into(), Value::from(point.raw.as_str()));
-            m.insert(
-                "qualifier".into(),
-                Value::from(point.qualifier.map(qualifier::Qualifier::word)),
-            );
-            m.insert("period".into(), Value::from(point.period.to_string()));
-            m.insert(
-                "period_label".into(),
-                Value::from(point.period.display_zh()),
-            );
-            m.insert(
-                "unit".into(),
-                Value::from(entry.metric.unit.as_deref().unwrap_or("")),
-            );
-            m.insert("title".into(), Value::from(entry.title.as_str()));
-            m.insert("url".into(), Value::from(entry.url.as_str()));
-            Ok(Value::from(m))
+            metric_value(lookup(&metrics, id)?, id, wanted)
         },
     );
+}
+
+/// `metric_value(id=…, period=…)`: one value of a metric with its period,
+/// unit, title and address.
+fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResult<Value> {
+    let point = value_at(&entry.metric, wanted).ok_or_else(|| {
+        Error::message(format!(
+            "metric_value(): `{id}` has no value{}",
+            wanted.map(|p| format!(" for {p}")).unwrap_or_default()
+        ))
+    })?;
+    let mut m = tera::Map::new();
+    m.insert("value".into(), Value::from(point.raw.as_str()));
+    m.insert(
+        "qualifier".into(),
+        Value::from(point.qualifier.map(qualifier::Qualifier::word)),
+    );
+    m.insert("period".into(), Value::from(point.period.to_string()));
+    m.insert(
+        "period_label".into(),
+        Value::from(point.period.display_zh()),
+    );
+    let unit = entry.metric.unit.as_deref().unwrap_or("");
+    m.insert("unit".into(), Value::from(unit));
+    m.insert("title".into(), Value::from(entry.title.as_str()));
+    m.insert("url".into(), Value::from(entry.url.as_str()));
+    Ok(Value::from(m))
 }
 
 /// A metric's value for `period` (`2024`, `2025-Q1`), or its latest.

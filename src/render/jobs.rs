@@ -118,7 +118,7 @@ pub fn page_file(graph: &Graph, job: Job) -> String {
 }
 
 /// Policies per `/graph/` page: enough to browse, small enough to load fast.
-pub(super) const GRAPH_PAGE_SIZE: usize = 50;
+pub(super) const GRAPH_PAGE_SIZE: usize = super::reads::CHUNK;
 
 /// The policies of `/graph/` page `n`, and whether it also draws the
 /// measures that name no policy (the last page does).

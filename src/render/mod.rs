@@ -1,12 +1,15 @@
 //! Render stage: the graph through Tera -> output files in memory.
 //!
 //! Pages render in parallel against one engine and one shared context; each
-//! page adds only its own `page` value and its relative `root`.
+//! page adds only its own `page` value and its relative `root`. A page
+//! comes out with the inputs it read, recorded as they were read (see
+//! [`reads`]).
 
 pub mod context;
 pub mod diagram;
 mod indent;
 pub mod labels;
+mod page;
 pub mod reads;
 pub mod shortcodes;
 pub mod templates;
@@ -31,7 +34,7 @@ use crate::parse::period::Period;
 use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
-use jobs::{GRAPH_PAGE_SIZE, graph_page_path};
+use jobs::graph_page_path;
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
@@ -345,13 +348,12 @@ impl Pages<'_> {
     }
 
     fn graph_page(&self, ctx: &mut Context, at: &At, n: usize) {
-        let policies = at.reads.sorted(Kind::Policy);
-        let total = policies.len().div_ceil(GRAPH_PAGE_SIZE).max(1);
-        let chunk = policies.chunks(GRAPH_PAGE_SIZE).nth(n).unwrap_or(&[]);
+        let total = at.reads.chunks(Kind::Policy);
+        let chunk = at.reads.chunk(Kind::Policy, n);
         let drawn = diagram::site(
             self.graph,
             at.reads,
-            (chunk, n + 1 == total),
+            (&chunk, n + 1 == total),
             at.root,
             self.style,
         );
@@ -373,7 +375,7 @@ impl Pages<'_> {
     fn list(&self, ctx: &mut Context, at: &At, kind: Kind) -> Made {
         let graph = self.graph;
         // The intro: the section whose address is the list's.
-        let sections = at.reads.sorted(Kind::Section);
+        let sections = at.reads.members(Kind::Section);
         let intro = sections.into_iter().find(|&i| {
             at.reads.summary(i);
             graph.entities[i].url_path == at.dir
@@ -402,7 +404,7 @@ impl Pages<'_> {
         let e = &graph.entities[i];
         reads.links(i);
         let content = self.body(&e.body, &graph.links[i], at)?;
-        let mut page = context::page_value(graph, self.shared, reads, i, content);
+        let mut page = page::page_value(graph, self.shared, reads, i, content);
         let mut add = |k: &'static str, v: Value| {
             if let Some(m) = page.as_map() {
                 let mut m = m.clone();

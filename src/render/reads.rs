@@ -41,6 +41,12 @@ pub enum Input {
     Chain(String),
     /// The entities of a kind, in list order.
     List(Kind),
+    /// Which entities are of a kind, in no particular order.
+    Members(Kind),
+    /// How many entities are of a kind.
+    Count(Kind),
+    /// The `n`-th run of [`CHUNK`] entities of a kind, in list order.
+    Chunk(Kind, usize),
     /// A taxonomy's label and terms (names, addresses, counts).
     Taxonomy(String),
     /// The entities of one term of a taxonomy.
@@ -53,6 +59,10 @@ pub enum Input {
     /// A part of the global values (`t`, `site.feed`) read by Rust code.
     Global(String),
 }
+
+/// The length of a [`Input::Chunk`]: what a page showing a run of a
+/// list (a `/graph/` page) reads instead of the whole list.
+pub const CHUNK: usize = 50;
 
 thread_local! {
     /// The inputs of the page being rendered on this thread, while Tera runs.
@@ -190,6 +200,34 @@ impl<'g> Reads<'g> {
     pub fn sorted(&self, kind: Kind) -> Vec<EntityIdx> {
         self.list(kind);
         super::context::sorted(self.graph, kind)
+    }
+
+    /// The entities of a kind, in no particular order, recorded.
+    pub fn members(&self, kind: Kind) -> Vec<EntityIdx> {
+        self.push(Input::Members(kind));
+        let all = 0..self.graph.entities.len();
+        all.filter(|&i| self.graph.entities[i].kind == kind)
+            .collect()
+    }
+
+    /// The number of [`CHUNK`]s of a kind's list (one when it is empty),
+    /// recorded.
+    pub fn chunks(&self, kind: Kind) -> usize {
+        self.push(Input::Count(kind));
+        let n = self
+            .graph
+            .entities
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count();
+        n.div_ceil(CHUNK).max(1)
+    }
+
+    /// The `n`-th [`CHUNK`] of a kind's list, recorded.
+    pub fn chunk(&self, kind: Kind, n: usize) -> Vec<EntityIdx> {
+        self.push(Input::Chunk(kind, n));
+        let all = super::context::sorted(self.graph, kind);
+        all.chunks(CHUNK).nth(n).unwrap_or(&[]).to_vec()
     }
 
     /// Runs `f` (a Tera render) with this recorder as its thread's page, so

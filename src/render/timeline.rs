@@ -49,7 +49,7 @@ pub fn dated(
 
 /// Every dated policy and measure of the site, in time order.
 pub fn site_entities(graph: &Graph, reads: &Reads) -> Vec<EntityIdx> {
-    let all = [Kind::Policy, Kind::Measure].map(|k| reads.sorted(k));
+    let all = [Kind::Policy, Kind::Measure].map(|k| reads.members(k));
     dated(graph, reads, all.into_iter().flatten())
 }
 
