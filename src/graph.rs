@@ -111,7 +111,15 @@ impl Graph {
     }
 }
 
-pub fn link(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
+/// The link stage: resolves every reference, link and shortcode call of the
+/// parsed site into a graph, with the problems found.
+pub fn link(parsed: Parsed, config: &Config) -> (Graph, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let graph = link_into(parsed, config, &mut diags);
+    (graph, diags)
+}
+
+fn link_into(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph {
     let Parsed {
         entities,
         home,

@@ -232,11 +232,13 @@ fn index_of(
     pinakes::url::LinkStyle,
     pinakes::search::SearchIndex,
 ) {
-    let (loaded, mut raw) = pinakes::load::load(root);
-    let parsed = pinakes::parse::parse(&loaded, &loaded.config, false, &mut raw);
-    let mut diags = pinakes::diag::Diagnostics::default();
-    let graph = pinakes::graph::link(parsed, &loaded.config, &mut diags);
-    assert!(raw.is_empty() && !diags.has_errors(), "the site is valid");
+    let (loaded, read) = pinakes::load::load(root);
+    let (parsed, parse_diags) = pinakes::parse::parse(&loaded, &loaded.config, false);
+    let (graph, diags) = pinakes::graph::link(parsed, &loaded.config);
+    assert!(
+        read.is_empty() && parse_diags.is_empty() && !diags.has_errors(),
+        "the site is valid"
+    );
     let style = pinakes::url::LinkStyle {
         portable: loaded.config.portable_links,
     };

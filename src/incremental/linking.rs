@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::cache::{Cache, Reparsed};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostic;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::Map;
 use crate::parse::Entity;
@@ -53,8 +53,7 @@ impl Linker {
     }
 
     fn link(&mut self, cache: &Cache, drafts: bool) -> Linked {
-        let mut diags = Diagnostics::default();
-        let graph = crate::graph::link(cache.parsed(drafts), &cache.loaded.config, &mut diags);
+        let (graph, mut diags) = crate::graph::link(cache.parsed(drafts), &cache.loaded.config);
         diags.extend(crate::aliases::check(&graph));
         self.generation += 1;
         let index = graph

@@ -356,13 +356,14 @@ impl Pass<'_> {
         let t = Instant::now();
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let (prepared, sink) = (&planned.prepared, self.dest.sink());
-        let (fresh, read, rendered) =
-            match plan::render(graph, loaded, prepared, &planned.plan, sink, diags) {
-                Ok(done) => done,
-                Err(rendered) => return failed(rendered),
-            };
+        let (made, errors) = plan::render(graph, loaded, prepared, &planned.plan, sink);
+        diags.extend(errors);
+        if diags.has_errors() {
+            return failed(made.count);
+        }
         lap("render", t);
-        let (stats, changed) = self.publish(planned, (fresh, read), last, diags);
+        let rendered = made.count;
+        let (stats, changed) = self.publish(planned, (made.fresh, made.read), last, diags);
         (stats, changed, rendered)
     }
 
@@ -386,7 +387,9 @@ impl Pass<'_> {
         };
         lap("found", t);
         let before = (&prev.inputs, &prev.pages);
-        let (prepared, reused, made) = plan::engine(graph, loaded, &opts, &found, before, diags)?;
+        let (engine, errors) = plan::engine(graph, loaded, &opts, &found, before);
+        diags.extend(errors);
+        let (prepared, reused, made) = engine?;
         let t = Instant::now();
         let (compared, plan) = if keep {
             let made = (reused, &made);
@@ -445,7 +448,13 @@ impl Pass<'_> {
             root: &self.opts.root,
             dest: self.dest,
         };
-        let (files, stats, changed) = publish.run(std::mem::take(&mut old.files), diags);
+        let (done, errors) = publish.run(std::mem::take(&mut old.files));
+        diags.extend(errors);
+        let publish::Publication {
+            files,
+            stats,
+            changed,
+        } = done;
         lap("publish", t);
         let t = Instant::now();
         if let (Some(compared), Some(prepared)) = (compared, prepared) {

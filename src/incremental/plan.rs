@@ -11,7 +11,7 @@ use super::changes::{Compared, Found, Inputs};
 use super::lap;
 use super::record::{Candidates, Made, Now, Records};
 use super::templates::TemplateUse;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostic;
 use crate::graph::Graph;
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -49,20 +49,21 @@ pub(super) struct Plan {
     pub(super) entity_dirty: Vec<bool>,
 }
 
+/// The engine to render with, whether it is the last build's, and the
+/// summaries made with what each read.
+pub(super) type Engine = (Arc<Prepared>, bool, context::Made);
+
 /// The engine and summaries to render with: the last build's while its
 /// graph is the same and the changed entities' summaries come out as they
 /// were, else new ones (keeping the summaries whose key held). `None` when
-/// the templates cannot be used (errors are in `diags`); the flag tells
-/// whether the last build's engine was kept. With them, the summaries made
-/// and what each read.
+/// the templates cannot be used; with the problems found in them.
 pub(super) fn engine(
     graph: &Graph,
     loaded: &Loaded,
     opts: &RenderOptions,
     found: &Found,
     last: (&Inputs, &Kept),
-    diags: &mut Diagnostics,
-) -> Option<(Arc<Prepared>, bool, context::Made)> {
+) -> (Option<Engine>, Vec<Diagnostic>) {
     let (inputs, kept) = last;
     let style = render::link_style(&loaded.config);
     let reuse = kept.prepared.clone().filter(|p| {
@@ -77,7 +78,7 @@ pub(super) fn engine(
                 .all(same)
     });
     if let Some(p) = reuse {
-        return Some((p, true, Vec::new()));
+        return (Some((p, true, Vec::new())), Vec::new());
     }
     let t = Instant::now();
     let keep = |i: usize| {
@@ -90,9 +91,9 @@ pub(super) fn engine(
     let (shared, made) = context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
     lap("summaries", t);
     let t = Instant::now();
-    let prepared = Prepared::with_shared(graph, loaded, opts, shared, diags);
+    let (prepared, diags) = Prepared::with_shared(graph, loaded, opts, shared);
     lap("prepare", t);
-    Some((Arc::new(prepared?), false, made))
+    (prepared.map(|p| (Arc::new(p), false, made)), diags)
 }
 
 impl Plan {
@@ -189,18 +190,24 @@ pub(super) type Fresh = Map<usize, Arc<[u8]>>;
 /// memory.
 type Done = Result<Option<(Arc<[u8]>, Vec<Input>)>, Vec<Diagnostic>>;
 
-/// Renders the pages the plan marks, handing each to `sink` as it is made
-/// when there is one. Returns the pages not given to a sink, by job, with
-/// what they read, and the number of pages rendered; `Err` with that
-/// number when one failed (errors are in `diags`).
+/// What the render stage made: the pages not given to a sink, by job, with
+/// what they read, and how many pages were rendered.
+pub(super) struct Rendered {
+    pub(super) fresh: Fresh,
+    pub(super) read: Vec<Made>,
+    pub(super) count: usize,
+}
+
+/// The render stage: renders the pages the plan marks, handing each to
+/// `sink` as it is made when there is one; returns them with the errors of
+/// rendering (and of storing them in the sink).
 pub(super) fn render(
     graph: &Graph,
     loaded: &Loaded,
     prepared: &Prepared,
     plan: &Plan,
     sink: Option<&dyn Sink>,
-    diags: &mut Diagnostics,
-) -> Result<(Fresh, Vec<Made>, usize), usize> {
+) -> (Rendered, Vec<Diagnostic>) {
     let pages = prepared.pages(graph, loaded);
     let results: Vec<(usize, Done)> = (0..plan.jobs.len())
         .into_par_iter()
@@ -220,15 +227,17 @@ pub(super) fn render(
             (i, done)
         })
         .collect();
-    let rendered = results.len();
+    let mut made = Rendered {
+        fresh: Fresh::default(),
+        read: Vec::new(),
+        count: results.len(),
+    };
     let mut errors = Vec::new();
-    let mut fresh = Fresh::default();
-    let mut read = Vec::new();
     for (i, r) in results {
         match r {
             Ok(Some((html, inputs))) => {
-                fresh.insert(i, html);
-                read.push(Made {
+                made.fresh.insert(i, html);
+                made.read.push(Made {
                     key: plan.paths[i].clone(),
                     tag: render::place(graph, plan.jobs[i]).1,
                     inputs,
@@ -238,11 +247,7 @@ pub(super) fn render(
             Err(ds) => errors.extend(ds),
         }
     }
-    diags.extend(render::dedup_errors(errors));
-    if diags.has_errors() {
-        return Err(rendered);
-    }
-    Ok((fresh, read, rendered))
+    (made, render::dedup_errors(errors))
 }
 
 impl Kept {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cache::relative;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostic;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{Loaded, Origin};
@@ -147,14 +147,18 @@ struct NewFiles<'a> {
     errors: Vec<Diagnostic>,
 }
 
+/// What the publish stage made: the files, the page counts, and the output
+/// paths whose bytes changed.
+pub(super) struct Publication {
+    pub(super) files: Files,
+    pub(super) stats: Stats,
+    pub(super) changed: Vec<String>,
+}
+
 impl Publish<'_> {
-    /// The new output and what changed in it; takes what holds from `last`.
-    /// Errors are those of storing files in a sink.
-    pub(super) fn run(
-        mut self,
-        mut last: Files,
-        diags: &mut Diagnostics,
-    ) -> (Files, Stats, Vec<String>) {
+    /// The publish stage: the new output and what changed in it, taking
+    /// what holds from `last`, with the errors of storing files in a sink.
+    pub(super) fn run(mut self, mut last: Files) -> (Publication, Vec<Diagnostic>) {
         let mut files = NewFiles {
             last: &last.output,
             output: Output {
@@ -185,7 +189,6 @@ impl Publish<'_> {
             errors,
             ..
         } = files;
-        diags.extend(errors);
         changed.extend(
             last.output
                 .files
@@ -200,7 +203,12 @@ impl Publish<'_> {
             api,
             search,
         };
-        (next, stats, changed)
+        let published = Publication {
+            files: next,
+            stats,
+            changed,
+        };
+        (published, errors)
     }
 
     fn pages(&mut self, files: &mut NewFiles) -> Stats {

@@ -43,13 +43,10 @@ pub struct Parsed {
     pub shortcode_names: Vec<String>,
 }
 
-/// Parses every content and data file. `drafts` keeps `draft: true` entities.
-pub fn parse(
-    loaded: &Loaded,
-    config: &Config,
-    drafts: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Parsed {
+/// The parse stage: every content and data file, with the problems found.
+/// `drafts` keeps `draft: true` entities.
+pub fn parse(loaded: &Loaded, config: &Config, drafts: bool) -> (Parsed, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     let sources = &loaded.sources;
     let results: Vec<(Option<Entity>, Vec<Diagnostic>)> = loaded
         .content
@@ -69,9 +66,9 @@ pub fn parse(
             parsed.entities.push(Arc::new(e));
         }
     }
-    parsed.data = Arc::new(parse_data(sources, &loaded.data, diags));
+    parsed.data = Arc::new(parse_data(sources, &loaded.data, &mut diags));
     parsed.shortcode_names = shortcode_names(loaded);
-    parsed
+    (parsed, diags)
 }
 
 /// Shortcodes a body may call: the templates under `shortcodes/`.

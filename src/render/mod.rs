@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::{Context, Value};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic};
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::Map;
 use crate::load::Loaded;
@@ -101,25 +101,15 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// `None` when the templates cannot be used at all (errors are in `diags`).
-    pub fn new(
-        graph: &Graph,
-        loaded: &Loaded,
-        opts: &RenderOptions,
-        diags: &mut Diagnostics,
-    ) -> Option<Prepared> {
-        let shared = Shared::build(graph, &loaded.config, link_style(&loaded.config));
-        Prepared::with_shared(graph, loaded, opts, shared, diags)
-    }
-
-    /// As [`Prepared::new`], with the summaries already built.
+    /// The template engine and the values every page sees, from the
+    /// summaries already built; `None` when the templates cannot be used at
+    /// all. With the problems found in the templates and UI strings.
     pub fn with_shared(
         graph: &Graph,
         loaded: &Loaded,
         opts: &RenderOptions,
         shared: Shared,
-        diags: &mut Diagnostics,
-    ) -> Option<Prepared> {
+    ) -> (Option<Prepared>, Vec<Diagnostic>) {
         let config = &loaded.config;
         let style = link_style(config);
         let base_url = match &opts.base_url {
@@ -143,10 +133,11 @@ impl Prepared {
                 })
             })
             .collect();
-        let (tera, template_diags) =
+        let (tera, mut diags) =
             templates::build(loaded, graph, Arc::new(by_id), Arc::new(terms), style);
-        diags.extend(template_diags);
-        let mut tera = tera?;
+        let Some(mut tera) = tera else {
+            return (None, diags);
+        };
         let mut config_value = Value::from_serializable(config);
         if let Some(m) = config_value.as_map() {
             let mut m = m.clone();
@@ -157,20 +148,21 @@ impl Prepared {
             config: config_value,
             site: shared.site.clone(),
             data: Value::from_serializable(&*graph.data),
-            t: ui_strings(loaded, diags),
+            t: ui_strings(loaded, &mut diags),
         };
         let g = tera.global_context();
         g.insert_value("config", globals.config.clone());
         g.insert_value("site", globals.site.clone());
         g.insert_value("data", globals.data.clone());
         g.insert_value("t", globals.t.clone());
-        Some(Prepared {
+        let prepared = Prepared {
             shared,
             tera,
             globals,
             style,
             base_url,
-        })
+        };
+        (Some(prepared), diags)
     }
 
     /// The page renderer of this build.
@@ -549,7 +541,7 @@ fn simple_page(title: &str, content: &str) -> Value {
 }
 
 /// The theme's UI strings for the configured language, as a template value.
-fn ui_strings(loaded: &Loaded, diags: &mut Diagnostics) -> Value {
+fn ui_strings(loaded: &Loaded, diags: &mut Vec<Diagnostic>) -> Value {
     let Some(id) = loaded.i18n else {
         return Value::from(BTreeMap::<String, Value>::new());
     };
