@@ -57,27 +57,24 @@ fn pages_carry_no_template_indentation_but_keep_preformatted_text() {
 
 #[test]
 fn template_errors_point_at_the_indented_source() {
-    let site = Site::new()
-        .file("content/说明.md", "---\ntitle: 说明\n---\n")
-        .file(
-            "templates/page.html",
-            "{% extends \"base.html\" %}\n{% block content %}\n        <p>中文{{ page.title </p>\n{% endblock content %}\n",
+    // (the indented line, the column of the error in the file as written)
+    let cases = [
+        // Eight spaces, then `<p>中文{{ page.title `: `</` is the 28th character.
+        ("        <p>中文{{ page.title </p>", 28),
+        ("    <p>中文{{ no_such_function(x=1) }}</p>", 13),
+    ];
+    for (line, column) in cases {
+        let template = format!(
+            "{{% extends \"base.html\" %}}\n{{% block content %}}\n{line}\n{{% endblock content %}}\n"
         );
-    let r = site.check_json(&[]);
-    r.run.clone().failure();
-    let d = r.only("template");
-    // Eight spaces, then `<p>中文{{ page.title `: `</` is the 28th character.
-    r.assert_at(d, "error", "templates/page.html", 3, 28);
-    let site = Site::new()
-        .file("content/说明.md", "---\ntitle: 说明\n---\n")
-        .file(
-            "templates/page.html",
-            "{% extends \"base.html\" %}\n{% block content %}\n    <p>中文{{ no_such_function(x=1) }}</p>\n{% endblock content %}\n",
-        );
-    let r = site.check_json(&[]);
-    r.run.clone().failure();
-    let d = r.only("template");
-    r.assert_at(d, "error", "templates/page.html", 3, 13);
+        let site = Site::new()
+            .file("content/说明.md", "---\ntitle: 说明\n---\n")
+            .file("templates/page.html", &template);
+        let r = site.check_json(&[]);
+        r.run.clone().failure();
+        let d = r.only("template");
+        r.assert_at(d, "error", "templates/page.html", 3, column);
+    }
 }
 
 #[test]
