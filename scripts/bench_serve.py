@@ -3,6 +3,9 @@
 
 usage: scripts/bench_serve.py [PAGES=10000] [RUNS=15]
 
+Set PINAKES to a binary to time it instead of this checkout's release build
+(to compare two versions in one session).
+
 Generates a site with scripts/gen_site.py, starts the release binary on a
 free port and, for each run, saves a policy file and polls the policy's
 page over HTTP until the new text is served, for a one-paragraph body edit
@@ -65,13 +68,16 @@ def timed(sock, buf, port, path, text, page, needle):
 def main():
     pages = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+    binary = os.environ.get("PINAKES")
+    if not binary:
+        subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+        binary = os.path.join(ROOT, "target/release/pinakes")
     work = tempfile.mkdtemp()
     site = os.path.join(work, "site")
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen_site.py"),
                     site, str(pages)], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
-        [os.path.join(ROOT, "target/release/pinakes"), "serve", "--watch",
+        [binary, "serve", "--watch",
          "--port", "0", "--root", site],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -45,8 +45,26 @@ pub fn term_feed_path(t: &Taxonomy, term: &Term) -> String {
     format!("{}{FEED_FILE}", crate::render::context::term_path(t, term))
 }
 
-/// Every feed of the site. `base_url` ends in `/`.
-pub fn files(graph: &Graph, config: &Config, base_url: &str) -> Vec<OutputFile> {
+/// A term by the index of its taxonomy and its own.
+pub type TermAt = (usize, usize);
+
+/// One feed of the site: made, or the same as the last build's.
+pub enum Feed {
+    Made(OutputFile),
+    /// Its path: none of its entries can have changed.
+    Same(String),
+}
+
+/// Every feed of the site. `base_url` ends in `/`. `same` tells, from the
+/// term a feed follows (taxonomy, term; `None` for the site's) and the
+/// entities it draws its entries from, that it is the last build's: an
+/// entry is made of its entity's own text alone.
+pub fn files(
+    graph: &Graph,
+    config: &Config,
+    base_url: &str,
+    same: &dyn Fn(Option<TermAt>, &[EntityIdx]) -> bool,
+) -> Vec<Feed> {
     let Some(newest) = newest(graph) else {
         return Vec::new();
     };
@@ -56,20 +74,42 @@ pub fn files(graph: &Graph, config: &Config, base_url: &str) -> Vec<OutputFile> 
         base_url,
         newest,
     };
-    let mut files = Vec::new();
-    let all = 0..graph.entities.len();
-    let xml = writer.feed(all, &config.title, "", FEED_FILE);
-    files.push(xml_file(FEED_FILE.to_string(), xml));
-    for t in &graph.taxonomies {
-        for term in &t.terms {
-            let title = format!("{} · {}：{}", config.title, t.label, term.name);
+    let feed = |of: Option<TermAt>,
+                idxs: &[EntityIdx],
+                title: &dyn Fn() -> String,
+                page: &str,
+                path: String| {
+        if same(of, idxs) {
+            return Feed::Same(path);
+        }
+        let xml = writer.feed(idxs.iter().copied(), &title(), page, &path);
+        Feed::Made(xml_file(path, xml))
+    };
+    let all: Vec<EntityIdx> = (0..graph.entities.len()).collect();
+    let site_title = || config.title.clone();
+    let mut files = vec![feed(None, &all, &site_title, "", FEED_FILE.to_string())];
+    for (x, t) in graph.taxonomies.iter().enumerate() {
+        for (y, term) in t.terms.iter().enumerate() {
+            let title = || format!("{} · {}：{}", config.title, t.label, term.name);
             let page = crate::render::context::term_path(t, term);
             let path = term_feed_path(t, term);
-            let xml = writer.feed(term.entities.iter().copied(), &title, &page, &path);
-            files.push(xml_file(path, xml));
+            files.push(feed(Some((x, y)), &term.entities, &title, &page, path));
         }
     }
     files
+}
+
+/// What every feed is made from besides its entries: when it changes,
+/// every feed is made again.
+pub fn frame_hash(graph: &Graph, config: &Config, base_url: &str) -> u64 {
+    let labels: Vec<&str> = graph.taxonomies.iter().map(|t| t.label.as_str()).collect();
+    crate::hash::hash_of((
+        &config.title,
+        &config.language,
+        base_url,
+        newest(graph),
+        labels,
+    ))
 }
 
 fn xml_file(path: String, xml: String) -> OutputFile {

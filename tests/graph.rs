@@ -285,3 +285,86 @@ fn can_page_the_site_graph() {
         "a link back",
     );
 }
+
+/// A site of one policy with `n` measures under it, all tagged `共同`.
+fn many_measures(n: usize) -> Site {
+    let mut site = Site::new()
+        .file("site.toml", "title = \"测试\"\nbase_url = \"https://example.org/\"\n[taxonomies]\ntags = \"标签\"\n")
+        .file("content/policies/总政策.md", "---\ntitle: 总政策\n---\n");
+    for i in 0..n {
+        site = site.file(
+            &format!("content/measures/m{i:03}.md"),
+            &format!("---\ntitle: 措施{i:03}\npolicy: 总政策\ntags: [共同]\n---\n"),
+        );
+    }
+    site
+}
+
+#[test]
+fn long_lists_and_terms_are_paged() {
+    let site = many_measures(230);
+    site.build();
+    let pages = [
+        "measures/index.html",
+        "measures/page/2/index.html",
+        "measures/page/3/index.html",
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    for (k, rel) in pages.iter().enumerate() {
+        let p = site.page(rel);
+        let rows = p.texts("main tbody th.cell-title > a");
+        let want = if k < 2 { 100 } else { 30 };
+        p.check(
+            rows.len() == want,
+            &format!("{want} measures on page {}", k + 1),
+        );
+        seen.extend(rows);
+        p.check(
+            p.text(".list-head__count").contains("230"),
+            "the whole count",
+        );
+        p.check(
+            p.texts(".pager [aria-current=page]") == [(k + 1).to_string()],
+            "the pager marks this page",
+        );
+    }
+    let all: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!((seen.len(), all.len()), (230, 230), "every measure once");
+    let first = site.page("measures/index.html");
+    first.check(first.count("a[rel=prev]") == 0, "no page before the first");
+    first.check(
+        first.attrs("a[rel=next]", "href") == ["../measures/page/2/index.html"],
+        "a link to page 2",
+    );
+    let third = site.page("measures/page/3/index.html");
+    third.check(
+        third.text("title").contains("(3/3)"),
+        "the page in the title",
+    );
+    third.check(third.count("a[rel=next]") == 0, "no page after the last");
+    third.check(
+        third.attrs("a[rel=prev]", "href") == ["../../../measures/page/2/index.html"],
+        "a link back",
+    );
+    assert!(!site.exists("public/measures/page/4/index.html"));
+    let term = site.page("tags/共同/page/3/index.html");
+    term.check(
+        term.count("main .entity-list li") == 30,
+        "the term's last 30",
+    );
+    term.check(
+        term.text(".list-head__count").contains("230"),
+        "the term's count",
+    );
+    let broken = broken_links(&site.path("public"));
+    assert!(broken.is_empty(), "{broken:?}");
+}
+
+#[test]
+fn a_pager_numbers_the_pages_near_the_current_one() {
+    let site = many_measures(1000);
+    site.build();
+    let p = site.page("measures/page/5/index.html");
+    let numbers: Vec<String> = p.texts(".pager__pages li");
+    assert_eq!(numbers, ["1", "…", "3", "4", "5", "6", "7", "…", "10"]);
+}

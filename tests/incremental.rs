@@ -47,9 +47,9 @@ fn clean_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
 fn assert_same_as_clean(site: &Site, root: &Path) {
     let clean = clean_build(root);
     let out = site.output().expect("a good build");
-    let mut ours: Vec<&String> = out.files.keys().collect();
+    let mut ours: Vec<&str> = out.files.keys().map(|k| &**k).collect();
     ours.sort();
-    let theirs: Vec<&String> = clean.keys().collect();
+    let theirs: Vec<&str> = clean.keys().map(String::as_str).collect();
     assert_eq!(ours, theirs, "the same files");
     for (path, bytes) in &clean {
         let mine = out.read(path).unwrap();
@@ -132,6 +132,19 @@ fn dates_and_aliases_reach_feeds_sitemap_and_redirects() {
     site.write(POLICY, text);
     assert!(inc.apply(&[site.path(POLICY)]).ok());
     assert_same_as_clean(&inc, site.root());
+}
+
+#[test]
+fn a_tag_taken_off_leaves_the_feed_of_its_term() {
+    let site = common::Site::example();
+    let dated = "content/policies/2025年工业经济头号工程年度行动方案.md";
+    after(&site, |s| {
+        s.edit(dated, "tags: [头号工程, 工业经济, 年度方案]", "tags: [工业经济, 年度方案]");
+        vec![dated]
+    });
+    let feed = site.root().parent().unwrap().join("clean/tags/头号工程/atom.xml");
+    let xml = std::fs::read_to_string(feed).unwrap();
+    assert!(!xml.contains("2025年工业经济头号工程年度行动方案"), "{xml}");
 }
 
 #[test]
@@ -661,4 +674,59 @@ fn what_a_template_function_reads_reaches_the_page_that_called_it() {
         .unwrap();
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("暂无实测数据"), "{page}");
+}
+
+/// A site of one policy with 150 measures: two pages of the measures list.
+fn paged_site() -> common::Site {
+    let mut site =
+        common::Site::new()
+        .file("site.toml", "title = \"测试\"\nbase_url = \"https://example.org/\"\n[taxonomies]\ntags = \"标签\"\n")
+        .file("content/policies/总政策.md", "---\ntitle: 总政策\n---\n");
+    for i in 0..150 {
+        site = site.file(
+            &format!("content/measures/m{i:03}.md"),
+            &format!("---\ntitle: 措施{i:03}\npolicy: 总政策\ntags: [共同]\n---\n正文{i}。\n"),
+        );
+    }
+    site
+}
+
+#[test]
+fn a_title_that_moves_an_entry_to_another_list_page() {
+    let site = paged_site();
+    let (_, full) = Site::open(options(site.root()));
+    let rendered = after(&site, |s| {
+        s.edit(
+            "content/measures/m005.md",
+            "title: 措施005",
+            "title: 措施999",
+        );
+        vec!["content/measures/m005.md"]
+    });
+    assert!(
+        rendered < full.rendered / 2,
+        "{rendered} of {}",
+        full.rendered
+    );
+}
+
+#[test]
+fn an_entry_that_adds_a_list_page() {
+    let site = paged_site();
+    after(&site, |s| {
+        (150..260)
+            .map(|i| {
+                let rel: &'static str = format!("content/measures/m{i:03}.md").leak();
+                s.write(
+                    rel,
+                    format!("---\ntitle: 措施{i:03}\npolicy: 总政策\n---\n"),
+                );
+                rel
+            })
+            .collect()
+    });
+    after(&site, |s| {
+        s.remove("content/measures/m000.md");
+        vec!["content/measures/m000.md"]
+    });
 }

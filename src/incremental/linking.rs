@@ -52,6 +52,11 @@ impl Linker {
         self.kept.insert(linked)
     }
 
+    /// The graph of the last build, while it is kept.
+    pub(super) fn current(&self) -> Option<&Graph> {
+        self.kept.as_ref().map(|l| &l.graph)
+    }
+
     fn link(&mut self, cache: &Cache, drafts: bool) -> Linked {
         let (graph, mut diags) = crate::graph::link(cache.parsed(drafts), &cache.loaded.config);
         diags.extend(crate::aliases::check(&graph));

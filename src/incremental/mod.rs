@@ -81,6 +81,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::diag::Diagnostics;
+use crate::graph::Graph;
 use crate::hash::Set;
 use crate::render::{Prepared, RenderOptions, Stats};
 use crate::source::Sources;
@@ -136,6 +137,51 @@ struct Published {
     inputs: Inputs,
     pages: plan::Kept,
     files: Files,
+    /// What `inputs` and `pages` are brought up to date from (see
+    /// [`Site::settle`]): the build's output is served first.
+    pending: Option<Pending>,
+}
+
+/// What a build read, not yet folded into the records of the last one.
+struct Pending {
+    found: Found,
+    compared: Compared,
+    plan: plan::Plan,
+    /// What the pages rendered read.
+    read: Vec<Made>,
+    prepared: Arc<Prepared>,
+    /// The summaries made, with what each read.
+    made: crate::render::context::Made,
+    generation: u64,
+}
+
+impl Published {
+    /// Folds what the build read into the records, with the graph it was
+    /// made from.
+    fn settle(&mut self, graph: &Graph) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let t = Instant::now();
+        let uses = p.plan.uses();
+        {
+            let now = p.compared.now(graph, &p.found, &uses);
+            let pages = std::mem::take(&mut self.pages);
+            self.pages = pages.next(p.plan, &now, p.read, p.prepared.clone());
+        }
+        let summaries = &p.prepared.shared.summaries;
+        let (found, compared) = (p.found, p.compared);
+        let last = &mut self.inputs;
+        let inputs = Inputs::next(
+            graph,
+            p.generation,
+            (found, compared),
+            (summaries, p.made),
+            last,
+        );
+        self.inputs = inputs;
+        lap("keep", t);
+    }
 }
 
 /// Runs the pipeline once from an empty state and keeps nothing: `build`
@@ -227,6 +273,16 @@ impl Site {
         self.last.as_ref().map(|p| p.files.output.clone())
     }
 
+    /// Brings what the last good build read into the records the next
+    /// rebuild plans from. A rebuild does it first when it is not done; a
+    /// server does it once the new output is served, so the reload does
+    /// not wait for it.
+    pub fn settle(&mut self) {
+        if let (Some(last), Some(graph)) = (&mut self.last, self.linker.current()) {
+            last.settle(graph);
+        }
+    }
+
     /// Whether a changed path can affect the site (the output directory,
     /// hidden and editors' temporary files cannot).
     pub fn is_relevant(&self, path: &Path) -> bool {
@@ -277,6 +333,7 @@ impl Site {
     /// publishes the result if it has no errors. True with the report when
     /// the output went to disk.
     fn rebuild(&mut self, touched: &Set<PathBuf>, start: Instant, out: Out) -> (Rebuild, bool) {
+        self.settle();
         let mut diags = Diagnostics::default();
         diags.extend(self.cache.diagnostics().cloned());
         let t = Instant::now();
@@ -456,25 +513,22 @@ impl Pass<'_> {
             changed,
         } = done;
         lap("publish", t);
-        let t = Instant::now();
         if let (Some(compared), Some(prepared)) = (compared, prepared) {
-            let uses = plan.uses();
-            let now = compared.now(graph, &found, &uses);
-            let pages = std::mem::take(&mut old.pages).next(plan, &now, read, prepared.clone());
-            let (generation, summaries) = (self.linked.generation, &prepared.shared.summaries);
-            let inputs = Inputs::next(
-                graph,
-                generation,
-                (found, compared),
-                (summaries, made),
-                &mut old.inputs,
-            );
+            let pending = Pending {
+                found,
+                compared,
+                plan,
+                read,
+                prepared,
+                made,
+                generation: self.linked.generation,
+            };
             *last = Some(Published {
-                inputs,
-                pages,
+                inputs: std::mem::take(&mut old.inputs),
+                pages: std::mem::take(&mut old.pages),
                 files,
+                pending: Some(pending),
             });
-            lap("keep", t);
         }
         // What this build is done with (the build before, and with it the
         // engine when this one made its own) is freed on another thread:

@@ -262,6 +262,10 @@ impl Kept {
     ) -> Kept {
         let keep = (!plan.same_pages).then(|| plan.paths.iter().map(String::as_str).collect());
         self.records.update(now, plan.moved, rendered, keep);
+        // An engine let go is freed on another thread: its many small
+        // frees need not delay the reload.
+        let before = self.prepared.take();
+        rayon::spawn(move || drop(before));
         Kept {
             records: self.records,
             prepared: Some(prepared),

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::cache::relative;
 use crate::diag::Diagnostic;
+use crate::feed::TermAt;
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::{self, Map, Set, hash_of};
 use crate::load::{Loaded, Origin};
@@ -36,7 +37,8 @@ pub enum Body {
 /// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
-    pub files: Map<String, Body>,
+    /// Keys are shared with the next build's output, which keeps most files.
+    pub files: Map<Arc<str>, Body>,
 }
 
 impl Output {
@@ -55,7 +57,7 @@ impl Output {
             .files
             .iter()
             .map(|(path, body)| OutputFile {
-                path: path.clone(),
+                path: path.to_string(),
                 contents: match body {
                     Body::Bytes(b) => Contents::Bytes(b.to_vec()),
                     Body::Copy(o) => Contents::Copy(o.clone()),
@@ -74,6 +76,8 @@ pub(super) struct Files {
     pub(super) output: Arc<Output>,
     /// Hash of the sitemap's pages.
     sitemap: u64,
+    /// Hash of what every feed is made from besides its entries.
+    feeds: u64,
     /// Each entity's entry in `api/index.json`, by index.
     api: Vec<Arc<[u8]>>,
     /// Valid while the entities are the same ones (same shape).
@@ -168,16 +172,23 @@ impl Publish<'_> {
             dest: self.dest,
             errors: Vec::new(),
         };
+        // Terms whose pages are drawn again: their entities may have changed.
+        let terms: Set<TermAt> = (self.fresh.keys())
+            .filter_map(|&i| match self.jobs[i] {
+                Job::Term(t, term, _) => Some((t, term)),
+                _ => None,
+            })
+            .collect();
         let stats = self.pages(&mut files);
         let sitemap = self.sitemap(&mut files, last.sitemap);
+        let mut feeds = 0;
         let (api, search) = match self.dest {
             Dest::Nowhere => (Vec::new(), None),
             _ => {
                 let api = self.api(&mut files, std::mem::take(&mut last.api));
                 self.metric_files(&mut files);
                 files.put_all(crate::aliases::files(self.graph, self.style));
-                let config = &self.loaded.config;
-                files.put_all(crate::feed::files(self.graph, config, self.base_url));
+                feeds = self.feeds(&mut files, last.feeds, &terms);
                 files.put_all([render::labels::file(self.loaded)]);
                 (api, self.search(&mut files, last.search.take()))
             }
@@ -193,13 +204,14 @@ impl Publish<'_> {
             last.output
                 .files
                 .keys()
-                .filter(|p| !output.files.contains_key(*p))
-                .cloned(),
+                .filter(|p| !output.files.contains_key(&***p))
+                .map(|p| p.to_string()),
         );
         changed.sort();
         let next = Files {
             output: Arc::new(output),
             sitemap,
+            feeds,
             api,
             search,
         };
@@ -275,6 +287,26 @@ impl Publish<'_> {
         api
     }
 
+    /// The Atom feeds: one is kept while the entities are the same ones,
+    /// none of those it draws from was made again, and its term's pages
+    /// (which read the term's entities) were not drawn again.
+    fn feeds(&self, files: &mut NewFiles, last: u64, terms: &Set<TermAt>) -> u64 {
+        let config = &self.loaded.config;
+        let key = crate::feed::frame_hash(self.graph, config, self.base_url);
+        let keep = self.same_entities && key == last && self.dest.sink().is_none();
+        let same = |term: Option<TermAt>, idxs: &[EntityIdx]| {
+            keep && !term.is_some_and(|t| terms.contains(&t))
+                && idxs.iter().all(|&i| !self.entity_dirty[i])
+        };
+        for feed in crate::feed::files(self.graph, config, self.base_url, &same) {
+            match feed {
+                crate::feed::Feed::Made(file) => files.put_all([file]),
+                crate::feed::Feed::Same(path) => files.keep(&path),
+            }
+        }
+        key
+    }
+
     fn metric_files(&self, files: &mut NewFiles) {
         for (i, e) in self.graph.entities.iter().enumerate() {
             if self.entity_dirty[i] {
@@ -326,7 +358,7 @@ impl Publish<'_> {
             let Contents::Copy(origin) = f.contents else {
                 continue;
             };
-            let differs = match (&origin, files.last.files.get(&f.path)) {
+            let differs = match (&origin, files.last.files.get(f.path.as_str())) {
                 (Origin::Disk(p), Some(Body::Copy(Origin::Disk(q)))) if p == q => {
                     let rel = relative(self.root, &root, p);
                     self.touched.iter().any(|t| rel.starts_with(t))
@@ -341,14 +373,16 @@ impl Publish<'_> {
 
 impl NewFiles<'_> {
     fn put(&mut self, path: String, body: Body) {
+        let last = self.last.files.get_key_value(path.as_str());
         let same = matches!(
-            (&body, self.last.files.get(&path)),
-            (Body::Bytes(new), Some(Body::Bytes(old))) if new == old
+            (&body, last),
+            (Body::Bytes(new), Some((_, Body::Bytes(old)))) if new == old
         );
         if !same {
             self.changed.push(path.clone());
         }
-        self.output.files.insert(path, body);
+        let key = last.map_or_else(|| Arc::from(path), |(k, _)| k.clone());
+        self.output.files.insert(key, body);
     }
 
     fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
@@ -374,14 +408,16 @@ impl NewFiles<'_> {
         if changed {
             self.changed.push(path.clone());
         }
-        self.output.files.insert(path, Body::Copy(origin));
+        self.output
+            .files
+            .insert(Arc::from(path), Body::Copy(origin));
     }
 
     /// Keeps a file of the last build as it was. (A pass into a sink has
     /// no last build: its pages went to the sink as they were rendered.)
     fn keep(&mut self, path: &str) {
-        if let Some(b) = self.last.files.get(path) {
-            self.output.files.insert(path.to_string(), b.clone());
+        if let Some((k, b)) = self.last.files.get_key_value(path) {
+            self.output.files.insert(k.clone(), b.clone());
         }
     }
 }

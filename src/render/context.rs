@@ -407,6 +407,8 @@ pub fn groups(
     idxs: &[EntityIdx],
 ) -> Value {
     let mut groups: Vec<(String, Option<EntityIdx>, Vec<EntityIdx>)> = Vec::new();
+    // Where each group is in `groups`: a list of thousands has hundreds of them.
+    let mut at: crate::hash::Map<(String, Option<EntityIdx>), usize> = Default::default();
     for &i in idxs {
         let e = &graph.entities[i];
         let key: (String, Option<EntityIdx>) = match kind {
@@ -428,9 +430,12 @@ pub fn groups(
             }
             _ => (String::new(), None),
         };
-        match groups.iter_mut().find(|g| g.0 == key.0 && g.1 == key.1) {
-            Some(g) => g.2.push(i),
-            None => groups.push((key.0, key.1, vec![i])),
+        match at.get(&key) {
+            Some(&g) => groups[g].2.push(i),
+            None => {
+                at.insert(key.clone(), groups.len());
+                groups.push((key.0, key.1, vec![i]));
+            }
         }
     }
     // Ungrouped entries go last.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::reads::pages_of;
 use super::{context, versions};
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::Kind;
@@ -18,10 +19,12 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
     Home,
-    List(Kind),
+    /// Page `n` (from 0) of a kind's list: `/measures/`, `/measures/page/2/`, …
+    List(Kind, usize),
     Entity(EntityIdx),
     Taxonomy(usize),
-    Term(usize, usize),
+    /// Page `n` of a term's entities: taxonomy, term, page.
+    Term(usize, usize, usize),
     /// `/graph/`, `/graph/2/`, …: the relationship diagrams of the whole
     /// site, [`GRAPH_PAGE_SIZE`] policies a page.
     Graph(usize),
@@ -38,7 +41,10 @@ pub enum Job {
 pub fn jobs(graph: &Graph) -> Vec<Job> {
     let mut jobs = vec![Job::Home, Job::NotFound, Job::Search];
     jobs.extend((0..graph_pages(graph)).map(Job::Graph));
-    jobs.extend(Kind::ENTITY_KINDS.iter().map(|&k| Job::List(k)));
+    for kind in Kind::ENTITY_KINDS {
+        let n = graph.entities.iter().filter(|e| e.kind == kind).count();
+        jobs.extend((0..pages_of(n)).map(|p| Job::List(kind, p)));
+    }
     // A kind folder's `_index.md` is the intro of its list, not a page of its own.
     let is_list_intro = |e: &crate::parse::Entity| {
         e.kind == Kind::Section
@@ -59,7 +65,9 @@ pub fn jobs(graph: &Graph) -> Vec<Job> {
     jobs.push(Job::Timeline);
     for (t, tax) in graph.taxonomies.iter().enumerate() {
         jobs.push(Job::Taxonomy(t));
-        jobs.extend((0..tax.terms.len()).map(|term| Job::Term(t, term)));
+        for (k, term) in tax.terms.iter().enumerate() {
+            jobs.extend((0..pages_of(term.entities.len())).map(|p| Job::Term(t, k, p)));
+        }
     }
     jobs
 }
@@ -86,7 +94,7 @@ pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
         Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
         Job::Timeline => ("timeline/".to_string(), "timeline.html"),
         Job::Graph(n) => (graph_page_path(n), "graph.html"),
-        Job::List(k) => (format!("{}/", k.folder()), "list.html"),
+        Job::List(k, n) => (paged(format!("{}/", k.folder()), n), "list.html"),
         Job::Entity(i) => {
             let e = &graph.entities[i];
             let t = match e.kind {
@@ -102,10 +110,23 @@ pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
             format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
             "taxonomy.html",
         ),
-        Job::Term(t, term) => (
-            context::term_path(&graph.taxonomies[t], &graph.taxonomies[t].terms[term]),
-            "term.html",
-        ),
+        Job::Term(t, term, n) => {
+            let tax = &graph.taxonomies[t];
+            (
+                paged(context::term_path(tax, &tax.terms[term]), n),
+                "term.html",
+            )
+        }
+    }
+}
+
+/// The folder of page `n` (from 0) of a paged list: the list's own for
+/// the first, `page/<n+1>/` under it for the others.
+pub fn paged(dir: String, n: usize) -> String {
+    if n == 0 {
+        dir
+    } else {
+        format!("{dir}page/{}/", n + 1)
     }
 }
 

@@ -35,6 +35,9 @@ use crate::source::Span;
 use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
 use jobs::graph_page_path;
+
+/// Pages on each side of the current one that a pager numbers.
+const PAGER_NEAR: usize = 2;
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
@@ -304,10 +307,10 @@ impl Pages<'_> {
             Job::Changes(i) => self.changes(&mut ctx, at, i),
             Job::Timeline => self.timeline(&mut ctx, at),
             Job::Graph(n) => self.graph_page(&mut ctx, at, n),
-            Job::List(kind) => self.list(&mut ctx, at, kind)?,
+            Job::List(kind, n) => self.list(&mut ctx, at, kind, n)?,
             Job::Entity(i) => self.entity(&mut ctx, at, i)?,
             Job::Taxonomy(t) => self.taxonomy(&mut ctx, at, t),
-            Job::Term(t, term) => self.term(&mut ctx, at, t, term),
+            Job::Term(t, term, n) => self.term(&mut ctx, at, (t, term), n),
         }
         Ok(ctx)
     }
@@ -360,11 +363,12 @@ impl Pages<'_> {
             })
             .collect();
         ctx.insert_value("diagrams", Value::from(groups));
-        ctx.insert_value("pagination", self.pagination(n, total, at.root));
+        let url = |k: usize| format!("{}{}", at.root, self.style.path(&graph_page_path(k)));
+        ctx.insert_value("pagination", self.pagination(n, total, url));
         ctx.insert_value("page", simple_page("", ""));
     }
 
-    fn list(&self, ctx: &mut Context, at: &At, kind: Kind) -> Made {
+    fn list(&self, ctx: &mut Context, at: &At, kind: Kind, n: usize) -> Made {
         let graph = self.graph;
         // The intro: the section whose address is the list's.
         let sections = at.reads.members(Kind::Section);
@@ -382,11 +386,31 @@ impl Pages<'_> {
             }
             None => (String::new(), String::new()),
         };
-        let items = at.reads.sorted(kind);
+        let (items, pages) = at.reads.list_page(kind, n);
         let groups = context::groups(graph, self.shared, at.reads, kind, &items);
         ctx.insert("kind", kind.as_str());
+        ctx.insert(
+            "count",
+            &graph.entities.iter().filter(|e| e.kind == kind).count(),
+        );
         ctx.insert_value("groups", groups);
         ctx.insert_value("items", self.shared.list(at.reads, items));
+        // Where the metrics stand against their targets: the whole list's
+        // figures, on its first page.
+        let standing = match (kind, n) {
+            (Kind::Metric, 0) => self.shared.list(at.reads, at.reads.sorted(kind)),
+            _ => Value::from(Vec::<Value>::new()),
+        };
+        ctx.insert_value("standing_items", standing);
+        let first = format!("{}/", kind.folder());
+        let pagination = self.pagination(n, pages, |k| {
+            format!(
+                "{}{}",
+                at.root,
+                self.style.path(&jobs::paged(first.clone(), k))
+            )
+        });
+        ctx.insert_value("pagination", pagination);
         ctx.insert_value("page", simple_page(&title, &content));
         Ok(())
     }
@@ -436,17 +460,20 @@ impl Pages<'_> {
         ctx.insert_value("page", simple_page(&tax.label, ""));
     }
 
-    fn term(&self, ctx: &mut Context, at: &At, t: usize, term: usize) {
+    fn term(&self, ctx: &mut Context, at: &At, (t, term): (usize, usize), n: usize) {
         let (graph, reads) = (self.graph, at.reads);
         let tax = &graph.taxonomies[t];
         let tm = &tax.terms[term];
+        let start = (n * reads::LIST_PAGE_SIZE).min(tm.entities.len());
+        let end = (start + reads::LIST_PAGE_SIZE).min(tm.entities.len());
+        let shown = &tm.entities[start..end];
         reads.push(Input::Taxonomy(tax.name.clone()));
         reads.push(Input::Term(tax.name.clone(), tm.name.clone()));
         let mut tv = context::term_value(tax, tm, self.style)
             .as_map()
             .cloned()
             .unwrap_or_default();
-        let items = context::by_kind(graph, self.shared, reads, &tm.entities);
+        let items = context::by_kind(graph, self.shared, reads, shown);
         tv.insert("items".into(), items);
         // Terms have feeds when the site has one (see `crate::feed`).
         reads.global("site.feed");
@@ -458,39 +485,52 @@ impl Pages<'_> {
         let feed =
             site_feed.then(|| Value::from(self.style.path(&crate::feed::term_feed_path(tax, tm))));
         tv.insert("feed".into(), feed.unwrap_or_else(Value::none));
-        let dated = timeline::dated(graph, reads, tm.entities.iter().copied());
+        let dated = timeline::dated(graph, reads, shown.iter().copied());
         let timeline = timeline::value(graph, self.shared, reads, &dated);
         tv.insert("timeline".into(), timeline);
         ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
         ctx.insert_value("term", Value::from(tv));
+        let first = context::term_path(tax, tm);
+        let pages = reads::pages_of(tm.entities.len());
+        let url = |k: usize| {
+            format!(
+                "{}{}",
+                at.root,
+                self.style.path(&jobs::paged(first.clone(), k))
+            )
+        };
+        ctx.insert_value("pagination", self.pagination(n, pages, url));
         let title = format!("{}：{}", tax.label, tm.name);
         ctx.insert_value("page", simple_page(&title, ""));
     }
 
-    /// Pager of the `/graph/` pages: numbers and relative links.
-    fn pagination(&self, n: usize, total: usize, root: &str) -> Value {
-        let url = |k: usize| Value::from(format!("{root}{}", self.style.path(&graph_page_path(k))));
-        let pages: Vec<Value> = (0..total)
-            .map(|k| {
-                let mut p: BTreeMap<&'static str, Value> = BTreeMap::new();
-                p.insert("number", Value::from(k + 1));
-                p.insert("url", url(k));
-                p.insert("current", Value::from(k == n));
-                Value::from(p)
-            })
-            .collect();
+    /// A pager: page `n` (from 0) of `total`, each page's relative link
+    /// made by `url`. The numbers shown are the first, the last and those
+    /// near the current page; a gap between them is an entry with `gap`.
+    fn pagination(&self, n: usize, total: usize, url: impl Fn(usize) -> String) -> Value {
+        let near = |k: usize| k == 0 || k + 1 == total || k.abs_diff(n) <= PAGER_NEAR;
+        let mut pages: Vec<Value> = Vec::new();
+        for k in (0..total).filter(|&k| near(k)) {
+            if k > 0 && !near(k - 1) {
+                let mut gap: BTreeMap<&'static str, Value> = BTreeMap::new();
+                gap.insert("gap", Value::from(true));
+                pages.push(Value::from(gap));
+            }
+            let mut p: BTreeMap<&'static str, Value> = BTreeMap::new();
+            p.insert("number", Value::from(k + 1));
+            p.insert("url", Value::from(url(k)));
+            p.insert("current", Value::from(k == n));
+            pages.push(Value::from(p));
+        }
+        let link = |k: Option<usize>| {
+            k.filter(|&k| k < total)
+                .map_or_else(Value::none, |k| Value::from(url(k)))
+        };
         let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
         m.insert("current", Value::from(n + 1));
         m.insert("total", Value::from(total));
-        m.insert("prev", if n > 0 { url(n - 1) } else { Value::none() });
-        m.insert(
-            "next",
-            if n + 1 < total {
-                url(n + 1)
-            } else {
-                Value::none()
-            },
-        );
+        m.insert("prev", link(n.checked_sub(1)));
+        m.insert("next", link(Some(n + 1)));
         m.insert("pages", Value::from(pages));
         Value::from(m)
     }

@@ -64,6 +64,15 @@ pub enum Input {
 /// list (a `/graph/` page) reads instead of the whole list.
 pub const CHUNK: usize = 50;
 
+/// Entries of a list or term page: enough to browse, small enough that a
+/// list of thousands is many small pages, of which an edit redraws few.
+pub const LIST_PAGE_SIZE: usize = 2 * CHUNK;
+
+/// The pages a list of `n` entries takes (one when it is empty).
+pub fn pages_of(n: usize) -> usize {
+    n.div_ceil(LIST_PAGE_SIZE).max(1)
+}
+
 thread_local! {
     /// The inputs of the page being rendered on this thread, while Tera runs.
     static PAGE: RefCell<Option<Vec<Input>>> = const { RefCell::new(None) };
@@ -228,6 +237,22 @@ impl<'g> Reads<'g> {
         self.push(Input::Chunk(kind, n));
         let all = super::context::sorted(self.graph, kind);
         all.chunks(CHUNK).nth(n).unwrap_or(&[]).to_vec()
+    }
+
+    /// Page `n` of a kind's list, [`LIST_PAGE_SIZE`] entities a page, and
+    /// how many pages the list has (one when it is empty), recorded: the
+    /// count, and the chunks the page's run lies in.
+    pub fn list_page(&self, kind: Kind, n: usize) -> (Vec<EntityIdx>, usize) {
+        self.push(Input::Count(kind));
+        let all = super::context::sorted(self.graph, kind);
+        let start = (n * LIST_PAGE_SIZE).min(all.len());
+        let end = (start + LIST_PAGE_SIZE).min(all.len());
+        let first = start / CHUNK;
+        let last = end.div_ceil(CHUNK).max(first + 1);
+        for c in first..last {
+            self.push(Input::Chunk(kind, c));
+        }
+        (all[start..end].to_vec(), pages_of(all.len()))
     }
 
     /// Runs `f` (a Tera render) with this recorder as its thread's page, so

@@ -137,6 +137,8 @@ fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>
         } else {
             state.fail(diag::render_json(site.sources(), &r.diagnostics));
         }
+        // What this rebuild read is recorded once its pages are served.
+        site.settle();
     }
 }
 
@@ -152,6 +154,7 @@ pub fn build_watch(opts: BuildOptions) -> Result<(), Diagnostic> {
     while let Some(paths) = watcher.next_batch() {
         if let Some(r) = rebuild(&mut site, &mut watcher, paths) {
             behind = !write(&site, &r, "rebuilt", behind);
+            site.settle();
         }
     }
     Ok(())

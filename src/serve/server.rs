@@ -139,7 +139,9 @@ async fn page(State(state): State<Arc<DevState>>, uri: Uri) -> Response {
     // `/policies/x` -> `/policies/x/`, so that relative links resolve.
     if !rel.is_empty()
         && !rel.ends_with('/')
-        && output.files.contains_key(&format!("{rel}/index.html"))
+        && output
+            .files
+            .contains_key(format!("{rel}/index.html").as_str())
     {
         let target = match uri.query() {
             Some(q) => format!("{}/?{q}", uri.path()),

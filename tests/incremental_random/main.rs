@@ -156,13 +156,13 @@ fn compare(inc: &Site, ok: bool, shown: &str, root: &Path) -> Result<(), String>
     }
     let out = inc.output().ok_or("no output after a good build")?;
     let theirs = read_tree(&clean.output.ok_or("clean build wrote nothing")?);
-    let mut ours: Vec<&String> = out.files.keys().collect();
+    let mut ours: Vec<&str> = out.files.keys().map(|k| &**k).collect();
     ours.sort();
-    if ours != theirs.keys().collect::<Vec<_>>() {
+    if ours != theirs.keys().map(String::as_str).collect::<Vec<_>>() {
         let only_ours: Vec<_> = ours.iter().filter(|p| !theirs.contains_key(**p)).collect();
         let only_theirs: Vec<_> = theirs
             .keys()
-            .filter(|p| !out.files.contains_key(*p))
+            .filter(|p| !out.files.contains_key(p.as_str()))
             .collect();
         return Err(format!(
             "different files: only incremental {only_ours:?}, only clean {only_theirs:?}"
