@@ -139,10 +139,18 @@ fn a_tag_taken_off_leaves_the_feed_of_its_term() {
     let site = common::Site::example();
     let dated = "content/policies/2025年工业经济头号工程年度行动方案.md";
     after(&site, |s| {
-        s.edit(dated, "tags: [头号工程, 工业经济, 年度方案]", "tags: [工业经济, 年度方案]");
+        s.edit(
+            dated,
+            "tags: [头号工程, 工业经济, 年度方案]",
+            "tags: [工业经济, 年度方案]",
+        );
         vec![dated]
     });
-    let feed = site.root().parent().unwrap().join("clean/tags/头号工程/atom.xml");
+    let feed = site
+        .root()
+        .parent()
+        .unwrap()
+        .join("clean/tags/头号工程/atom.xml");
     let xml = std::fs::read_to_string(feed).unwrap();
     assert!(!xml.contains("2025年工业经济头号工程年度行动方案"), "{xml}");
 }

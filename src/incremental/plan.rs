@@ -27,6 +27,8 @@ pub(super) struct Kept {
     /// the same for the next build while its graph is the same one.
     prepared: Option<Arc<Prepared>>,
     uses: Arc<Map<String, TemplateUse>>,
+    /// The hash of the templates' text the scan was made from.
+    uses_key: u64,
     jobs: Arc<Vec<Job>>,
     paths: Arc<Vec<String>>,
 }
@@ -36,6 +38,7 @@ pub(super) struct Plan {
     pub(super) jobs: Arc<Vec<Job>>,
     pub(super) paths: Arc<Vec<String>>,
     uses: Arc<Map<String, TemplateUse>>,
+    uses_key: u64,
     /// Whether the pages are the last build's (else records of pages no
     /// longer there are dropped).
     same_pages: bool,
@@ -108,6 +111,7 @@ impl Plan {
             jobs: Arc::new(jobs),
             paths: Arc::new(paths),
             uses: Arc::default(),
+            uses_key: 0,
             same_pages: false,
             moved: Vec::new(),
         }
@@ -124,13 +128,18 @@ pub(super) fn plan(
     last: (&Inputs, &Kept),
 ) -> Plan {
     let (inputs, kept) = last;
-    let (uses, jobs, paths) = if found.same_graph {
-        (kept.uses.clone(), kept.jobs.clone(), kept.paths.clone())
+    let (jobs, paths) = if found.same_graph {
+        (kept.jobs.clone(), kept.paths.clone())
     } else {
         let jobs = render::jobs(graph);
         let paths = jobs.iter().map(|&j| render::page_file(graph, j)).collect();
-        let uses = TemplateUse::all(loaded);
-        (Arc::new(uses), Arc::new(jobs), Arc::new(paths))
+        (Arc::new(jobs), Arc::new(paths))
+    };
+    // The template scan holds while the templates' text does.
+    let uses_key = TemplateUse::key(loaded);
+    let uses = match uses_key == kept.uses_key && !kept.uses.is_empty() {
+        true => kept.uses.clone(),
+        false => Arc::new(TemplateUse::all(loaded)),
     };
     let candidates = if found.same_graph {
         let changed: Vec<usize> = (0..graph.entities.len())
@@ -148,7 +157,7 @@ pub(super) fn plan(
         .par_iter()
         .zip(paths.par_iter())
         .map(|(&job, path)| {
-            kept.records.tag(path) != Some(render::place(graph, job).1)
+            kept.records.tag(path) != Some(render::template(graph, job))
                 || read_changed.contains(path.as_str())
         })
         .collect();
@@ -177,6 +186,7 @@ pub(super) fn plan(
         jobs,
         paths,
         uses,
+        uses_key,
         moved,
         dirty,
         entity_dirty,
@@ -239,7 +249,7 @@ pub(super) fn render(
                 made.fresh.insert(i, html);
                 made.read.push(Made {
                     key: plan.paths[i].clone(),
-                    tag: render::place(graph, plan.jobs[i]).1,
+                    tag: render::template(graph, plan.jobs[i]),
                     inputs,
                 });
             }
@@ -270,6 +280,7 @@ impl Kept {
             records: self.records,
             prepared: Some(prepared),
             uses: plan.uses,
+            uses_key: plan.uses_key,
             jobs: plan.jobs,
             paths: plan.paths,
         }

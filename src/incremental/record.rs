@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::templates::TemplateUse;
 use crate::graph::{EntityIdx, Graph};
-use crate::hash::{self, Map, Set, hash_of};
+use crate::hash::{self, Digest, Map, Set, hash_of};
 use crate::parse::entity::{Kind, KindData, Rel};
 use crate::render::reads::CHUNK;
 use crate::render::{Input, context, timeline};
@@ -122,15 +122,57 @@ pub(super) struct Now<'a> {
     pub(super) same_summary: &'a [bool],
 }
 
-/// The entities of each kind in list order, sorted once when first needed.
+/// What many inputs are hashed from, made once when first needed: the
+/// entities of each kind in list order, and each entity's typed references.
 #[derive(Default)]
-pub(super) struct Lists([OnceLock<Vec<EntityIdx>>; Kind::ALL.len()]);
+pub(super) struct Lists {
+    sorted: [OnceLock<Vec<EntityIdx>>; Kind::ALL.len()],
+    edges: OnceLock<Vec<EdgeHashes>>,
+}
+
+/// The hashes of an entity's references by relation (in [`Rel::ALL`]
+/// order): where its own go, and which entities' come to it.
+type EdgeHashes = [[u64; Rel::ALL.len()]; 2];
 
 impl Lists {
     fn get(&self, graph: &Graph, kind: Kind) -> &[EntityIdx] {
         let at = Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
-        self.0[at].get_or_init(|| context::sorted(graph, kind))
+        self.sorted[at].get_or_init(|| context::sorted(graph, kind))
     }
+
+    /// Hashes every entity's references in one pass, for a rebuild that
+    /// hashes all inputs again: tens of thousands of them are references.
+    fn hash_all_edges(&self, graph: &Graph) {
+        self.edges.get_or_init(|| {
+            (0..graph.entities.len())
+                .into_par_iter()
+                .map(|i| edge_hashes(graph, i))
+                .collect()
+        });
+    }
+
+    /// The hash of `Out(i, rel)` (`back` false) or `Back(i, rel)`.
+    fn edges(&self, graph: &Graph, i: EntityIdx, rel: Rel, back: bool) -> u64 {
+        let r = Rel::ALL.iter().position(|&x| x == rel).unwrap_or(0);
+        match self.edges.get() {
+            Some(all) => all[i][usize::from(back)][r],
+            None => edge_hashes(graph, i)[usize::from(back)][r],
+        }
+    }
+}
+
+/// The ids each of an entity's relations leads to, and comes from, hashed.
+fn edge_hashes(graph: &Graph, i: EntityIdx) -> EdgeHashes {
+    let mut out: [Digest; Rel::ALL.len()] = std::array::from_fn(|_| hash::hasher());
+    let mut back: [Digest; Rel::ALL.len()] = std::array::from_fn(|_| hash::hasher());
+    let at = |rel: Rel| Rel::ALL.iter().position(|&x| x == rel).unwrap_or(0);
+    for e in graph.edges_out(i) {
+        graph.entities[e.to].id.hash(&mut out[at(e.rel)]);
+    }
+    for e in graph.edges_in(i) {
+        graph.entities[e.from].id.hash(&mut back[at(e.rel)]);
+    }
+    [out.map(|h| h.finish()), back.map(|h| h.finish())]
 }
 
 impl Now<'_> {
@@ -151,8 +193,8 @@ impl Now<'_> {
             Input::Title(id) => of(id, &|i| hash_of(&graph.entities[i].title)),
             Input::Dates(id) => of(id, &|i| dates(graph, i)),
             Input::Links(id) => of(id, &|i| links(graph, i)),
-            Input::Out(id, rel) => of(id, &|i| ids(&mut graph.out(i, *rel))),
-            Input::Back(id, rel) => of(id, &|i| ids(&mut graph.back(i, *rel))),
+            Input::Out(id, rel) => of(id, &|i| self.lists.edges(graph, i, *rel, false)),
+            Input::Back(id, rel) => of(id, &|i| self.lists.edges(graph, i, *rel, true)),
             Input::Mentions(id) => of(id, &|i| ids(&mut graph.mentioned_by[i].iter().copied())),
             Input::Chain(id) => of(id, &|i| {
                 ids(&mut crate::history::chain(graph, i).into_iter())
@@ -240,11 +282,13 @@ impl Records {
     /// The inputs among `candidates` whose hash moved, with the new one.
     pub(super) fn moved(&self, now: &Now, candidates: Candidates) -> Vec<(Input, u64)> {
         match candidates {
-            Candidates::All => self
-                .inputs
-                .par_iter()
-                .filter_map(|(input, r)| Some((input.clone(), now.changed(input, r.hash)?)))
-                .collect(),
+            Candidates::All => {
+                now.lists.hash_all_edges(now.graph);
+                self.inputs
+                    .par_iter()
+                    .filter_map(|(input, r)| Some((input.clone(), now.changed(input, r.hash)?)))
+                    .collect()
+            }
             Candidates::Some(list) => {
                 let globals = now.changed_globals.iter().cloned().map(Input::Global);
                 let mut list: Vec<Input> = list.into_iter().chain(globals).collect();

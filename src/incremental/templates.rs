@@ -20,6 +20,16 @@ pub(super) struct TemplateUse {
 }
 
 impl TemplateUse {
+    /// The hash of every template's name and text: the scan of the last
+    /// build holds while it does.
+    pub(super) fn key(loaded: &Loaded) -> u64 {
+        let mut h = hash::hasher();
+        for t in &loaded.templates {
+            (t.name.as_str(), loaded.sources.text(t.source)).hash(&mut h);
+        }
+        h.finish()
+    }
+
     pub(super) fn all(loaded: &Loaded) -> Map<String, TemplateUse> {
         let texts: BTreeMap<&str, &str> = loaded
             .templates

@@ -87,35 +87,45 @@ impl Stats {
 
 /// (output directory, template) of a page.
 pub fn place(graph: &Graph, job: Job) -> (String, &'static str) {
+    (dir(graph, job), template(graph, job))
+}
+
+/// The template that draws a page.
+pub fn template(graph: &Graph, job: Job) -> &'static str {
     match job {
-        Job::Home => (String::new(), "index.html"),
-        Job::NotFound => (String::new(), "404.html"),
-        Job::Search => ("search/".to_string(), "search.html"),
-        Job::Changes(i) => (versions::changes_path(graph, i), "changes.html"),
-        Job::Timeline => ("timeline/".to_string(), "timeline.html"),
-        Job::Graph(n) => (graph_page_path(n), "graph.html"),
-        Job::List(k, n) => (paged(format!("{}/", k.folder()), n), "list.html"),
-        Job::Entity(i) => {
-            let e = &graph.entities[i];
-            let t = match e.kind {
-                Kind::Policy => "policy.html",
-                Kind::Measure => "measure.html",
-                Kind::Metric => "metric.html",
-                Kind::Page => "page.html",
-                Kind::Section => "section.html",
-            };
-            (e.url_path.clone(), t)
-        }
-        Job::Taxonomy(t) => (
-            format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
-            "taxonomy.html",
-        ),
+        Job::Home => "index.html",
+        Job::NotFound => "404.html",
+        Job::Search => "search.html",
+        Job::Changes(_) => "changes.html",
+        Job::Timeline => "timeline.html",
+        Job::Graph(_) => "graph.html",
+        Job::List(..) => "list.html",
+        Job::Entity(i) => match graph.entities[i].kind {
+            Kind::Policy => "policy.html",
+            Kind::Measure => "measure.html",
+            Kind::Metric => "metric.html",
+            Kind::Page => "page.html",
+            Kind::Section => "section.html",
+        },
+        Job::Taxonomy(_) => "taxonomy.html",
+        Job::Term(..) => "term.html",
+    }
+}
+
+/// The output directory of a page.
+fn dir(graph: &Graph, job: Job) -> String {
+    match job {
+        Job::Home | Job::NotFound => String::new(),
+        Job::Search => "search/".to_string(),
+        Job::Changes(i) => versions::changes_path(graph, i),
+        Job::Timeline => "timeline/".to_string(),
+        Job::Graph(n) => graph_page_path(n),
+        Job::List(k, n) => paged(format!("{}/", k.folder()), n),
+        Job::Entity(i) => graph.entities[i].url_path.clone(),
+        Job::Taxonomy(t) => format!("{}/", crate::parse::slug_segment(&graph.taxonomies[t].name)),
         Job::Term(t, term, n) => {
             let tax = &graph.taxonomies[t];
-            (
-                paged(context::term_path(tax, &tax.terms[term]), n),
-                "term.html",
-            )
+            paged(context::term_path(tax, &tax.terms[term]), n)
         }
     }
 }
@@ -134,7 +144,7 @@ pub fn paged(dir: String, n: usize) -> String {
 pub fn page_file(graph: &Graph, job: Job) -> String {
     match job {
         Job::NotFound => "404.html".to_string(),
-        _ => format!("{}index.html", place(graph, job).0),
+        _ => format!("{}index.html", dir(graph, job)),
     }
 }
 

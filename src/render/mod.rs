@@ -38,7 +38,7 @@ use jobs::graph_page_path;
 
 /// Pages on each side of the current one that a pager numbers.
 const PAGER_NEAR: usize = 2;
-pub use jobs::{Job, Stats, graph_page, jobs, page_file, place};
+pub use jobs::{Job, Stats, graph_page, jobs, page_file, place, template};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
 

@@ -120,6 +120,9 @@ async fn bind(ip: IpAddr, port: u16) -> Result<Vec<TcpListener>, Diagnostic> {
 }
 
 fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>) {
+    // The first build's pages are served already; what they read is
+    // recorded before the first edit needs it.
+    site.settle();
     while let Some(paths) = watcher.next_batch() {
         let Some(r) = rebuild(&mut site, &mut watcher, paths) else {
             continue;
@@ -150,6 +153,7 @@ pub fn build_watch(opts: BuildOptions) -> Result<(), Diagnostic> {
     // After a failed report the site in memory may hold good passes the
     // output directory has not got.
     let mut behind = !write(&site, &first, "built", false);
+    site.settle();
     println!("watching for changes (Ctrl-C to stop)");
     while let Some(paths) = watcher.next_batch() {
         if let Some(r) = rebuild(&mut site, &mut watcher, paths) {
