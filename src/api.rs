@@ -51,8 +51,13 @@ pub fn entry(graph: &Graph, i: EntityIdx) -> Vec<u8> {
 /// `api/index.json` from its entries in entity order: the format version
 /// and the entities, one compact entry a line (small, and still easy to
 /// read, diff and grep a line at a time).
-pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>>) -> OutputFile {
-    let mut json = b"{\"version\":1,\"entities\":[".to_vec();
+pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>> + Clone) -> OutputFile {
+    const HEAD: &[u8] = b"{\"version\":1,\"entities\":[";
+    // Sized once: the index of a large site is megabytes, and each step
+    // of a growing buffer would copy it again.
+    let size: usize = entries.clone().map(|e| e.as_ref().len() + 2).sum();
+    let mut json = Vec::with_capacity(HEAD.len() + size + 4);
+    json.extend_from_slice(HEAD);
     let mut any = false;
     for e in entries {
         json.extend_from_slice(if any { b",\n" } else { b"\n" });

@@ -155,6 +155,42 @@ fn a_tag_taken_off_leaves_the_feed_of_its_term() {
     assert!(!xml.contains("2025年工业经济头号工程年度行动方案"), "{xml}");
 }
 
+/// The search index's files of the site in memory.
+fn search_files(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    let out = site.output().expect("a good build");
+    (out.files.keys())
+        .filter(|p| p.starts_with("search/") && p.ends_with(".js"))
+        .map(|p| (p.to_string(), out.read(p).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_search_patch_left_for_later_is_made_when_the_site_settles() {
+    let site = common::Site::example();
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    inc.search_later();
+    let before = search_files(&inc);
+    site.edit(
+        POLICY,
+        "报道未给出该计划的发布时间",
+        "新增一段。\n\n报道未给出该计划的发布时间",
+    );
+    assert!(inc.apply(&[site.path(POLICY)]).ok());
+    let page = inc
+        .output()
+        .unwrap()
+        .read("policies/先进制造业强省行动计划/index.html");
+    let page = page.expect("the policy page");
+    assert!(
+        String::from_utf8(page).unwrap().contains("新增一段"),
+        "the page first"
+    );
+    assert!(search_files(&inc) == before, "the index as it was");
+    assert!(inc.settle(), "the index follows");
+    assert_same_as_clean(&inc, site.root());
+}
+
 #[test]
 fn new_file() {
     let site = common::Site::example();

@@ -351,7 +351,9 @@ fn the_search_index_follows_edits() {
     assert!(!search_shards(&server).contains("\"quokkaword\""));
     let text = site.read(POLICY);
     site.write(POLICY, format!("{text}\nA quokkaword appears.\n"));
+    // The page first, then the search index.
     events.wait("reload");
+    events.wait("index");
     assert!(search_shards(&server).contains("\"quokkaword\""));
     // A title change reaches the page texts the results show.
     site.write(
@@ -359,12 +361,14 @@ fn the_search_index_follows_edits() {
         site.read(POLICY).replacen("title: ", "title: 袋鼠标题·", 1),
     );
     events.wait("reload");
+    events.wait("index");
     let cards = search_meta(&server)["cards"].as_array().unwrap().len() as u64;
     let chunks = search_files(&server, "d", cards);
     assert!(chunks.contains("袋鼠标题·"), "{chunks}");
     // Removed text leaves the index.
     site.write(POLICY, text);
     events.wait("reload");
+    events.wait("index");
     assert!(!search_shards(&server).contains("\"quokkaword\""));
 }
 

@@ -227,6 +227,8 @@ pub struct Site {
     last: Option<Published>,
     /// Paths changed since the last good build.
     untold: Set<PathBuf>,
+    /// Whether a rebuild leaves the search index's patch to [`Site::settle`].
+    search_later: bool,
 }
 
 impl Site {
@@ -246,6 +248,7 @@ impl Site {
             linker: Linker::default(),
             last: None,
             untold: Set::default(),
+            search_later: false,
         }
     }
 
@@ -277,10 +280,24 @@ impl Site {
     /// rebuild plans from. A rebuild does it first when it is not done; a
     /// server does it once the new output is served, so the reload does
     /// not wait for it.
-    pub fn settle(&mut self) {
-        if let (Some(last), Some(graph)) = (&mut self.last, self.linker.current()) {
-            last.settle(graph);
+    ///
+    /// With [`Site::search_later`], it also patches the search index with
+    /// what the last rebuild changed; true when that changed the output.
+    pub fn settle(&mut self) -> bool {
+        match (&mut self.last, self.linker.current()) {
+            (Some(last), Some(graph)) => {
+                last.settle(graph);
+                last.files.settle_search(graph)
+            }
+            _ => false,
         }
+    }
+
+    /// Has rebuilds leave the search index's patch to [`Site::settle`]:
+    /// the new pages are ready first, and the output the old index until
+    /// then. A server serves the pages, then settles and serves the index.
+    pub fn search_later(&mut self) {
+        self.search_later = true;
     }
 
     /// Whether a changed path can affect the site (the output directory,
@@ -361,6 +378,7 @@ impl Site {
             linked,
             touched,
             dest,
+            search_later: self.search_later,
         };
         let (stats, changed, rendered) = pass.run(&mut self.last, &mut diags);
         let written = finish(staging, &mut diags);
@@ -394,6 +412,8 @@ struct Pass<'a> {
     linked: &'a Linked,
     touched: &'a Set<PathBuf>,
     dest: Dest<'a>,
+    /// Leave the search index's patch to [`Site::settle`].
+    search_later: bool,
 }
 
 impl Pass<'_> {
@@ -504,6 +524,7 @@ impl Pass<'_> {
             touched: self.touched,
             root: &self.opts.root,
             dest: self.dest,
+            search_later: self.search_later,
         };
         let (done, errors) = publish.run(std::mem::take(&mut old.files));
         diags.extend(errors);

@@ -10,6 +10,7 @@
 //! is patched (see [`crate::search::LiveIndex`]). The sitemap is written
 //! when the set of pages changed.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,10 +20,9 @@ use super::cache::relative;
 use crate::diag::Diagnostic;
 use crate::feed::TermAt;
 use crate::graph::{EntityIdx, Graph};
-use crate::hash::{self, Map, Set, hash_of};
+use crate::hash::{self, Map, Set};
 use crate::load::{Loaded, Origin};
 use crate::output::{Contents, OutputFile};
-use crate::parse::period::Period;
 use crate::render::{self, Job, Sink, Stats};
 use crate::search::LiveIndex;
 use crate::url::LinkStyle;
@@ -82,6 +82,9 @@ pub(super) struct Files {
     api: Vec<Arc<[u8]>>,
     /// Valid while the entities are the same ones (same shape).
     search: Option<LiveIndex>,
+    /// Entities whose text the search index has not taken in yet (see
+    /// [`Files::settle_search`]), and how its links are written.
+    search_later: Option<(Vec<EntityIdx>, LinkStyle)>,
 }
 
 /// Where a pass's files go.
@@ -109,6 +112,36 @@ impl<'a> Dest<'a> {
 }
 
 impl Files {
+    /// Patches the search index with the text of the entities a build
+    /// left for later, and puts its files in the output. True when the
+    /// output changed.
+    pub(super) fn settle_search(&mut self, graph: &Graph) -> bool {
+        let (Some((redo, style)), Some(live)) = (self.search_later.take(), &mut self.search) else {
+            return false;
+        };
+        let before: Set<String> = live.paths().collect();
+        let updated = live.update(graph, &redo, style);
+        let gone: Vec<String> = before
+            .into_iter()
+            .filter(|p| !live.paths().any(|q| q == *p))
+            .collect();
+        if updated.is_empty() && gone.is_empty() {
+            return false;
+        }
+        let output = Arc::make_mut(&mut self.output);
+        for p in gone {
+            output.files.remove(p.as_str());
+        }
+        for f in updated {
+            let body = match f.contents {
+                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+                Contents::Copy(o) => Body::Copy(o),
+            };
+            output.files.insert(Arc::from(f.path), body);
+        }
+        true
+    }
+
     /// Nothing to patch from: only the output, to tell what changed.
     pub(super) fn only_output(self) -> Files {
         Files {
@@ -138,6 +171,8 @@ pub(super) struct Publish<'a> {
     pub(super) touched: &'a Set<PathBuf>,
     pub(super) root: &'a Path,
     pub(super) dest: Dest<'a>,
+    /// Leave the search patch to [`Files::settle_search`].
+    pub(super) search_later: bool,
 }
 
 /// The files of a new build: fresh ones, and ones kept from the last build.
@@ -149,6 +184,8 @@ struct NewFiles<'a> {
     dest: Dest<'a>,
     /// What the sink could not store.
     errors: Vec<Diagnostic>,
+    /// The search patch left for later, if any.
+    search_later: Option<(Vec<EntityIdx>, LinkStyle)>,
 }
 
 /// What the publish stage made: the files, the page counts, and the output
@@ -171,6 +208,7 @@ impl Publish<'_> {
             changed: Vec::new(),
             dest: self.dest,
             errors: Vec::new(),
+            search_later: None,
         };
         // Terms whose pages are drawn again: their entities may have changed.
         let terms: Set<TermAt> = (self.fresh.keys())
@@ -190,7 +228,8 @@ impl Publish<'_> {
                 files.put_all(crate::aliases::files(self.graph, self.style));
                 feeds = self.feeds(&mut files, last.feeds, &terms);
                 files.put_all([render::labels::file(self.loaded)]);
-                (api, self.search(&mut files, last.search.take()))
+                let pending = last.search_later.take().map(|(redo, _)| redo);
+                (api, self.search(&mut files, last.search.take(), pending))
             }
         };
         self.static_files(&mut files);
@@ -198,6 +237,7 @@ impl Publish<'_> {
             output,
             mut changed,
             errors,
+            search_later,
             ..
         } = files;
         changed.extend(
@@ -214,6 +254,7 @@ impl Publish<'_> {
             feeds,
             api,
             search,
+            search_later,
         };
         let published = Publication {
             files: next,
@@ -237,18 +278,20 @@ impl Publish<'_> {
 
     /// The sitemap: written only when the set of pages changed.
     fn sitemap(&self, files: &mut NewFiles, last: u64) -> u64 {
-        let sitemap: Vec<(String, Option<Period>)> = self
-            .jobs
-            .iter()
-            .zip(self.paths)
-            .filter(|(j, _)| **j != Job::NotFound)
-            .map(|(&j, p)| (p.clone(), render::lastmod(self.graph, j)))
-            .collect();
-        let key = hash_of(&sitemap);
+        let pages = || {
+            let paths = self.jobs.iter().zip(self.paths.iter());
+            paths
+                .filter(|(j, _)| **j != Job::NotFound)
+                .map(|(&j, p)| (p, render::lastmod(self.graph, j)))
+        };
+        let mut h = hash::hasher();
+        pages().for_each(|page| page.hash(&mut h));
+        let key = h.finish();
         if key == last {
             files.keep("sitemap.xml");
             files.keep("robots.txt");
         } else {
+            let sitemap = pages().map(|(p, date)| (p.clone(), date)).collect();
             files.put_all(render::sitemap_files(self.base_url, sitemap));
         }
         key
@@ -319,33 +362,45 @@ impl Publish<'_> {
         }
     }
 
-    /// The search index: patched when the pages are the same ones.
-    fn search(&self, files: &mut NewFiles, last: Option<LiveIndex>) -> Option<LiveIndex> {
+    /// The search index: patched when the pages are the same ones. With
+    /// `later`, a patch is left to [`Files::settle_search`] and the last
+    /// build's index files are kept meanwhile: patching the page lists of
+    /// every word of many pages can take longer than the pages themselves.
+    fn search(
+        &self,
+        files: &mut NewFiles,
+        last: Option<LiveIndex>,
+        pending: Option<Vec<EntityIdx>>,
+    ) -> Option<LiveIndex> {
         let style = self.style;
         if let Some(sink) = self.dest.sink() {
             let errors = crate::search::put_files(self.graph, style, sink);
             files.errors.extend(errors);
             return None;
         }
-        let live = match last.filter(|_| self.same_entities) {
-            Some(mut live) => {
-                let redo: Vec<EntityIdx> = (0..self.graph.entities.len())
-                    .filter(|&i| self.entity_dirty[i])
-                    .collect();
-                let updated = live.update(self.graph, &redo, style);
-                let new: Set<String> = updated.iter().map(|f| f.path.clone()).collect();
-                files.put_all(updated);
-                for p in live.paths().filter(|p| !new.contains(p)) {
-                    files.keep(&p);
-                }
-                live
-            }
-            None => {
-                let (live, all) = LiveIndex::new(self.graph, style);
-                files.put_all(all);
-                live
-            }
+        let Some(mut live) = last.filter(|_| self.same_entities) else {
+            let (live, all) = LiveIndex::new(self.graph, style);
+            files.put_all(all);
+            return Some(live);
         };
+        let mut redo: Vec<EntityIdx> = (0..self.graph.entities.len())
+            .filter(|&i| self.entity_dirty[i])
+            .collect();
+        redo.extend(pending.into_iter().flatten());
+        redo.sort_unstable();
+        redo.dedup();
+        let updated = match self.search_later {
+            true => {
+                files.search_later = Some((redo, style));
+                Vec::new()
+            }
+            false => live.update(self.graph, &redo, style),
+        };
+        let new: Set<String> = updated.iter().map(|f| f.path.clone()).collect();
+        files.put_all(updated);
+        for p in live.paths().filter(|p| !new.contains(p)) {
+            files.keep(&p);
+        }
         Some(live)
     }
 

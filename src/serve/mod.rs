@@ -123,6 +123,7 @@ fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>
     // The first build's pages are served already; what they read is
     // recorded before the first edit needs it.
     site.settle();
+    site.search_later();
     while let Some(paths) = watcher.next_batch() {
         let Some(r) = rebuild(&mut site, &mut watcher, paths) else {
             continue;
@@ -137,11 +138,15 @@ fn watch_loop(mut site: Site, mut watcher: watch::Watcher, state: &Arc<DevState>
                 Some(Event::Reload)
             };
             state.publish(site.shared_output().unwrap_or_default(), event);
+            // What this rebuild read is recorded once its pages are
+            // served; the search index follows them.
+            if site.settle() {
+                state.publish(site.shared_output().unwrap_or_default(), Some(Event::Index));
+            }
         } else {
             state.fail(diag::render_json(site.sources(), &r.diagnostics));
+            site.settle();
         }
-        // What this rebuild read is recorded once its pages are served.
-        site.settle();
     }
 }
 

@@ -22,6 +22,8 @@ pub enum Event {
     Css(Vec<String>),
     /// The rebuild failed: show these diagnostics (`check --format json`).
     Failed(String),
+    /// The search index caught up with the pages last reloaded.
+    Index,
 }
 
 impl Event {
@@ -32,6 +34,7 @@ impl Event {
                 .event("css")
                 .data(serde_json::json!({ "paths": paths }).to_string()),
             Event::Failed(json) => SseEvent::default().event("build-error").data(json.as_str()),
+            Event::Index => SseEvent::default().event("index").data("{}"),
         }
     }
 }
