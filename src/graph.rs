@@ -29,7 +29,7 @@ use taxonomy::taxonomies;
 pub type EntityIdx = usize;
 
 /// A typed reference that resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Edge {
     pub from: EntityIdx,
     pub to: EntityIdx,
@@ -37,7 +37,7 @@ pub struct Edge {
 }
 
 /// Where a prose link goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct LinkTo {
     /// The page linked to; `None` for a heading of the page itself.
     pub target: Option<EntityIdx>,
@@ -82,6 +82,32 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The hash of what linking made of the entities: references, prose
+    /// links, mentions, taxonomies and the calls it rejected. Two graphs
+    /// of the same entities (ids, kinds and files in order) with the same
+    /// structure differ only in what the entities' own text gives.
+    pub fn structure_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::hash::hasher();
+        (
+            &self.edges,
+            &self.links,
+            &self.home_links,
+            &self.mentioned_by,
+        )
+            .hash(&mut h);
+        for t in &self.taxonomies {
+            (&t.name, &t.label).hash(&mut h);
+            for term in &t.terms {
+                (&term.name, &term.slug, &term.entities).hash(&mut h);
+            }
+        }
+        // A set: its hash may not depend on the order of iteration.
+        let broken = self.broken_shortcodes.iter().map(crate::hash::hash_of);
+        broken.fold(0u64, u64::wrapping_add).hash(&mut h);
+        h.finish()
+    }
+
     /// Where an entity's references of one relation go, in written order.
     pub fn out(&self, from: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + '_ {
         self.outgoing[from]

@@ -28,6 +28,8 @@ pub(super) struct Inputs {
     /// Hash of the entities' ids, kinds and files in order: while it holds,
     /// what is kept by index (and the search index's page numbers) is valid.
     pub(super) shape: u64,
+    /// See [`Graph::structure_hash`].
+    structure: u64,
     /// Each entity's text and path hashed, by index.
     pub(super) entity_hash: Vec<u64>,
     /// Each entity's summary, by index.
@@ -46,6 +48,11 @@ pub(super) struct Found {
     /// The graph is the last build's, with only some entities' text changed:
     /// much of the last build holds as it was.
     pub(super) same_graph: bool,
+    /// The graph was linked again and came out the same but for what the
+    /// entities' own text gives (a title, a date): what can have changed is
+    /// found as for the same graph.
+    same_structure: bool,
+    structure: u64,
     pub(super) shape: u64,
     pub(super) entity_hash: Vec<u64>,
     /// By index, whether an entity's text and path are the last build's.
@@ -64,7 +71,7 @@ pub(super) struct Found {
 impl Found {
     pub(super) fn find(
         graph: &Graph,
-        generation: u64,
+        (generation, structure): (u64, u64),
         hashes: &Map<SourceId, u64>,
         last: &Inputs,
     ) -> Found {
@@ -85,8 +92,14 @@ impl Found {
             let at = |e: &crate::parse::Entity| by_id.get(e.id.as_str()).copied();
             graph.entities.iter().map(|e| at(e)).collect()
         });
+        let same_structure = !same_graph
+            && last.generation != 0
+            && last.shape == shape
+            && last.structure == structure;
         let mut found = Found {
             same_graph,
+            same_structure,
+            structure,
             shape,
             entity_hash,
             same_text: Vec::new(),
@@ -99,6 +112,30 @@ impl Found {
             .collect();
         found.keep_summaries(graph, last);
         found
+    }
+
+    /// The inputs that can have changed since the last build: all of them
+    /// unless the graph is the last one or came out the same; then what is
+    /// read of the entities whose text changed, the summaries that came
+    /// out different, and the templates (a template edit links again).
+    pub(super) fn candidates(
+        &self,
+        graph: &Graph,
+        last: &Inputs,
+        summaries: &[bool],
+        templates: &[&String],
+    ) -> Candidates {
+        if !self.same_graph && !self.same_structure {
+            return Candidates::All;
+        }
+        let changed: Vec<EntityIdx> = (0..graph.entities.len())
+            .filter(|&i| last.entity_hash.get(i) != Some(&self.entity_hash[i]))
+            .collect();
+        let mut candidates = Candidates::of_entities(graph, &changed, summaries);
+        if let Candidates::Some(inputs) = &mut candidates {
+            inputs.extend(templates.iter().map(|&t| Input::Template(t.clone())));
+        }
+        candidates
     }
 
     /// Which of the last build's summaries hold: those recorded whose
@@ -120,14 +157,7 @@ impl Found {
             same_text: &self.same_text,
             same_summary: &[],
         };
-        let candidates = if self.same_graph {
-            let changed: Vec<EntityIdx> = (0..n)
-                .filter(|&i| last.entity_hash.get(i) != Some(&self.entity_hash[i]))
-                .collect();
-            Candidates::of_entities(graph, &changed, &[])
-        } else {
-            Candidates::All
-        };
+        let candidates = self.candidates(graph, last, &[], &[]);
         let records = &last.summary_records;
         let moved = records.moved(&now, candidates);
         let stale = records.readers(&moved);
@@ -163,6 +193,8 @@ impl Found {
     pub(super) fn nothing(graph: &Graph) -> Found {
         Found {
             same_graph: false,
+            same_structure: false,
+            structure: 0,
             shape: 0,
             entity_hash: Vec::new(),
             same_text: Vec::new(),
@@ -375,6 +407,7 @@ impl Inputs {
             summary_records,
             generation,
             shape: found.shape,
+            structure: found.structure,
             ids: if last.shape == found.shape && last.ids.len() == n {
                 std::mem::take(&mut last.ids)
             } else {

@@ -24,6 +24,8 @@ pub(super) struct Linked {
     /// last build's generation, it has the same entities, edges, links and
     /// taxonomies, and no template, data or config changed in between.
     pub(super) generation: u64,
+    /// See [`Graph::structure_hash`].
+    pub(super) structure: u64,
 }
 
 /// Makes graphs, keeping the last one while it holds.
@@ -68,6 +70,7 @@ impl Linker {
             .map(|(i, e)| (e.source, i))
             .collect();
         Linked {
+            structure: graph.structure_hash(),
             graph,
             diags: diags.iter().cloned().collect(),
             index,

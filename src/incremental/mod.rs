@@ -458,7 +458,8 @@ impl Pass<'_> {
         let hashes = &self.cache.hashes;
         let t = Instant::now();
         let found = if keep {
-            Found::find(graph, self.linked.generation, hashes, &prev.inputs)
+            let linked = (self.linked.generation, self.linked.structure);
+            Found::find(graph, linked, hashes, &prev.inputs)
         } else {
             Found::nothing(graph)
         };

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::changes::{Compared, Found, Inputs};
 use super::lap;
-use super::record::{Candidates, Made, Now, Records};
+use super::record::{Made, Now, Records};
 use super::templates::TemplateUse;
 use crate::diag::Diagnostic;
 use crate::graph::Graph;
@@ -141,14 +141,8 @@ pub(super) fn plan(
         true => kept.uses.clone(),
         false => Arc::new(TemplateUse::all(loaded)),
     };
-    let candidates = if found.same_graph {
-        let changed: Vec<usize> = (0..graph.entities.len())
-            .filter(|&i| inputs.entity_hash.get(i) != Some(&found.entity_hash[i]))
-            .collect();
-        Candidates::of_entities(graph, &changed, &compared.changed_summary)
-    } else {
-        Candidates::All
-    };
+    let templates: Vec<&String> = uses.keys().collect();
+    let candidates = found.candidates(graph, inputs, &compared.changed_summary, &templates);
     let now = compared.now(graph, found, &uses);
     let moved = kept.records.moved(&now, candidates);
     let read_changed = kept.records.readers(&moved);
