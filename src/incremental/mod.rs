@@ -522,6 +522,7 @@ impl Pass<'_> {
             fresh,
             entity_dirty: &plan.entity_dirty,
             same_entities: old.inputs.shape == found.shape,
+            same_pages: plan.same_pages,
             touched: self.touched,
             root: &self.opts.root,
             dest: self.dest,

@@ -41,7 +41,7 @@ pub(super) struct Plan {
     uses_key: u64,
     /// Whether the pages are the last build's (else records of pages no
     /// longer there are dropped).
-    same_pages: bool,
+    pub(super) same_pages: bool,
     /// Inputs whose hash moved, with the new one.
     moved: Vec<(Input, u64)>,
     /// Pages to render, by job.

@@ -82,6 +82,11 @@ pub(super) struct Files {
     api: Vec<Arc<[u8]>>,
     /// Valid while the entities are the same ones (same shape).
     search: Option<LiveIndex>,
+    /// The paths of the files that can come and go while the pages stay
+    /// the same ones (redirects, feeds, the search index, static files).
+    volatile: Vec<Arc<str>>,
+    /// The page counts, while the pages are the same ones.
+    stats: Stats,
     /// Entities whose text the search index has not taken in yet (see
     /// [`Files::settle_search`]), and how its links are written.
     search_later: Option<(Vec<EntityIdx>, LinkStyle)>,
@@ -166,6 +171,8 @@ pub(super) struct Publish<'a> {
     pub(super) entity_dirty: &'a [bool],
     /// The entities are the same ones as the last build's.
     pub(super) same_entities: bool,
+    /// The pages are the last build's, at the same paths.
+    pub(super) same_pages: bool,
     /// Paths changed since the last good build, relative to the root, and
     /// the root, to tell which static files changed.
     pub(super) touched: &'a Set<PathBuf>,
@@ -186,6 +193,12 @@ struct NewFiles<'a> {
     errors: Vec<Diagnostic>,
     /// The search patch left for later, if any.
     search_later: Option<(Vec<EntityIdx>, LinkStyle)>,
+    /// The output started as the last one: a file not put is kept.
+    from_last: bool,
+    /// Whether the files being put are volatile (see [`Files::volatile`]),
+    /// and their paths.
+    marking: bool,
+    volatile: Vec<Arc<str>>,
 }
 
 /// What the publish stage made: the files, the page counts, and the output
@@ -200,15 +213,27 @@ impl Publish<'_> {
     /// The publish stage: the new output and what changed in it, taking
     /// what holds from `last`, with the errors of storing files in a sink.
     pub(super) fn run(mut self, mut last: Files) -> (Publication, Vec<Diagnostic>) {
-        let mut files = NewFiles {
-            last: &last.output,
-            output: Output {
+        // With the same pages in memory, the new output starts as the last
+        // one and only what is made again is put in: on a large site most
+        // of a rebuild would otherwise be copying the paths of kept files.
+        let from_last =
+            self.same_pages && matches!(self.dest, Dest::Memory) && !last.output.files.is_empty();
+        let output = match from_last {
+            true => (*last.output).clone(),
+            false => Output {
                 files: hash::map_with_capacity(last.output.files.len()),
             },
+        };
+        let mut files = NewFiles {
+            last: &last.output,
+            output,
             changed: Vec::new(),
             dest: self.dest,
             errors: Vec::new(),
             search_later: None,
+            from_last,
+            marking: false,
+            volatile: Vec::new(),
         };
         // Terms whose pages are drawn again: their entities may have changed.
         let terms: Set<TermAt> = (self.fresh.keys())
@@ -217,7 +242,10 @@ impl Publish<'_> {
                 _ => None,
             })
             .collect();
-        let stats = self.pages(&mut files);
+        let stats = match from_last {
+            true => self.fresh_pages(&mut files, std::mem::take(&mut last.stats)),
+            false => self.pages(&mut files),
+        };
         let sitemap = self.sitemap(&mut files, last.sitemap);
         let mut feeds = 0;
         let (api, search) = match self.dest {
@@ -225,28 +253,36 @@ impl Publish<'_> {
             _ => {
                 let api = self.api(&mut files, std::mem::take(&mut last.api));
                 self.metric_files(&mut files);
+                files.put_all([render::labels::file(self.loaded)]);
+                files.marking = true;
                 files.put_all(crate::aliases::files(self.graph, self.style));
                 feeds = self.feeds(&mut files, last.feeds, &terms);
-                files.put_all([render::labels::file(self.loaded)]);
                 let pending = last.search_later.take().map(|(redo, _)| redo);
                 (api, self.search(&mut files, last.search.take(), pending))
             }
         };
+        files.marking = true;
         self.static_files(&mut files);
+        if from_last {
+            files.drop_gone(&last.volatile);
+        }
         let NewFiles {
             output,
             mut changed,
             errors,
             search_later,
+            volatile,
             ..
         } = files;
-        changed.extend(
-            last.output
-                .files
-                .keys()
-                .filter(|p| !output.files.contains_key(&***p))
-                .map(|p| p.to_string()),
-        );
+        if !from_last {
+            changed.extend(
+                last.output
+                    .files
+                    .keys()
+                    .filter(|p| !output.files.contains_key(&***p))
+                    .map(|p| p.to_string()),
+            );
+        }
         changed.sort();
         let next = Files {
             output: Arc::new(output),
@@ -255,6 +291,8 @@ impl Publish<'_> {
             api,
             search,
             search_later,
+            volatile,
+            stats: stats.clone(),
         };
         let published = Publication {
             files: next,
@@ -272,6 +310,15 @@ impl Publish<'_> {
                 Some(b) => files.put(path.clone(), Body::Bytes(b)),
                 None => files.keep(path),
             }
+        }
+        stats
+    }
+
+    /// The pages rendered, put over the last output's; the counts are the
+    /// last build's (the pages are the same ones).
+    fn fresh_pages(&mut self, files: &mut NewFiles, stats: Stats) -> Stats {
+        for (i, b) in std::mem::take(&mut self.fresh) {
+            files.put(self.paths[i].clone(), Body::Bytes(b));
         }
         stats
     }
@@ -436,8 +483,26 @@ impl NewFiles<'_> {
         if !same {
             self.changed.push(path.clone());
         }
-        let key = last.map_or_else(|| Arc::from(path), |(k, _)| k.clone());
+        let key: Arc<str> = last.map_or_else(|| Arc::from(path), |(k, _)| k.clone());
+        self.mark(&key);
         self.output.files.insert(key, body);
+    }
+
+    /// Notes a volatile file's path.
+    fn mark(&mut self, key: &Arc<str>) {
+        if self.marking {
+            self.volatile.push(key.clone());
+        }
+    }
+
+    /// Drops the volatile files of the last build that this one did not
+    /// make or keep: the output started as the last one.
+    fn drop_gone(&mut self, last: &[Arc<str>]) {
+        let now: Set<&str> = self.volatile.iter().map(|k| &**k).collect();
+        for p in last.iter().filter(|p| !now.contains(&***p)) {
+            self.output.files.remove(&**p);
+            self.changed.push(p.to_string());
+        }
     }
 
     fn put_all(&mut self, files: impl IntoIterator<Item = OutputFile>) {
@@ -463,15 +528,19 @@ impl NewFiles<'_> {
         if changed {
             self.changed.push(path.clone());
         }
-        self.output
-            .files
-            .insert(Arc::from(path), Body::Copy(origin));
+        let key: Arc<str> = Arc::from(path);
+        self.mark(&key);
+        self.output.files.insert(key, Body::Copy(origin));
     }
 
     /// Keeps a file of the last build as it was. (A pass into a sink has
     /// no last build: its pages went to the sink as they were rendered.)
     fn keep(&mut self, path: &str) {
-        if let Some((k, b)) = self.last.files.get_key_value(path) {
+        let Some((k, b)) = self.last.files.get_key_value(path) else {
+            return;
+        };
+        self.mark(k);
+        if !self.from_last {
             self.output.files.insert(k.clone(), b.clone());
         }
     }
