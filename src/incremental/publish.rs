@@ -182,6 +182,10 @@ pub(super) struct Publish<'a> {
     pub(super) search_later: bool,
 }
 
+/// What the data files are patched from: the API entries, the feeds' hash,
+/// the search index.
+type DataKept = (Vec<Arc<[u8]>>, u64, Option<LiveIndex>);
+
 /// The files of a new build: fresh ones, and ones kept from the last build.
 struct NewFiles<'a> {
     last: &'a Output,
@@ -218,23 +222,7 @@ impl Publish<'_> {
         // of a rebuild would otherwise be copying the paths of kept files.
         let from_last =
             self.same_pages && matches!(self.dest, Dest::Memory) && !last.output.files.is_empty();
-        let output = match from_last {
-            true => (*last.output).clone(),
-            false => Output {
-                files: hash::map_with_capacity(last.output.files.len()),
-            },
-        };
-        let mut files = NewFiles {
-            last: &last.output,
-            output,
-            changed: Vec::new(),
-            dest: self.dest,
-            errors: Vec::new(),
-            search_later: None,
-            from_last,
-            marking: false,
-            volatile: Vec::new(),
-        };
+        let mut files = NewFiles::start(&last.output, self.dest, from_last);
         // Terms whose pages are drawn again: their entities may have changed.
         let terms: Set<TermAt> = (self.fresh.keys())
             .filter_map(|&i| match self.jobs[i] {
@@ -247,18 +235,16 @@ impl Publish<'_> {
             false => self.pages(&mut files),
         };
         let sitemap = self.sitemap(&mut files, last.sitemap);
-        let mut feeds = 0;
-        let (api, search) = match self.dest {
-            Dest::Nowhere => (Vec::new(), None),
+        let (api, feeds, search) = match self.dest {
+            Dest::Nowhere => (Vec::new(), 0, None),
             _ => {
-                let api = self.api(&mut files, std::mem::take(&mut last.api));
-                self.metric_files(&mut files);
-                files.put_all([render::labels::file(self.loaded)]);
-                files.marking = true;
-                files.put_all(crate::aliases::files(self.graph, self.style));
-                feeds = self.feeds(&mut files, last.feeds, &terms);
                 let pending = last.search_later.take().map(|(redo, _)| redo);
-                (api, self.search(&mut files, last.search.take(), pending))
+                let prior = (
+                    std::mem::take(&mut last.api),
+                    last.feeds,
+                    last.search.take(),
+                );
+                self.data_files(&mut files, prior, pending, &terms)
             }
         };
         files.marking = true;
@@ -300,6 +286,25 @@ impl Publish<'_> {
             changed,
         };
         (published, errors)
+    }
+
+    /// The files beside the pages: the API index, the metrics' data, the
+    /// search labels, then the volatile ones (redirects, feeds, the search
+    /// index). Returns what the next build patches them from.
+    fn data_files(
+        &self,
+        files: &mut NewFiles,
+        (api, feeds, search): DataKept,
+        pending: Option<Vec<EntityIdx>>,
+        terms: &Set<TermAt>,
+    ) -> DataKept {
+        let api = self.api(files, api);
+        self.metric_files(files);
+        files.put_all([render::labels::file(self.loaded)]);
+        files.marking = true;
+        files.put_all(crate::aliases::files(self.graph, self.style));
+        let feeds = self.feeds(files, feeds, terms);
+        (api, feeds, self.search(files, search, pending))
     }
 
     fn pages(&mut self, files: &mut NewFiles) -> Stats {
@@ -473,7 +478,28 @@ impl Publish<'_> {
     }
 }
 
-impl NewFiles<'_> {
+impl<'a> NewFiles<'a> {
+    /// An output to fill, empty or (`from_last`) the last one.
+    fn start(last: &'a Output, dest: Dest<'a>, from_last: bool) -> NewFiles<'a> {
+        let output = match from_last {
+            true => last.clone(),
+            false => Output {
+                files: hash::map_with_capacity(last.files.len()),
+            },
+        };
+        NewFiles {
+            last,
+            output,
+            changed: Vec::new(),
+            dest,
+            errors: Vec::new(),
+            search_later: None,
+            from_last,
+            marking: false,
+            volatile: Vec::new(),
+        }
+    }
+
     fn put(&mut self, path: String, body: Body) {
         let last = self.last.files.get_key_value(path.as_str());
         let same = matches!(

@@ -17,6 +17,7 @@ pub mod timeline;
 pub mod versions;
 
 mod jobs;
+mod pager;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,8 +37,6 @@ use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
 use jobs::graph_page_path;
 
-/// Pages on each side of the current one that a pager numbers.
-const PAGER_NEAR: usize = 2;
 pub use jobs::{Job, Stats, graph_page, jobs, page_file, place, template};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
@@ -364,7 +363,7 @@ impl Pages<'_> {
             .collect();
         ctx.insert_value("diagrams", Value::from(groups));
         let url = |k: usize| format!("{}{}", at.root, self.style.path(&graph_page_path(k)));
-        ctx.insert_value("pagination", self.pagination(n, total, url));
+        ctx.insert_value("pagination", pager::value(n, total, url));
         ctx.insert_value("page", simple_page("", ""));
     }
 
@@ -403,7 +402,7 @@ impl Pages<'_> {
         };
         ctx.insert_value("standing_items", standing);
         let first = format!("{}/", kind.folder());
-        let pagination = self.pagination(n, pages, |k| {
+        let pagination = pager::value(n, pages, |k| {
             format!(
                 "{}{}",
                 at.root,
@@ -499,40 +498,9 @@ impl Pages<'_> {
                 self.style.path(&jobs::paged(first.clone(), k))
             )
         };
-        ctx.insert_value("pagination", self.pagination(n, pages, url));
+        ctx.insert_value("pagination", pager::value(n, pages, url));
         let title = format!("{}：{}", tax.label, tm.name);
         ctx.insert_value("page", simple_page(&title, ""));
-    }
-
-    /// A pager: page `n` (from 0) of `total`, each page's relative link
-    /// made by `url`. The numbers shown are the first, the last and those
-    /// near the current page; a gap between them is an entry with `gap`.
-    fn pagination(&self, n: usize, total: usize, url: impl Fn(usize) -> String) -> Value {
-        let near = |k: usize| k == 0 || k + 1 == total || k.abs_diff(n) <= PAGER_NEAR;
-        let mut pages: Vec<Value> = Vec::new();
-        for k in (0..total).filter(|&k| near(k)) {
-            if k > 0 && !near(k - 1) {
-                let mut gap: BTreeMap<&'static str, Value> = BTreeMap::new();
-                gap.insert("gap", Value::from(true));
-                pages.push(Value::from(gap));
-            }
-            let mut p: BTreeMap<&'static str, Value> = BTreeMap::new();
-            p.insert("number", Value::from(k + 1));
-            p.insert("url", Value::from(url(k)));
-            p.insert("current", Value::from(k == n));
-            pages.push(Value::from(p));
-        }
-        let link = |k: Option<usize>| {
-            k.filter(|&k| k < total)
-                .map_or_else(Value::none, |k| Value::from(url(k)))
-        };
-        let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
-        m.insert("current", Value::from(n + 1));
-        m.insert("total", Value::from(total));
-        m.insert("prev", link(n.checked_sub(1)));
-        m.insert("next", link(Some(n + 1)));
-        m.insert("pages", Value::from(pages));
-        Value::from(m)
     }
 
     /// The path part of `base_url` (`/` or `/sub/`), for the 404 page.
