@@ -79,7 +79,14 @@ pub struct Graph {
     /// Entities whose prose links to each entity (deduplicated, in order).
     pub mentioned_by: Vec<Vec<EntityIdx>>,
     pub taxonomies: Vec<Taxonomy>,
+    /// Each kind's entities in list order, sorted once when first needed
+    /// (see `render::context::list_order`): the pages of a long list each
+    /// take their run of it. Cleared when entities are swapped in.
+    pub list_order: ListOrder,
 }
+
+/// See [`Graph::list_order`].
+pub type ListOrder = [std::sync::OnceLock<Vec<EntityIdx>>; crate::parse::entity::Kind::ALL.len()];
 
 impl Graph {
     /// The hash of what linking made of the entities: references, prose
@@ -211,6 +218,7 @@ fn link_into(parsed: Parsed, config: &Config, diags: &mut Diagnostics) -> Graph 
         broken_shortcodes,
         mentioned_by,
         taxonomies,
+        list_order: Default::default(),
     }
 }
 

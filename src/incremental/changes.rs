@@ -153,7 +153,7 @@ impl Found {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
-            lists: Default::default(),
+            edges: Default::default(),
             same_text: &self.same_text,
             same_summary: &[],
         };
@@ -292,7 +292,7 @@ impl Compared {
             home_hash: self.home_hash,
             uses,
             changed_globals: &self.changed_globals,
-            lists: Default::default(),
+            edges: Default::default(),
             same_text: &found.same_text,
             same_summary: &self.same_summary,
         }
@@ -384,7 +384,7 @@ impl Inputs {
             home_hash: 0,
             uses: &uses,
             changed_globals: &globals,
-            lists: Default::default(),
+            edges: Default::default(),
             same_text: &found.same_text,
             same_summary: &compared.same_summary,
         };

@@ -93,6 +93,8 @@ fn relink(mut linked: Linked, cache: &Cache, reparsed: &[SourceId]) -> Option<Li
             None => linked.graph.home = Some(new),
         }
     }
+    // A weight or a date orders lists without being a link input.
+    linked.graph.list_order = Default::default();
     Some(linked)
 }
 

@@ -112,8 +112,8 @@ pub(super) struct Now<'a> {
     pub(super) uses: &'a Map<String, TemplateUse>,
     /// Global parts whose value changed (`site` stands for any `site.*`).
     pub(super) changed_globals: &'a Set<String>,
-    /// Each kind's list, sorted when first needed.
-    pub(super) lists: Lists,
+    /// The hashes of every entity's references, when all are hashed.
+    pub(super) edges: Edges,
     /// By index, whether an entity's text and path are the last build's
     /// (empty: not known). What is read of its text alone is unchanged.
     pub(super) same_text: &'a [bool],
@@ -122,28 +122,21 @@ pub(super) struct Now<'a> {
     pub(super) same_summary: &'a [bool],
 }
 
-/// What many inputs are hashed from, made once when first needed: the
-/// entities of each kind in list order, and each entity's typed references.
+/// Every entity's references hashed in one pass, for a rebuild that
+/// hashes all inputs again: tens of thousands of them are references.
 #[derive(Default)]
-pub(super) struct Lists {
-    sorted: [OnceLock<Vec<EntityIdx>>; Kind::ALL.len()],
-    edges: OnceLock<Vec<EdgeHashes>>,
+pub(super) struct Edges {
+    all: OnceLock<Vec<EdgeHashes>>,
 }
 
 /// The hashes of an entity's references by relation (in [`Rel::ALL`]
 /// order): where its own go, and which entities' come to it.
 type EdgeHashes = [[u64; Rel::ALL.len()]; 2];
 
-impl Lists {
-    fn get(&self, graph: &Graph, kind: Kind) -> &[EntityIdx] {
-        let at = Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
-        self.sorted[at].get_or_init(|| context::sorted(graph, kind))
-    }
-
-    /// Hashes every entity's references in one pass, for a rebuild that
-    /// hashes all inputs again: tens of thousands of them are references.
-    fn hash_all_edges(&self, graph: &Graph) {
-        self.edges.get_or_init(|| {
+impl Edges {
+    /// Hashes every entity's references.
+    fn hash_all(&self, graph: &Graph) {
+        self.all.get_or_init(|| {
             (0..graph.entities.len())
                 .into_par_iter()
                 .map(|i| edge_hashes(graph, i))
@@ -152,9 +145,9 @@ impl Lists {
     }
 
     /// The hash of `Out(i, rel)` (`back` false) or `Back(i, rel)`.
-    fn edges(&self, graph: &Graph, i: EntityIdx, rel: Rel, back: bool) -> u64 {
+    fn of(&self, graph: &Graph, i: EntityIdx, rel: Rel, back: bool) -> u64 {
         let r = Rel::ALL.iter().position(|&x| x == rel).unwrap_or(0);
-        match self.edges.get() {
+        match self.all.get() {
             Some(all) => all[i][usize::from(back)][r],
             None => edge_hashes(graph, i)[usize::from(back)][r],
         }
@@ -193,13 +186,13 @@ impl Now<'_> {
             Input::Title(id) => of(id, &|i| hash_of(&graph.entities[i].title)),
             Input::Dates(id) => of(id, &|i| dates(graph, i)),
             Input::Links(id) => of(id, &|i| links(graph, i)),
-            Input::Out(id, rel) => of(id, &|i| self.lists.edges(graph, i, *rel, false)),
-            Input::Back(id, rel) => of(id, &|i| self.lists.edges(graph, i, *rel, true)),
+            Input::Out(id, rel) => of(id, &|i| self.edges.of(graph, i, *rel, false)),
+            Input::Back(id, rel) => of(id, &|i| self.edges.of(graph, i, *rel, true)),
             Input::Mentions(id) => of(id, &|i| ids(&mut graph.mentioned_by[i].iter().copied())),
             Input::Chain(id) => of(id, &|i| {
                 ids(&mut crate::history::chain(graph, i).into_iter())
             }),
-            Input::List(kind) => ids(&mut self.lists.get(graph, *kind).iter().copied()),
+            Input::List(kind) => ids(&mut context::list_order(graph, *kind).iter().copied()),
             Input::Members(kind) => {
                 let all = 0..graph.entities.len();
                 ids(&mut all.filter(|&i| graph.entities[i].kind == *kind))
@@ -208,7 +201,7 @@ impl Now<'_> {
                 hash_of(graph.entities.iter().filter(|e| e.kind == *kind).count())
             }
             Input::Chunk(kind, n) => {
-                let run = self.lists.get(graph, *kind).chunks(CHUNK).nth(*n);
+                let run = context::list_order(graph, *kind).chunks(CHUNK).nth(*n);
                 ids(&mut run.unwrap_or(&[]).iter().copied())
             }
             Input::Taxonomy(name) => {
@@ -283,7 +276,7 @@ impl Records {
     pub(super) fn moved(&self, now: &Now, candidates: Candidates) -> Vec<(Input, u64)> {
         match candidates {
             Candidates::All => {
-                now.lists.hash_all_edges(now.graph);
+                now.edges.hash_all(now.graph);
                 self.inputs
                     .par_iter()
                     .filter_map(|(input, r)| Some((input.clone(), now.changed(input, r.hash)?)))

@@ -299,6 +299,16 @@ fn with_metrics(
 /// Entities of a kind in list order: policies newest first, measures by
 /// title, metrics by category then title, pages by weight then title.
 pub fn sorted(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
+    list_order(graph, kind).to_vec()
+}
+
+/// A kind's entities in list order, sorted once per graph.
+pub fn list_order(graph: &Graph, kind: Kind) -> &[EntityIdx] {
+    let at = Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
+    graph.list_order[at].get_or_init(|| sort_kind(graph, kind))
+}
+
+fn sort_kind(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
     let mut idxs: Vec<EntityIdx> = (0..graph.entities.len())
         .filter(|&i| graph.entities[i].kind == kind)
         .collect();

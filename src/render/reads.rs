@@ -235,7 +235,7 @@ impl<'g> Reads<'g> {
     /// The `n`-th [`CHUNK`] of a kind's list, recorded.
     pub fn chunk(&self, kind: Kind, n: usize) -> Vec<EntityIdx> {
         self.push(Input::Chunk(kind, n));
-        let all = super::context::sorted(self.graph, kind);
+        let all = super::context::list_order(self.graph, kind);
         all.chunks(CHUNK).nth(n).unwrap_or(&[]).to_vec()
     }
 
@@ -244,7 +244,7 @@ impl<'g> Reads<'g> {
     /// count, and the chunks the page's run lies in.
     pub fn list_page(&self, kind: Kind, n: usize) -> (Vec<EntityIdx>, usize) {
         self.push(Input::Count(kind));
-        let all = super::context::sorted(self.graph, kind);
+        let all = super::context::list_order(self.graph, kind);
         let start = (n * LIST_PAGE_SIZE).min(all.len());
         let end = (start + LIST_PAGE_SIZE).min(all.len());
         let first = start / CHUNK;
