@@ -302,7 +302,10 @@ fn many_measures(n: usize) -> Site {
 
 #[test]
 fn long_lists_and_terms_are_paged() {
-    let site = many_measures(230);
+    let site = many_measures(230).file(
+        "content/measures/_index.md",
+        "---\ntitle: 全部措施\n---\n措施的说明。\n",
+    );
     site.build();
     let pages = [
         "measures/index.html",
@@ -340,6 +343,11 @@ fn long_lists_and_terms_are_paged() {
     third.check(
         third.text("title").contains("(3/3)"),
         "the page in the title",
+    );
+    third.check(third.text("h1") == "全部措施", "the list's own title");
+    third.check(
+        third.text(".list-intro").contains("措施的说明"),
+        "and its intro",
     );
     third.check(third.count("a[rel=next]") == 0, "no page after the last");
     third.check(

@@ -369,11 +369,13 @@ impl Pages<'_> {
 
     fn list(&self, ctx: &mut Context, at: &At, kind: Kind, n: usize) -> Made {
         let graph = self.graph;
-        // The intro: the section whose address is the list's.
+        // The intro: the section whose address is the list's (its first
+        // page's), on every page of the list.
+        let first = format!("{}/", kind.folder());
         let sections = at.reads.members(Kind::Section);
         let intro = sections.into_iter().find(|&i| {
             at.reads.summary(i);
-            graph.entities[i].url_path == at.dir
+            graph.entities[i].url_path == first
         });
         let (title, content) = match intro {
             Some(i) => {
@@ -388,10 +390,7 @@ impl Pages<'_> {
         let (items, pages) = at.reads.list_page(kind, n);
         let groups = context::groups(graph, self.shared, at.reads, kind, &items);
         ctx.insert("kind", kind.as_str());
-        ctx.insert(
-            "count",
-            &graph.entities.iter().filter(|e| e.kind == kind).count(),
-        );
+        ctx.insert("count", &context::list_order(graph, kind).len());
         ctx.insert_value("groups", groups);
         ctx.insert_value("items", self.shared.list(at.reads, items));
         // Where the metrics stand against their targets: the whole list's
@@ -401,7 +400,6 @@ impl Pages<'_> {
             _ => Value::from(Vec::<Value>::new()),
         };
         ctx.insert_value("standing_items", standing);
-        let first = format!("{}/", kind.folder());
         let pagination = pager::value(n, pages, |k| {
             format!(
                 "{}{}",
