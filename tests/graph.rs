@@ -286,23 +286,9 @@ fn can_page_the_site_graph() {
     );
 }
 
-/// A site of one policy with `n` measures under it, all tagged `共同`.
-fn many_measures(n: usize) -> Site {
-    let mut site = Site::new()
-        .file("site.toml", "title = \"测试\"\nbase_url = \"https://example.org/\"\n[taxonomies]\ntags = \"标签\"\n")
-        .file("content/policies/总政策.md", "---\ntitle: 总政策\n---\n");
-    for i in 0..n {
-        site = site.file(
-            &format!("content/measures/m{i:03}.md"),
-            &format!("---\ntitle: 措施{i:03}\npolicy: 总政策\ntags: [共同]\n---\n"),
-        );
-    }
-    site
-}
-
 #[test]
 fn long_lists_and_terms_are_paged() {
-    let site = many_measures(230).file(
+    let site = Site::many_measures(230).file(
         "content/measures/_index.md",
         "---\ntitle: 全部措施\n---\n措施的说明。\n",
     );
@@ -370,7 +356,7 @@ fn long_lists_and_terms_are_paged() {
 
 #[test]
 fn a_pager_numbers_the_pages_near_the_current_one() {
-    let site = many_measures(1000);
+    let site = Site::many_measures(1000);
     site.build();
     let p = site.page("measures/page/5/index.html");
     let numbers: Vec<String> = p.texts(".pager__pages li");

@@ -720,24 +720,9 @@ fn what_a_template_function_reads_reaches_the_page_that_called_it() {
     assert!(page.contains("暂无实测数据"), "{page}");
 }
 
-/// A site of one policy with 150 measures: two pages of the measures list.
-fn paged_site() -> common::Site {
-    let mut site =
-        common::Site::new()
-        .file("site.toml", "title = \"测试\"\nbase_url = \"https://example.org/\"\n[taxonomies]\ntags = \"标签\"\n")
-        .file("content/policies/总政策.md", "---\ntitle: 总政策\n---\n");
-    for i in 0..150 {
-        site = site.file(
-            &format!("content/measures/m{i:03}.md"),
-            &format!("---\ntitle: 措施{i:03}\npolicy: 总政策\ntags: [共同]\n---\n正文{i}。\n"),
-        );
-    }
-    site
-}
-
 #[test]
 fn a_title_that_moves_an_entry_to_another_list_page() {
-    let site = paged_site();
+    let site = common::Site::many_measures(150); // two list pages
     let (_, full) = Site::open(options(site.root()));
     let rendered = after(&site, |s| {
         s.edit(
@@ -756,7 +741,7 @@ fn a_title_that_moves_an_entry_to_another_list_page() {
 
 #[test]
 fn an_entry_that_adds_a_list_page() {
-    let site = paged_site();
+    let site = common::Site::many_measures(150); // two list pages
     after(&site, |s| {
         (150..260)
             .map(|i| {

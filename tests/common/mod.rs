@@ -79,6 +79,24 @@ impl Site {
         )
     }
 
+    /// A site of one policy (`总政策`) with `n` measures under it
+    /// (`content/measures/m000.md`, …, titled `措施000`, …), all tagged
+    /// `共同`: enough for paged lists and term pages.
+    pub fn many_measures(n: usize) -> Site {
+        let config = "title = \"测试\"\nbase_url = \"https://example.org/\"\n\
+                      [taxonomies]\ntags = \"标签\"\n";
+        let mut site = Site::empty()
+            .file("site.toml", config)
+            .file("content/policies/总政策.md", "---\ntitle: 总政策\n---\n");
+        for i in 0..n {
+            site = site.file(
+                &format!("content/measures/m{i:03}.md"),
+                &format!("---\ntitle: 措施{i:03}\npolicy: 总政策\ntags: [共同]\n---\n正文{i}。\n"),
+            );
+        }
+        site
+    }
+
     /// An empty directory.
     pub fn empty() -> Site {
         let dir = tempfile::Builder::new()
