@@ -172,7 +172,7 @@ fn can_draw_relationship_diagrams() {
         "accessible title and desc",
     );
     p.check(
-        p.count("svg.relations .rel-node--focus") == 1,
+        p.count("svg.relations a[aria-current=page]") == 1,
         "the page's own entity is highlighted",
     );
     let graph = site.page("graph/index.html");

@@ -286,7 +286,7 @@ fn qualifiers_show_on_every_surface() {
     let m = site.page("metrics/示例参与人数/index.html");
     assert_eq!(m.text(".keyfig--latest .keyfig__value"), "450余万人");
     assert_eq!(m.text(".keyfig--target .keyfig__value"), "450万人以上");
-    let cells = m.texts(".data-table tbody td.num--strong");
+    let cells = m.texts(".data-table tbody td:nth-child(2)");
     // The data table (in the caption's unit), then the targets table.
     assert_eq!(cells, ["接近12", "450余", "450万人以上"]);
     m.check(

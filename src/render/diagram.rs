@@ -274,7 +274,7 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         // Edges are the diagram's only paths: the stylesheet draws them
         // (`.relations path`), so only a target's carries a class.
         let class = if line == Line::Dashed {
-            " class=\"rel-edge--target\""
+            " class=\"rel-target\""
         } else {
             ""
         };
@@ -311,11 +311,12 @@ fn node(
 ) {
     let x = column_x(c);
     let w = WIDTHS[c];
+    // The page's own box is marked by `aria-current`; the stylesheet draws
+    // boxes from the kind class (diagrams repeat on every page).
     let class = format!(
-        "rel-node rel-node--{}{}{}",
+        "rel-{}{}",
         e.kind.as_str(),
-        if focus { " rel-node--focus" } else { "" },
-        if target { " rel-node--target" } else { "" }
+        if target { " rel-target" } else { "" }
     );
     let label = fit(&e.title, w - 2.0 * PAD - 4.0);
     let href = format!("{root}{}", style.path(&e.url_path));

@@ -36,8 +36,8 @@ impl Adapt {
 #[derive(Default, Debug, Clone)]
 pub struct BitWriter {
     out: Vec<u8>,
-    /// Bits not yet written, the last `len` of them (fewer than six).
-    acc: u64,
+    /// Bits not yet written, the last `len` of them (fewer than 48).
+    acc: u128,
     len: u32,
 }
 
@@ -46,19 +46,24 @@ impl BitWriter {
         self.bits(u64::from(b), 1);
     }
 
-    /// The low `n` bits of `v`, high first (`n` ≤ 58).
+    /// The low `n` bits of `v`, high first (`n` ≤ 58). Digits go out eight
+    /// at a time: lists of millions of codes are written here.
     pub fn bits(&mut self, v: u64, n: u32) {
         if n == 0 {
             return;
         }
-        self.acc = (self.acc << n) | (v & ((1u64 << n) - 1));
+        self.acc = (self.acc << n) | u128::from(v & ((1u64 << n) - 1));
         self.len += n;
-        while self.len >= 6 {
-            self.len -= 6;
-            self.out
-                .push(DIGITS[((self.acc >> self.len) & 63) as usize]);
+        while self.len >= 48 {
+            self.len -= 48;
+            let word = (self.acc >> self.len) as u64;
+            let mut digits = [0u8; 8];
+            for (i, d) in digits.iter_mut().enumerate() {
+                *d = DIGITS[((word >> (42 - 6 * i)) & 63) as usize];
+            }
+            self.out.extend_from_slice(&digits);
+            self.acc &= (1u128 << self.len) - 1;
         }
-        self.acc &= (1u64 << self.len) - 1;
     }
 
     /// Elias gamma of `n` ≥ 1: as many zeros as bits after the first, then `n`.
@@ -85,9 +90,14 @@ impl BitWriter {
     }
 
     pub fn finish(mut self) -> String {
-        if self.len > 0 {
-            let pad = 6 - self.len;
-            self.bits(0, pad);
+        // The last digit is padded with zeros.
+        let pad = (6 - self.len % 6) % 6;
+        self.acc <<= pad;
+        self.len += pad;
+        while self.len >= 6 {
+            self.len -= 6;
+            self.out
+                .push(DIGITS[((self.acc >> self.len) & 63) as usize]);
         }
         String::from_utf8(self.out).expect("base-64 digits are ASCII")
     }

@@ -101,65 +101,112 @@ pub fn title_flag(first: u32, len: u32, title_len: u32) -> u8 {
     }
 }
 
-/// A CJK token in 64 bits: a pair is `1 << 63 | first << 21 | second`, a
-/// single character its code point.
-fn cjk_key(kind: TokenKind, chars: &[char]) -> u64 {
-    let packed = chars.iter().fold(0, |k, &c| (k << 21) | c as u64);
-    if kind == TokenKind::Bigram {
-        packed | 1 << 63
+/// Bits of a position in a packed CJK token.
+const POSITION_BITS: u32 = 22;
+const POSITION_MASK: u64 = (1 << POSITION_BITS) - 1;
+/// Text positions past this are not indexed (a page's text is capped far
+/// below it, see `MAX_INDEXED_BYTES`).
+const MAX_POSITION: usize = POSITION_MASK as usize;
+
+/// A CJK token as a number: a single character is its code point, a pair
+/// `first << 21 | second`. CJK code points are far above zero, so a pair's
+/// key is never below `1 << 21`.
+fn cjk_key(chars: &[char]) -> u64 {
+    chars.iter().fold(0, |k, &c| (k << 21) | c as u64)
+}
+
+fn is_pair(key: u64) -> bool {
+    key >> 21 != 0
+}
+
+fn cjk_chars(key: u64) -> ([char; 2], usize) {
+    let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
+    if is_pair(key) {
+        ([c(key >> 21), c(key)], 2)
     } else {
-        packed
+        ([c(key), ' '], 1)
     }
 }
 
 pub(super) fn cjk_text(key: u64) -> String {
-    let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
-    if key >> 63 == 1 {
-        [c(key >> 21), c(key)].iter().collect()
-    } else {
-        c(key).to_string()
-    }
+    let (chars, n) = cjk_chars(key);
+    chars[..n].iter().collect()
 }
 
-/// A page's tokens, sorted so that each shard's are together: CJK tokens as
-/// `shard << 96 | key << 32 | position` (one integer sort), words as
-/// (shard, word, position). Shards here are position shards.
+/// A page's tokens, grouped by position shard. CJK tokens are
+/// `key << 22 | position`, in shard order and sorted within a shard (so a
+/// token's positions are together and ascending); shard `s` holds
+/// `cjk[bounds[s]..bounds[s + 1]]`. Words are (shard, word, position), sorted.
 pub(super) struct DocTokens {
     pub(super) title_len: u32,
-    pub(super) cjk: Vec<u128>,
-    pub(super) words: Vec<(u32, Box<str>, u32)>,
+    cjk: Vec<u64>,
+    bounds: Vec<u32>,
+    words: Vec<(u32, Box<str>, u32)>,
+}
+
+thread_local! {
+    /// Per code point, the last page that held it: single characters need
+    /// only their first position (their lists hold pages, not positions).
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
+}
+
+#[derive(Default)]
+struct Seen {
+    page: u32,
+    last: Vec<u32>,
+}
+
+impl Seen {
+    fn next_page(&mut self) {
+        self.page = self.page.wrapping_add(1);
+        if self.page == 0 {
+            self.last.fill(0);
+            self.page = 1;
+        }
+    }
+
+    /// Whether `c` is new on this page (and marks it seen).
+    fn first(&mut self, c: char) -> bool {
+        let i = c as usize;
+        if i >= self.last.len() {
+            self.last.resize(i + 1, 0);
+        }
+        std::mem::replace(&mut self.last[i], self.page) != self.page
+    }
 }
 
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
-    let chars: Vec<char> = d.full_text().chars().map(text::normalize).collect();
-    let mut cjk = Vec::with_capacity(chars.len() + 64);
-    // Single characters need only their first position (their lists hold
-    // pages, not positions): gathered apart, then one per character.
-    let mut singles: Vec<u64> = Vec::new();
-    let mut words = Vec::new();
-    text::tokens(&chars, |kind, tok, pos| match kind {
-        TokenKind::Word => {
-            let shard = text::shard_of(text::shard_key(kind, tok), shards);
-            words.push((shard, tok.iter().collect::<String>().into(), pos))
-        }
-        TokenKind::Unigram => singles.push((tok[0] as u64) << 32 | pos as u64),
-        TokenKind::Bigram => {
-            let shard = text::shard_of(tok, shards);
-            cjk.push((shard as u128) << 96 | (cjk_key(kind, tok) as u128) << 32 | pos as u128)
-        }
-    });
-    singles.sort_unstable();
-    singles.dedup_by_key(|s| *s >> 32);
-    for s in singles {
-        let c = [char::from_u32((s >> 32) as u32).unwrap_or('\u{FFFD}')];
-        let shard = text::shard_of(&c, shards);
-        let key = cjk_key(TokenKind::Unigram, &c);
-        cjk.push((shard as u128) << 96 | (key as u128) << 32 | (s & 0xFFFF_FFFF) as u128);
+    let mut chars: Vec<char> = Vec::with_capacity(d.text_len());
+    chars.extend(d.title.chars().map(text::normalize));
+    chars.push('\n');
+    for s in &d.sections {
+        chars.extend(s.text.chars().map(text::normalize));
+        chars.push('\n');
     }
+    chars.truncate(MAX_POSITION);
+    let mut cjk = Vec::with_capacity(chars.len() + 64);
+    let mut words = Vec::new();
+    SEEN.with_borrow_mut(|seen| {
+        seen.next_page();
+        text::tokens(&chars, |kind, tok, pos| match kind {
+            TokenKind::Word => {
+                let shard = text::shard_of(text::shard_key(kind, tok), shards);
+                words.push((shard, tok.iter().collect::<String>().into(), pos))
+            }
+            TokenKind::Unigram => {
+                if seen.first(tok[0]) {
+                    cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64)
+                }
+            }
+            TokenKind::Bigram => cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64),
+        })
+    });
     words.sort_unstable();
+    let (cjk, bounds) = by_shard(cjk, shards);
     DocTokens {
         title_len: d.title.chars().count() as u32,
-        cjk: sort_by_shard(cjk, shards),
+        cjk,
+        bounds,
         words,
     }
 }
@@ -173,28 +220,19 @@ pub(super) fn each_token(
     mut f: impl FnMut(u32, TokenRef, bool, u32, &[u32]),
 ) {
     let mut positions = Vec::new();
-    let (a, b) = (
-        t.cjk.partition_point(|&r| ((r >> 96) as u32) < lo),
-        t.cjk.partition_point(|&r| ((r >> 96) as u32) < hi),
-    );
-    let mut i = a;
-    while i < b {
-        let head = t.cjk[i] >> 32;
-        positions.clear();
-        while i < b && t.cjk[i] >> 32 == head {
-            positions.push(t.cjk[i] as u32);
-            i += 1;
+    for shard in lo..hi {
+        let run = &t.cjk[t.bounds[shard as usize] as usize..t.bounds[shard as usize + 1] as usize];
+        let mut i = 0;
+        while i < run.len() {
+            let key = run[i] >> POSITION_BITS;
+            positions.clear();
+            while i < run.len() && run[i] >> POSITION_BITS == key {
+                positions.push((run[i] & POSITION_MASK) as u32);
+                i += 1;
+            }
+            let pair = is_pair(key);
+            f(shard, TokenRef::Cjk(key), pair, 1 + pair as u32, &positions);
         }
-        let key = head as u64;
-        let pair = key >> 63 == 1;
-        let len = if pair { 2 } else { 1 };
-        f(
-            (head >> 64) as u32,
-            TokenRef::Cjk(key),
-            pair,
-            len,
-            &positions,
-        );
     }
     let (a, b) = (
         t.words.partition_point(|w| w.0 < lo),
@@ -232,28 +270,38 @@ impl TokenRef<'_> {
     }
 }
 
-/// Sorts a page's CJK tokens. A counting pass puts them in shard order
-/// (keeping position order), then each shard's handful is sorted: far cheaper
-/// than one sort of the thousands of 128-bit tokens of a long page.
-fn sort_by_shard(tokens: Vec<u128>, shards: u32) -> Vec<u128> {
-    let mut ends = vec![0usize; shards as usize + 1];
-    for &t in &tokens {
-        ends[(t >> 96) as usize + 1] += 1;
+/// Puts a page's CJK tokens in shard order: a counting pass (keeping
+/// position order), then each shard's handful sorted. Far cheaper than one
+/// sort of the thousands of tokens of a long page. Returns the tokens and
+/// where each shard's start.
+fn by_shard(tokens: Vec<u64>, shards: u32) -> (Vec<u64>, Vec<u32>) {
+    let of: Vec<u16> = tokens
+        .iter()
+        .map(|&t| {
+            let key = t >> POSITION_BITS;
+            let pair = [(key >> 21) as u32, (key & 0x1F_FFFF) as u32];
+            let chars = if is_pair(key) { &pair[..] } else { &pair[1..] };
+            text::shard_of_code_points(chars.iter().copied(), shards) as u16
+        })
+        .collect();
+    let mut bounds = vec![0u32; shards as usize + 1];
+    for &s in &of {
+        bounds[s as usize + 1] += 1;
     }
-    for s in 1..ends.len() {
-        ends[s] += ends[s - 1];
+    for s in 1..bounds.len() {
+        bounds[s] += bounds[s - 1];
     }
-    let mut next = ends.clone();
-    let mut sorted = vec![0u128; tokens.len()];
-    for &t in &tokens {
-        let slot = &mut next[(t >> 96) as usize];
-        sorted[*slot] = t;
+    let mut next = bounds.clone();
+    let mut sorted = vec![0u64; tokens.len()];
+    for (&t, &s) in tokens.iter().zip(&of) {
+        let slot = &mut next[s as usize];
+        sorted[*slot as usize] = t;
         *slot += 1;
     }
-    for w in ends.windows(2).filter(|w| w[1] - w[0] > 1) {
-        sorted[w[0]..w[1]].sort_unstable();
+    for w in bounds.windows(2).filter(|w| w[1] - w[0] > 1) {
+        sorted[w[0] as usize..w[1] as usize].sort_unstable();
     }
-    sorted
+    (sorted, bounds)
 }
 
 type FxMap<K> = HashMap<K, ListWriter, BuildHasherDefault<FxHasher>>;

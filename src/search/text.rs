@@ -71,12 +71,18 @@ pub fn html_sections(html: &str) -> Vec<Section> {
         let tag = &after[..gt];
         rest = &after[gt + 1..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let bare = tag.trim_start_matches('/');
+        let name_len = bare
+            .bytes()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count()
+            .min(12);
+        // Tag names are short and ASCII: lowercased on the stack.
+        let mut lower = [0u8; 12];
+        for (l, b) in lower.iter_mut().zip(bare.bytes().take(name_len)) {
+            *l = b.to_ascii_lowercase();
+        }
+        let name = std::str::from_utf8(&lower[..name_len]).unwrap_or("");
         if !closing && (name == "script" || name == "style") {
             let end = format!("</{name}");
             rest = match rest.find(&end) {
@@ -85,10 +91,9 @@ pub fn html_sections(html: &str) -> Vec<Section> {
             };
             continue;
         }
-        let heading_id = (!closing
-            && matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
-        .then(|| attr(tag, "id"))
-        .flatten();
+        let heading_id = (!closing && matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+            .then(|| attr(tag, "id"))
+            .flatten();
         if let Some(id) = heading_id {
             sections.push(Section {
                 id: decode_entities(id).into_owned(),
@@ -96,7 +101,7 @@ pub fn html_sections(html: &str) -> Vec<Section> {
             });
             continue;
         }
-        if is_block(&name) {
+        if is_block(name) {
             end_line(&mut sections.last_mut().expect("one section").text);
         }
     }
@@ -119,17 +124,22 @@ fn end_line(text: &mut String) {
     }
 }
 
+/// Appends text with each run of white space as one space (none at the
+/// start of a line). Runs without white space are copied whole.
 fn push_text(sections: &mut [Section], raw: &str) {
     let text = &mut sections.last_mut().expect("one section").text;
-    for c in decode_entities(raw).chars() {
+    let raw = decode_entities(raw);
+    let mut run = 0;
+    for (i, c) in raw.char_indices() {
         if c.is_whitespace() {
+            text.push_str(&raw[run..i]);
+            run = i + c.len_utf8();
             if !text.is_empty() && !text.ends_with([' ', '\n']) {
                 text.push(' ');
             }
-        } else {
-            text.push(c);
         }
     }
+    text.push_str(&raw[run..]);
 }
 
 /// The value of `name="…"` in a start tag's text.
@@ -275,9 +285,14 @@ pub fn shard_key(kind: TokenKind, token: &[char]) -> &[char] {
 
 /// FNV-1a over code points: the shard of a key (`shards` is a power of two).
 pub fn shard_of(key: &[char], shards: u32) -> u32 {
+    shard_of_code_points(key.iter().map(|&c| c as u32), shards)
+}
+
+/// [`shard_of`] of a key given as code points.
+pub fn shard_of_code_points(key: impl Iterator<Item = u32>, shards: u32) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for &c in key {
-        h ^= c as u32;
+    for c in key {
+        h ^= c;
         h = h.wrapping_mul(0x0100_0193);
     }
     h & (shards - 1)

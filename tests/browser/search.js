@@ -17,7 +17,10 @@ async function main() {
 
   // 1. The header box on the home page.
   await send("Page.navigate", { url: base + "index.html" });
-  await until("document.readyState === 'complete' && !document.querySelector('form[data-search-box]').hidden", "the header search box");
+  // The script makes the box from the header link, with the site's words.
+  await until("document.readyState === 'complete' && (f => f && !f.hidden)(document.querySelector('form[data-search-box]'))", "the header search box");
+  const box = await evaluate("(f => [f.querySelector('input').placeholder, f.action, document.querySelector('[data-search-link]').hidden].join('|'))(document.querySelector('form[data-search-box]'))");
+  if (box !== `搜索政策、措施、指标|${base}search/index.html|true`) return done(1, `FAIL: header box placeholder|action|link hidden: ${box}`);
   await evaluate("document.querySelector('form[data-search-box] input').focus()");
   await send("Input.insertText", { text: query });
   const header = await until(`(() => { const a = document.querySelector('#site-search-panel:not([hidden]) a.search-result__link'); return a && ${decoded("a.href")}; })()`, "header results");

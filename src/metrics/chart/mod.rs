@@ -271,14 +271,27 @@ pub fn sparkline(m: &Metric) -> Option<String> {
         .enumerate()
         .map(|(i, p)| {
             let (x, y) = pt(i, p.value);
-            format!("{x:.1},{y:.1}")
+            format!("{},{}", short(x), short(y))
         })
         .collect();
     let (lx, ly) = pt(n, m.values[n].value);
+    // Size, stroke and fill come from the stylesheet: cards repeat by the
+    // thousand.
     Some(format!(
-        r##"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true"><polyline points="{}" class="sparkline__line" fill="none"/><circle cx="{lx:.1}" cy="{ly:.1}" r="3" class="sparkline__dot"/></svg>"##,
-        points.join(" ")
+        r##"<svg class="sparkline" viewBox="0 0 {w} {h}" aria-hidden="true"><polyline points="{}"/><circle cx="{}" cy="{}" r="3"/></svg>"##,
+        points.join(" "),
+        short(lx),
+        short(ly)
     ))
+}
+
+/// One decimal, without a trailing `.0`.
+fn short(v: f64) -> String {
+    let s = format!("{v:.1}");
+    match s.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => s,
+    }
 }
 
 #[cfg(test)]

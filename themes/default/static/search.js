@@ -686,10 +686,50 @@
     form.addEventListener("focusout", function (e) { if (!form.contains(e.relatedTarget)) close(); });
   }
 
+  /** The header box, made from the header link: every page would otherwise
+      carry the same hidden form. Its words come from search/labels.js. */
+  function makeBox(link) {
+    var form = el("form", "site-search"), input = el("input", "site-search__input");
+    form.action = link.getAttribute("href");
+    form.method = "get";
+    form.setAttribute("role", "search");
+    form.setAttribute("data-search-box", "");
+    input.type = "search";
+    input.name = "q";
+    input.placeholder = label("search.placeholder", "");
+    input.setAttribute("aria-label", label("search.label", link.textContent));
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", "site-search-panel");
+    var status = el("p", "visually-hidden"), panel = el("div", "site-search__panel");
+    status.setAttribute("data-search-status", "");
+    status.setAttribute("aria-live", "polite");
+    panel.id = "site-search-panel";
+    panel.setAttribute("data-search-panel", "");
+    panel.hidden = true;
+    var all = el("a", "site-search__all", label("search.all", ""));
+    all.setAttribute("data-search-all", "");
+    all.hidden = true;
+    panel.appendChild(el("ol", "search-results"));
+    panel.appendChild(all);
+    form.appendChild(input);
+    form.appendChild(status);
+    form.appendChild(panel);
+    link.after(form);
+    return form;
+  }
+
   function boot() {
     var page = document.querySelector("[data-search-page]");
-    document.querySelectorAll("form[data-search-box]").forEach(function (form) {
-      var link = document.querySelector("[data-search-link]");
+    var link = document.querySelector("[data-search-link]");
+    var forms = document.querySelectorAll("form[data-search-box]");
+    // A theme may write its own box; else one is made from the link.
+    if (!page && !forms.length && link) {
+      loadLabels().then(function () {
+        link.hidden = true;
+        headerBox(makeBox(link));
+      });
+    }
+    forms.forEach(function (form) {
       if (page) return; // the page has its own box
       form.hidden = false;
       if (link) link.hidden = true;
