@@ -184,7 +184,7 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
         chars.push('\n');
     }
     chars.truncate(MAX_POSITION);
-    let mut cjk = Vec::with_capacity(chars.len() + 64);
+    let mut cjk = Vec::with_capacity(2 * chars.len());
     let mut words = Vec::new();
     SEEN.with_borrow_mut(|seen| {
         seen.next_page();
@@ -364,7 +364,7 @@ impl ShardGroup {
 /// ranges of shards in parallel, each range owning its lists. With
 /// `drop_text`, each page's text is let go once it is tokenized.
 pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(String, Lists)>> {
-    const BATCH: usize = 64;
+    const BATCH: usize = 256;
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
     let mut groups: Vec<ShardGroup> = (0..ranges)
         .map(|g| {
@@ -378,17 +378,32 @@ pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(
             }
         })
         .collect();
-    for (b, batch) in docs.chunks_mut(BATCH).enumerate() {
-        let first = (b * BATCH) as u32;
-        let tokens: Vec<DocTokens> = batch.par_iter().map(|d| doc_tokens(d, shards)).collect();
-        if drop_text {
-            batch.iter_mut().for_each(|d| d.sections = Vec::new());
-        }
+    let absorb = |groups: &mut [ShardGroup], (first, tokens): &(u32, Vec<DocTokens>)| {
         groups.par_iter_mut().for_each(|group| {
             for (n, t) in tokens.iter().enumerate() {
                 group.absorb(first + n as u32, t);
             }
-        });
+        })
+    };
+    // Each batch is tokenized while the one before is merged: the two
+    // stages keep every core busy whatever the sizes of the pages.
+    let mut merging: Option<(u32, Vec<DocTokens>)> = None;
+    for (b, batch) in docs.chunks_mut(BATCH).enumerate() {
+        let (tokens, ()) = rayon::join(
+            || batch.par_iter().map(|d| doc_tokens(d, shards)).collect(),
+            || {
+                if let Some(m) = &merging {
+                    absorb(&mut groups, m)
+                }
+            },
+        );
+        if drop_text {
+            batch.iter_mut().for_each(|d| d.sections = Vec::new());
+        }
+        merging = Some(((b * BATCH) as u32, tokens));
+    }
+    if let Some(m) = &merging {
+        absorb(&mut groups, m);
     }
     let mut out: Vec<(u32, Vec<(String, Lists)>)> = groups
         .into_par_iter()

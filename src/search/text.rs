@@ -129,8 +129,16 @@ fn end_line(text: &mut String) {
 fn push_text(sections: &mut [Section], raw: &str) {
     let text = &mut sections.last_mut().expect("one section").text;
     let raw = decode_entities(raw);
-    let mut run = 0;
-    for (i, c) in raw.char_indices() {
+    let bytes = raw.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        // White space is ASCII or starts with one of these bytes (U+0085,
+        // U+00A0, U+1680, U+2000…, U+3000): Han text is skipped byte by byte.
+        if !matches!(bytes[i], 0..=b' ' | 0xC2 | 0xE1..=0xE3) {
+            i += 1;
+            continue;
+        }
+        let c = raw[i..].chars().next().unwrap_or(' ');
         if c.is_whitespace() {
             text.push_str(&raw[run..i]);
             run = i + c.len_utf8();
@@ -138,6 +146,7 @@ fn push_text(sections: &mut [Section], raw: &str) {
                 text.push(' ');
             }
         }
+        i += c.len_utf8();
     }
     text.push_str(&raw[run..]);
 }
