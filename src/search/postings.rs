@@ -364,7 +364,7 @@ impl ShardGroup {
 /// ranges of shards in parallel, each range owning its lists. With
 /// `drop_text`, each page's text is let go once it is tokenized.
 pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(String, Lists)>> {
-    const BATCH: usize = 256;
+    const BATCH: usize = 64;
     let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
     let mut groups: Vec<ShardGroup> = (0..ranges)
         .map(|g| {
