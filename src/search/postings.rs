@@ -119,18 +119,13 @@ fn is_pair(key: u64) -> bool {
     key >> 21 != 0
 }
 
-fn cjk_chars(key: u64) -> ([char; 2], usize) {
+pub(super) fn cjk_text(key: u64) -> String {
     let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
     if is_pair(key) {
-        ([c(key >> 21), c(key)], 2)
+        [c(key >> 21), c(key)].iter().collect()
     } else {
-        ([c(key), ' '], 1)
+        c(key).to_string()
     }
-}
-
-pub(super) fn cjk_text(key: u64) -> String {
-    let (chars, n) = cjk_chars(key);
-    chars[..n].iter().collect()
 }
 
 /// A page's tokens, grouped by position shard. CJK tokens are
@@ -273,7 +268,7 @@ impl TokenRef<'_> {
 /// Puts a page's CJK tokens in shard order: a counting pass (keeping
 /// position order), then each shard's handful sorted. Far cheaper than one
 /// sort of the thousands of tokens of a long page. Returns the tokens and
-/// where each shard's start.
+/// where each shard starts.
 fn by_shard(tokens: Vec<u64>, shards: u32) -> (Vec<u64>, Vec<u32>) {
     let of: Vec<u16> = tokens
         .iter()
