@@ -49,13 +49,19 @@ fn all(graph: &Graph) -> Vec<(usize, String)> {
 /// Errors for aliases that name a page of the site (any page: lists and
 /// taxonomy pages too) or the alias of another.
 pub fn check(graph: &Graph) -> Vec<Diagnostic> {
+    let aliases = all(graph);
+    // Most sites have none: then the site's page paths are not made at all
+    // (thousands of strings on every relink while editing).
+    if aliases.is_empty() {
+        return Vec::new();
+    }
     let pages: crate::hash::Set<String> = crate::render::jobs(graph)
         .into_iter()
         .map(|job| crate::render::page_file(graph, job))
         .collect();
     let mut seen = crate::hash::Map::default();
     let mut diags = Vec::new();
-    for (i, file) in all(graph) {
+    for (i, file) in aliases {
         let e = &graph.entities[i];
         let clash = if pages.contains(&file) {
             Some("a page of the site".to_string())

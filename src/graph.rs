@@ -351,8 +351,27 @@ fn mentions(links: &[Vec<Option<LinkTo>>]) -> Vec<Vec<EntityIdx>> {
 /// parse has the same link inputs as the old, the graph stays as it was
 /// with the new entity in the old one's place (see `crate::incremental`).
 /// Spans are left out: diagnostics in the file are handled by the caller.
-pub fn same_link_inputs(a: &Entity, b: &Entity) -> bool {
-    link_inputs(a) == link_inputs(b)
+///
+/// A title is read by `link` only to suggest the id of an unknown
+/// reference: with `titles` false (the graph has none) a new title keeps
+/// the graph too.
+pub fn same_link_inputs(a: &Entity, b: &Entity, titles: bool) -> bool {
+    let fields = if titles {
+        a.fields == b.fields
+    } else {
+        same_but(&a.fields, &b.fields, "title")
+    };
+    link_inputs(a) == link_inputs(b) && fields && (!titles || a.title == b.title)
+}
+
+/// Whether two maps hold the same keys and values, `key` aside.
+fn same_but(
+    a: &serde_json::Map<String, serde_json::Value>,
+    b: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> bool {
+    let len = |m: &serde_json::Map<_, _>| m.len() - usize::from(m.contains_key(key));
+    len(a) == len(b) && a.iter().all(|(k, v)| k == key || b.get(k) == Some(v))
 }
 
 /// What `link` reads of an entity. Every field is named, so a field added
@@ -365,7 +384,7 @@ fn link_inputs(e: &Entity) -> impl PartialEq + '_ {
         source,
         id_span: _,
         content_path,
-        title,
+        title: _,
         url_path,
         draft,
         summary: _,
@@ -375,7 +394,8 @@ fn link_inputs(e: &Entity) -> impl PartialEq + '_ {
         body,
         refs,
         data,
-        fields,
+        // Compared apart, a title aside when titles do not count.
+        fields: _,
         extra: _,
     } = e;
     let crate::parse::markdown::Body {
@@ -414,7 +434,7 @@ fn link_inputs(e: &Entity) -> impl PartialEq + '_ {
         .collect();
     (
         (id, kind, source, content_path, url_path, draft),
-        (title, tags, fields, data),
+        (tags, data),
         (refs, links, headings, shortcodes),
     )
 }

@@ -306,6 +306,26 @@ fn broken_then_fixed() {
 }
 
 #[test]
+fn a_new_title_rewords_the_hint_of_an_unknown_reference() {
+    // A title is no link input while every reference resolves (a retitled
+    // policy keeps the graph); with an unknown one, its hint names titles.
+    let site = common::Site::example();
+    let good = site.read(MEASURE);
+    site.write(MEASURE, format!("{good}\n见 [[强省新计划]]。\n"));
+    let (mut inc, first) = Site::open(options(site.root()));
+    assert!(!first.ok());
+    site.edit(POLICY, "title: 先进制造业强省行动计划", "title: 强省新计划");
+    let report = inc.apply(&[site.path(POLICY)]);
+    let text = pinakes::diag::render_human(inc.sources(), &report.diagnostics, false);
+    assert!(text.contains("`强省新计划` is the title of"), "{text}");
+    let clean = pinakes::build(&options(site.root()));
+    assert_eq!(
+        text,
+        pinakes::diag::render_human(&clean.sources, &clean.diagnostics, false)
+    );
+}
+
+#[test]
 fn ignored_paths_change_nothing() {
     let site = common::Site::example();
     let (mut inc, _) = Site::open(options(site.root()));

@@ -2,13 +2,14 @@
 //!
 //! The graph is linked again unless every re-parsed file gives `link` the
 //! same input as before (see [`crate::graph::same_link_inputs`]): an edit of
-//! body text that keeps its links, headings and shortcode calls. Then the
-//! new entities take the old ones' places in the kept graph.
+//! body text that keeps its links, headings and shortcode calls, or of a
+//! title while every reference resolves. Then the new entities take the old
+//! ones' places in the kept graph.
 
 use std::sync::Arc;
 
 use super::cache::{Cache, Reparsed};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::graph::{EntityIdx, Graph};
 use crate::hash::Map;
 use crate::parse::Entity;
@@ -114,6 +115,16 @@ fn swaps(
     reparsed: &[SourceId],
 ) -> Option<Vec<(Option<EntityIdx>, Arc<Entity>)>> {
     let graph = &linked.graph;
+    // Titles only word the hints of unknown references (unless a taxonomy
+    // is made of titles).
+    let titles = linked.diags.iter().any(|d| d.code == Code::UnknownRef)
+        || cache
+            .loaded
+            .config
+            .taxonomies
+            .0
+            .iter()
+            .any(|(field, _)| field == "title");
     reparsed
         .iter()
         .map(|&id| {
@@ -127,7 +138,7 @@ fn swaps(
                 Some(i) => &graph.entities[i],
                 None => graph.home.as_ref().filter(|h| h.source == id)?,
             };
-            crate::graph::same_link_inputs(old, &new).then_some((at, new))
+            crate::graph::same_link_inputs(old, &new, titles).then_some((at, new))
         })
         .collect()
 }
