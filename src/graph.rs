@@ -81,7 +81,7 @@ pub struct Graph {
     pub taxonomies: Vec<Taxonomy>,
     /// Each kind's entities in list order, sorted once when first needed
     /// (see `render::context::list_order`): the pages of a long list each
-    /// take their run of it. Cleared when entities are swapped in.
+    /// take their run of it. Sorted again when entities are swapped in.
     pub list_order: ListOrder,
 }
 

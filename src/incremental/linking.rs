@@ -94,8 +94,8 @@ fn relink(mut linked: Linked, cache: &Cache, reparsed: &[SourceId]) -> Option<Li
             None => linked.graph.home = Some(new),
         }
     }
-    // A weight or a date orders lists without being a link input.
-    linked.graph.list_order = Default::default();
+    // A title, a weight or a date orders lists without being a link input.
+    crate::render::context::resort_list_orders(&mut linked.graph);
     Some(linked)
 }
 

@@ -126,10 +126,8 @@ impl Files {
         };
         let before: Set<String> = live.paths().collect();
         let updated = live.update(graph, &redo, style);
-        let gone: Vec<String> = before
-            .into_iter()
-            .filter(|p| !live.paths().any(|q| q == *p))
-            .collect();
+        let after: Set<String> = live.paths().collect();
+        let gone: Vec<String> = before.into_iter().filter(|p| !after.contains(p)).collect();
         if updated.is_empty() && gone.is_empty() {
             return false;
         }

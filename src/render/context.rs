@@ -312,11 +312,20 @@ fn sort_kind(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
     let mut idxs: Vec<EntityIdx> = (0..graph.entities.len())
         .filter(|&i| graph.entities[i].kind == kind)
         .collect();
+    sort_order(graph, kind, &mut idxs);
+    idxs
+}
+
+/// Sorts `idxs` into list order. The order is total (the index last), so
+/// any starting order gives the same list.
+fn sort_order(graph: &Graph, kind: Kind, idxs: &mut [EntityIdx]) {
     let issued = |e: &Entity| match &e.data {
         KindData::Policy(p) => p.issued,
         _ => None,
     };
-    let category = |e: &Entity| e.metric().and_then(|m| m.category.clone());
+    fn category(e: &Entity) -> Option<&str> {
+        e.metric().and_then(|m| m.category.as_deref())
+    }
     idxs.sort_by(|&a, &b| {
         let (ea, eb) = (&graph.entities[a], &graph.entities[b]);
         match kind {
@@ -331,8 +340,22 @@ fn sort_kind(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
                 .cmp(&eb.weight)
                 .then_with(|| ea.title.cmp(&eb.title)),
         }
+        .then(a.cmp(&b))
     });
-    idxs
+}
+
+/// The list orders of a graph into which changed entities were swapped (a
+/// title, weight or date may move one), sorted again from the old ones:
+/// nearly sorted, they take the merge sort about one pass, not a sort of
+/// thousands of titles.
+pub fn resort_list_orders(graph: &mut Graph) {
+    let old = std::mem::take(&mut graph.list_order);
+    for (at, cell) in old.into_iter().enumerate() {
+        if let Some(mut order) = cell.into_inner() {
+            sort_order(graph, Kind::ALL[at], &mut order);
+            let _ = graph.list_order[at].set(order);
+        }
+    }
 }
 
 fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkStyle) -> Value {
