@@ -150,6 +150,32 @@ fn can_make_taxonomy_pages_listing_exactly_their_entities() {
 }
 
 #[test]
+fn a_diagram_explains_dashed_lines_only_when_it_has_them() {
+    let site = Site::example();
+    site.build();
+    // A policy that sets targets draws them dashed; a measure that sets
+    // none draws no dashes.
+    for (page, dashed) in [
+        (
+            "policies/2025年工业经济头号工程年度行动方案/index.html",
+            true,
+        ),
+        ("measures/先进制造业集群培育/index.html", false),
+    ] {
+        let p = site.page(page);
+        p.check(
+            (p.count("svg.relations .rel-target") > 0) == dashed,
+            &format!("{page}: dashed boxes or lines: {dashed}"),
+        );
+        let note = p.text(".diagram__note");
+        p.check(
+            note.contains("虚线") == dashed && note.contains("点击方框"),
+            &format!("{page}: the note says what is drawn: {note}"),
+        );
+    }
+}
+
+#[test]
 fn can_draw_relationship_diagrams() {
     let site = graph_site();
     site.build();

@@ -34,6 +34,15 @@ pub enum Body {
     Copy(Origin),
 }
 
+impl From<Contents> for Body {
+    fn from(contents: Contents) -> Body {
+        match contents {
+            Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
+            Contents::Copy(o) => Body::Copy(o),
+        }
+    }
+}
+
 /// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
@@ -136,11 +145,7 @@ impl Files {
             output.files.remove(p.as_str());
         }
         for f in updated {
-            let body = match f.contents {
-                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
-                Contents::Copy(o) => Body::Copy(o),
-            };
-            output.files.insert(Arc::from(f.path), body);
+            output.files.insert(Arc::from(f.path), f.contents.into());
         }
         true
     }
@@ -535,11 +540,7 @@ impl<'a> NewFiles<'a> {
                 self.errors.extend(sink.put(f).err());
                 continue;
             }
-            let body = match f.contents {
-                Contents::Bytes(b) => Body::Bytes(Arc::from(b)),
-                Contents::Copy(o) => Body::Copy(o),
-            };
-            self.put(f.path, body);
+            self.put(f.path, f.contents.into());
         }
     }
 

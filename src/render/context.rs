@@ -296,13 +296,9 @@ fn with_metrics(
     Value::from(m)
 }
 
-/// Entities of a kind in list order: policies newest first, measures by
-/// title, metrics by category then title, pages by weight then title.
-pub fn sorted(graph: &Graph, kind: Kind) -> Vec<EntityIdx> {
-    list_order(graph, kind).to_vec()
-}
-
-/// A kind's entities in list order, sorted once per graph.
+/// A kind's entities in list order, sorted once per graph: policies newest
+/// first, measures by title, metrics by category then title, pages by
+/// weight then title.
 pub fn list_order(graph: &Graph, kind: Kind) -> &[EntityIdx] {
     let at = Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
     graph.list_order[at].get_or_init(|| sort_kind(graph, kind))
@@ -369,7 +365,7 @@ fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkSt
     let mut site: BTreeMap<&'static str, Value> = BTreeMap::new();
     let mut counts: BTreeMap<&'static str, Value> = BTreeMap::new();
     for kind in Kind::ALL {
-        let idxs = sorted(graph, kind);
+        let idxs = list_order(graph, kind);
         counts.insert(kind.plural(), Value::from(idxs.len()));
         if kind == Kind::Metric {
             let featured: Vec<EntityIdx> = idxs
@@ -379,7 +375,7 @@ fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkSt
                 .collect();
             site.insert("featured", list(&featured));
         }
-        site.insert(kind.plural(), list(&idxs));
+        site.insert(kind.plural(), list(idxs));
     }
     site.insert("counts", Value::from(counts));
     site.insert("title", Value::from(config.title.as_str()));

@@ -182,7 +182,7 @@ fn site_layouts(
     let mut metrics = Vec::new();
     let mut edges = Vec::new();
     // In list order: by weight, then title.
-    for i in reads.sorted(Kind::Measure) {
+    for &i in reads.sorted(Kind::Measure) {
         if reads.out(i, Rel::Policy).next().is_none() {
             measures.push(i);
             for to in reads.out(i, Rel::Metrics) {

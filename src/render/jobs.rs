@@ -154,8 +154,7 @@ pub(super) const GRAPH_PAGE_SIZE: usize = super::reads::CHUNK;
 /// The policies of `/graph/` page `n`, and whether it also draws the
 /// measures that name no policy (the last page does).
 pub fn graph_page(graph: &Graph, n: usize) -> (Vec<EntityIdx>, bool) {
-    let policies = context::sorted(graph, Kind::Policy);
-    let chunk = policies
+    let chunk = context::list_order(graph, Kind::Policy)
         .chunks(GRAPH_PAGE_SIZE)
         .nth(n)
         .unwrap_or(&[])

@@ -396,7 +396,9 @@ impl Pages<'_> {
         // Where the metrics stand against their targets: the whole list's
         // figures, on its first page.
         let standing = match (kind, n) {
-            (Kind::Metric, 0) => self.shared.list(at.reads, at.reads.sorted(kind)),
+            (Kind::Metric, 0) => self
+                .shared
+                .list(at.reads, at.reads.sorted(kind).iter().copied()),
             _ => Value::from(Vec::<Value>::new()),
         };
         ctx.insert_value("standing_items", standing);
@@ -436,7 +438,8 @@ impl Pages<'_> {
         if e.kind == Kind::Section {
             let children: Vec<EntityIdx> = reads
                 .sorted(Kind::Page)
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|&c| {
                     // Its address.
                     reads.summary(c);

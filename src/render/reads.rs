@@ -206,9 +206,9 @@ impl<'g> Reads<'g> {
     }
 
     /// The entities of a kind in list order, recorded.
-    pub fn sorted(&self, kind: Kind) -> Vec<EntityIdx> {
+    pub fn sorted(&self, kind: Kind) -> &'g [EntityIdx] {
         self.list(kind);
-        super::context::sorted(self.graph, kind)
+        super::context::list_order(self.graph, kind)
     }
 
     /// The entities of a kind, in no particular order, recorded.
