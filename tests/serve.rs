@@ -469,6 +469,9 @@ fn a_burst_of_files_gives_one_rebuild() {
     eventually("the last page", || {
         server.get("/about/%E6%89%B9%E9%87%8F299/").status == 200
     });
+    // The server's output is read on another thread: its line may come
+    // after the reload event.
+    server.wait_line(|l| l.starts_with("rebuilt"));
     let rebuilds = server
         .output()
         .iter()
