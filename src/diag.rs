@@ -333,7 +333,7 @@ pub fn render_json(sources: &Sources, diags: &Diagnostics) -> String {
                     let f = sources.get(s.file);
                     let (l, _) = f.line_col(s.start as usize);
                     let range = f.line_range(l - 1).unwrap_or(0..0);
-                    let text = f.text[range.clone()].trim_end_matches(['\n', '\r']);
+                    let text = f.text()[range.clone()].trim_end_matches(['\n', '\r']);
                     let end = (s.end as usize)
                         .min(range.start + text.len())
                         .max(s.start as usize);

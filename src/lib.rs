@@ -112,12 +112,21 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     incremental::build(opts)
 }
 
-/// The process's peak resident memory so far (Linux; `None` elsewhere).
-pub(crate) fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
+/// The process's resident memory now and at its peak so far, in MiB, as
+/// `"now N MiB, peak M MiB"` for the stage timings (Linux; `?` elsewhere).
+pub(crate) fn rss_note() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mib = |key: &str| {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024)
+    };
+    let show = |v: Option<u64>| v.map_or("?".into(), |m| m.to_string());
+    format!(
+        "now {} MiB, peak {} MiB",
+        show(mib("VmRSS:")),
+        show(mib("VmHWM:"))
+    )
 }
 
 /// The output directory: `--output`, else `output_dir` under the root.

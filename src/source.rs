@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,45 +43,82 @@ impl Span {
     }
 }
 
+/// Reads a file again, given its path as shown (relative to the site root).
+pub type ReadAgain = Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
+
 /// One file of the site, as text.
 #[derive(Debug)]
 pub struct SourceFile {
     /// Path relative to the site root, as shown to users.
     pub path: PathBuf,
-    pub text: String,
-    line_starts: Vec<usize>,
+    text: String,
+    /// Set when the text was let go after parsing (see [`Sources::release`]).
+    again: Option<Box<Again>>,
+    /// Byte offset of each line, found when a diagnostic first needs it:
+    /// most files never have one.
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+/// How a released file's text comes back, and the text once it has.
+struct Again {
+    read: ReadAgain,
+    text: OnceLock<String>,
+}
+
+impl std::fmt::Debug for Again {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Again").field("text", &self.text).finish()
+    }
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             path,
             text,
-            line_starts,
+            again: None,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    /// The file's text, read again from disk if it was released (an empty
+    /// text if it can no longer be read).
+    pub fn text(&self) -> &str {
+        match &self.again {
+            None => &self.text,
+            Some(a) => a
+                .text
+                .get_or_init(|| (a.read)(&self.path).unwrap_or_default()),
+        }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text().match_indices('\n').map(|(i, _)| i as u32 + 1))
+                .collect()
+        })
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let col = self.text[start..floor_char_boundary(&self.text, offset)]
+        let text = self.text();
+        let offset = offset.min(text.len());
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s as usize <= offset) - 1;
+        let start = starts[line] as usize;
+        let col = text[start..floor_char_boundary(text, offset)]
             .chars()
             .count();
         (line + 1, col + 1)
     }
 
     pub fn line_range(&self, line_index: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts.get(line_index)?;
-        let end = self
-            .line_starts
+        let starts = self.line_starts();
+        let start = *starts.get(line_index)? as usize;
+        let end = starts
             .get(line_index + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text().len(), |&e| e as usize);
         Some(start..end)
     }
 }
@@ -118,12 +156,27 @@ impl Sources {
         *file = SourceFile::new(std::mem::take(&mut file.path), text);
     }
 
+    /// Lets the text of `ids` go once they are parsed: a one-shot build
+    /// needs it again only for a diagnostic or a version comparison, and
+    /// holding every page's text twice (as written and parsed) is most of
+    /// the memory a large site costs. `read` brings a text back on demand.
+    pub fn release(&mut self, ids: &[SourceId], read: ReadAgain) {
+        for &id in ids {
+            let file = &mut self.files[id.0 as usize];
+            file.text = String::new();
+            file.again = Some(Box::new(Again {
+                read: read.clone(),
+                text: OnceLock::new(),
+            }));
+        }
+    }
+
     pub fn get(&self, id: SourceId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
     pub fn text(&self, id: SourceId) -> &str {
-        &self.get(id).text
+        self.get(id).text()
     }
 
     pub fn path(&self, id: SourceId) -> &Path {
@@ -148,7 +201,7 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
     }
 
     fn source(&'a self, id: SourceId) -> Result<&'a str, codespan_reporting::files::Error> {
-        Ok(&self.get(id).text)
+        Ok(self.get(id).text())
     }
 
     fn line_index(
@@ -168,7 +221,7 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .line_range(line_index)
             .ok_or(codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
-                max: self.get(id).line_starts.len() - 1,
+                max: self.get(id).line_starts().len() - 1,
             })
     }
 }
@@ -180,7 +233,7 @@ mod tests {
     #[test]
     fn columns_count_characters_not_bytes() {
         let f = SourceFile::new("a.md".into(), "标题\n数字化[[x]]\n".into());
-        let offset = f.text.find("[[").unwrap();
+        let offset = f.text().find("[[").unwrap();
         assert_eq!(f.line_col(offset), (2, 4));
         assert_eq!(f.line_col(0), (1, 1));
     }

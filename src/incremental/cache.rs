@@ -261,6 +261,20 @@ impl Cache {
     }
 
     /// The sources, for diagnostics.
+    /// Lets the content files' text go (a one-shot build, once parsed):
+    /// it comes back from disk only if a diagnostic or a version
+    /// comparison needs it. A cache that is updated later must keep it.
+    pub(super) fn release_content_text(&mut self) {
+        let root = self.root.clone();
+        let opts = load::ReadOptions::of(&self.loaded.config);
+        let read: crate::source::ReadAgain = Arc::new(move |shown: &Path| {
+            load::read_text(&root.join(shown), shown, opts)
+                .ok()
+                .map(|(text, _)| text)
+        });
+        self.loaded.sources.release(&self.loaded.content, read);
+    }
+
     pub(super) fn into_sources(self) -> crate::source::Sources {
         self.loaded.sources
     }

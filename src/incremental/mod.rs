@@ -191,6 +191,7 @@ impl Published {
 pub fn build(opts: &BuildOptions) -> BuildReport {
     let start = Instant::now();
     let mut site = Site::new(opts.clone());
+    site.cache.release_content_text();
     let out = crate::output_dir(opts, &site.cache.loaded.config);
     let dest = if opts.check_only {
         Out::Nowhere
@@ -575,9 +576,9 @@ struct Planned {
 fn lap(stage: &str, since: Instant) {
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
-            "{stage:>10}: {:>6.1} ms, peak {} MiB",
+            "{stage:>10}: {:>6.1} ms, {}",
             since.elapsed().as_secs_f64() * 1000.0,
-            crate::peak_rss_mib().map_or("?".into(), |m| m.to_string())
+            crate::rss_note()
         );
     }
 }

@@ -339,7 +339,16 @@ impl<'a> Writer<'a, '_> {
         if self.has_raw_html && self.raw_html == RawHtml::Sanitize {
             html_out = sanitize(&html_out);
         }
+        // The body is kept until its page is drawn: spare room left by
+        // growing (a third of the HTML, from the estimate above) would be
+        // held as long, for every page of the site.
+        html_out.shrink_to_fit();
         body.html = html_out;
+        body.links.shrink_to_fit();
+        body.headings.shrink_to_fit();
+        if let Some(p) = &mut body.first_paragraph {
+            p.shrink_to_fit();
+        }
         (body, self.diags)
     }
 }

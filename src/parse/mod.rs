@@ -99,7 +99,7 @@ pub fn parse_content(
         Some("yaml" | "yml")
     );
     match (kind, is_yaml) {
-        (Some(Kind::Metric), true) => metric::parse(&file.text, id, content_path, config),
+        (Some(Kind::Metric), true) => metric::parse(file.text(), id, content_path, config),
         (Some(Kind::Metric), false) | (Some(_), true) => (
             None,
             vec![
@@ -111,7 +111,7 @@ pub fn parse_content(
                 .hint("policies and measures are .md files; metrics are .yaml files"),
             ],
         ),
-        (Some(kind), false) => parse_document(&file.text, id, content_path, kind, config),
+        (Some(kind), false) => parse_document(file.text(), id, content_path, kind, config),
         (None, _) => (None, Vec::new()),
     }
 }
@@ -220,7 +220,7 @@ pub fn parse_data(sources: &Sources, files: &[SourceId], diags: &mut Vec<Diagnos
     let mut root = serde_json::Map::new();
     for &id in files {
         let file = sources.get(id);
-        let value = match yaml::parse_data(&file.text) {
+        let value = match yaml::parse_data(file.text()) {
             Ok(v) => v,
             Err(e) => {
                 diags.push(

@@ -277,8 +277,13 @@ fn with_metrics(
     own: Value,
     metric: impl Fn(EntityIdx) -> Value,
 ) -> Value {
-    let Some(m) = own.as_map() else { return own };
-    let mut m = m.clone();
+    if !own.is_map() {
+        return own;
+    }
+    // Taken, not copied (the summary was just made), and grown by exactly
+    // the two keys: one of these per measure is kept for the whole build.
+    let mut m = own.into_map().unwrap_or_default();
+    m.reserve_exact(2);
     let targets: Vec<EntityIdx> = reads.out(i, Rel::Metrics).collect();
     let metrics: Vec<Value> = targets
         .iter()

@@ -152,7 +152,7 @@ impl<'a> TemplateSources<'a> {
         let (id, col) = (*id, col + compact.removed_on_line(line));
         let file = self.sources.get(id);
         let range = file.line_range(line.checked_sub(1)?)?;
-        let text = &file.text[range.clone()];
+        let text = &file.text()[range.clone()];
         let mut chars = text
             .char_indices()
             .map(|(i, _)| range.start + i)

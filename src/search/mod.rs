@@ -27,10 +27,10 @@ pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagno
     });
     if std::env::var_os("PINAKES_TIMINGS").is_some() {
         eprintln!(
-            "  search: {:>6.1} ms ({} index files, part of data), peak {} MiB",
+            "  search: {:>6.1} ms ({} index files, part of data), {}",
             start.elapsed().as_secs_f64() * 1000.0,
             count.into_inner(),
-            crate::peak_rss_mib().map_or("?".into(), |m| m.to_string())
+            crate::rss_note()
         );
     }
     errors
