@@ -109,6 +109,19 @@ enum NewWhat {
     Metric,
 }
 
+/// A one-shot build or check runs without transparent huge pages. mimalloc
+/// asks for them on its arenas, and a 2 MiB page partly used counts whole:
+/// about 45 MiB more peak memory at 10,000 pages, for no measurable speed.
+/// The dev server keeps them: its rebuilds fault fewer fresh pages in
+/// (a title change at 10,000 pages is 15–20 ms faster with them).
+fn one_shot_memory() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes a flag and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -138,6 +151,7 @@ fn main() -> ExitCode {
                 return pinakes::serve::build_watch(opts)
                     .map_or_else(print_one, |_| ExitCode::SUCCESS);
             }
+            one_shot_memory();
             finish(&pinakes::build(&opts), Format::Human, true)
         }
         Command::Check {
@@ -152,6 +166,7 @@ fn main() -> ExitCode {
                 check_only: true,
                 ..Default::default()
             };
+            one_shot_memory();
             finish(&pinakes::build(&opts), format, false)
         }
         Command::Serve {
