@@ -158,8 +158,8 @@ impl Sources {
 
     /// Lets the text of `ids` go once they are parsed: a one-shot build
     /// needs it again only for a diagnostic or a version comparison, and
-    /// holding every page's text twice (as written and parsed) is most of
-    /// the memory a large site costs. `read` brings a text back on demand.
+    /// would otherwise hold every page twice, as written and as parsed.
+    /// `read` brings a text back the first time it is asked for.
     pub fn release(&mut self, ids: &[SourceId], read: ReadAgain) {
         for &id in ids {
             let file = &mut self.files[id.0 as usize];
@@ -236,5 +236,26 @@ mod tests {
         let offset = f.text().find("[[").unwrap();
         assert_eq!(f.line_col(offset), (2, 4));
         assert_eq!(f.line_col(0), (1, 1));
+    }
+
+    #[test]
+    fn a_released_text_is_read_again_once_when_asked() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let text = "标题\n数字化[[x]]\n";
+        let mut sources = Sources::default();
+        let id = sources.add("content/a.md".into(), text.into());
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counter = reads.clone();
+        sources.release(
+            &[id],
+            Arc::new(move |shown: &Path| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                (shown == Path::new("content/a.md")).then(|| text.to_string())
+            }),
+        );
+        assert_eq!(reads.load(Ordering::Relaxed), 0, "nothing read until asked");
+        assert_eq!(sources.get(id).line_col(text.find("[[").unwrap()), (2, 4));
+        assert_eq!(sources.text(id), text);
+        assert_eq!(reads.load(Ordering::Relaxed), 1, "read once, then kept");
     }
 }

@@ -260,7 +260,6 @@ impl Cache {
         self.data_diags = data_diags;
     }
 
-    /// The sources, for diagnostics.
     /// Lets the content files' text go (a one-shot build, once parsed):
     /// it comes back from disk only if a diagnostic or a version
     /// comparison needs it. A cache that is updated later must keep it.
@@ -275,6 +274,7 @@ impl Cache {
         self.loaded.sources.release(&self.loaded.content, read);
     }
 
+    /// The sources, for diagnostics.
     pub(super) fn into_sources(self) -> crate::source::Sources {
         self.loaded.sources
     }
