@@ -222,7 +222,7 @@ pub fn render_human(sources: &Sources, diags: &Diagnostics, color: bool) -> Stri
                 continue;
             }
         }
-        emit(&to_codespan(d));
+        emit(&to_codespan(sources, d));
     }
     for (d, places) in &repeated {
         emit(&repeat_summary(d, places));
@@ -277,29 +277,42 @@ pub fn summary(diags: &Diagnostics) -> String {
     )
 }
 
-fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::SourceId> {
+fn to_codespan(sources: &Sources, d: &Diagnostic) -> CsDiagnostic<crate::source::SourceId> {
     let mut cs = match d.severity {
         Severity::Error => CsDiagnostic::error(),
         Severity::Warning => CsDiagnostic::warning(),
     }
     .with_code(d.code.as_str());
+    // A span outside its file's text (a file changed on disk after a
+    // one-shot build let its text go, and read again) is shown by path:
+    // the snippet would not be the text the span was found in.
+    let fits = |span: &Span| {
+        let text = sources.text(span.file);
+        let r = span.range();
+        r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+    };
     let mut message = d.message.clone();
     match &d.location {
         Location::Path(p) => message = format!("{}: {message}", p.display()),
         Location::Point { path, line, column } => {
             message = format!("{}:{line}:{column}: {message}", path.display())
         }
+        Location::Span(span) if !fits(span) => {
+            message = format!("{}: {message}", sources.path(span.file).display())
+        }
         _ => {}
     }
     cs = cs.with_message(message);
     let mut labels = Vec::new();
-    if let Location::Span(span) = d.location {
+    if let Location::Span(span) = &d.location
+        && fits(span)
+    {
         labels.push(
             Label::primary(span.file, span.range())
                 .with_message(d.label.clone().unwrap_or_default()),
         );
     }
-    for (span, msg) in &d.notes {
+    for (span, msg) in d.notes.iter().filter(|(s, _)| fits(s)) {
         labels.push(Label::secondary(span.file, span.range()).with_message(msg.clone()));
     }
     cs = cs.with_labels(labels);
@@ -446,6 +459,26 @@ fn edit_distance(a: &[char], b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_past_a_file_read_again_shorter_is_shown_by_path() {
+        use std::sync::Arc;
+        let mut sources = Sources::default();
+        let text = "标题\n见[[x]]\n";
+        let id = sources.add("content/a.md".into(), text.into());
+        let span = Span::new(id, text.find("[[").unwrap()..text.len() - 1);
+        // The file changed on disk after its text was let go.
+        sources.release(&[id], Arc::new(|_: &std::path::Path| Some("标题\n".into())));
+        let mut diags = Diagnostics::default();
+        diags.push(
+            Diagnostic::error(Code::UnknownRef, "unknown id `x`")
+                .at(span)
+                .hint("check the id"),
+        );
+        let out = render_human(&sources, &diags, false);
+        assert!(out.contains("content/a.md: unknown id `x`"), "{out}");
+        assert!(out.contains("hint: check the id"), "{out}");
+    }
 
     #[test]
     fn suggests_close_ids_including_cjk() {
