@@ -51,23 +51,28 @@ pub type ReadAgain = Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
 pub struct SourceFile {
     /// Path relative to the site root, as shown to users.
     pub path: PathBuf,
-    text: String,
-    /// Set when the text was let go after parsing (see [`Sources::release`]).
-    again: Option<Box<Again>>,
+    text: Text,
     /// Byte offset of each line, found when a diagnostic first needs it:
     /// most files never have one.
     line_starts: OnceLock<Vec<u32>>,
 }
 
-/// How a released file's text comes back, and the text once it has.
-struct Again {
-    read: ReadAgain,
-    text: OnceLock<String>,
+/// A file's text: held, or let go after parsing (see [`Sources::release`])
+/// and read again the first time it is asked for.
+enum Text {
+    Held(String),
+    Released {
+        read: ReadAgain,
+        again: OnceLock<String>,
+    },
 }
 
-impl std::fmt::Debug for Again {
+impl std::fmt::Debug for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Again").field("text", &self.text).finish()
+        match self {
+            Text::Held(t) => f.debug_tuple("Held").field(t).finish(),
+            Text::Released { again, .. } => f.debug_tuple("Released").field(again).finish(),
+        }
     }
 }
 
@@ -75,8 +80,7 @@ impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
         SourceFile {
             path,
-            text,
-            again: None,
+            text: Text::Held(text),
             line_starts: OnceLock::new(),
         }
     }
@@ -84,11 +88,11 @@ impl SourceFile {
     /// The file's text, read again from disk if it was released (an empty
     /// text if it can no longer be read).
     pub fn text(&self) -> &str {
-        match &self.again {
-            None => &self.text,
-            Some(a) => a
-                .text
-                .get_or_init(|| (a.read)(&self.path).unwrap_or_default()),
+        match &self.text {
+            Text::Held(t) => t,
+            Text::Released { read, again } => {
+                again.get_or_init(|| read(&self.path).unwrap_or_default())
+            }
         }
     }
 
@@ -162,12 +166,10 @@ impl Sources {
     /// `read` brings a text back the first time it is asked for.
     pub fn release(&mut self, ids: &[SourceId], read: ReadAgain) {
         for &id in ids {
-            let file = &mut self.files[id.0 as usize];
-            file.text = String::new();
-            file.again = Some(Box::new(Again {
+            self.files[id.0 as usize].text = Text::Released {
                 read: read.clone(),
-                text: OnceLock::new(),
-            }));
+                again: OnceLock::new(),
+            };
         }
     }
 
