@@ -57,7 +57,7 @@ pub fn pieces<'a>(html: &'a str, slots: &'a [Slot]) -> impl Iterator<Item = Piec
             return None;
         }
         let slot_of = |c: char| slots.iter().copied().find(|s| s.mark() == c);
-        let at = rest.find(|c| slot_of(c).is_some()).unwrap_or(rest.len());
+        let at = next_mark(rest, slots).unwrap_or(rest.len());
         if at > 0 {
             let (text, after) = rest.split_at(at);
             rest = after;
@@ -81,6 +81,16 @@ pub fn pieces<'a>(html: &'a str, slots: &'a [Slot]) -> impl Iterator<Item = Piec
                 Piece::Text(text)
             }
         })
+    })
+}
+
+/// Where the first mark of `slots` in `html` stands. Every mark is U+FDDx,
+/// `EF B7 9x` in UTF-8: a byte search for its first byte, far faster over a
+/// page's HTML than decoding every character.
+fn next_mark(html: &str, slots: &[Slot]) -> Option<usize> {
+    memchr::memchr_iter(0xEF, html.as_bytes()).find(|&at| {
+        let c = html[at..].chars().next();
+        c.is_some_and(|c| slots.iter().any(|s| s.mark() == c))
     })
 }
 

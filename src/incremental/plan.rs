@@ -217,7 +217,8 @@ pub(super) fn render(
         .into_par_iter()
         .filter(|&i| plan.dirty[i])
         .map(|i| {
-            let page = pages.render(plan.jobs[i]);
+            // A page handed to a sink is not kept, nor is what it read.
+            let page = pages.render(plan.jobs[i], sink.is_none());
             let (path, inputs) = (page.path, page.inputs);
             let done = page.html.and_then(|html| match sink {
                 Some(sink) => {

@@ -87,9 +87,9 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
         "metric_chart",
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
-            record(Input::Full(id.to_string()));
+            record(|| Input::Full(id.to_string()));
             let entry = lookup(&charts, id)?;
-            record(Input::Global("t".to_string()));
+            record(|| Input::Global("t".to_string()));
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
             let svg = chart::chart(
@@ -107,7 +107,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
         "metric_value",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
-            record(Input::Full(id.to_string()));
+            record(|| Input::Full(id.to_string()));
             let wanted = kwargs.get::<&str>("period")?.filter(|p| !p.is_empty());
             metric_value(lookup(&metrics, id)?, id, wanted)
         },

@@ -234,7 +234,7 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         reads.summary(i);
     }
     let (pos, height) = positions(layout);
-    let width = column_x(3) - GAP;
+    let (width, height) = (N(column_x(3) - GAP), N(height));
     let find = |i: EntityIdx, col: Option<usize>| {
         pos.iter()
             .find(|(j, c, _)| *j == i && col.is_none_or(|x| x == *c))
@@ -270,7 +270,8 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         }
         let (x1, x2) = (column_x(c1) + WIDTHS[c1], column_x(c2));
         let (y1, y2) = (y1 + BOX_H / 2.0, y2 + BOX_H / 2.0);
-        let mid = (x1 + x2) / 2.0;
+        let mid = N((x1 + x2) / 2.0);
+        let (x1, x2, y1, y2) = (N(x1), N(x2), N(y1), N(y2));
         // Edges are the diagram's only paths: the stylesheet draws them
         // (`.relations path`), so only a target's carries a class.
         let class = if line == Line::Dashed {
@@ -309,8 +310,7 @@ fn node(
     root: &str,
     style: LinkStyle,
 ) {
-    let x = column_x(c);
-    let w = WIDTHS[c];
+    let (x, w) = (column_x(c), WIDTHS[c]);
     // The page's own box is marked by `aria-current`; the stylesheet draws
     // boxes from the kind class (diagrams repeat on every page).
     let class = format!(
@@ -330,14 +330,32 @@ fn node(
     let _ = write!(
         svg,
         "<a href=\"{}\" class=\"{class}\"{}>{title}\
-         <rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{BOX_H}\" rx=\"4\"/>\
+         <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>\
          <text x=\"{}\" y=\"{}\">{}</text></a>",
         escape_html(&href),
         if focus { " aria-current=\"page\"" } else { "" },
-        x + PAD + 2.0,
-        y + BOX_H / 2.0 + 4.5,
+        N(x),
+        N(y),
+        N(w),
+        N(BOX_H),
+        N(x + PAD + 2.0),
+        N(y + BOX_H / 2.0 + 4.5),
         escape_html(&label),
     );
+}
+
+/// A coordinate as `{}` writes an `f32`, whole numbers (most of them) by
+/// the cheaper integer path.
+struct N(f32);
+
+impl std::fmt::Display for N {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e9 && self.0 != 0.0 {
+            write!(f, "{}", self.0 as i64)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
 }
 
 /// A sentence for screen readers: "1 个政策、3 项措施、2 个指标".
@@ -381,6 +399,13 @@ fn fit(text: &str, width: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_print_as_f32_does() {
+        for v in [0.0f32, -0.0, 1.0, 12.5, 300.0, -7.0, 0.1, 1e10, 123456.75] {
+            assert_eq!(N(v).to_string(), v.to_string());
+        }
+    }
 
     #[test]
     fn labels_fit_their_box() {

@@ -257,9 +257,13 @@ struct At<'r, 'g> {
 type Made = Result<(), Vec<Diagnostic>>;
 
 impl Pages<'_> {
-    /// Renders one page, recording what it reads.
-    pub fn render(&self, job: Job) -> Page {
-        let reads = Reads::new(self.graph);
+    /// Renders one page, recording what it reads when `record` (else its
+    /// page's inputs are empty).
+    pub fn render(&self, job: Job, record: bool) -> Page {
+        let reads = match record {
+            true => Reads::new(self.graph),
+            false => Reads::unrecorded(self.graph),
+        };
         let (dir, template) = place(self.graph, job);
         let path = page_file(self.graph, job);
         let root = root_prefix(&dir);

@@ -80,10 +80,10 @@ thread_local! {
 
 /// Records an input into the page being rendered on this thread; for code
 /// that runs inside Tera (template functions). Outside a page it does nothing.
-pub fn record(input: Input) {
+pub fn record(input: impl FnOnce() -> Input) {
     PAGE.with(|p| {
         if let Some(inputs) = p.borrow_mut().as_mut() {
-            inputs.push(input);
+            inputs.push(input());
         }
     });
 }
@@ -91,14 +91,24 @@ pub fn record(input: Input) {
 /// The recorder of one page.
 pub struct Reads<'g> {
     graph: &'g Graph,
-    inputs: RefCell<Vec<Input>>,
+    /// `None` when nothing keeps what the page read (a build that keeps no
+    /// output): every read is then free of the record's allocations.
+    inputs: Option<RefCell<Vec<Input>>>,
 }
 
 impl<'g> Reads<'g> {
     pub fn new(graph: &'g Graph) -> Reads<'g> {
         Reads {
             graph,
-            inputs: RefCell::new(Vec::new()),
+            inputs: Some(RefCell::new(Vec::new())),
+        }
+    }
+
+    /// A recorder that keeps nothing: the same reads, no record.
+    pub fn unrecorded(graph: &'g Graph) -> Reads<'g> {
+        Reads {
+            graph,
+            inputs: None,
         }
     }
 
@@ -107,59 +117,66 @@ impl<'g> Reads<'g> {
     }
 
     pub fn push(&self, input: Input) {
-        self.inputs.borrow_mut().push(input);
+        self.note(|| input);
+    }
+
+    /// Records the input `make` builds, building it only when recording.
+    fn note(&self, make: impl FnOnce() -> Input) {
+        if let Some(inputs) = &self.inputs {
+            inputs.borrow_mut().push(make());
+        }
     }
 
     /// Entity `i` read in full.
     pub fn full(&self, i: EntityIdx) {
-        self.push(Input::Full(self.id(i)));
+        self.note(|| Input::Full(self.id(i)));
     }
 
     /// Entity `i` read as its summary.
     pub fn summary(&self, i: EntityIdx) {
-        self.push(Input::Summary(self.id(i)));
+        self.note(|| Input::Summary(self.id(i)));
     }
 
     pub fn title(&self, i: EntityIdx) {
-        self.push(Input::Title(self.id(i)));
+        self.note(|| Input::Title(self.id(i)));
     }
 
     pub fn dates(&self, i: EntityIdx) {
-        self.push(Input::Dates(self.id(i)));
+        self.note(|| Input::Dates(self.id(i)));
     }
 
     pub fn links(&self, i: EntityIdx) {
-        self.push(Input::Links(self.id(i)));
+        self.note(|| Input::Links(self.id(i)));
     }
 
     pub fn list(&self, kind: Kind) {
-        self.push(Input::List(kind));
+        self.note(|| Input::List(kind));
     }
 
     pub fn global(&self, part: &str) {
-        self.push(Input::Global(part.to_string()));
+        self.note(|| Input::Global(part.to_string()));
     }
 
     pub fn template(&self, name: &str) {
-        self.push(Input::Template(name.to_string()));
+        self.note(|| Input::Template(name.to_string()));
     }
 
     /// [`Graph::out`], recorded.
     pub fn out(&self, i: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + 'g {
-        self.push(Input::Out(self.id(i), rel));
+        self.note(|| Input::Out(self.id(i), rel));
         self.graph.out(i, rel)
     }
 
     /// [`Graph::back`], recorded.
     pub fn back(&self, i: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + 'g {
-        self.push(Input::Back(self.id(i), rel));
+        self.note(|| Input::Back(self.id(i), rel));
         self.graph.back(i, rel)
     }
 
     /// Every typed reference out of `i`, recorded.
     pub fn edges_out(&self, i: EntityIdx) -> impl Iterator<Item = &'g Edge> + 'g {
         for rel in Rel::ALL {
-            self.push(Input::Out(self.id(i), rel));
+            self.note(|| Input::Out(self.id(i), rel));
         }
         self.graph.edges_out(i)
     }
@@ -167,14 +184,14 @@ impl<'g> Reads<'g> {
     /// Every typed reference into `i`, recorded.
     pub fn edges_in(&self, i: EntityIdx) -> impl Iterator<Item = &'g Edge> + 'g {
         for rel in Rel::ALL {
-            self.push(Input::Back(self.id(i), rel));
+            self.note(|| Input::Back(self.id(i), rel));
         }
         self.graph.edges_in(i)
     }
 
     /// The version `i` replaced ([`crate::history::previous`]), recorded.
     pub fn previous(&self, i: EntityIdx) -> Option<EntityIdx> {
-        self.push(Input::Out(self.id(i), Rel::Supersedes));
+        self.note(|| Input::Out(self.id(i), Rel::Supersedes));
         let p = crate::history::previous(self.graph, i);
         // Its kind.
         p.inspect(|&p| self.summary(p))
@@ -182,7 +199,7 @@ impl<'g> Reads<'g> {
 
     /// The version that replaced `i` ([`crate::history::next`]), recorded.
     pub fn next(&self, i: EntityIdx) -> Option<EntityIdx> {
-        self.push(Input::Back(self.id(i), Rel::Supersedes));
+        self.note(|| Input::Back(self.id(i), Rel::Supersedes));
         let n = crate::history::next(self.graph, i);
         n.inspect(|&n| self.summary(n))
     }
@@ -195,13 +212,13 @@ impl<'g> Reads<'g> {
 
     /// The entities whose prose links to `i`, recorded.
     pub fn mentions(&self, i: EntityIdx) -> &'g [EntityIdx] {
-        self.push(Input::Mentions(self.id(i)));
+        self.note(|| Input::Mentions(self.id(i)));
         &self.graph.mentioned_by[i]
     }
 
     /// The versions of `i`, oldest first, recorded.
     pub fn chain(&self, i: EntityIdx) -> Vec<EntityIdx> {
-        self.push(Input::Chain(self.id(i)));
+        self.note(|| Input::Chain(self.id(i)));
         crate::history::chain(self.graph, i)
     }
 
@@ -213,7 +230,7 @@ impl<'g> Reads<'g> {
 
     /// The entities of a kind, in no particular order, recorded.
     pub fn members(&self, kind: Kind) -> Vec<EntityIdx> {
-        self.push(Input::Members(kind));
+        self.note(|| Input::Members(kind));
         let all = 0..self.graph.entities.len();
         all.filter(|&i| self.graph.entities[i].kind == kind)
             .collect()
@@ -222,7 +239,7 @@ impl<'g> Reads<'g> {
     /// The number of [`CHUNK`]s of a kind's list (one when it is empty),
     /// recorded.
     pub fn chunks(&self, kind: Kind) -> usize {
-        self.push(Input::Count(kind));
+        self.note(|| Input::Count(kind));
         let n = self
             .graph
             .entities
@@ -234,7 +251,7 @@ impl<'g> Reads<'g> {
 
     /// The `n`-th [`CHUNK`] of a kind's list, recorded.
     pub fn chunk(&self, kind: Kind, n: usize) -> Vec<EntityIdx> {
-        self.push(Input::Chunk(kind, n));
+        self.note(|| Input::Chunk(kind, n));
         let all = super::context::list_order(self.graph, kind);
         all.chunks(CHUNK).nth(n).unwrap_or(&[]).to_vec()
     }
@@ -243,14 +260,14 @@ impl<'g> Reads<'g> {
     /// how many pages the list has (one when it is empty), recorded: the
     /// count, and the chunks the page's run lies in.
     pub fn list_page(&self, kind: Kind, n: usize) -> (Vec<EntityIdx>, usize) {
-        self.push(Input::Count(kind));
+        self.note(|| Input::Count(kind));
         let all = super::context::list_order(self.graph, kind);
         let start = (n * LIST_PAGE_SIZE).min(all.len());
         let end = (start + LIST_PAGE_SIZE).min(all.len());
         let first = start / CHUNK;
         let last = end.div_ceil(CHUNK).max(first + 1);
         for c in first..last {
-            self.push(Input::Chunk(kind, c));
+            self.note(|| Input::Chunk(kind, c));
         }
         (all[start..end].to_vec(), pages_of(all.len()))
     }
@@ -258,17 +275,22 @@ impl<'g> Reads<'g> {
     /// Runs `f` (a Tera render) with this recorder as its thread's page, so
     /// template functions record into it.
     pub fn during<T>(&self, f: impl FnOnce() -> T) -> T {
-        let mine = std::mem::take(&mut *self.inputs.borrow_mut());
-        let outer = PAGE.with(|p| p.replace(Some(mine)));
+        let mine = self
+            .inputs
+            .as_ref()
+            .map(|i| std::mem::take(&mut *i.borrow_mut()));
+        let outer = PAGE.with(|p| p.replace(mine));
         let out = f();
-        let got = PAGE.with(|p| p.replace(outer)).unwrap_or_default();
-        *self.inputs.borrow_mut() = got;
+        let got = PAGE.with(|p| p.replace(outer));
+        if let (Some(inputs), Some(got)) = (&self.inputs, got) {
+            *inputs.borrow_mut() = got;
+        }
         out
     }
 
     /// What was read, each input once, in order.
     pub fn finish(self) -> Vec<Input> {
-        let mut inputs = self.inputs.into_inner();
+        let mut inputs = self.inputs.map(RefCell::into_inner).unwrap_or_default();
         inputs.sort_unstable();
         inputs.dedup();
         inputs

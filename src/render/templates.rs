@@ -210,7 +210,7 @@ fn register_functions(
             let root: String = state.get("root")?.unwrap_or_default();
             let taxonomy = kwargs.must_get::<&str>("taxonomy")?;
             let term = kwargs.must_get::<&str>("term")?;
-            record(Input::Taxonomy(taxonomy.to_string()));
+            record(|| Input::Taxonomy(taxonomy.to_string()));
             Ok(terms
                 .get(&(taxonomy.to_string(), term.to_string()))
                 .map(|u| format!("{root}{u}"))
@@ -225,7 +225,7 @@ fn register_functions(
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
             let root: String = state.get("root")?.unwrap_or_default();
             if let Some(id) = kwargs.get::<&str>("id")? {
-                record(Input::Summary(id.to_string()));
+                record(|| Input::Summary(id.to_string()));
                 let entity = urls
                     .get(id)
                     .ok_or_else(|| Error::message(format!("url(): no entity with id `{id}`")))?;
@@ -249,7 +249,7 @@ fn register_functions(
         "get_entity",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
-            record(Input::Summary(id.to_string()));
+            record(|| Input::Summary(id.to_string()));
             by_id
                 .get(id)
                 .cloned()

@@ -37,7 +37,7 @@ impl Adapt {
 pub struct BitWriter {
     out: Vec<u8>,
     /// Bits not yet written, the last `len` of them (fewer than 48).
-    acc: u128,
+    acc: u64,
     len: u32,
 }
 
@@ -48,22 +48,39 @@ impl BitWriter {
 
     /// The low `n` bits of `v`, high first (`n` ≤ 58). Digits go out eight
     /// at a time: lists of millions of codes are written here.
+    #[inline(always)]
     pub fn bits(&mut self, v: u64, n: u32) {
-        if n == 0 {
-            return;
+        if self.len + n > 64 {
+            return self.bits_in_two(v, n);
         }
-        self.acc = (self.acc << n) | u128::from(v & ((1u64 << n) - 1));
+        self.acc = (self.acc << n) | (v & ((1u64 << n) - 1));
         self.len += n;
-        while self.len >= 48 {
-            self.len -= 48;
-            let word = (self.acc >> self.len) as u64;
-            let mut digits = [0u8; 8];
-            for (i, d) in digits.iter_mut().enumerate() {
-                *d = DIGITS[((word >> (42 - 6 * i)) & 63) as usize];
-            }
-            self.out.extend_from_slice(&digits);
-            self.acc &= (1u128 << self.len) - 1;
+        if self.len >= 48 {
+            self.flush();
         }
+    }
+
+    /// A long code after many pending bits, written in two parts. Out of
+    /// line, as is [`BitWriter::flush`]: the common path stays a few
+    /// instructions wherever it is inlined.
+    #[cold]
+    #[inline(never)]
+    fn bits_in_two(&mut self, v: u64, n: u32) {
+        self.bits(v >> 16, n - 16);
+        self.bits(v & 0xFFFF, 16);
+    }
+
+    /// Writes the oldest 48 pending bits as eight digits.
+    #[inline(never)]
+    fn flush(&mut self) {
+        self.len -= 48;
+        let word = self.acc >> self.len;
+        let mut digits = [0u8; 8];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = DIGITS[((word >> (42 - 6 * i)) & 63) as usize];
+        }
+        self.out.extend_from_slice(&digits);
+        self.acc &= (1u64 << self.len) - 1;
     }
 
     /// Elias gamma of `n` ≥ 1: as many zeros as bits after the first, then `n`.
@@ -183,6 +200,39 @@ fn digit(c: u8) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bits_of_every_width_after_any_pending_count_come_out_in_order() {
+        // Every width 0..=58 after every pending count 0..48, against a
+        // string of '0' and '1' cut into six-bit digits.
+        let mut w = BitWriter::default();
+        let mut naive = String::new();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for pending in 0..48u32 {
+            for n in 0..=58u32 {
+                w.bits(0, pending);
+                naive.extend((0..pending).map(|_| '0'));
+                x = x.rotate_left(17).wrapping_mul(0x2545_F491_4F6C_DD1D);
+                w.bits(x, n);
+                naive.extend(
+                    (0..n)
+                        .rev()
+                        .map(|i| if x >> i & 1 == 1 { '1' } else { '0' }),
+                );
+            }
+        }
+        while !naive.len().is_multiple_of(6) {
+            naive.push('0');
+        }
+        let expected: String = naive
+            .as_bytes()
+            .chunks(6)
+            .map(|c| {
+                DIGITS[usize::from_str_radix(std::str::from_utf8(c).unwrap(), 2).unwrap()] as char
+            })
+            .collect();
+        assert_eq!(w.finish(), expected);
+    }
 
     #[test]
     fn codes_round_trip() {

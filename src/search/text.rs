@@ -58,13 +58,13 @@ pub fn html_sections(html: &str) -> Vec<Section> {
     }];
     let mut rest = html;
     while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
+        let Some(lt) = find_byte(b'<', rest) else {
             push_text(&mut sections, rest);
             break;
         };
         push_text(&mut sections, &rest[..lt]);
         let after = &rest[lt + 1..];
-        let Some(gt) = after.find('>') else {
+        let Some(gt) = find_byte(b'>', after) else {
             push_text(&mut sections, rest);
             break;
         };
@@ -115,6 +115,12 @@ pub fn html_sections(html: &str) -> Vec<Section> {
     sections
 }
 
+/// Where the ASCII byte `b` first stands in `s`: a vectorised search over
+/// the long runs of text between tags.
+fn find_byte(b: u8, s: &str) -> Option<usize> {
+    memchr::memchr(b, s.as_bytes())
+}
+
 fn end_line(text: &mut String) {
     while text.ends_with(' ') {
         text.pop();
@@ -133,9 +139,16 @@ fn push_text(sections: &mut [Section], raw: &str) {
     let (mut run, mut i) = (0, 0);
     while i < bytes.len() {
         // White space is ASCII or starts with one of these bytes (U+0085,
-        // U+00A0, U+1680, U+2000…, U+3000): Han text is skipped byte by byte.
-        if !matches!(bytes[i], 0..=b' ' | 0xC2 | 0xE1..=0xE3) {
-            i += 1;
+        // U+00A0, U+1680, U+2000…, U+3000): other characters are skipped whole.
+        let lead = bytes[i];
+        if !matches!(lead, 0..=b' ' | 0xC2 | 0xE1..=0xE3) {
+            // The whole character, its length read off its first byte.
+            i += match lead {
+                0..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
             continue;
         }
         let c = raw[i..].chars().next().unwrap_or(' ');
@@ -160,12 +173,12 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 fn decode_entities(s: &str) -> Cow<'_, str> {
-    if !s.contains('&') {
+    if find_byte(b'&', s).is_none() {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find('&') {
+    while let Some(i) = find_byte(b'&', rest) {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         let decoded = after.find(';').filter(|&n| n <= 10).and_then(|n| {
@@ -219,6 +232,11 @@ pub fn normalize(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
+    // CJK punctuation, kana, hangul and the Han extensions have no case
+    // either; the case tables are slow for them.
+    if matches!(c as u32, 0x3000..=0x4DBF | 0xAC00..=0xD7AF) {
+        return c;
+    }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
         (Some(l), None) => l,
@@ -235,7 +253,12 @@ pub enum Class {
     Other,
 }
 
+#[inline]
 pub fn class(c: char) -> Class {
+    // Han first: most characters of a Chinese page.
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return Class::Cjk;
+    }
     match c as u32 {
         0x3040..=0x30FF
         | 0x3400..=0x4DBF
@@ -243,6 +266,13 @@ pub fn class(c: char) -> Class {
         | 0xAC00..=0xD7AF
         | 0xF900..=0xFAFF
         | 0x20000..=0x3134F => Class::Cjk,
+        // Common punctuation of Chinese text, kept off the slow Unicode
+        // tables: general punctuation, and CJK commas, stops and brackets.
+        0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0x303D..=0x303F => Class::Other,
+        _ if c.is_ascii() => match c.is_ascii_alphanumeric() {
+            true => Class::Word,
+            false => Class::Other,
+        },
         _ if c.is_alphanumeric() => Class::Word,
         _ => Class::Other,
     }
@@ -261,25 +291,27 @@ pub enum TokenKind {
 /// Calls `f(kind, chars, position)` for every token of normalized text, in
 /// order; positions count characters (code points).
 pub fn tokens(chars: &[char], mut f: impl FnMut(TokenKind, &[char], u32)) {
-    let mut i = 0;
+    // Each character's class is looked up once: `here` is that of chars[i].
+    let class_at = |i: usize| chars.get(i).map_or(Class::Other, |&c| class(c));
+    // `word`: where the run of word characters that chars[i] ends starts.
+    let (mut i, mut here, mut word) = (0, class_at(0), 0);
     while i < chars.len() {
-        match class(chars[i]) {
-            Class::Other => i += 1,
-            Class::Word => {
-                let start = i;
-                while i < chars.len() && class(chars[i]) == Class::Word {
-                    i += 1;
-                }
-                f(TokenKind::Word, &chars[start..i], start as u32);
-            }
+        let next = class_at(i + 1);
+        match here {
+            Class::Other => {}
+            Class::Word if next == Class::Word => {}
+            Class::Word => f(TokenKind::Word, &chars[word..=i], word as u32),
             Class::Cjk => {
                 f(TokenKind::Unigram, &chars[i..i + 1], i as u32);
-                if chars.get(i + 1).is_some_and(|&c| class(c) == Class::Cjk) {
+                if next == Class::Cjk {
                     f(TokenKind::Bigram, &chars[i..i + 2], i as u32);
                 }
-                i += 1;
             }
         }
+        if here != Class::Word {
+            word = i + 1;
+        }
+        (i, here) = (i + 1, next);
     }
 }
 
@@ -310,6 +342,30 @@ pub fn shard_of_code_points(key: impl Iterator<Item = u32>, shards: u32) -> u32 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_unicode_tables_for_every_character() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let class_by_tables = match class(c) {
+                Class::Cjk => Class::Cjk,
+                _ if c.is_alphanumeric() => Class::Word,
+                _ => Class::Other,
+            };
+            assert_eq!(class(c), class_by_tables, "class of U+{:04X}", c as u32);
+            let folded = match c as u32 {
+                0x4E00..=0x9FFF => c,
+                0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap(),
+                0x3000 => ' ',
+                _ => c,
+            };
+            let mut lower = folded.to_lowercase();
+            let by_tables = match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => folded,
+            };
+            assert_eq!(normalize(c), by_tables, "normalize U+{:04X}", c as u32);
+        }
+    }
 
     fn toks(s: &str) -> Vec<(TokenKind, String, u32)> {
         let chars: Vec<char> = s.chars().map(normalize).collect();
