@@ -179,7 +179,9 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
         chars.push('\n');
     }
     chars.truncate(MAX_POSITION);
+    // Each CJK token with its shard, found while its characters are at hand.
     let mut cjk = Vec::with_capacity(2 * chars.len());
+    let mut of = Vec::with_capacity(2 * chars.len());
     let mut words = Vec::new();
     SEEN.with_borrow_mut(|seen| {
         seen.next_page();
@@ -188,16 +190,15 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
                 let shard = text::shard_of(text::shard_key(kind, tok), shards);
                 words.push((shard, tok.iter().collect::<String>().into(), pos))
             }
-            TokenKind::Unigram => {
-                if seen.first(tok[0]) {
-                    cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64)
-                }
+            TokenKind::Unigram if !seen.first(tok[0]) => {}
+            TokenKind::Unigram | TokenKind::Bigram => {
+                cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64);
+                of.push(text::shard_of(tok, shards) as u16);
             }
-            TokenKind::Bigram => cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64),
         })
     });
     words.sort_unstable();
-    let (cjk, bounds) = by_shard(cjk, shards);
+    let (cjk, bounds) = by_shard(&cjk, &of, shards);
     DocTokens {
         title_len: d.title.chars().count() as u32,
         cjk,
@@ -265,22 +266,13 @@ impl TokenRef<'_> {
     }
 }
 
-/// Puts a page's CJK tokens in shard order: a counting pass (keeping
-/// position order), then each shard's handful sorted. Far cheaper than one
-/// sort of the thousands of tokens of a long page. Returns the tokens and
-/// where each shard starts.
-fn by_shard(tokens: Vec<u64>, shards: u32) -> (Vec<u64>, Vec<u32>) {
-    let of: Vec<u16> = tokens
-        .iter()
-        .map(|&t| {
-            let key = t >> POSITION_BITS;
-            let pair = [(key >> 21) as u32, (key & 0x1F_FFFF) as u32];
-            let chars = if is_pair(key) { &pair[..] } else { &pair[1..] };
-            text::shard_of_code_points(chars.iter().copied(), shards) as u16
-        })
-        .collect();
+/// Puts a page's CJK tokens in shard order (`of` holds each one's shard):
+/// a counting pass (keeping position order), then each shard's handful
+/// sorted. Far cheaper than one sort of the thousands of tokens of a long
+/// page. Returns the tokens and where each shard starts.
+fn by_shard(tokens: &[u64], of: &[u16], shards: u32) -> (Vec<u64>, Vec<u32>) {
     let mut bounds = vec![0u32; shards as usize + 1];
-    for &s in &of {
+    for &s in of {
         bounds[s as usize + 1] += 1;
     }
     for s in 1..bounds.len() {
@@ -288,7 +280,7 @@ fn by_shard(tokens: Vec<u64>, shards: u32) -> (Vec<u64>, Vec<u32>) {
     }
     let mut next = bounds.clone();
     let mut sorted = vec![0u64; tokens.len()];
-    for (&t, &s) in tokens.iter().zip(&of) {
+    for (&t, &s) in tokens.iter().zip(of) {
         let slot = &mut next[s as usize];
         sorted[*slot as usize] = t;
         *slot += 1;
