@@ -631,6 +631,25 @@ fn can_write_taxonomy_pages() {
 }
 
 #[test]
+fn an_entity_page_links_its_issuer_status_and_tags_to_their_terms() {
+    let site = basic();
+    let page = site.page(&format!("policies/{JIA}/index.html"));
+    let links = page.links(".meta-table");
+    let term = |tax: &str, name: &str| format!("../../{tax}/{}/index.html", encode(name));
+    for (href, what) in [
+        (term("issuer", "山东省人民政府"), "the issuer"),
+        (term("status", "in-force"), "the status"),
+        (term("tags", "数字化"), "a tag"),
+        (term("tags", "制造业"), "another tag"),
+    ] {
+        page.check(
+            links.iter().any(|(h, _)| *h == href),
+            &format!("{what} links to {href}, got {links:?}"),
+        );
+    }
+}
+
+#[test]
 fn can_write_utf8_chinese_output() {
     let site = basic();
     let public = site.path("public");
