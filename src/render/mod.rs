@@ -319,7 +319,7 @@ impl Pages<'_> {
     }
 
     fn home(&self, ctx: &mut Context, at: &At) -> Made {
-        at.reads.push(Input::Home);
+        at.reads.push(|| Input::Home);
         let page = match &self.graph.home {
             Some(h) => {
                 let content = self.body(&h.body, &self.graph.home_links, at)?;
@@ -459,7 +459,7 @@ impl Pages<'_> {
 
     fn taxonomy(&self, ctx: &mut Context, at: &At, t: usize) {
         let tax = &self.graph.taxonomies[t];
-        at.reads.push(Input::Taxonomy(tax.name.clone()));
+        at.reads.push(|| Input::Taxonomy(tax.name.clone()));
         ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
         ctx.insert_value("page", simple_page(&tax.label, ""));
     }
@@ -471,8 +471,8 @@ impl Pages<'_> {
         let start = (n * reads::LIST_PAGE_SIZE).min(tm.entities.len());
         let end = (start + reads::LIST_PAGE_SIZE).min(tm.entities.len());
         let shown = &tm.entities[start..end];
-        reads.push(Input::Taxonomy(tax.name.clone()));
-        reads.push(Input::Term(tax.name.clone(), tm.name.clone()));
+        reads.push(|| Input::Taxonomy(tax.name.clone()));
+        reads.push(|| Input::Term(tax.name.clone(), tm.name.clone()));
         let mut tv = context::term_value(tax, tm, self.style)
             .as_map()
             .cloned()

@@ -82,7 +82,7 @@ fn metric_values(
             let mut tv = target_value(t);
             // Read by id: a target may name an entity that is not there (yet).
             let set_by = t.set_by.as_ref().and_then(|id| {
-                reads.push(Input::Summary(id.clone()));
+                reads.push(|| Input::Summary(id.clone()));
                 reads.index(id).map(|i| shared.summaries[i].clone())
             });
             tv.insert(Rel::SetBy.field(), set_by.unwrap_or_else(Value::none));

@@ -116,12 +116,8 @@ impl<'g> Reads<'g> {
         self.graph.entities[i].id.clone()
     }
 
-    pub fn push(&self, input: Input) {
-        self.note(|| input);
-    }
-
     /// Records the input `make` builds, building it only when recording.
-    fn note(&self, make: impl FnOnce() -> Input) {
+    pub fn push(&self, make: impl FnOnce() -> Input) {
         if let Some(inputs) = &self.inputs {
             inputs.borrow_mut().push(make());
         }
@@ -129,54 +125,54 @@ impl<'g> Reads<'g> {
 
     /// Entity `i` read in full.
     pub fn full(&self, i: EntityIdx) {
-        self.note(|| Input::Full(self.id(i)));
+        self.push(|| Input::Full(self.id(i)));
     }
 
     /// Entity `i` read as its summary.
     pub fn summary(&self, i: EntityIdx) {
-        self.note(|| Input::Summary(self.id(i)));
+        self.push(|| Input::Summary(self.id(i)));
     }
 
     pub fn title(&self, i: EntityIdx) {
-        self.note(|| Input::Title(self.id(i)));
+        self.push(|| Input::Title(self.id(i)));
     }
 
     pub fn dates(&self, i: EntityIdx) {
-        self.note(|| Input::Dates(self.id(i)));
+        self.push(|| Input::Dates(self.id(i)));
     }
 
     pub fn links(&self, i: EntityIdx) {
-        self.note(|| Input::Links(self.id(i)));
+        self.push(|| Input::Links(self.id(i)));
     }
 
     pub fn list(&self, kind: Kind) {
-        self.note(|| Input::List(kind));
+        self.push(|| Input::List(kind));
     }
 
     pub fn global(&self, part: &str) {
-        self.note(|| Input::Global(part.to_string()));
+        self.push(|| Input::Global(part.to_string()));
     }
 
     pub fn template(&self, name: &str) {
-        self.note(|| Input::Template(name.to_string()));
+        self.push(|| Input::Template(name.to_string()));
     }
 
     /// [`Graph::out`], recorded.
     pub fn out(&self, i: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + 'g {
-        self.note(|| Input::Out(self.id(i), rel));
+        self.push(|| Input::Out(self.id(i), rel));
         self.graph.out(i, rel)
     }
 
     /// [`Graph::back`], recorded.
     pub fn back(&self, i: EntityIdx, rel: Rel) -> impl Iterator<Item = EntityIdx> + 'g {
-        self.note(|| Input::Back(self.id(i), rel));
+        self.push(|| Input::Back(self.id(i), rel));
         self.graph.back(i, rel)
     }
 
     /// Every typed reference out of `i`, recorded.
     pub fn edges_out(&self, i: EntityIdx) -> impl Iterator<Item = &'g Edge> + 'g {
         for rel in Rel::ALL {
-            self.note(|| Input::Out(self.id(i), rel));
+            self.push(|| Input::Out(self.id(i), rel));
         }
         self.graph.edges_out(i)
     }
@@ -184,14 +180,14 @@ impl<'g> Reads<'g> {
     /// Every typed reference into `i`, recorded.
     pub fn edges_in(&self, i: EntityIdx) -> impl Iterator<Item = &'g Edge> + 'g {
         for rel in Rel::ALL {
-            self.note(|| Input::Back(self.id(i), rel));
+            self.push(|| Input::Back(self.id(i), rel));
         }
         self.graph.edges_in(i)
     }
 
     /// The version `i` replaced ([`crate::history::previous`]), recorded.
     pub fn previous(&self, i: EntityIdx) -> Option<EntityIdx> {
-        self.note(|| Input::Out(self.id(i), Rel::Supersedes));
+        self.push(|| Input::Out(self.id(i), Rel::Supersedes));
         let p = crate::history::previous(self.graph, i);
         // Its kind.
         p.inspect(|&p| self.summary(p))
@@ -199,7 +195,7 @@ impl<'g> Reads<'g> {
 
     /// The version that replaced `i` ([`crate::history::next`]), recorded.
     pub fn next(&self, i: EntityIdx) -> Option<EntityIdx> {
-        self.note(|| Input::Back(self.id(i), Rel::Supersedes));
+        self.push(|| Input::Back(self.id(i), Rel::Supersedes));
         let n = crate::history::next(self.graph, i);
         n.inspect(|&n| self.summary(n))
     }
@@ -212,13 +208,13 @@ impl<'g> Reads<'g> {
 
     /// The entities whose prose links to `i`, recorded.
     pub fn mentions(&self, i: EntityIdx) -> &'g [EntityIdx] {
-        self.note(|| Input::Mentions(self.id(i)));
+        self.push(|| Input::Mentions(self.id(i)));
         &self.graph.mentioned_by[i]
     }
 
     /// The versions of `i`, oldest first, recorded.
     pub fn chain(&self, i: EntityIdx) -> Vec<EntityIdx> {
-        self.note(|| Input::Chain(self.id(i)));
+        self.push(|| Input::Chain(self.id(i)));
         crate::history::chain(self.graph, i)
     }
 
@@ -230,7 +226,7 @@ impl<'g> Reads<'g> {
 
     /// The entities of a kind, in no particular order, recorded.
     pub fn members(&self, kind: Kind) -> Vec<EntityIdx> {
-        self.note(|| Input::Members(kind));
+        self.push(|| Input::Members(kind));
         let all = 0..self.graph.entities.len();
         all.filter(|&i| self.graph.entities[i].kind == kind)
             .collect()
@@ -239,7 +235,7 @@ impl<'g> Reads<'g> {
     /// The number of [`CHUNK`]s of a kind's list (one when it is empty),
     /// recorded.
     pub fn chunks(&self, kind: Kind) -> usize {
-        self.note(|| Input::Count(kind));
+        self.push(|| Input::Count(kind));
         let n = self
             .graph
             .entities
@@ -251,7 +247,7 @@ impl<'g> Reads<'g> {
 
     /// The `n`-th [`CHUNK`] of a kind's list, recorded.
     pub fn chunk(&self, kind: Kind, n: usize) -> Vec<EntityIdx> {
-        self.note(|| Input::Chunk(kind, n));
+        self.push(|| Input::Chunk(kind, n));
         let all = super::context::list_order(self.graph, kind);
         all.chunks(CHUNK).nth(n).unwrap_or(&[]).to_vec()
     }
@@ -260,14 +256,14 @@ impl<'g> Reads<'g> {
     /// how many pages the list has (one when it is empty), recorded: the
     /// count, and the chunks the page's run lies in.
     pub fn list_page(&self, kind: Kind, n: usize) -> (Vec<EntityIdx>, usize) {
-        self.note(|| Input::Count(kind));
+        self.push(|| Input::Count(kind));
         let all = super::context::list_order(self.graph, kind);
         let start = (n * LIST_PAGE_SIZE).min(all.len());
         let end = (start + LIST_PAGE_SIZE).min(all.len());
         let first = start / CHUNK;
         let last = end.div_ceil(CHUNK).max(first + 1);
         for c in first..last {
-            self.note(|| Input::Chunk(kind, c));
+            self.push(|| Input::Chunk(kind, c));
         }
         (all[start..end].to_vec(), pages_of(all.len()))
     }

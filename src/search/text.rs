@@ -326,14 +326,9 @@ pub fn shard_key(kind: TokenKind, token: &[char]) -> &[char] {
 
 /// FNV-1a over code points: the shard of a key (`shards` is a power of two).
 pub fn shard_of(key: &[char], shards: u32) -> u32 {
-    shard_of_code_points(key.iter().map(|&c| c as u32), shards)
-}
-
-/// [`shard_of`] of a key given as code points.
-pub fn shard_of_code_points(key: impl Iterator<Item = u32>, shards: u32) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for c in key {
-        h ^= c;
+    for &c in key {
+        h ^= c as u32;
         h = h.wrapping_mul(0x0100_0193);
     }
     h & (shards - 1)
