@@ -94,6 +94,22 @@ for corpus in "${corpora[@]}"; do
       -v pb="$p_bytes" -v hb="$h_bytes" -v cw="$cw" 'BEGIN {
     printf "%-6s ratios pinakes/Hugo: wall %.2fx, cpu %.2fx, rss %.2fx, bytes %.2fx; check/build %.2fx (%d MB of content)\n",
       c, pw / hw, pc / hc, pr / hr, pb / hb, cw / pw, s }'
+  # The same ratios run by run: each pinakes run against the Hugo run next
+  # to it. On a shared machine whose speed drifts over minutes, the median
+  # of these moves less than the ratio of the medians above.
+  paste -d' ' "$work/p.log" "$work/h.log" "$work/c.log" | awk -v c="$corpus" '
+    { w[NR] = $1 / $4; u[NR] = $2 / $5; k[NR] = $7 / $1 }
+    function med(a,  n, i, j, t) {
+      n = NR
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return a[int((n + 1) / 2)]
+    }
+    function range(a) { return sprintf("%.2f-%.2f", a[1], a[NR]) }
+    END {
+      mw = med(w); mu = med(u); mk = med(k)
+      printf "%-6s paired, run by run: wall %.2fx (%s), cpu %.2fx (%s); check/build %.2fx (%s)\n",
+        c, mw, range(w), mu, range(u), mk, range(k)
+    }'
   echo "$pw $pr" >"$work/growth-$corpus"
   rm -rf "$site" "$work/hugo-$corpus"
 done
