@@ -4,7 +4,9 @@
 usage: scripts/bench_serve.py [PAGES=10000] [RUNS=15]
 
 Set PINAKES to a binary to time it instead of this checkout's release build
-(to compare two versions in one session).
+(to compare two versions in one session). SAVE=rename saves as `sed -i` and
+editors with safe writes do: a temporary file beside the original, renamed
+over it (the default writes the file in place).
 
 Generates a site with scripts/gen_site.py, starts the release binary on a
 free port and, for each run, saves a policy file and polls the policy's
@@ -62,10 +64,20 @@ def served(port, page, needle):
         return needle.encode() in r.read()
 
 
+def save(path, text):
+    if os.environ.get("SAVE") == "rename":
+        temp = os.path.join(os.path.dirname(path), "sedTmp%d" % os.getpid())
+        with open(temp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temp, path)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
 def timed(sock, buf, port, path, text, page, needle):
     start = time.perf_counter()
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    save(path, text)
     while not served(port, page, needle):
         time.sleep(0.002)
     ms = (time.perf_counter() - start) * 1000

@@ -215,6 +215,35 @@ fn deleted_file() {
 }
 
 #[test]
+fn a_save_by_renaming_a_temporary_file_keeps_the_graph() {
+    // As `sed -i` and editors with safe writes save: a new file beside the
+    // original, renamed over it.
+    let site = common::Site::example();
+    let (mut inc, _) = Site::open(options(site.root()));
+    let temp = "content/policies/sedQ1x9Zk";
+    let text = std::fs::read_to_string(site.path(POLICY)).unwrap();
+    site.write(
+        temp,
+        text.replace(
+            "title: 先进制造业强省行动计划",
+            "title: 先进制造业强省计划（新）",
+        ),
+    );
+    let r = inc.apply(&[site.path(temp)]);
+    assert!(r.ok() && !r.linked_again, "a file the build does not read");
+    assert_eq!(r.rendered, 0);
+    std::fs::rename(site.path(temp), site.path(POLICY)).unwrap();
+    let r = inc.apply(&[site.path(temp), site.path(POLICY)]);
+    assert!(r.ok() && !r.linked_again, "a title is not a link input");
+    assert!(r.rendered > 1, "{}", r.rendered);
+    assert_same_as_clean(&inc, site.root());
+    // A content file gone is: the pages that named it must be checked.
+    site.remove(MEASURE);
+    let r = inc.apply(&[site.path(MEASURE)]);
+    assert!(r.linked_again);
+}
+
+#[test]
 fn renamed_file() {
     let site = common::Site::example();
     after(&site, |s| {

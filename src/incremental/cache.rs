@@ -149,11 +149,15 @@ impl Cache {
             .slots
             .binary_search_by(|s| self.loaded.sources.path(s.source).cmp(rel));
         if !abs.is_file() || !is_content {
-            // Deleted (or renamed away): drop it and anything below it.
-            self.reparsed.relink = true;
+            // Deleted (or renamed away): drop it and anything below it. A
+            // file the build never read — the temporary file of an editor
+            // that saves by renaming one over the original — leaves the
+            // site as it was, and its graph with it.
+            let before = self.slots.len();
             let sources = &self.loaded.sources;
             self.slots
                 .retain(|s| !sources.path(s.source).starts_with(rel));
+            self.reparsed.relink |= self.slots.len() != before;
             return true;
         }
         let opts = load::ReadOptions::of(&self.loaded.config);

@@ -55,6 +55,11 @@ impl Linker {
         self.kept.insert(linked)
     }
 
+    /// How many times the site was linked from scratch.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The graph of the last build, while it is kept.
     pub(super) fn current(&self) -> Option<&Graph> {
         self.kept.as_ref().map(|l| &l.graph)

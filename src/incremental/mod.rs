@@ -105,6 +105,10 @@ pub struct Rebuild {
     pub changed: Vec<String>,
     pub stats: Stats,
     pub elapsed: Duration,
+    /// Whether the whole site was linked again (a file added or removed, a
+    /// template, data or config changed) rather than the edited entities
+    /// swapped into the last build's graph.
+    pub linked_again: bool,
 }
 
 impl Rebuild {
@@ -122,6 +126,7 @@ impl Rebuild {
         self.changed.sort();
         self.changed.dedup();
         self.elapsed += earlier.elapsed;
+        self.linked_again |= earlier.linked_again;
         self
     }
 
@@ -356,7 +361,9 @@ impl Site {
         diags.extend(self.cache.diagnostics().cloned());
         let t = Instant::now();
         let reparsed = self.cache.take_reparsed();
+        let generation = self.linker.generation();
         let linked = self.linker.graph(&self.cache, reparsed, self.opts.drafts);
+        let linked_again = linked.generation != generation;
         lap("link", t);
         diags.extend(linked.diags.iter().cloned());
         if self.opts.strict {
@@ -390,6 +397,7 @@ impl Site {
             changed,
             stats,
             elapsed: start.elapsed(),
+            linked_again,
         };
         (report, written)
     }
