@@ -104,6 +104,7 @@ for corpus in "${corpora[@]}"; do
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
       return a[int((n + 1) / 2)]
     }
+    # After med, which sorts the array in place.
     function range(a) { return sprintf("%.2f-%.2f", a[1], a[NR]) }
     END {
       mw = med(w); mu = med(u); mk = med(k)

@@ -221,10 +221,9 @@ fn a_save_by_renaming_a_temporary_file_keeps_the_graph() {
     let site = common::Site::example();
     let (mut inc, _) = Site::open(options(site.root()));
     let temp = "content/policies/sedQ1x9Zk";
-    let text = std::fs::read_to_string(site.path(POLICY)).unwrap();
     site.write(
         temp,
-        text.replace(
+        site.read(POLICY).replace(
             "title: 先进制造业强省行动计划",
             "title: 先进制造业强省计划（新）",
         ),
@@ -237,7 +236,7 @@ fn a_save_by_renaming_a_temporary_file_keeps_the_graph() {
     assert!(r.ok() && !r.linked_again, "a title is not a link input");
     assert!(r.rendered > 1, "{}", r.rendered);
     assert_same_as_clean(&inc, site.root());
-    // A content file gone is: the pages that named it must be checked.
+    // A page removed does relink: the references to it must be checked.
     site.remove(MEASURE);
     let r = inc.apply(&[site.path(MEASURE)]);
     assert!(r.linked_again);
