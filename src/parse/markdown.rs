@@ -194,7 +194,12 @@ impl<'a> Writer<'a, '_> {
                 self.out.push(Event::Html(Slot::Shortcode.of(n).into()));
                 return i + 3;
             }
-            Event::Text(t) if !self.in_code_block && t.contains("{{") => {
+            // A byte search first: most text runs hold no `{` at all.
+            Event::Text(t)
+                if !self.in_code_block
+                    && memchr::memchr(b'{', t.as_bytes()).is_some()
+                    && t.contains("{{") =>
+            {
                 self.text_with_shortcodes(t, range);
             }
             Event::End(TagEnd::Link) if self.open_link.is_some() => {

@@ -129,8 +129,8 @@ pub(super) fn cjk_text(key: u64) -> String {
 }
 
 /// A page's tokens, grouped by position shard. CJK tokens are
-/// `key << 22 | position`, in shard order and sorted within a shard (so a
-/// token's positions are together and ascending); shard `s` holds
+/// `key << 22 | position`, in shard order, each token's positions together
+/// and ascending; shard `s` holds
 /// `cjk[bounds[s]..bounds[s + 1]]`. Words are (shard, word, position), sorted.
 pub(super) struct DocTokens {
     pub(super) title_len: u32,
@@ -140,11 +140,22 @@ pub(super) struct DocTokens {
 }
 
 thread_local! {
-    /// Per code point, the last page that held it: single characters need
-    /// only their first position (their lists hold pages, not positions).
-    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
+    /// What tokenizing a page needs that outlives the page: buffers kept
+    /// from page to page (a long page's are hundreds of kilobytes, which a
+    /// fresh allocation would fault in again), and which characters were seen.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
+#[derive(Default)]
+struct Scratch {
+    seen: Seen,
+    /// The page's CJK tokens in position order, and each one's hash.
+    cjk: Vec<u64>,
+    hashes: Vec<u32>,
+}
+
+/// Per code point, the last page that held it: single characters need only
+/// their first position (their lists hold pages, not positions).
 #[derive(Default)]
 struct Seen {
     page: u32,
@@ -161,6 +172,7 @@ impl Seen {
     }
 
     /// Whether `c` is new on this page (and marks it seen).
+    #[inline]
     fn first(&mut self, c: char) -> bool {
         let i = c as usize;
         if i >= self.last.len() {
@@ -170,22 +182,15 @@ impl Seen {
     }
 }
 
+/// A page's tokens: its text read once, a character at a time.
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
-    let mut chars: Vec<char> = Vec::with_capacity(d.text_len());
-    chars.extend(d.title.chars().map(text::normalize));
-    chars.push('\n');
-    for s in &d.sections {
-        chars.extend(s.text.chars().map(text::normalize));
-        chars.push('\n');
-    }
-    chars.truncate(MAX_POSITION);
-    // Each CJK token with its shard, found while its characters are at hand.
-    let mut cjk = Vec::with_capacity(2 * chars.len());
-    let mut of = Vec::with_capacity(2 * chars.len());
-    let mut words = Vec::new();
-    SEEN.with_borrow_mut(|seen| {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let Scratch { seen, cjk, hashes } = scratch;
+        cjk.clear();
+        hashes.clear();
         seen.next_page();
-        text::tokens(&chars, |kind, tok, pos| match kind {
+        let mut words = Vec::new();
+        let mut emit = |kind, tok: &[char], pos| match kind {
             TokenKind::Word => {
                 let shard = text::shard_of(text::shard_key(kind, tok), shards);
                 words.push((shard, tok.iter().collect::<String>().into(), pos))
@@ -193,18 +198,29 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
             TokenKind::Unigram if !seen.first(tok[0]) => {}
             TokenKind::Unigram | TokenKind::Bigram => {
                 cjk.push(cjk_key(tok) << POSITION_BITS | pos as u64);
-                of.push(text::shard_of(tok, shards) as u16);
+                hashes.push(text::hash(tok));
             }
-        })
-    });
-    words.sort_unstable();
-    let (cjk, bounds) = by_shard(&cjk, &of, shards);
-    DocTokens {
-        title_len: d.title.chars().count() as u32,
-        cjk,
-        bounds,
-        words,
-    }
+        };
+        let mut t = text::Tokenizer::default();
+        let pieces = std::iter::once(&d.title).chain(d.sections.iter().map(|s| &s.text));
+        'text: for piece in pieces {
+            for c in piece.chars().chain(['\n']) {
+                if t.position() as usize >= MAX_POSITION {
+                    break 'text;
+                }
+                t.push(text::normalize(c), &mut emit);
+            }
+        }
+        t.finish(&mut emit);
+        words.sort_unstable();
+        let (cjk, bounds) = by_shard(cjk, hashes, shards);
+        DocTokens {
+            title_len: d.title.chars().count() as u32,
+            cjk,
+            bounds,
+            words,
+        }
+    })
 }
 
 /// Calls `f(shard, token, positional, token length, positions)` for each
@@ -266,29 +282,43 @@ impl TokenRef<'_> {
     }
 }
 
-/// Puts a page's CJK tokens in shard order (`of` holds each one's shard):
-/// a counting pass (keeping position order), then each shard's handful
-/// sorted. Far cheaper than one sort of the thousands of tokens of a long
-/// page. Returns the tokens and where each shard starts.
-fn by_shard(tokens: &[u64], of: &[u16], shards: u32) -> (Vec<u64>, Vec<u32>) {
-    let mut bounds = vec![0u32; shards as usize + 1];
-    for &s in of {
-        bounds[s as usize + 1] += 1;
+/// Puts a page's CJK tokens in shard order (`hashes` holds each one's
+/// hash, whose low bits are its shard) with equal tokens together, their
+/// positions in order. A counting pass over buckets finer than the shards
+/// (a shard's buckets side by side, about two tokens a bucket, equal
+/// tokens always in one) keeps position order; then each bucket's
+/// handful is sorted. Far cheaper than a sort of each shard's tokens, let
+/// alone of the thousands of a long page. Returns the tokens and where
+/// each shard starts.
+fn by_shard(tokens: &[u64], hashes: &mut [u32], shards: u32) -> (Vec<u64>, Vec<u32>) {
+    let shard_bits = shards.trailing_zeros();
+    let fine_bits = (tokens.len() as u32 / 2 / shards)
+        .checked_ilog2()
+        .unwrap_or(0)
+        .min(16);
+    let mut bounds = vec![0u32; ((shards as usize) << fine_bits) + 2];
+    // Each hash becomes its bucket, counted one slot ahead so that the
+    // running sum leaves each bucket's start in `bounds[bucket + 1]`.
+    for h in hashes.iter_mut() {
+        *h = (*h & (shards - 1)) << fine_bits | (*h >> shard_bits) & ((1 << fine_bits) - 1);
+        bounds[*h as usize + 2] += 1;
     }
-    for s in 1..bounds.len() {
-        bounds[s] += bounds[s - 1];
+    for b in 2..bounds.len() {
+        bounds[b] += bounds[b - 1];
     }
-    let mut next = bounds.clone();
     let mut sorted = vec![0u64; tokens.len()];
-    for (&t, &s) in tokens.iter().zip(of) {
-        let slot = &mut next[s as usize];
+    for (&t, &b) in tokens.iter().zip(hashes.iter()) {
+        let slot = &mut bounds[b as usize + 1];
         sorted[*slot as usize] = t;
         *slot += 1;
     }
+    // Each `bounds[b + 1]` now ends bucket `b`: `bounds` is where each starts.
+    bounds.pop();
     for w in bounds.windows(2).filter(|w| w[1] - w[0] > 1) {
         sorted[w[0] as usize..w[1] as usize].sort_unstable();
     }
-    (sorted, bounds)
+    let shard_bounds = bounds.iter().step_by(1 << fine_bits).copied().collect();
+    (sorted, shard_bounds)
 }
 
 type FxMap<K> = HashMap<K, ListWriter, BuildHasherDefault<FxHasher>>;

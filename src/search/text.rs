@@ -219,11 +219,16 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
 /// One character as the index sees it: full-width ASCII folded to ASCII, the
 /// ideographic space to a space, letters lowercased (when that keeps one
 /// character, so positions stay put).
+#[inline]
 pub fn normalize(c: char) -> char {
     // Han characters have no case: the common path.
     if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
         return c;
     }
+    normalize_other(c)
+}
+
+fn normalize_other(c: char) -> char {
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x3000 => ' ',
@@ -290,28 +295,75 @@ pub enum TokenKind {
 
 /// Calls `f(kind, chars, position)` for every token of normalized text, in
 /// order; positions count characters (code points).
-pub fn tokens(chars: &[char], mut f: impl FnMut(TokenKind, &[char], u32)) {
-    // Each character's class is looked up once: `here` is that of chars[i].
-    let class_at = |i: usize| chars.get(i).map_or(Class::Other, |&c| class(c));
-    // `word`: where the run of word characters that chars[i] ends starts.
-    let (mut i, mut here, mut word) = (0, class_at(0), 0);
-    while i < chars.len() {
-        let next = class_at(i + 1);
-        match here {
-            Class::Other => {}
-            Class::Word if next == Class::Word => {}
-            Class::Word => f(TokenKind::Word, &chars[word..=i], word as u32),
-            Class::Cjk => {
-                f(TokenKind::Unigram, &chars[i..i + 1], i as u32);
-                if next == Class::Cjk {
-                    f(TokenKind::Bigram, &chars[i..i + 2], i as u32);
-                }
+pub fn tokens(chars: impl IntoIterator<Item = char>, mut f: impl FnMut(TokenKind, &[char], u32)) {
+    let mut t = Tokenizer::default();
+    for c in chars {
+        t.push(c, &mut f);
+    }
+    t.finish(&mut f);
+}
+
+/// [`tokens`] fed a character at a time, so that a page's text is tokenized
+/// as it is read, never gathered into one buffer of characters. A token is
+/// given as soon as the character after it is seen (a word, once its run
+/// ends), in the order of its position.
+#[derive(Default)]
+pub struct Tokenizer {
+    /// The position of the next character.
+    pos: u32,
+    /// The last character, when it was CJK: the first of the next pair.
+    cjk: Option<char>,
+    /// The run of word characters that ends at the last character.
+    word: Vec<char>,
+}
+
+impl Tokenizer {
+    pub fn position(&self) -> u32 {
+        self.pos
+    }
+
+    /// Takes the next normalized character.
+    #[inline]
+    pub fn push(&mut self, c: char, f: &mut impl FnMut(TokenKind, &[char], u32)) {
+        let class = class(c);
+        if class == Class::Word {
+            self.word.push(c);
+        } else {
+            self.end_word(f);
+        }
+        if class == Class::Cjk {
+            if let Some(first) = self.cjk {
+                f(TokenKind::Bigram, &[first, c], self.pos - 1);
             }
+            f(TokenKind::Unigram, &[c], self.pos);
+            self.cjk = Some(c);
+        } else {
+            self.cjk = None;
         }
-        if here != Class::Word {
-            word = i + 1;
+        self.pos += 1;
+    }
+
+    /// Gives the word the text ends with.
+    pub fn finish(&mut self, f: &mut impl FnMut(TokenKind, &[char], u32)) {
+        self.end_word(f);
+    }
+
+    #[inline]
+    fn end_word(&mut self, f: &mut impl FnMut(TokenKind, &[char], u32)) {
+        if !self.word.is_empty() {
+            self.give_word(f);
         }
-        (i, here) = (i + 1, next);
+    }
+
+    // Out of line: most characters of Chinese text end no word.
+    #[inline(never)]
+    fn give_word(&mut self, f: &mut impl FnMut(TokenKind, &[char], u32)) {
+        f(
+            TokenKind::Word,
+            &self.word,
+            self.pos - self.word.len() as u32,
+        );
+        self.word.clear();
     }
 }
 
@@ -324,14 +376,20 @@ pub fn shard_key(kind: TokenKind, token: &[char]) -> &[char] {
     }
 }
 
-/// FNV-1a over code points: the shard of a key (`shards` is a power of two).
+/// The shard of a key (`shards` is a power of two): the low bits of its hash.
 pub fn shard_of(key: &[char], shards: u32) -> u32 {
+    hash(key) & (shards - 1)
+}
+
+/// FNV-1a over code points.
+#[inline]
+pub fn hash(key: &[char]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for &c in key {
         h ^= c as u32;
         h = h.wrapping_mul(0x0100_0193);
     }
-    h & (shards - 1)
+    h
 }
 
 #[cfg(test)]
@@ -363,9 +421,10 @@ mod tests {
     }
 
     fn toks(s: &str) -> Vec<(TokenKind, String, u32)> {
-        let chars: Vec<char> = s.chars().map(normalize).collect();
         let mut out = Vec::new();
-        tokens(&chars, |k, t, p| out.push((k, t.iter().collect(), p)));
+        tokens(s.chars().map(normalize), |k, t, p| {
+            out.push((k, t.iter().collect(), p))
+        });
         out
     }
 
