@@ -3,6 +3,8 @@
 //! Internal links are relative to the page that shows them, so the site works
 //! under any sub-path and from `file://`.
 
+use std::borrow::Cow;
+
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::graph::{Graph, LinkTo};
@@ -45,11 +47,22 @@ impl LinkStyle {
 }
 
 pub fn encode_path(path: &str) -> String {
-    utf8_percent_encode(path, SEGMENT).to_string()
+    encode(path)
 }
 
 pub fn encode_fragment(fragment: &str) -> String {
-    utf8_percent_encode(fragment, SEGMENT).to_string()
+    encode(fragment)
+}
+
+/// The encoded pieces gathered straight into a string: through `Display`
+/// (`to_string`) each piece would pass the formatting machinery, and every
+/// link of every page is encoded here.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for piece in utf8_percent_encode(s, SEGMENT) {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// `../../` for `policies/甲/`, `` for the home page.
@@ -59,15 +72,15 @@ pub fn root_prefix(current_path: &str) -> String {
 
 /// Replaces the placeholders of a body's HTML with this page's relative hrefs
 /// and the targets' titles.
-pub fn fill(
-    html: &str,
+pub fn fill<'h>(
+    html: &'h str,
     links: &[Option<LinkTo>],
     graph: &Graph,
     root: &str,
     style: LinkStyle,
-) -> String {
+) -> Cow<'h, str> {
     if links.is_empty() {
-        return html.to_string();
+        return Cow::Borrowed(html);
     }
     let mut out = String::with_capacity(html.len() + links.len() * 32);
     for piece in pieces(html, &[Slot::Href, Slot::Label]) {
@@ -97,23 +110,35 @@ pub fn fill(
             (_, None) => out.push('?'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    push_escaped(&mut out, s);
     out
+}
+
+/// Appends `s` escaped as [`escape_html`] does.
+pub fn push_escaped(out: &mut String, s: &str) {
+    // The five are ASCII: runs between them are copied whole, never
+    // decoded (titles and labels are mostly Chinese).
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(entity);
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
 }
 
 #[cfg(test)]
@@ -130,6 +155,16 @@ mod tests {
         assert_eq!(s.path(""), "index.html");
         assert_eq!(LinkStyle { portable: false }.path("a/b/"), "a/b/");
         assert_eq!(s.path("style.css"), "style.css");
+    }
+
+    #[test]
+    fn escapes_the_five_and_keeps_the_rest() {
+        assert_eq!(
+            escape_html("甲<b>&\"乙\"'丙'"),
+            "甲&lt;b&gt;&amp;&quot;乙&quot;&#39;丙&#39;"
+        );
+        assert_eq!(escape_html("无需转义"), "无需转义");
+        assert_eq!(escape_html(""), "");
     }
 
     #[test]

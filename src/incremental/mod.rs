@@ -582,7 +582,7 @@ struct Planned {
 }
 
 fn lap(stage: &str, since: Instant) {
-    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+    if crate::timings() {
         eprintln!(
             "{stage:>10}: {:>6.1} ms, {}",
             since.elapsed().as_secs_f64() * 1000.0,

@@ -155,7 +155,7 @@ pub(super) fn plan(
                 || read_changed.contains(path.as_str())
         })
         .collect();
-    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+    if crate::timings() {
         let n = dirty.iter().filter(|&&d| d).count();
         eprintln!(
             "{:>10}: {} inputs changed, {n} pages to render",

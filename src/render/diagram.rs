@@ -11,7 +11,7 @@ use std::fmt::Write;
 use super::reads::Reads;
 use crate::graph::{EntityIdx, Graph};
 use crate::parse::entity::{Entity, Kind, Rel};
-use crate::url::{LinkStyle, escape_html};
+use crate::url::{LinkStyle, escape_html, push_escaped};
 
 const ROW: f32 = 36.0;
 const BOX_H: f32 = 28.0;
@@ -311,37 +311,42 @@ fn node(
     style: LinkStyle,
 ) {
     let (x, w) = (column_x(c), WIDTHS[c]);
+    let label = fit(&e.title, w - 2.0 * PAD - 4.0);
+    // Written piece by piece: a diagram has a dozen boxes and is drawn on
+    // every page of its entities.
+    svg.push_str("<a href=\"");
+    push_escaped(svg, root);
+    push_escaped(svg, &style.path(&e.url_path));
     // The page's own box is marked by `aria-current`; the stylesheet draws
     // boxes from the kind class (diagrams repeat on every page).
-    let class = format!(
-        "rel-{}{}",
-        e.kind.as_str(),
-        if target { " rel-target" } else { "" }
-    );
-    let label = fit(&e.title, w - 2.0 * PAD - 4.0);
-    let href = format!("{root}{}", style.path(&e.url_path));
+    svg.push_str("\" class=\"rel-");
+    svg.push_str(e.kind.as_str());
+    svg.push_str(if target { " rel-target\"" } else { "\"" });
+    svg.push_str(if focus {
+        " aria-current=\"page\">"
+    } else {
+        ">"
+    });
     // The whole title as the link's name when the box shows only part of it;
     // otherwise the box's text is the name.
-    let title = if label == e.title {
-        String::new()
-    } else {
-        format!("<title>{}</title>", escape_html(&e.title))
-    };
+    if label != e.title {
+        svg.push_str("<title>");
+        push_escaped(svg, &e.title);
+        svg.push_str("</title>");
+    }
     let _ = write!(
         svg,
-        "<a href=\"{}\" class=\"{class}\"{}>{title}\
-         <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>\
-         <text x=\"{}\" y=\"{}\">{}</text></a>",
-        escape_html(&href),
-        if focus { " aria-current=\"page\"" } else { "" },
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>\
+         <text x=\"{}\" y=\"{}\">",
         N(x),
         N(y),
         N(w),
         N(BOX_H),
         N(x + PAD + 2.0),
         N(y + BOX_H / 2.0 + 4.5),
-        escape_html(&label),
     );
+    push_escaped(svg, &label);
+    svg.push_str("</text></a>");
 }
 
 /// A coordinate as `{}` writes an `f32`, whole numbers (most of them) by
@@ -351,7 +356,7 @@ struct N(f32);
 impl std::fmt::Display for N {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         if self.0.fract() == 0.0 && self.0.abs() < 1e9 && self.0 != 0.0 {
-            write!(f, "{}", self.0 as i64)
+            f.write_str(itoa::Buffer::new().format(self.0 as i64))
         } else {
             write!(f, "{}", self.0)
         }

@@ -387,7 +387,7 @@ impl Pages<'_> {
                 at.reads.links(i);
                 let e = &graph.entities[i];
                 let content = self.body(&e.body, &graph.links[i], at)?;
-                (e.title.clone(), content)
+                (e.title.clone(), content.into_owned())
             }
             None => (String::new(), String::new()),
         };
@@ -423,21 +423,16 @@ impl Pages<'_> {
         let e = &graph.entities[i];
         reads.links(i);
         let content = self.body(&e.body, &graph.links[i], at)?;
-        let mut page = page::page_value(graph, self.shared, reads, i, content);
-        let mut add = |k: &'static str, v: Value| {
-            if let Some(m) = page.as_map() {
-                let mut m = m.clone();
-                m.insert(k.into(), v);
-                page = Value::from(m);
-            }
-        };
+        // What only some pages have goes into the one map `page_value`
+        // makes: a Tera map is rebuilt, every key hashed again, to add one.
+        let mut more = Vec::new();
         if crate::history::has_versions(e.kind) {
             let v =
                 versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
-            add("versions", v);
+            more.push(("versions", v));
         }
         if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {
-            add("diagram", Value::safe_string(&svg));
+            more.push(("diagram", Value::safe_string(&svg)));
         }
         if e.kind == Kind::Section {
             let children: Vec<EntityIdx> = reads
@@ -451,8 +446,9 @@ impl Pages<'_> {
                     path.starts_with(&e.url_path) && *path != e.url_path
                 })
                 .collect();
-            add("pages", self.shared.list(reads, children));
+            more.push(("pages", self.shared.list(reads, children)));
         }
+        let page = page::page_value(graph, self.shared, reads, i, &content, more);
         ctx.insert_value("page", page);
         Ok(())
     }
@@ -524,12 +520,12 @@ impl Pages<'_> {
     /// A body's HTML for this page: links, then shortcodes, filled in.
     /// Its owner's text and links are recorded by the caller; a link shows
     /// its target's title and address, which the target's summary holds.
-    fn body(
+    fn body<'b>(
         &self,
-        body: &crate::parse::markdown::Body,
+        body: &'b crate::parse::markdown::Body,
         links: &[Option<crate::graph::LinkTo>],
         at: &At,
-    ) -> Result<String, Vec<Diagnostic>> {
+    ) -> Result<std::borrow::Cow<'b, str>, Vec<Diagnostic>> {
         for t in links.iter().flatten().filter_map(|l| l.target) {
             at.reads.summary(t);
         }

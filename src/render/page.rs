@@ -13,13 +13,15 @@ use crate::metrics::qualifier::Qualifier;
 use crate::parse::entity::{Kind, KindData, Point, Rel};
 
 /// The `page` value of an entity page: its summary with everything of
-/// its own (read in full), its references and what refers to it.
+/// its own (read in full), its references and what refers to it, then
+/// `more`.
 pub fn page_value(
     graph: &Graph,
     shared: &Shared,
     reads: &Reads,
     idx: EntityIdx,
-    content: String,
+    content: &str,
+    more: Vec<(&'static str, Value)>,
 ) -> Value {
     let e = &graph.entities[idx];
     reads.full(idx);
@@ -31,7 +33,7 @@ pub fn page_value(
     let mut put = |k: &'static str, v: Value| {
         m.insert(k.into(), v);
     };
-    put("content", Value::safe_string(&content));
+    put("content", Value::safe_string(content));
     put("toc", Value::from_serializable(&e.body.toc()));
     put("headings", Value::from_serializable(&e.body.headings));
     put("extra", Value::from_serializable(&e.extra));
@@ -52,6 +54,9 @@ pub fn page_value(
         for (k, v) in metric_values(shared, reads, metric) {
             put(k, v);
         }
+    }
+    for (k, v) in more {
+        put(k, v);
     }
     Value::from(m)
 }

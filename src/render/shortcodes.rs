@@ -5,6 +5,8 @@
 //! body, for unique element ids) and `block` (whether it stands alone in
 //! its paragraph), plus the global context (`config`, `site`, `t`, `data`).
 
+use std::borrow::Cow;
+
 use crate::hash::Set;
 
 use tera::{Context, Tera, Value};
@@ -20,9 +22,13 @@ use crate::source::Span;
 /// metric embed reads as its value and unit, a chart as the metric's title.
 /// A site's own shortcodes leave nothing: only their template knows their
 /// output.
-pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) -> String {
+pub fn fill_plain<'h>(
+    html: &'h str,
+    calls: &[Shortcode],
+    graph: &crate::graph::Graph,
+) -> Cow<'h, str> {
     if calls.is_empty() || !Slot::Shortcode.is_in(html) {
-        return html.to_string();
+        return Cow::Borrowed(html);
     }
     let text_of = |call: &Shortcode| -> Option<String> {
         let e = &graph.entities[*graph.by_id.get(call.arg("id")?)?];
@@ -47,7 +53,7 @@ pub fn fill_plain(html: &str, calls: &[Shortcode], graph: &crate::graph::Graph) 
             }
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 pub fn template_name(name: &str) -> String {
@@ -68,7 +74,11 @@ pub struct Fill<'a, 'g> {
 
 impl Fill<'_, '_> {
     /// Replaces each placeholder with its call's output.
-    pub fn fill(&self, html: String, calls: &[Shortcode]) -> Result<String, Vec<Diagnostic>> {
+    pub fn fill<'h>(
+        &self,
+        html: Cow<'h, str>,
+        calls: &[Shortcode],
+    ) -> Result<Cow<'h, str>, Vec<Diagnostic>> {
         if calls.is_empty() || !Slot::Shortcode.is_in(&html) {
             return Ok(html);
         }
@@ -91,7 +101,7 @@ impl Fill<'_, '_> {
             }
         }
         if errors.is_empty() {
-            Ok(out)
+            Ok(Cow::Owned(out))
         } else {
             Err(errors)
         }

@@ -21,11 +21,18 @@ pub use live::LiveIndex;
 pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagnostic> {
     let start = std::time::Instant::now();
     let count = AtomicUsize::new(0);
-    let errors = SearchIndex::build(graph, style).into_files(|f| {
+    let index = SearchIndex::build(graph, style);
+    if crate::timings() {
+        eprintln!(
+            "  search text: {:>6.1} ms (out of the pages' HTML)",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let errors = index.into_files(|f| {
         count.fetch_add(1, Ordering::Relaxed);
         sink.put(f)
     });
-    if std::env::var_os("PINAKES_TIMINGS").is_some() {
+    if crate::timings() {
         eprintln!(
             "  search: {:>6.1} ms ({} index files, part of data), {}",
             start.elapsed().as_secs_f64() * 1000.0,
