@@ -112,13 +112,13 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     incremental::build(opts)
 }
 
-/// The process's resident memory now and at its peak so far, in MiB, as
-/// `"now N MiB, peak M MiB"` for the stage timings (Linux; `?` elsewhere).
 /// Whether `PINAKES_TIMINGS` asks for each stage's time on stderr.
 pub(crate) fn timings() -> bool {
     std::env::var_os("PINAKES_TIMINGS").is_some()
 }
 
+/// The process's resident memory now and at its peak so far, in MiB, as
+/// `"now N MiB, peak M MiB"` for the stage timings (Linux; `?` elsewhere).
 pub(crate) fn rss_note() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let mib = |key: &str| {

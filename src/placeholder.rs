@@ -97,11 +97,12 @@ fn next_mark(html: &str, slots: &[Slot]) -> Option<usize> {
 /// `text` with every placeholder character replaced by U+FFFD.
 pub fn scrub(text: String) -> String {
     let marks = Slot::ALL.map(Slot::mark);
-    // The marks are U+FDD0..=U+FDD2, `EF B7 90..=92` in UTF-8: one vectorised
-    // search for their first two bytes, far faster over long texts than
-    // decoding every character or searching once per mark.
+    // The marks are U+FDD0..=U+FDD2, all starting `EF B7` in UTF-8: one
+    // vectorised search for those two bytes, far faster over long texts
+    // than decoding every character or searching once per mark. `EF` only
+    // starts a character, so the text can be cut where it stands.
     let has_mark = memchr::memmem::find_iter(text.as_bytes(), b"\xEF\xB7")
-        .any(|i| matches!(text.as_bytes().get(i + 2), Some(0x90..=0x92)));
+        .any(|i| text[i..].starts_with(marks));
     if has_mark {
         text.replace(marks, "\u{FFFD}")
     } else {

@@ -46,23 +46,21 @@ impl LinkStyle {
     }
 }
 
+/// `path` percent-encoded outside the unreserved ASCII of `SEGMENT`. The
+/// pieces are gathered straight into a string: through `Display`
+/// (`to_string`) each would pass the formatting machinery, and every link
+/// of every page is encoded here.
 pub fn encode_path(path: &str) -> String {
-    encode(path)
-}
-
-pub fn encode_fragment(fragment: &str) -> String {
-    encode(fragment)
-}
-
-/// The encoded pieces gathered straight into a string: through `Display`
-/// (`to_string`) each piece would pass the formatting machinery, and every
-/// link of every page is encoded here.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for piece in utf8_percent_encode(s, SEGMENT) {
+    let mut out = String::with_capacity(path.len() * 3);
+    for piece in utf8_percent_encode(path, SEGMENT) {
         out.push_str(piece);
     }
     out
+}
+
+/// A fragment is encoded as a path segment is.
+pub fn encode_fragment(fragment: &str) -> String {
+    encode_path(fragment)
 }
 
 /// `../../` for `policies/甲/`, `` for the home page.
@@ -104,8 +102,8 @@ pub fn fill<'h>(
             }
             (Slot::Href, None) => out.push('#'),
             (_, Some(l)) => match l.target {
-                Some(t) => out.push_str(&escape_html(&graph.entities[t].title)),
-                None => out.push_str(&escape_html(l.anchor.as_deref().unwrap_or(""))),
+                Some(t) => push_escaped(&mut out, &graph.entities[t].title),
+                None => push_escaped(&mut out, l.anchor.as_deref().unwrap_or("")),
             },
             (_, None) => out.push('?'),
         }

@@ -387,9 +387,9 @@ impl Pages<'_> {
                 at.reads.links(i);
                 let e = &graph.entities[i];
                 let content = self.body(&e.body, &graph.links[i], at)?;
-                (e.title.clone(), content.into_owned())
+                (e.title.clone(), content)
             }
-            None => (String::new(), String::new()),
+            None => (String::new(), std::borrow::Cow::Borrowed("")),
         };
         let (items, pages) = at.reads.list_page(kind, n);
         let groups = context::groups(graph, self.shared, at.reads, kind, &items);

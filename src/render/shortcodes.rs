@@ -48,7 +48,7 @@ pub fn fill_plain<'h>(
             Piece::Text(t) => out.push_str(t),
             Piece::Slot(_, n) => {
                 if let Some(text) = calls.get(n).and_then(&text_of) {
-                    out.push_str(&crate::url::escape_html(&text));
+                    crate::url::push_escaped(&mut out, &text);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //!
 //! A page's searchable text is its title, a lead line (summary, document
 //! number, issuer, owner, unit) and its body split at headings. The index maps
-//! every token of that text (see [`super::text::tokens`]) to the pages that
+//! every token of that text (see [`super::text::Tokenizer`]) to the pages that
 //! hold it and, for words and character pairs, the positions where they occur,
 //! so the browser can check that a phrase's tokens stand side by side exactly
 //! as typed. The text itself is not stored: positions say where a match is,

@@ -149,7 +149,8 @@ thread_local! {
 #[derive(Default)]
 struct Scratch {
     seen: Seen,
-    /// The page's CJK tokens in position order, and each one's hash.
+    /// The page's CJK tokens in position order, and each one's hash
+    /// (made its bucket by [`by_shard`]).
     cjk: Vec<u64>,
     hashes: Vec<u32>,
 }
@@ -285,7 +286,7 @@ impl TokenRef<'_> {
 /// Puts a page's CJK tokens in shard order (`hashes` holds each one's
 /// hash, whose low bits are its shard) with equal tokens together, their
 /// positions in order. A counting pass over buckets finer than the shards
-/// (a shard's buckets side by side, about two tokens a bucket, equal
+/// (a shard's buckets side by side, two to four tokens a bucket, equal
 /// tokens always in one) keeps position order; then each bucket's
 /// handful is sorted. Far cheaper than a sort of each shard's tokens, let
 /// alone of the thousands of a long page. Returns the tokens and where

@@ -293,20 +293,13 @@ pub enum TokenKind {
     Unigram,
 }
 
-/// Calls `f(kind, chars, position)` for every token of normalized text, in
-/// order; positions count characters (code points).
-pub fn tokens(chars: impl IntoIterator<Item = char>, mut f: impl FnMut(TokenKind, &[char], u32)) {
-    let mut t = Tokenizer::default();
-    for c in chars {
-        t.push(c, &mut f);
-    }
-    t.finish(&mut f);
-}
-
-/// [`tokens`] fed a character at a time, so that a page's text is tokenized
-/// as it is read, never gathered into one buffer of characters. A token is
-/// given as soon as the character after it is seen (a word, once its run
-/// ends), in the order of its position.
+/// The tokens of normalized text, fed a character at a time so that a
+/// page's text is tokenized as it is read, never gathered into one buffer
+/// of characters: calls `f(kind, chars, position)` for every token, in the
+/// order of its position; positions count characters (code points). A
+/// single character is given when it is pushed, a pair when its second
+/// character is, a word when the character after its run is (or at
+/// [`Tokenizer::finish`]).
 #[derive(Default)]
 pub struct Tokenizer {
     /// The position of the next character.
@@ -418,6 +411,14 @@ mod tests {
             };
             assert_eq!(normalize(c), by_tables, "normalize U+{:04X}", c as u32);
         }
+    }
+
+    fn tokens(chars: impl IntoIterator<Item = char>, mut f: impl FnMut(TokenKind, &[char], u32)) {
+        let mut t = Tokenizer::default();
+        for c in chars {
+            t.push(c, &mut f);
+        }
+        t.finish(&mut f);
     }
 
     fn toks(s: &str) -> Vec<(TokenKind, String, u32)> {
