@@ -117,6 +117,19 @@ pub(crate) fn timings() -> bool {
     std::env::var_os("PINAKES_TIMINGS").is_some()
 }
 
+/// Prints the time of `stage` since `since`, what `note` says of it and
+/// the memory held, when [`timings`] asks for it.
+pub(crate) fn lap(stage: &str, since: std::time::Instant, note: impl FnOnce() -> String) {
+    if timings() {
+        eprintln!(
+            "{stage:>10}: {:>6.1} ms{}, {}",
+            since.elapsed().as_secs_f64() * 1000.0,
+            note(),
+            rss_note()
+        );
+    }
+}
+
 /// The process's resident memory now and at its peak so far, in MiB, as
 /// `"now N MiB, peak M MiB"` for the stage timings (Linux; `?` elsewhere).
 pub(crate) fn rss_note() -> String {

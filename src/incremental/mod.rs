@@ -582,11 +582,5 @@ struct Planned {
 }
 
 fn lap(stage: &str, since: Instant) {
-    if crate::timings() {
-        eprintln!(
-            "{stage:>10}: {:>6.1} ms, {}",
-            since.elapsed().as_secs_f64() * 1000.0,
-            crate::rss_note()
-        );
-    }
+    crate::lap(stage, since, String::new);
 }

@@ -127,12 +127,7 @@ impl SearchIndex {
         errors.extend(put(self.facets()).err());
         let start = std::time::Instant::now();
         let lists = postings::build(&mut self.docs, positions, true);
-        if crate::timings() {
-            eprintln!(
-                "  postings: {:>6.1} ms (tokens and lists)",
-                start.elapsed().as_secs_f64() * 1000.0
-            );
-        }
+        crate::lap("postings", start, || " (tokens and lists)".into());
         let pages = page_shards(lists.iter().flatten().map(|(t, l)| (t, l)), positions);
         errors.extend(put(self.meta(pages, positions, &starts)).err());
         errors.par_extend((0..positions).into_par_iter().filter_map(|n| {

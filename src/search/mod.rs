@@ -22,23 +22,13 @@ pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagno
     let start = std::time::Instant::now();
     let count = AtomicUsize::new(0);
     let index = SearchIndex::build(graph, style);
-    if crate::timings() {
-        eprintln!(
-            "  search text: {:>6.1} ms (out of the pages' HTML)",
-            start.elapsed().as_secs_f64() * 1000.0
-        );
-    }
+    crate::lap("search text", start, || " (out of the pages' HTML)".into());
     let errors = index.into_files(|f| {
         count.fetch_add(1, Ordering::Relaxed);
         sink.put(f)
     });
-    if crate::timings() {
-        eprintln!(
-            "  search: {:>6.1} ms ({} index files, part of data), {}",
-            start.elapsed().as_secs_f64() * 1000.0,
-            count.into_inner(),
-            crate::rss_note()
-        );
-    }
+    crate::lap("search", start, || {
+        format!(" ({} index files, part of data)", count.into_inner())
+    });
     errors
 }

@@ -547,3 +547,53 @@ pub fn read(lists: &Lists) -> Vec<Entry> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Every token of `d` with its positions, straight from the tokenizer
+    /// (single characters at their first position only, as indexed).
+    fn reference(d: &Doc, shards: u32) -> BTreeMap<(u32, String), Vec<u32>> {
+        let mut out: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
+        let mut t = text::Tokenizer::default();
+        let mut put = |kind, tok: &[char], pos| {
+            let key = text::shard_key(kind, tok);
+            let at = out
+                .entry((text::shard_of(key, shards), tok.iter().collect()))
+                .or_default();
+            if kind != TokenKind::Unigram || at.is_empty() {
+                at.push(pos);
+            }
+        };
+        let text = d.full_text();
+        for c in text.chars() {
+            t.push(text::normalize(c), &mut put);
+        }
+        t.finish(&mut put);
+        out
+    }
+
+    #[test]
+    fn a_long_pages_tokens_come_grouped_by_shard_with_their_positions() {
+        // Thousands of tokens over few shards (many buckets to a shard), of
+        // many different pairs, each pair more than once.
+        let han = |i: u32| char::from_u32(0x4E00 + i * 7919 % 3000).unwrap();
+        let run: String = (0..1500).map(han).collect();
+        let body: String = (0..3)
+            .map(|i| format!("<p>第{i}条 {run}，推进AI赋能{i}。</p>"))
+            .collect();
+        let d = Doc::sample("数字经济促进条例", &body);
+        for shards in [1, 4, 64] {
+            let t = doc_tokens(&d, shards);
+            let mut got = BTreeMap::new();
+            each_token(&t, 0, shards, |shard, token, _, _, positions| {
+                let fresh = got.insert((shard, token.text()), positions.to_vec());
+                assert!(fresh.is_none(), "{} given twice", token.text());
+            });
+            assert_eq!(got, reference(&d, shards), "{shards} shards");
+        }
+    }
+}
