@@ -130,8 +130,10 @@ pub(crate) fn lap(stage: &str, since: std::time::Instant, note: impl FnOnce() ->
     }
 }
 
-/// The process's resident memory now and at its peak so far, in MiB, as
-/// `"now N MiB, peak M MiB"` for the stage timings (Linux; `?` elsewhere).
+/// The process's resident memory now and at its peak so far, in MiB, and
+/// the CPU time it has used, as
+/// `"now N MiB, peak M MiB, CPU T ms so far"` for the stage timings (Linux;
+/// `?` elsewhere).
 pub(crate) fn rss_note() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let mib = |key: &str| {
@@ -141,10 +143,22 @@ pub(crate) fn rss_note() -> String {
     };
     let show = |v: Option<u64>| v.map_or("?".into(), |m| m.to_string());
     format!(
-        "now {} MiB, peak {} MiB",
+        "now {} MiB, peak {} MiB, CPU {} ms so far",
         show(mib("VmRSS:")),
-        show(mib("VmHWM:"))
+        show(mib("VmHWM:")),
+        show(cpu_ms())
     )
+}
+
+/// The CPU time the process has used, all threads, in ms: a stage's CPU
+/// against its wall time shows how well it keeps the cores busy.
+fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): utime and
+    // stime are the 12th and 13th, in ticks of 10 ms (USER_HZ).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let mut ticks = || fields.next()?.parse::<u64>().ok();
+    Some((ticks()? + ticks()?) * 10)
 }
 
 /// The output directory: `--output`, else `output_dir` under the root.

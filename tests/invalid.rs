@@ -497,3 +497,38 @@ fn human_reports_match_expected_files() {
         common::golden::expect_file(&case.join("expected.txt"), &run.stderr);
     }
 }
+
+/// `check` makes every page for its errors but draws no chart or diagram
+/// and keeps no HTML: what it reports is what `build` reports, on pages
+/// with charts and diagrams too.
+#[test]
+fn check_reports_what_build_reports_on_pages_with_charts_and_diagrams() {
+    let site = Site::example()
+        .file(
+            "templates/partials/diagram.html",
+            "{%- if page.diagram %}{{ page.diagram | safe }}{{ diagram_oops.x }}{% endif %}",
+        )
+        .file(
+            "templates/metric.html",
+            "{% extends \"base.html\" %}{% block content %}{{ metric_chart(id=page.id) }}{{ chart_oops.y }}{% endblock content %}",
+        );
+    let build = site.run(&["build"]).failure();
+    let check = site.run(&["check"]).failure();
+    for missing in ["diagram_oops", "chart_oops"] {
+        check.check(
+            check.stderr.contains(missing),
+            &format!("check reports the error after a drawing ({missing})"),
+        );
+    }
+    let report = |stderr: &str| -> String {
+        stderr
+            .lines()
+            .filter(|l| !l.starts_with("build failed"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    check.check(
+        report(&build.stderr) == report(&check.stderr),
+        &format!("the same report as build's:\n{}", build.stderr),
+    );
+}

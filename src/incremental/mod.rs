@@ -460,6 +460,7 @@ impl Pass<'_> {
         let (graph, loaded) = (&self.linked.graph, &self.cache.loaded);
         let opts = RenderOptions {
             base_url: self.opts.base_url.clone(),
+            discard: matches!(self.dest, Dest::Nowhere),
         };
         let keep = matches!(self.dest, Dest::Memory);
         let empty = Published::default();

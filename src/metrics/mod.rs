@@ -54,7 +54,7 @@ pub fn entity_files(e: &Entity) -> Vec<OutputFile> {
 /// Template filters and functions for metrics:
 /// `fmt_num`, `percent` (filters), `metric_chart(id=…)` and
 /// `metric_value(id=…, period=…)` (functions).
-pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
+pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
     tera.register_filter("fmt_num", fmt_num);
     tera.register_filter("qualified", qualified);
     tera.register_filter(
@@ -92,6 +92,9 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle) {
             record(|| Input::Global("t".to_string()));
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
+            if !draw {
+                return Ok(Value::safe_string(crate::render::diagram::UNDRAWN));
+            }
             let svg = chart::chart(
                 &chart::ChartData {
                     key,

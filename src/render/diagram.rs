@@ -139,29 +139,48 @@ fn layout_for(graph: &Graph, reads: &Reads, idx: EntityIdx) -> Option<Layout> {
     (others > 1).then_some(layout)
 }
 
-/// The diagram of an entity's page, or `None` when it has no relations to draw.
+/// What stands for a chart or diagram laid out but not drawn
+/// ([`crate::render::RenderOptions::discard`]).
+pub const UNDRAWN: &str = "<svg></svg>";
+
+/// The diagram of an entity's page, or `None` when it has no relations to
+/// draw; [`UNDRAWN`] unless `draw`.
 pub fn for_entity(
     graph: &Graph,
     reads: &Reads,
     idx: EntityIdx,
     root: &str,
-    style: LinkStyle,
+    (style, draw): (LinkStyle, bool),
 ) -> Option<String> {
-    layout_for(graph, reads, idx).map(|l| draw(graph, reads, &l, root, style))
+    layout_for(graph, reads, idx).map(|l| drawn(graph, reads, &l, root, (style, draw)))
+}
+
+fn drawn(
+    graph: &Graph,
+    reads: &Reads,
+    l: &Layout,
+    root: &str,
+    (style, draw): (LinkStyle, bool),
+) -> String {
+    match draw {
+        true => self::draw(graph, reads, l, root, style),
+        false => UNDRAWN.to_string(),
+    }
 }
 
 /// One diagram per policy for the site-wide view, plus (when `orphans`) the
-/// measures that name no policy: (policy or None, svg).
+/// measures that name no policy: (policy or None, svg; [`UNDRAWN`] unless
+/// `draw`).
 pub fn site(
     graph: &Graph,
     reads: &Reads,
     (policies, orphans): (&[EntityIdx], bool),
     root: &str,
-    style: LinkStyle,
+    how: (LinkStyle, bool),
 ) -> Vec<(Option<EntityIdx>, String)> {
     site_layouts(graph, reads, policies, orphans)
         .into_iter()
-        .map(|(p, layout)| (p, draw(graph, reads, &layout, root, style)))
+        .map(|(p, layout)| (p, drawn(graph, reads, &layout, root, how)))
         .collect()
 }
 

@@ -44,6 +44,10 @@ use templates::TemplateSources;
 pub struct RenderOptions {
     /// `base_url` to use instead of the configured one.
     pub base_url: Option<String>,
+    /// Pages are made for their errors only and then dropped (`check`, or
+    /// a build that has already failed): charts and diagrams, which cannot
+    /// fail, are laid out but not drawn, and no page's HTML is kept.
+    pub discard: bool,
 }
 
 /// Where rendered files go as soon as they are made: the disk for `build`,
@@ -100,6 +104,7 @@ pub struct Prepared {
     pub globals: Globals,
     style: LinkStyle,
     base_url: String,
+    discard: bool,
 }
 
 impl Prepared {
@@ -135,8 +140,14 @@ impl Prepared {
                 })
             })
             .collect();
-        let (tera, mut diags) =
-            templates::build(loaded, graph, Arc::new(by_id), Arc::new(terms), style);
+        let (tera, mut diags) = templates::build(
+            loaded,
+            graph,
+            Arc::new(by_id),
+            Arc::new(terms),
+            style,
+            opts.discard,
+        );
         let Some(mut tera) = tera else {
             return (None, diags);
         };
@@ -163,6 +174,7 @@ impl Prepared {
             globals,
             style,
             base_url,
+            discard: opts.discard,
         };
         (Some(prepared), diags)
     }
@@ -177,6 +189,7 @@ impl Prepared {
             base_url: &self.base_url,
             names: TemplateSources::new(loaded),
             sources: &loaded.sources,
+            discard: self.discard,
         }
     }
 
@@ -236,6 +249,8 @@ pub struct Pages<'a> {
     base_url: &'a str,
     names: TemplateSources<'a>,
     sources: &'a crate::source::Sources,
+    /// See [`RenderOptions::discard`].
+    discard: bool,
 }
 
 /// One page rendered: its output path, its HTML or errors, and the inputs
@@ -274,12 +289,17 @@ impl Pages<'_> {
         };
         let html = self.context(job, &at).and_then(|ctx| {
             reads.template(template);
-            // Rendered as bytes, which is what the output holds: a `String`
-            // would only check again that the whole page is UTF-8.
-            let mut html = Vec::with_capacity(32 * 1024);
-            reads
-                .during(|| self.tera.render_to(template, &ctx, &mut html))
-                .map(|()| html)
+            let mut html = Vec::new();
+            let done = match self.discard {
+                true => reads.during(|| self.tera.render_to(template, &ctx, std::io::sink())),
+                // Rendered as bytes, which is what the output holds: a
+                // `String` would only check again that the page is UTF-8.
+                false => {
+                    html.reserve(32 * 1024);
+                    reads.during(|| self.tera.render_to(template, &ctx, &mut html))
+                }
+            };
+            done.map(|()| html)
                 .map_err(|e| self.names.diagnostics(&e, Some(&path)))
         });
         Page {
@@ -353,7 +373,7 @@ impl Pages<'_> {
             at.reads,
             (&chunk, n + 1 == total),
             at.root,
-            self.style,
+            (self.style, !self.discard),
         );
         let groups: Vec<Value> = drawn
             .into_iter()
@@ -431,7 +451,9 @@ impl Pages<'_> {
                 versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
             more.push(("versions", v));
         }
-        if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {
+        if let Some(svg) =
+            diagram::for_entity(graph, reads, i, at.root, (self.style, !self.discard))
+        {
             more.push(("diagram", Value::safe_string(&svg)));
         }
         if e.kind == Kind::Section {

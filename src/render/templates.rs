@@ -167,12 +167,14 @@ impl<'a> TemplateSources<'a> {
 
 /// Builds the template engine. Errors (syntax, missing parents) come back as
 /// diagnostics; the engine is `None` when templates cannot be used at all.
+/// Charts are drawn unless `discard` ([`super::RenderOptions::discard`]).
 pub fn build(
     loaded: &Loaded,
     graph: &crate::graph::Graph,
     by_id: Arc<Map<String, Value>>,
     terms: Arc<Map<(String, String), String>>,
     style: LinkStyle,
+    discard: bool,
 ) -> (Option<Tera>, Vec<Diagnostic>) {
     let names = TemplateSources::new(loaded);
     let mut diags = Vec::new();
@@ -180,7 +182,7 @@ pub fn build(
     tera.autoescape_on(vec![".html", ".xml"]);
     // Functions first: Tera checks calls when templates are added.
     register_functions(&mut tera, by_id, terms, style);
-    crate::metrics::register(&mut tera, graph, style);
+    crate::metrics::register(&mut tera, graph, style, !discard);
     if let Err(e) = tera.add_raw_templates(names.texts(loaded)) {
         diags.extend(names.diagnostics(&e, None));
         return (None, diags);
