@@ -70,6 +70,7 @@
 
 mod cache;
 mod changes;
+mod filemap;
 mod linking;
 mod plan;
 mod publish;
@@ -92,6 +93,7 @@ use linking::{Linked, Linker};
 use publish::{Dest, Files, Publish};
 use record::Made;
 
+pub use filemap::FileMap;
 pub use publish::{Body, Output};
 
 /// What one (re)build did.

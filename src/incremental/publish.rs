@@ -17,10 +17,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cache::relative;
+use super::filemap::FileMap;
 use crate::diag::Diagnostic;
 use crate::feed::TermAt;
 use crate::graph::{EntityIdx, Graph};
-use crate::hash::{self, Map, Set};
+use crate::hash::{self, Set};
 use crate::load::{Loaded, Origin};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, Job, Sink, Stats};
@@ -46,8 +47,8 @@ impl From<Contents> for Body {
 /// A complete build in memory: output path (`policies/甲/index.html`) -> bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
-    /// Keys are shared with the next build's output, which keeps most files.
-    pub files: Map<Arc<str>, Body>,
+    /// Shared with the next build's output, which keeps most files.
+    pub files: FileMap,
 }
 
 impl Output {
@@ -268,7 +269,7 @@ impl Publish<'_> {
                 last.output
                     .files
                     .keys()
-                    .filter(|p| !output.files.contains_key(&***p))
+                    .filter(|p| !output.files.contains_key(p))
                     .map(|p| p.to_string()),
             );
         }
@@ -301,13 +302,33 @@ impl Publish<'_> {
         pending: Option<Vec<EntityIdx>>,
         terms: &Set<TermAt>,
     ) -> DataKept {
+        // Into a sink, the search index (the longest of these) is made
+        // beside the rest, each writing its files straight to the sink.
+        if let Some(sink) = self.dest.sink() {
+            let (errors, (api, feeds)) = rayon::join(
+                || crate::search::put_files(self.graph, self.style, sink),
+                || self.other_data_files(files, (api, feeds), terms),
+            );
+            files.errors.extend(errors);
+            return (api, feeds, None);
+        }
+        let (api, feeds) = self.other_data_files(files, (api, feeds), terms);
+        (api, feeds, self.search(files, search, pending))
+    }
+
+    /// The data files but the search index.
+    fn other_data_files(
+        &self,
+        files: &mut NewFiles,
+        (api, feeds): (Vec<Arc<[u8]>>, u64),
+        terms: &Set<TermAt>,
+    ) -> (Vec<Arc<[u8]>>, u64) {
         let api = self.api(files, api);
         self.metric_files(files);
         files.put_all([render::labels::file(self.loaded)]);
         files.marking = true;
         files.put_all(crate::aliases::files(self.graph, self.style));
-        let feeds = self.feeds(files, feeds, terms);
-        (api, feeds, self.search(files, search, pending))
+        (api, self.feeds(files, feeds, terms))
     }
 
     fn pages(&mut self, files: &mut NewFiles) -> Stats {
@@ -409,7 +430,7 @@ impl Publish<'_> {
         for (i, e) in self.graph.entities.iter().enumerate() {
             if self.entity_dirty[i] {
                 files.put_all(crate::metrics::entity_files(e));
-            } else if e.metric().is_some() {
+            } else if e.metric().is_some() && !files.holds_kept() {
                 let stem = crate::metrics::data::stem(e);
                 files.keep(&format!("{stem}.csv"));
                 files.keep(&format!("{stem}.json"));
@@ -428,11 +449,6 @@ impl Publish<'_> {
         pending: Option<Vec<EntityIdx>>,
     ) -> Option<LiveIndex> {
         let style = self.style;
-        if let Some(sink) = self.dest.sink() {
-            let errors = crate::search::put_files(self.graph, style, sink);
-            files.errors.extend(errors);
-            return None;
-        }
         let Some(mut live) = last.filter(|_| self.same_entities) else {
             let (live, all) = LiveIndex::new(self.graph, style);
             files.put_all(all);
@@ -487,7 +503,7 @@ impl<'a> NewFiles<'a> {
         let output = match from_last {
             true => last.clone(),
             false => Output {
-                files: hash::map_with_capacity(last.files.len()),
+                files: FileMap::with_capacity(last.files.len()),
             },
         };
         NewFiles {
@@ -529,7 +545,7 @@ impl<'a> NewFiles<'a> {
     fn drop_gone(&mut self, last: &[Arc<str>]) {
         let now: Set<&str> = self.volatile.iter().map(|k| &**k).collect();
         for p in last.iter().filter(|p| !now.contains(&***p)) {
-            self.output.files.remove(&**p);
+            self.output.files.remove(p);
             self.changed.push(p.to_string());
         }
     }
@@ -556,6 +572,12 @@ impl<'a> NewFiles<'a> {
         let key: Arc<str> = Arc::from(path);
         self.mark(&key);
         self.output.files.insert(key, Body::Copy(origin));
+    }
+
+    /// Whether keeping a file is nothing to do: the output starts as the
+    /// last one, and kept files are not being noted as volatile.
+    fn holds_kept(&self) -> bool {
+        self.from_last && !self.marking
     }
 
     /// Keeps a file of the last build as it was. (A pass into a sink has
