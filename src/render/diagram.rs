@@ -144,15 +144,15 @@ fn layout_for(graph: &Graph, reads: &Reads, idx: EntityIdx) -> Option<Layout> {
 pub const UNDRAWN: &str = "<svg></svg>";
 
 /// The diagram of an entity's page, or `None` when it has no relations to
-/// draw; [`UNDRAWN`] unless `draw`.
+/// draw. `how`: the link style, and whether to draw ([`UNDRAWN`] if not).
 pub fn for_entity(
     graph: &Graph,
     reads: &Reads,
     idx: EntityIdx,
     root: &str,
-    (style, draw): (LinkStyle, bool),
+    how: (LinkStyle, bool),
 ) -> Option<String> {
-    layout_for(graph, reads, idx).map(|l| drawn(graph, reads, &l, root, (style, draw)))
+    layout_for(graph, reads, idx).map(|l| drawn(graph, reads, &l, root, how))
 }
 
 fn drawn(
@@ -160,17 +160,17 @@ fn drawn(
     reads: &Reads,
     l: &Layout,
     root: &str,
-    (style, draw): (LinkStyle, bool),
+    (style, drawing): (LinkStyle, bool),
 ) -> String {
-    match draw {
-        true => self::draw(graph, reads, l, root, style),
+    match drawing {
+        true => draw(graph, reads, l, root, style),
         false => UNDRAWN.to_string(),
     }
 }
 
 /// One diagram per policy for the site-wide view, plus (when `orphans`) the
-/// measures that name no policy: (policy or None, svg; [`UNDRAWN`] unless
-/// `draw`).
+/// measures that name no policy: (policy or None, svg). `how` as for
+/// [`for_entity`].
 pub fn site(
     graph: &Graph,
     reads: &Reads,
