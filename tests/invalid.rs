@@ -498,15 +498,16 @@ fn human_reports_match_expected_files() {
     }
 }
 
-/// `check` makes every page for its errors but draws no chart or diagram
-/// and keeps no HTML: what it reports is what `build` reports, on pages
-/// with charts and diagrams too.
+/// `check` makes every page for its errors but draws no chart and keeps
+/// no HTML: what it reports is what `build` reports, on pages with charts
+/// and diagrams too, and in a branch on a diagram's markup.
 #[test]
 fn check_reports_what_build_reports_on_pages_with_charts_and_diagrams() {
     let site = Site::example()
         .file(
             "templates/partials/diagram.html",
-            "{%- if page.diagram %}{{ page.diagram | safe }}{{ diagram_oops.x }}{% endif %}",
+            "{%- if page.diagram %}{{ page.diagram | safe }}{{ diagram_oops.x }}\
+             {% if \"rel-target\" in page.diagram %}{{ dashed_oops.z }}{% endif %}{% endif %}",
         )
         .file(
             "templates/metric.html",
@@ -514,7 +515,7 @@ fn check_reports_what_build_reports_on_pages_with_charts_and_diagrams() {
         );
     let build = site.run(&["build"]).failure();
     let check = site.run(&["check"]).failure();
-    for missing in ["diagram_oops", "chart_oops"] {
+    for missing in ["diagram_oops", "dashed_oops", "chart_oops"] {
         check.check(
             check.stderr.contains(missing),
             &format!("check reports the error after a drawing ({missing})"),

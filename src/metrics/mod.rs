@@ -51,9 +51,14 @@ pub fn entity_files(e: &Entity) -> Vec<OutputFile> {
     ]
 }
 
+/// What `metric_chart()` gives when pages are made for their errors only
+/// ([`crate::render::RenderOptions::discard`]): the chart is not drawn.
+pub const UNDRAWN: &str = "<svg></svg>";
+
 /// Template filters and functions for metrics:
 /// `fmt_num`, `percent` (filters), `metric_chart(id=…)` and
-/// `metric_value(id=…, period=…)` (functions).
+/// `metric_value(id=…, period=…)` (functions). Charts are drawn unless
+/// `draw` is false ([`UNDRAWN`]).
 pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
     tera.register_filter("fmt_num", fmt_num);
     tera.register_filter("qualified", qualified);
@@ -93,7 +98,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
             if !draw {
-                return Ok(Value::safe_string(crate::render::diagram::UNDRAWN));
+                return Ok(Value::safe_string(UNDRAWN));
             }
             let svg = chart::chart(
                 &chart::ChartData {

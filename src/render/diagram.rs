@@ -139,48 +139,29 @@ fn layout_for(graph: &Graph, reads: &Reads, idx: EntityIdx) -> Option<Layout> {
     (others > 1).then_some(layout)
 }
 
-/// What stands for a chart or diagram laid out but not drawn
-/// ([`crate::render::RenderOptions::discard`]).
-pub const UNDRAWN: &str = "<svg></svg>";
-
-/// The diagram of an entity's page, or `None` when it has no relations to
-/// draw. `how`: the link style, and whether to draw ([`UNDRAWN`] if not).
+/// The diagram of an entity's page, or `None` when it has no relations to draw.
 pub fn for_entity(
     graph: &Graph,
     reads: &Reads,
     idx: EntityIdx,
     root: &str,
-    how: (LinkStyle, bool),
+    style: LinkStyle,
 ) -> Option<String> {
-    layout_for(graph, reads, idx).map(|l| drawn(graph, reads, &l, root, how))
-}
-
-fn drawn(
-    graph: &Graph,
-    reads: &Reads,
-    l: &Layout,
-    root: &str,
-    (style, drawing): (LinkStyle, bool),
-) -> String {
-    match drawing {
-        true => draw(graph, reads, l, root, style),
-        false => UNDRAWN.to_string(),
-    }
+    layout_for(graph, reads, idx).map(|l| draw(graph, reads, &l, root, style))
 }
 
 /// One diagram per policy for the site-wide view, plus (when `orphans`) the
-/// measures that name no policy: (policy or None, svg). `how` as for
-/// [`for_entity`].
+/// measures that name no policy: (policy or None, svg).
 pub fn site(
     graph: &Graph,
     reads: &Reads,
     (policies, orphans): (&[EntityIdx], bool),
     root: &str,
-    how: (LinkStyle, bool),
+    style: LinkStyle,
 ) -> Vec<(Option<EntityIdx>, String)> {
     site_layouts(graph, reads, policies, orphans)
         .into_iter()
-        .map(|(p, layout)| (p, drawn(graph, reads, &layout, root, how)))
+        .map(|(p, layout)| (p, draw(graph, reads, &layout, root, style)))
         .collect()
 }
 

@@ -45,8 +45,11 @@ pub struct RenderOptions {
     /// `base_url` to use instead of the configured one.
     pub base_url: Option<String>,
     /// Pages are made for their errors only and then dropped (`check`, or
-    /// a build that has already failed): charts and diagrams, which cannot
-    /// fail, are laid out but not drawn, and no page's HTML is kept.
+    /// a build that has already failed): no page's HTML is kept, and
+    /// `metric_chart()`, which cannot fail once it has found its metric,
+    /// gives [`crate::metrics::UNDRAWN`] instead of a drawing. (Diagrams
+    /// are drawn: templates test their markup, as the default theme's note
+    /// on dashed lines does.)
     pub discard: bool,
 }
 
@@ -373,7 +376,7 @@ impl Pages<'_> {
             at.reads,
             (&chunk, n + 1 == total),
             at.root,
-            (self.style, !self.discard),
+            self.style,
         );
         let groups: Vec<Value> = drawn
             .into_iter()
@@ -451,9 +454,7 @@ impl Pages<'_> {
                 versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
             more.push(("versions", v));
         }
-        if let Some(svg) =
-            diagram::for_entity(graph, reads, i, at.root, (self.style, !self.discard))
-        {
+        if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {
             more.push(("diagram", Value::safe_string(&svg)));
         }
         if e.kind == Kind::Section {
