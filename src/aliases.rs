@@ -29,8 +29,10 @@ pub fn alias_file(alias: &str) -> Result<String, String> {
     })
 }
 
-/// The aliases of every entity, as (entity index, output file).
-fn all(graph: &Graph) -> Vec<(usize, String)> {
+/// The aliases of every entity, as (entity index, output file). Found once
+/// a link: a graph kept through a rebuild has every entity's fields as they
+/// were (see [`crate::graph::same_link_inputs`]), so its aliases too.
+pub fn all(graph: &Graph) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (i, e) in graph.entities.iter().enumerate() {
         let list = match e.fields.get("aliases") {
@@ -46,10 +48,9 @@ fn all(graph: &Graph) -> Vec<(usize, String)> {
     out
 }
 
-/// Errors for aliases that name a page of the site (any page: lists and
-/// taxonomy pages too) or the alias of another.
-pub fn check(graph: &Graph) -> Vec<Diagnostic> {
-    let aliases = all(graph);
+/// Errors for aliases (from [`all`]) that name a page of the site (any
+/// page: lists and taxonomy pages too) or the alias of another.
+pub fn check(graph: &Graph, aliases: &[(usize, String)]) -> Vec<Diagnostic> {
     // Most sites have none: then the site's page paths are not made at all
     // (thousands of strings on every relink while editing).
     if aliases.is_empty() {
@@ -61,12 +62,12 @@ pub fn check(graph: &Graph) -> Vec<Diagnostic> {
         .collect();
     let mut seen = crate::hash::Map::default();
     let mut diags = Vec::new();
-    for (i, file) in aliases {
+    for &(i, ref file) in aliases {
         let e = &graph.entities[i];
-        let clash = if pages.contains(&file) {
+        let clash = if pages.contains(file) {
             Some("a page of the site".to_string())
         } else {
-            seen.insert(file.clone(), i)
+            seen.insert(file.as_str(), i)
                 .filter(|&other| other != i)
                 .map(|other| {
                     format!(
@@ -89,17 +90,13 @@ pub fn check(graph: &Graph) -> Vec<Diagnostic> {
     diags
 }
 
-/// One small page per alias that sends the reader to the page.
-pub fn files(graph: &Graph, style: LinkStyle) -> Vec<OutputFile> {
-    all(graph)
-        .into_iter()
-        .map(|(i, file)| {
+/// One small page per alias (from [`all`]) that sends the reader to the page.
+pub fn files(graph: &Graph, aliases: &[(usize, String)], style: LinkStyle) -> Vec<OutputFile> {
+    aliases
+        .iter()
+        .map(|&(i, ref file)| {
             let e = &graph.entities[i];
-            let href = escape_html(&format!(
-                "{}{}",
-                root_prefix(&file),
-                style.path(&e.url_path)
-            ));
+            let href = escape_html(&format!("{}{}", root_prefix(file), style.path(&e.url_path)));
             let title = escape_html(&e.title);
             let html = format!(
                 "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
@@ -108,7 +105,7 @@ pub fn files(graph: &Graph, style: LinkStyle) -> Vec<OutputFile> {
                  <body><p><a href=\"{href}\">{title}</a></p></body></html>\n"
             );
             OutputFile {
-                path: file,
+                path: file.clone(),
                 contents: Contents::Bytes(html.into_bytes()),
             }
         })

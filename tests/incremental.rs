@@ -135,6 +135,29 @@ fn dates_and_aliases_reach_feeds_sitemap_and_redirects() {
 }
 
 #[test]
+fn a_retitled_page_with_an_alias_keeps_its_redirect_in_step() {
+    // The aliases are found when the site is linked; a title change keeps
+    // the graph, and the redirect page, which shows the title, follows.
+    let site = common::Site::example();
+    let text = site.read(POLICY).replace(
+        "status: in-force\n",
+        "status: in-force\naliases: [old/plan/]\n",
+    );
+    site.write(POLICY, text);
+    after(&site, |s| {
+        s.edit(
+            POLICY,
+            "title: 先进制造业强省行动计划",
+            "title: 先进制造业强省计划（新）",
+        );
+        vec![POLICY]
+    });
+    let out = clean_build(site.root());
+    let redirect = String::from_utf8_lossy(&out["old/plan/index.html"]).into_owned();
+    assert!(redirect.contains("先进制造业强省计划（新）"), "{redirect}");
+}
+
+#[test]
 fn a_tag_taken_off_leaves_the_feed_of_its_term() {
     let site = common::Site::example();
     let dated = "content/policies/2025年工业经济头号工程年度行动方案.md";

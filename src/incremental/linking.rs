@@ -21,6 +21,8 @@ pub(super) struct Linked {
     pub(super) diags: Vec<Diagnostic>,
     /// The index in the graph of each source's entity.
     index: Map<SourceId, EntityIdx>,
+    /// Each alias's entity and output file ([`crate::aliases::all`]).
+    pub(super) aliases: Vec<(EntityIdx, String)>,
     /// Counts the times the site was linked: while a build's graph has the
     /// last build's generation, it has the same entities, edges, links and
     /// taxonomies, and no template, data or config changed in between.
@@ -67,7 +69,8 @@ impl Linker {
 
     fn link(&mut self, cache: &Cache, drafts: bool) -> Linked {
         let (graph, mut diags) = crate::graph::link(cache.parsed(drafts), &cache.loaded.config);
-        diags.extend(crate::aliases::check(&graph));
+        let aliases = crate::aliases::all(&graph);
+        diags.extend(crate::aliases::check(&graph, &aliases));
         self.generation += 1;
         let index = graph
             .entities
@@ -80,6 +83,7 @@ impl Linker {
             graph,
             diags: diags.iter().cloned().collect(),
             index,
+            aliases,
             generation: self.generation,
         }
     }

@@ -526,6 +526,7 @@ impl Pass<'_> {
         let mut old = last.take().unwrap_or_default();
         let publish = Publish {
             graph,
+            aliases: &self.linked.aliases,
             loaded: &self.cache.loaded,
             base_url: &base_url,
             style,

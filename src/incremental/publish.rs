@@ -163,6 +163,8 @@ impl Files {
 /// What the publish step is given.
 pub(super) struct Publish<'a> {
     pub(super) graph: &'a Graph,
+    /// The graph's aliases, found when it was linked.
+    pub(super) aliases: &'a [(EntityIdx, String)],
     pub(super) loaded: &'a Loaded,
     /// The site's address and how links are written.
     pub(super) base_url: &'a str,
@@ -327,7 +329,7 @@ impl Publish<'_> {
         self.metric_files(files);
         files.put_all([render::labels::file(self.loaded)]);
         files.marking = true;
-        files.put_all(crate::aliases::files(self.graph, self.style));
+        files.put_all(crate::aliases::files(self.graph, self.aliases, self.style));
         (api, self.feeds(files, feeds, terms))
     }
 
