@@ -18,7 +18,6 @@ const SHARDS: usize = 256;
 #[derive(Debug, Clone)]
 pub struct FileMap {
     shards: Vec<Arc<Map<Arc<str>, Body>>>,
-    len: usize,
 }
 
 impl Default for FileMap {
@@ -35,7 +34,6 @@ impl FileMap {
             shards: (0..SHARDS)
                 .map(|_| Arc::new(hash::map_with_capacity(each)))
                 .collect(),
-            len: 0,
         }
     }
 
@@ -49,11 +47,11 @@ impl FileMap {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.shards.iter().map(|s| s.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.shards.iter().all(|s| s.is_empty())
     }
 
     pub fn get(&self, path: &str) -> Option<&Body> {
@@ -70,17 +68,13 @@ impl FileMap {
 
     /// Puts `body` at `path`; returns the body it replaces.
     pub fn insert(&mut self, path: Arc<str>, body: Body) -> Option<Body> {
-        let old = self.shard_mut(&path).insert(path, body);
-        self.len += usize::from(old.is_none());
-        old
+        self.shard_mut(&path).insert(path, body)
     }
 
     pub fn remove(&mut self, path: &str) -> Option<Body> {
         // Only a shard that holds the path is copied.
         self.get(path)?;
-        let old = self.shard_mut(path).remove(path);
-        self.len -= usize::from(old.is_some());
-        old
+        self.shard_mut(path).remove(path)
     }
 
     /// Every file, in no particular order.

@@ -440,7 +440,8 @@ impl Publish<'_> {
         }
     }
 
-    /// The search index: patched when the pages are the same ones. With
+    /// The search index of the output in memory (a sink's is made in
+    /// [`Publish::data_files`]): patched when the pages are the same ones. With
     /// `later`, a patch is left to [`Files::settle_search`] and the last
     /// build's index files are kept meanwhile: patching the page lists of
     /// every word of many pages can take longer than the pages themselves.
