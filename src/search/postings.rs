@@ -153,6 +153,8 @@ struct Scratch {
     /// (made its bucket by [`by_shard`]).
     cjk: Vec<u64>,
     hashes: Vec<u32>,
+    /// Where each bucket starts (see [`by_shard`]).
+    bounds: Vec<u32>,
 }
 
 /// Per code point, the last page that held it: single characters need only
@@ -186,7 +188,12 @@ impl Seen {
 /// A page's tokens: its text read once, a character at a time.
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     SCRATCH.with_borrow_mut(|scratch| {
-        let Scratch { seen, cjk, hashes } = scratch;
+        let Scratch {
+            seen,
+            cjk,
+            hashes,
+            bounds,
+        } = scratch;
         cjk.clear();
         hashes.clear();
         seen.next_page();
@@ -214,7 +221,7 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
         }
         t.finish(&mut emit);
         words.sort_unstable();
-        let (cjk, bounds) = by_shard(cjk, hashes, shards);
+        let (cjk, bounds) = by_shard(cjk, hashes, shards, bounds);
         DocTokens {
             title_len: d.title.chars().count() as u32,
             cjk,
@@ -291,13 +298,19 @@ impl TokenRef<'_> {
 /// handful is sorted. Far cheaper than a sort of each shard's tokens, let
 /// alone of the thousands of a long page. Returns the tokens and where
 /// each shard starts.
-fn by_shard(tokens: &[u64], hashes: &mut [u32], shards: u32) -> (Vec<u64>, Vec<u32>) {
+fn by_shard(
+    tokens: &[u64],
+    hashes: &mut [u32],
+    shards: u32,
+    bounds: &mut Vec<u32>,
+) -> (Vec<u64>, Vec<u32>) {
     let shard_bits = shards.trailing_zeros();
     let fine_bits = (tokens.len() as u32 / 2 / shards)
         .checked_ilog2()
         .unwrap_or(0)
         .min(16);
-    let mut bounds = vec![0u32; ((shards as usize) << fine_bits) + 2];
+    bounds.clear();
+    bounds.resize(((shards as usize) << fine_bits) + 2, 0);
     // Each hash becomes its bucket, counted one slot ahead so that the
     // running sum leaves each bucket's start in `bounds[bucket + 1]`.
     for h in hashes.iter_mut() {
@@ -307,12 +320,19 @@ fn by_shard(tokens: &[u64], hashes: &mut [u32], shards: u32) -> (Vec<u64>, Vec<u
     for b in 2..bounds.len() {
         bounds[b] += bounds[b - 1];
     }
-    let mut sorted = vec![0u64; tokens.len()];
+    // Every slot is written once below (the buckets' counts add up to
+    // `tokens.len()`): no need to clear the memory first, which for a
+    // long page is megabytes.
+    let mut sorted: Vec<u64> = Vec::with_capacity(tokens.len());
+    let slots = sorted.spare_capacity_mut();
     for (&t, &b) in tokens.iter().zip(hashes.iter()) {
         let slot = &mut bounds[b as usize + 1];
-        sorted[*slot as usize] = t;
+        slots[*slot as usize].write(t);
         *slot += 1;
     }
+    // SAFETY: the slots written are `0..tokens.len()`, each exactly once:
+    // bucket `b` fills `start(b)..start(b + 1)`, and the buckets tile it.
+    unsafe { sorted.set_len(tokens.len()) };
     // Each `bounds[b + 1]` now ends bucket `b`: `bounds` is where each starts.
     bounds.pop();
     for w in bounds.windows(2).filter(|w| w[1] - w[0] > 1) {

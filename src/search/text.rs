@@ -138,30 +138,45 @@ fn push_text(sections: &mut [Section], raw: &str) {
     let bytes = raw.as_bytes();
     let (mut run, mut i) = (0, 0);
     while i < bytes.len() {
-        // White space is ASCII or starts with one of these bytes (U+0085,
-        // U+00A0, U+1680, U+2000…, U+3000): other characters are skipped whole.
-        let lead = bytes[i];
-        if !matches!(lead, 0..=b' ' | 0xC2 | 0xE1..=0xE3) {
+        let Some(len) = space_at(bytes, i) else {
             // The whole character, its length read off its first byte.
-            i += match lead {
+            i += match bytes[i] {
                 0..=0x7F => 1,
                 0x80..=0xDF => 2,
                 0xE0..=0xEF => 3,
                 _ => 4,
             };
             continue;
+        };
+        text.push_str(&raw[run..i]);
+        run = i + len;
+        if !text.is_empty() && !text.ends_with([' ', '\n']) {
+            text.push(' ');
         }
-        let c = raw[i..].chars().next().unwrap_or(' ');
-        if c.is_whitespace() {
-            text.push_str(&raw[run..i]);
-            run = i + c.len_utf8();
-            if !text.is_empty() && !text.ends_with([' ', '\n']) {
-                text.push(' ');
-            }
-        }
-        i += c.len_utf8();
+        i += len;
     }
     text.push_str(&raw[run..]);
+}
+
+/// The length of the white space character starting at byte `i` of UTF-8
+/// text, if one does. Read off the bytes: Chinese text is mostly
+/// three-byte characters, none of them white space but U+3000, and
+/// decoding each would cost more than the look. Continuation bytes never
+/// match (white space starts with an ASCII byte or 0xC2, 0xE1–0xE3).
+#[inline]
+fn space_at(bytes: &[u8], i: usize) -> Option<usize> {
+    let at = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+    match bytes[i] {
+        b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => Some(1),
+        0xC2 if matches!(at(1), 0x85 | 0xA0) => Some(2),
+        0xE1 if (at(1), at(2)) == (0x9A, 0x80) => Some(3),
+        0xE2 => match (at(1), at(2)) {
+            (0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F) => Some(3),
+            _ => None,
+        },
+        0xE3 if (at(1), at(2)) == (0x80, 0x80) => Some(3),
+        _ => None,
+    }
 }
 
 /// The value of `name="…"` in a start tag's text.
@@ -388,6 +403,18 @@ pub fn hash(key: &[char]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_read_off_the_bytes_is_unicode_white_space() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("{c}x");
+            let want = c.is_whitespace().then(|| c.len_utf8());
+            assert_eq!(space_at(s.as_bytes(), 0), want, "U+{:04X}", c as u32);
+            for k in 1..c.len_utf8() {
+                assert_eq!(space_at(s.as_bytes(), k), None, "inside U+{:04X}", c as u32);
+            }
+        }
+    }
 
     #[test]
     fn fast_paths_agree_with_the_unicode_tables_for_every_character() {
