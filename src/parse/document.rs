@@ -279,6 +279,11 @@ pub(super) fn parse_document(
     let extra = extra_fields(&mut f, kind, head.extra);
     let mut diags = std::mem::take(&mut f.diags);
     diags.extend(bad_id);
+    // Read: the front matter's map becomes the entity's, not a copy of it.
+    let fields = match doc.value {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
     let (body, body_diags) = markdown::render(
         &text[body_offset..],
         &BodySource {
@@ -317,7 +322,7 @@ pub(super) fn parse_document(
         body,
         refs,
         data,
-        fields: map.clone(),
+        fields,
         extra,
     };
     (Some(entity), diags)
