@@ -279,7 +279,7 @@ pub(super) fn parse_document(
     let extra = extra_fields(&mut f, kind, head.extra);
     let mut diags = std::mem::take(&mut f.diags);
     diags.extend(bad_id);
-    // Read: the front matter's map becomes the entity's, not a copy of it.
+    // The front matter's map becomes the entity's, moved rather than copied.
     let fields = match doc.value {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),

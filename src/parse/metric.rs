@@ -88,7 +88,7 @@ pub fn parse(
     let mut extra = f.map("extra").cloned().unwrap_or_default();
     extra.extend(f.unknown(KEYS, "metric file"));
     diags.append(&mut f.diags);
-    // Read: the file's map becomes the entity's, not a copy of it.
+    // The file's map becomes the entity's, moved rather than copied.
     let fields = match doc.value {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),

@@ -320,9 +320,7 @@ fn by_shard(
     for b in 2..bounds.len() {
         bounds[b] += bounds[b - 1];
     }
-    // Every slot is written once below (the buckets' counts add up to
-    // `tokens.len()`): no need to clear the memory first, which for a
-    // long page is megabytes.
+    // Not cleared first (for a long page, megabytes): every slot is written.
     let mut sorted: Vec<u64> = Vec::with_capacity(tokens.len());
     let slots = sorted.spare_capacity_mut();
     for (&t, &b) in tokens.iter().zip(hashes.iter()) {
