@@ -36,13 +36,13 @@ pub fn all(graph: &Graph) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (i, e) in graph.entities.iter().enumerate() {
         let list = match e.fields.get("aliases") {
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
-            Some(serde_json::Value::String(s)) => vec![s.as_str()],
+            Some(serde_json::Value::Array(a)) => a,
+            Some(s @ serde_json::Value::String(_)) => vec![s],
             _ => Vec::new(),
         };
         out.extend(
-            list.into_iter()
-                .filter_map(|a| Some((i, alias_file(a).ok()?))),
+            list.iter()
+                .filter_map(|a| Some((i, alias_file(a.as_str()?).ok()?))),
         );
     }
     out

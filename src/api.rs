@@ -25,7 +25,7 @@ struct EntityOut<'a> {
     file: String,
     source: String,
     /// Front matter (or metric file) fields as written.
-    fields: &'a serde_json::Map<String, serde_json::Value>,
+    fields: &'a serde_json::value::RawValue,
     /// Typed references out of this entity.
     refs: Vec<Link<'a>>,
     /// Typed references into this entity.
@@ -87,7 +87,7 @@ fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {
         url: encode_path(&e.url_path),
         file: format!("{}index.html", e.url_path),
         source: format!("content/{}", e.content_path.display()).replace('\\', "/"),
-        fields: &e.fields,
+        fields: e.fields.raw(),
         refs: graph.outgoing[i]
             .iter()
             .map(|&x| Link {

@@ -364,12 +364,12 @@ pub fn same_link_inputs(a: &Entity, b: &Entity, titles: bool) -> bool {
     link_inputs(a) == link_inputs(b) && fields && (!titles || a.title == b.title)
 }
 
-/// Whether two maps hold the same keys and values, `key` aside.
-fn same_but(
-    a: &serde_json::Map<String, serde_json::Value>,
-    b: &serde_json::Map<String, serde_json::Value>,
-    key: &str,
-) -> bool {
+/// Whether two files' fields are the same, `key` aside.
+fn same_but(a: &crate::parse::entity::Fields, b: &crate::parse::entity::Fields, key: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (a, b) = (&a.map(), &b.map());
     let len = |m: &serde_json::Map<_, _>| m.len() - usize::from(m.contains_key(key));
     len(a) == len(b) && a.iter().all(|(k, v)| k == key || b.get(k) == Some(v))
 }

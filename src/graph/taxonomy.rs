@@ -60,14 +60,13 @@ fn field_terms<'a>(e: &'a Entity, field: &str) -> Vec<Cow<'a, str>> {
     if field == "tags" {
         return e.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect();
     }
-    // Most terms are strings as written: borrowed, not copied.
-    let owned = |v: &'a Value| match v {
-        Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.trim())),
-        _ => crate::parse::scalar_string(v).map(Cow::Owned),
+    let term = |v: Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(Cow::Owned(s.trim().to_string())),
+        v => crate::parse::scalar_string(&v).map(Cow::Owned),
     };
     match e.fields.get(field) {
-        Some(Value::Array(a)) => a.iter().filter_map(owned).collect(),
-        Some(v) => owned(v).into_iter().collect(),
+        Some(Value::Array(a)) => a.into_iter().filter_map(term).collect(),
+        Some(v) => term(v).into_iter().collect(),
         None => Vec::new(),
     }
 }

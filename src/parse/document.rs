@@ -279,11 +279,6 @@ pub(super) fn parse_document(
     let extra = extra_fields(&mut f, kind, head.extra);
     let mut diags = std::mem::take(&mut f.diags);
     diags.extend(bad_id);
-    // The front matter's map becomes the entity's, moved rather than copied.
-    let fields = match doc.value {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    };
     let (body, body_diags) = markdown::render(
         &text[body_offset..],
         &BodySource {
@@ -322,7 +317,7 @@ pub(super) fn parse_document(
         body,
         refs,
         data,
-        fields,
+        fields: super::entity::Fields::new(map),
         extra,
     };
     (Some(entity), diags)

@@ -267,7 +267,7 @@ pub struct Entity {
     pub refs: Vec<Ref>,
     pub data: KindData,
     /// Every front-matter field as written, for templates and taxonomies.
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Fields,
     /// `extra:` plus unknown keys.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -282,5 +282,125 @@ impl Entity {
 
     pub fn refs_in(&self, rel: Rel) -> impl Iterator<Item = &Ref> + '_ {
         self.refs.iter().filter(move |r| r.rel == rel)
+    }
+}
+
+/// A file's front-matter fields as written, held as their JSON text. As
+/// maps they cost about ten times the bytes (`serde_json`'s maps are
+/// B-trees whose every node has room for 11 entries, and a metric's values
+/// are a map apiece: some 7 KB a metric), and the build reads them whole
+/// only to draw the file's page or write the API.
+#[derive(Clone)]
+pub struct Fields(Box<serde_json::value::RawValue>);
+
+impl Fields {
+    pub fn new(map: &serde_json::Map<String, serde_json::Value>) -> Fields {
+        // A map of JSON values always has a JSON text.
+        Fields(serde_json::value::to_raw_value(map).unwrap_or_else(|_| Fields::default().0))
+    }
+
+    /// The JSON text: an object.
+    pub fn raw(&self) -> &serde_json::value::RawValue {
+        &self.0
+    }
+
+    /// Every field.
+    pub fn map(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+
+    /// One field, read past the others without building them.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        use serde::de::DeserializeSeed;
+        let text = self.0.get();
+        // A plain key stands in the text as `"key":`: most lookups (an
+        // alias, a taxonomy most files do not use) end here.
+        let plain = key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if plain && !text.contains(&format!("\"{key}\":")) {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        OneField(key).deserialize(&mut de).ok().flatten()
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields(serde_json::value::RawValue::from_string("{}".into()).expect("an empty object"))
+    }
+}
+
+impl PartialEq for Fields {
+    /// The texts are written from maps, whose keys are in order: the same
+    /// fields give the same text.
+    fn eq(&self, other: &Fields) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+/// Reads the value of one key of a JSON object, skipping the others.
+struct OneField<'k>(&'k str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for OneField<'_> {
+    type Value = Option<serde_json::Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for OneField<'_> {
+    type Value = Option<serde_json::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(k) = m.next_key::<String>()? {
+            if found.is_none() && k == self.0 {
+                found = Some(m.next_value()?);
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_kept_as_text_read_back_as_written() {
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+            r#"{"issuer": ["省政府", "省工信厅"], "values": [{"period": "2024", "issuer": "x"}],
+                "status": "in-force", "we\"ird": 1, "aliases": "old/plan/"}"#,
+        )
+        .unwrap();
+        let f = Fields::new(&map);
+        assert_eq!(f.map(), map);
+        assert_eq!(f, Fields::new(&map.clone()));
+        assert_ne!(f, Fields::default());
+        for key in ["issuer", "status", "we\"ird", "aliases", "values"] {
+            assert_eq!(f.get(key).as_ref(), map.get(key), "{key}");
+        }
+        // Not a field, though it stands in the text: a key of a value's map.
+        assert_eq!(f.get("period"), None);
+        assert_eq!(f.get("missing"), None);
+        assert_eq!(Fields::default().map(), serde_json::Map::new());
+        let api: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(f.raw()).unwrap()).unwrap();
+        assert_eq!(api, serde_json::Value::Object(map));
     }
 }

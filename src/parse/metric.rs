@@ -81,37 +81,30 @@ pub fn parse(
         .map(str::to_string);
     let description_span = f.span("description");
     let slug = super::slug_segment(&f.string("slug").unwrap_or_else(|| id.clone()));
-    // In the order the fields were always read: their diagnostics keep theirs.
-    let (draft, summary) = (f.bool("draft"), f.string("summary"));
-    let tags = f.strings("tags").into_iter().map(|(t, _)| t).collect();
-    let (weight, updated) = (f.integer("weight").unwrap_or(0), f.date("updated"));
-    let mut extra = f.map("extra").cloned().unwrap_or_default();
-    extra.extend(f.unknown(KEYS, "metric file"));
-    diags.append(&mut f.diags);
-    // The file's map becomes the entity's, moved rather than copied.
-    let fields = match doc.value {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    };
     let entity = Entity {
         url_path: format!("{}/{slug}/", Kind::Metric.folder()),
         kind: Kind::Metric,
         source: file,
         id_span,
         title,
-        draft,
-        summary,
-        tags,
-        weight,
-        updated,
-        extra,
+        draft: f.bool("draft"),
+        summary: f.string("summary"),
+        tags: f.strings("tags").into_iter().map(|(t, _)| t).collect(),
+        weight: f.integer("weight").unwrap_or(0),
+        updated: f.date("updated"),
+        extra: {
+            let mut extra = f.map("extra").cloned().unwrap_or_default();
+            extra.extend(f.unknown(KEYS, "metric file"));
+            extra
+        },
         body: Default::default(),
         refs,
         data: KindData::Metric(metric),
-        fields,
+        fields: super::entity::Fields::new(map),
         content_path,
         id,
     };
+    diags.append(&mut f.diags);
     let mut entity = entity;
     if let Some(desc) = description {
         let (body, d) = description_body(&desc, text, description_span, &entity, config);

@@ -37,7 +37,7 @@ pub fn page_value(
     put("toc", Value::from_serializable(&e.body.toc()));
     put("headings", Value::from_serializable(&e.body.headings));
     put("extra", Value::from_serializable(&e.extra));
-    put("fields", Value::from_serializable(&e.fields));
+    put("fields", Value::from_serializable(&e.fields.map()));
     put(
         "source_path",
         Value::from(format!("content/{}", e.content_path.display())),
