@@ -365,7 +365,11 @@ pub fn same_link_inputs(a: &Entity, b: &Entity, titles: bool) -> bool {
 }
 
 /// Whether two files' fields are the same, `key` aside.
-fn same_but(a: &crate::parse::entity::Fields, b: &crate::parse::entity::Fields, key: &str) -> bool {
+fn same_but(
+    a: &crate::parse::entity::FieldsText,
+    b: &crate::parse::entity::FieldsText,
+    key: &str,
+) -> bool {
     if a == b {
         return true;
     }

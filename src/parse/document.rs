@@ -317,7 +317,7 @@ pub(super) fn parse_document(
         body,
         refs,
         data,
-        fields: super::entity::Fields::new(map),
+        fields: super::entity::FieldsText::new(map),
         extra,
     };
     (Some(entity), diags)

@@ -267,7 +267,7 @@ pub struct Entity {
     pub refs: Vec<Ref>,
     pub data: KindData,
     /// Every front-matter field as written, for templates and taxonomies.
-    pub fields: Fields,
+    pub fields: FieldsText,
     /// `extra:` plus unknown keys.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -291,12 +291,12 @@ impl Entity {
 /// are a map apiece: some 7 KB a metric), and the build reads them whole
 /// only to draw the file's page or write the API.
 #[derive(Clone)]
-pub struct Fields(Box<serde_json::value::RawValue>);
+pub struct FieldsText(Box<serde_json::value::RawValue>);
 
-impl Fields {
-    pub fn new(map: &serde_json::Map<String, serde_json::Value>) -> Fields {
+impl FieldsText {
+    pub fn new(map: &serde_json::Map<String, serde_json::Value>) -> FieldsText {
         // A map of JSON values always has a JSON text.
-        Fields(serde_json::value::to_raw_value(map).unwrap_or_else(|_| Fields::default().0))
+        FieldsText(serde_json::value::to_raw_value(map).unwrap_or_else(|_| FieldsText::default().0))
     }
 
     /// The JSON text: an object.
@@ -326,21 +326,21 @@ impl Fields {
     }
 }
 
-impl Default for Fields {
+impl Default for FieldsText {
     fn default() -> Self {
-        Fields(serde_json::value::RawValue::from_string("{}".into()).expect("an empty object"))
+        FieldsText(serde_json::value::RawValue::from_string("{}".into()).expect("an empty object"))
     }
 }
 
-impl PartialEq for Fields {
+impl PartialEq for FieldsText {
     /// The texts are written from maps, whose keys are in order: the same
     /// fields give the same text.
-    fn eq(&self, other: &Fields) -> bool {
+    fn eq(&self, other: &FieldsText) -> bool {
         self.0.get() == other.0.get()
     }
 }
 
-impl std::fmt::Debug for Fields {
+impl std::fmt::Debug for FieldsText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0.get())
     }
@@ -388,17 +388,17 @@ mod tests {
                 "status": "in-force", "we\"ird": 1, "aliases": "old/plan/"}"#,
         )
         .unwrap();
-        let f = Fields::new(&map);
+        let f = FieldsText::new(&map);
         assert_eq!(f.map(), map);
-        assert_eq!(f, Fields::new(&map.clone()));
-        assert_ne!(f, Fields::default());
+        assert_eq!(f, FieldsText::new(&map.clone()));
+        assert_ne!(f, FieldsText::default());
         for key in ["issuer", "status", "we\"ird", "aliases", "values"] {
             assert_eq!(f.get(key).as_ref(), map.get(key), "{key}");
         }
         // Not a field, though it stands in the text: a key of a value's map.
         assert_eq!(f.get("period"), None);
         assert_eq!(f.get("missing"), None);
-        assert_eq!(Fields::default().map(), serde_json::Map::new());
+        assert_eq!(FieldsText::default().map(), serde_json::Map::new());
         let api: serde_json::Value =
             serde_json::from_str(&serde_json::to_string(f.raw()).unwrap()).unwrap();
         assert_eq!(api, serde_json::Value::Object(map));

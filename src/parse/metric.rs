@@ -100,7 +100,7 @@ pub fn parse(
         body: Default::default(),
         refs,
         data: KindData::Metric(metric),
-        fields: super::entity::Fields::new(map),
+        fields: super::entity::FieldsText::new(map),
         content_path,
         id,
     };
