@@ -345,10 +345,14 @@ impl<'a> Writer<'a, '_> {
             html_out = sanitize(&html_out);
         }
         // The body is kept until its page is drawn: spare room left by
-        // growing (a third of the HTML, from the estimate above) would be
-        // held as long, for every page of the site.
-        html_out.shrink_to_fit();
-        body.html = html_out;
+        // the estimate above (a third of it for prose) would be held as
+        // long, for every page of the site. A copy, not `shrink_to_fit`:
+        // mimalloc keeps the whole block on a shrink that saves less than
+        // half of it.
+        body.html = match html_out.capacity() > html_out.len() {
+            true => html_out.as_str().to_owned(),
+            false => html_out,
+        };
         body.links.shrink_to_fit();
         body.headings.shrink_to_fit();
         if let Some(p) = &mut body.first_paragraph {
