@@ -131,7 +131,7 @@ fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResu
             wanted.map(|p| format!(" for {p}")).unwrap_or_default()
         ))
     })?;
-    let mut m = tera::Map::new();
+    let mut m = tera::Map::default();
     m.insert("value".into(), Value::from(point.raw.as_str()));
     m.insert(
         "qualifier".into(),

@@ -1,7 +1,5 @@
 //! Typed reads of YAML fields, each problem reported at the value's position.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::period::{DATE_FORMS, Period};
@@ -19,7 +17,8 @@ pub struct Fields<'a> {
     pub file: SourceId,
     /// Byte offset of the YAML text inside the file.
     pub offset: usize,
-    used: HashSet<String>,
+    /// The keys read that the mapping holds: a handful, so a list.
+    used: Vec<&'a str>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -46,7 +45,7 @@ impl<'a> Fields<'a> {
             prefix,
             file,
             offset,
-            used: HashSet::new(),
+            used: Vec::new(),
             diags: Vec::new(),
         }
     }
@@ -69,8 +68,9 @@ impl<'a> Fields<'a> {
     }
 
     pub fn get(&mut self, key: &str) -> Option<&'a Value> {
-        self.used.insert(key.to_string());
-        self.map.get(key).filter(|v| !v.is_null())
+        let (key, value) = self.map.get_key_value(key)?;
+        self.used.push(key);
+        Some(value).filter(|v| !v.is_null())
     }
 
     fn type_error(&mut self, key: &str, expected: &str, v: &Value) {
@@ -210,7 +210,7 @@ impl<'a> Fields<'a> {
     pub fn unknown(&mut self, known: &[&str], what: &str) -> serde_json::Map<String, Value> {
         let mut extra = serde_json::Map::new();
         for (k, v) in self.map {
-            if self.used.contains(k) || known.contains(&k.as_str()) {
+            if self.used.contains(&k.as_str()) || known.contains(&k.as_str()) {
                 continue;
             }
             self.diags.push(

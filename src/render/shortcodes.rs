@@ -109,7 +109,7 @@ impl Fill<'_, '_> {
 
     fn render_one(&self, n: usize, call: &Shortcode) -> Result<String, Diagnostic> {
         let mut ctx = Context::new();
-        let mut args = tera::Map::new();
+        let mut args = tera::Map::default();
         for (k, v) in &call.args {
             ctx.insert(k.clone(), v);
             args.insert(k.clone().into(), Value::from(v.as_str()));
