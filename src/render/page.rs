@@ -30,6 +30,8 @@ pub fn page_value(
         .as_map()
         .cloned()
         .unwrap_or_default();
+    // Room for what follows: a map that grows is hashed again.
+    m.reserve(16 + more.len());
     let mut put = |k: &'static str, v: Value| {
         m.insert(k.into(), v);
     };

@@ -1398,13 +1398,21 @@ impl<K: Into<Key<'static>>, T: Into<Value>> From<BTreeMap<K, T>> for Value {
 }
 
 #[cfg(feature = "preserve_order")]
-// pinakes: any hasher, so that a `Map` converts too.
-impl<K: Into<Key<'static>>, T: Into<Value>, S> From<indexmap::IndexMap<K, T, S>> for Value {
-    fn from(input: indexmap::IndexMap<K, T, S>) -> Self {
+impl<K: Into<Key<'static>>, T: Into<Value>> From<indexmap::IndexMap<K, T>> for Value {
+    fn from(input: indexmap::IndexMap<K, T>) -> Self {
         let mut map = Map::with_capacity_and_hasher(input.len(), Default::default());
         for (key, value) in input {
             map.insert(key.into(), value.into());
         }
+        Value {
+            inner: ValueInner::Map(Arc::new(map)),
+        }
+    }
+}
+
+// pinakes: a `Map` is taken as it is, not built again key by key.
+impl From<Map> for Value {
+    fn from(map: Map) -> Self {
         Value {
             inner: ValueInner::Map(Arc::new(map)),
         }
