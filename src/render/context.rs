@@ -249,6 +249,14 @@ impl Shared {
     }
 
     /// The summary of entity `i`, recorded as read.
+    /// Taxonomy `t`'s value, as `site.taxonomies` holds it (made once a site).
+    pub fn taxonomy(&self, t: usize) -> Value {
+        self.site
+            .get_from_path("taxonomies")
+            .and_then(|ts| ts.as_array()?.get(t).cloned())
+            .unwrap_or_else(Value::none)
+    }
+
     pub fn summary(&self, reads: &Reads, i: EntityIdx) -> Value {
         reads.summary(i);
         self.summaries[i].clone()

@@ -479,7 +479,7 @@ impl Pages<'_> {
     fn taxonomy(&self, ctx: &mut Context, at: &At, t: usize) {
         let tax = &self.graph.taxonomies[t];
         at.reads.push(|| Input::Taxonomy(tax.name.clone()));
-        ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
+        ctx.insert_value("taxonomy", self.shared.taxonomy(t));
         ctx.insert_value("page", simple_page(&tax.label, ""));
     }
 
@@ -492,9 +492,10 @@ impl Pages<'_> {
         let shown = &tm.entities[start..end];
         reads.push(|| Input::Taxonomy(tax.name.clone()));
         reads.push(|| Input::Term(tax.name.clone(), tm.name.clone()));
-        let mut tv = context::term_value(tax, tm, self.style)
-            .as_map()
-            .cloned()
+        let taxonomy = self.shared.taxonomy(t);
+        let mut tv = taxonomy
+            .get_from_path("terms")
+            .and_then(|ts| ts.as_array()?.get(term)?.as_map().cloned())
             .unwrap_or_default();
         let items = context::by_kind(graph, self.shared, reads, shown);
         tv.insert("items".into(), items);
@@ -511,7 +512,7 @@ impl Pages<'_> {
         let dated = timeline::dated(graph, reads, shown.iter().copied());
         let timeline = timeline::value(graph, self.shared, reads, &dated);
         tv.insert("timeline".into(), timeline);
-        ctx.insert_value("taxonomy", context::taxonomy_value(tax, self.style));
+        ctx.insert_value("taxonomy", taxonomy);
         ctx.insert_value("term", Value::from(tv));
         let first = context::term_path(tax, tm);
         let pages = reads::pages_of(tm.entities.len());
