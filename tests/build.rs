@@ -559,6 +559,32 @@ fn can_use_url_and_get_entity_in_templates() {
 }
 
 #[test]
+fn templates_see_maps_in_key_order_and_set_variables_over_the_context() {
+    // `extra` is written out of order and read in the order of its keys,
+    // the same on every build; a partial reads what the page set.
+    let site = Site::new()
+        .file(
+            "content/notes.md",
+            "---\ntitle: 笔记\nextra:\n  zeta: 1\n  乙: 2\n  alpha: 3\n  甲: 4\n---\n正文\n",
+        )
+        .file(
+            "templates/partials/echo.html",
+            "<p id=\"echo\">{{ greeting }}·{{ title }}</p>",
+        )
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n<ol id=\"keys\">{% for k, v in page.extra %}<li>{{ k }}={{ v }}</li>{% endfor %}</ol>\n{% set greeting = \"你好\" %}{% set title = page.title %}{% include \"partials/echo.html\" %}\n{% endblock content %}\n",
+        );
+    site.build();
+    let page = site.page("notes/index.html");
+    assert_eq!(
+        page.texts("#keys li"),
+        ["alpha=3", "zeta=1", "乙=2", "甲=4"]
+    );
+    assert_eq!(page.text("#echo"), "你好·笔记");
+}
+
+#[test]
 fn can_reach_data_in_templates() {
     let site = basic();
     let page = site.page("about/index.html");

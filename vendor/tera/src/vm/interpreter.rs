@@ -1,4 +1,3 @@
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -785,9 +784,9 @@ impl<'tera> VirtualMachine<'tera> {
                 Instruction::LoadPath(path) => {
                     let chunk = state.chunk.expect("to have a chunk");
                     let mut val = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
-                        Cow::Owned(state.dump_context())
+                        state.dump_context()
                     } else {
-                        state.get_value_ref(&path[0])
+                        state.get_value(&path[0])
                     };
                     let num_attrs = path.len() - 1;
                     if num_attrs > 0 {
@@ -822,20 +821,20 @@ impl<'tera> VirtualMachine<'tera> {
                                 }
                             }
                         }
-                        val = Cow::Owned(if undefined_tail {
+                        val = if undefined_tail {
                             Value::undefined()
                         } else {
                             cur.clone()
-                        });
+                        };
                     }
-                    state.stack.push(val.into_owned(), current_ip..=current_ip);
+                    state.stack.push(val, current_ip..=current_ip);
                 }
                 Instruction::WritePath(path) => {
                     let chunk = state.chunk.expect("to have a chunk");
                     let root = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
-                        Cow::Owned(state.dump_context())
+                        state.dump_context()
                     } else {
-                        state.get_value_ref(&path[0])
+                        state.get_value(&path[0])
                     };
                     if root.is_undefined() {
                         let span = chunk

@@ -142,42 +142,6 @@ impl<'t> State<'t> {
         Value::undefined()
     }
 
-    // pinakes: a lookup that borrows what outlives the state (the contexts)
-    // instead of cloning it, for paths such as `page.title` whose root is
-    // only read through. A clone of a map is an atomic count shared by every
-    // thread rendering with the same context.
-    /// Like [`State::get_value`], borrowing values from the contexts.
-    pub(crate) fn get_value_ref(&self, name: &str) -> Cow<'t, Value> {
-        for forloop in self.for_loops.iter().rev() {
-            if let Some(v) = forloop.get(name) {
-                return Cow::Owned(v);
-            }
-        }
-
-        if let Some(val) = self.set_variables.get(name) {
-            return Cow::Owned(val.clone());
-        }
-
-        if let Some(parent) = self.include_parent {
-            let val = parent.get_value_ref(name);
-            if !val.is_undefined() {
-                return val;
-            }
-        }
-
-        if let Some(val) = self.context.data.get(name) {
-            return Cow::Borrowed(val);
-        }
-
-        if let Some(global) = self.global_context
-            && let Some(val) = global.data.get(name)
-        {
-            return Cow::Borrowed(val);
-        }
-
-        Cow::Owned(Value::undefined())
-    }
-
     /// Loads the value for an `@implicit` component argument: the normal lookup first so locals
     /// shadow like they do anywhere else, then the scope of whoever called us.
     pub(crate) fn get_implicit_value(&self, name: &str) -> Value {
