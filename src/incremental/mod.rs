@@ -477,7 +477,7 @@ impl Pass<'_> {
         };
         lap("found", t);
         let before = (&prev.inputs, &prev.pages);
-        let (engine, errors) = plan::engine(graph, loaded, &opts, &found, before);
+        let (engine, errors) = plan::engine(graph, loaded, &opts, &found, before, keep);
         diags.extend(errors);
         let (prepared, reused, made) = engine?;
         let t = Instant::now();

@@ -58,14 +58,16 @@ pub(super) type Engine = (Arc<Prepared>, bool, context::Made);
 
 /// The engine and summaries to render with: the last build's while its
 /// graph is the same and the changed entities' summaries come out as they
-/// were, else new ones (keeping the summaries whose key held). `None` when
-/// the templates cannot be used; with the problems found in them.
+/// were, else new ones (keeping the summaries whose key held; what they
+/// read recorded when `record`). `None` when the templates cannot be used;
+/// with the problems found in them.
 pub(super) fn engine(
     graph: &Graph,
     loaded: &Loaded,
     opts: &RenderOptions,
     found: &Found,
     last: (&Inputs, &Kept),
+    record: bool,
 ) -> (Option<Engine>, Vec<Diagnostic>) {
     let (inputs, kept) = last;
     let style = render::link_style(&loaded.config);
@@ -91,7 +93,8 @@ pub(super) fn engine(
     };
     let stale =
         |summaries: &[_], made: &[bool]| found.stale_measures(graph, inputs, (summaries, made));
-    let (shared, made) = context::Shared::build_with(graph, &loaded.config, style, &keep, &stale);
+    let (shared, made) =
+        context::Shared::build_with(graph, &loaded.config, style, &keep, &stale, record);
     lap("summaries", t);
     let t = Instant::now();
     let (prepared, diags) = Prepared::with_shared(graph, loaded, opts, shared);

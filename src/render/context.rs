@@ -171,7 +171,7 @@ pub type Stale<'a> = &'a dyn Fn(&[Value], &[bool]) -> Vec<EntityIdx>;
 
 impl Shared {
     pub fn build(graph: &Graph, config: &Config, style: LinkStyle) -> Shared {
-        Shared::build_with(graph, config, style, &|_| None, &|_, _| Vec::new()).0
+        Shared::build_with(graph, config, style, &|_| None, &|_, _| Vec::new(), false).0
     }
 
     /// As [`Shared::build`], taking the summaries `kept` gives (a rebuild
@@ -179,15 +179,22 @@ impl Shared {
     /// Summaries are made in two rounds: first those that read no other
     /// summary, then measures, which carry their metrics' summaries;
     /// between them `stale` names the measures to make again although
-    /// kept, given the first round's summaries and which were made.
+    /// kept, given the first round's summaries and which were made. What
+    /// each summary read is recorded when `record` says a next build will
+    /// compare with it; else a summary made is given as having read nothing.
     pub fn build_with(
         graph: &Graph,
         config: &Config,
         style: LinkStyle,
         kept: &(dyn Fn(EntityIdx) -> Option<Value> + Sync),
         stale: Stale,
+        record: bool,
     ) -> (Shared, Made) {
         let n = graph.entities.len();
+        let recorder = || match record {
+            true => Reads::new(graph),
+            false => Reads::unrecorded(graph),
+        };
         let is_measure = |i: EntityIdx| graph.entities[i].kind == Kind::Measure;
         let first: Vec<(Value, Option<Vec<Input>>)> = (0..n)
             .into_par_iter()
@@ -195,7 +202,7 @@ impl Shared {
                 Some(v) => (v, None),
                 None if is_measure(i) => (Value::none(), None),
                 None => {
-                    let reads = Reads::new(graph);
+                    let reads = recorder();
                     (own_summary(graph, &reads, i, style), Some(reads.finish()))
                 }
             })
@@ -213,7 +220,7 @@ impl Shared {
             .map(|i| match kept(i).filter(|_| !again[i]) {
                 Some(v) => (i, v, None),
                 None => {
-                    let r = Reads::new(graph);
+                    let r = recorder();
                     let v = Shared::summary_of(graph, &r, i, style, |t| summaries[t].clone());
                     (i, v, Some(r.finish()))
                 }
