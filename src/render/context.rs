@@ -255,7 +255,6 @@ impl Shared {
         with_metrics(graph, reads, i, own, others)
     }
 
-    /// The summary of entity `i`, recorded as read.
     /// Taxonomy `t`'s value, as `site.taxonomies` holds it (made once a site).
     pub fn taxonomy(&self, t: usize) -> Value {
         self.site
@@ -264,6 +263,7 @@ impl Shared {
             .unwrap_or_else(Value::none)
     }
 
+    /// The summary of entity `i`, recorded as read.
     pub fn summary(&self, reads: &Reads, i: EntityIdx) -> Value {
         reads.summary(i);
         self.summaries[i].clone()
