@@ -7,7 +7,6 @@
 //! path it cannot place falls back to its nearest placed ancestor, so a
 //! diagnostic is never without a line.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use serde_json::Value;
@@ -121,7 +120,7 @@ pub struct Place {
 /// Path (`a.b.0.c`) -> place in the text.
 #[derive(Debug, Default)]
 pub struct SpanIndex {
-    places: HashMap<String, Place>,
+    places: crate::hash::Map<String, Place>,
 }
 
 impl SpanIndex {
@@ -150,11 +149,20 @@ impl SpanIndex {
     }
 
     fn set_key(&mut self, path: &str, r: Range<usize>) {
-        self.places.entry(path.to_string()).or_default().key = Some(r);
+        self.at(path).key = Some(r);
     }
 
     fn set_value(&mut self, path: &str, r: Range<usize>) {
-        self.places.entry(path.to_string()).or_default().value = Some(r);
+        self.at(path).value = Some(r);
+    }
+
+    /// The place of `path`, made empty if new (its path copied only then:
+    /// a value's path is set after its key's).
+    fn at(&mut self, path: &str) -> &mut Place {
+        if !self.places.contains_key(path) {
+            self.places.insert(path.to_string(), Place::default());
+        }
+        self.places.get_mut(path).expect("just inserted")
     }
 
     /// Records the place of a path (for trees not scanned from YAML text).
@@ -242,7 +250,7 @@ impl Scanner {
     }
 
     fn extend_value(&mut self, path: &str, from: usize, to: usize) {
-        let place = self.index.places.entry(path.to_string()).or_default();
+        let place = self.index.at(path);
         place.value = Some(match place.value.clone() {
             Some(r) if r.start < r.end => r.start..to,
             _ => from..to,
