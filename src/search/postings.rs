@@ -13,7 +13,6 @@
 //! multiple, so that page shard = position shard mod page shards.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -340,7 +339,9 @@ fn by_shard(
     (sorted, shard_bounds)
 }
 
-type FxMap<K> = HashMap<K, ListWriter, BuildHasherDefault<FxHasher>>;
+/// Keys here are short and not attacker-chosen: rustc's Fx hash, as
+/// SipHash would dominate the merge.
+type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 
 /// The lists of a range of position shards.
 struct ShardGroup {
@@ -447,27 +448,6 @@ pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(
         .collect();
     out.sort_unstable_by_key(|(n, _)| *n);
     out.into_iter().map(|(_, e)| e).collect()
-}
-
-/// Multiply-rotate hashing (as in rustc): keys here are short and not
-/// attacker-chosen, and SipHash would dominate the merge.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(b as u64);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// A token's lists read back into flat arrays (no allocation per page).

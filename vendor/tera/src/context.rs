@@ -1,6 +1,5 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use serde::Serialize;
 
@@ -20,7 +19,7 @@ pub struct Context {
 
 /// Values by name, for contexts and `set` variables.
 pub(crate) type Names<K = Cow<'static, str>> =
-    HashMap<K, Value, BuildHasherDefault<crate::value::FxHasher>>;
+    HashMap<K, Value, rustc_hash::FxBuildHasher>;
 
 impl Context {
     /// Initializes an empty context

@@ -28,49 +28,10 @@ pub type Map = HashMap<Key<'static>, Value>;
 
 /// The internal HashMap type used by Tera.
 #[cfg(feature = "preserve_order")]
-// pinakes: hashed with `FxHasher` rather than SipHash. A template looks up a
-// map key for every `a.b` it reads, and SipHash was most of that lookup.
-pub type Map = indexmap::IndexMap<Key<'static>, Value, std::hash::BuildHasherDefault<FxHasher>>;
-
-/// Multiply-rotate hashing (as in rustc): map keys are short field names,
-/// and a template's data is not chosen to collide.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.add(u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        for &b in words.remainder() {
-            self.add(b as u64);
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+// pinakes: hashed with rustc's Fx hash rather than SipHash. A template
+// looks up a map key for every `a.b` it reads, and SipHash was most of that
+// lookup. The keys keep the order they were put in, as before.
+pub type Map = indexmap::IndexMap<Key<'static>, Value, rustc_hash::FxBuildHasher>;
 
 #[inline]
 pub(crate) fn format_map(map: &Map, f: &mut impl std::io::Write) -> std::io::Result<()> {
