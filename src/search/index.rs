@@ -35,11 +35,9 @@ use crate::url::LinkStyle;
 const CARD_BYTES: usize = 3 * 1024;
 /// Approximate bytes per page-list shard.
 const PAGE_SHARD_BYTES: usize = 16 * 1024;
-/// Approximate bytes per position-list shard.
-const POSITION_SHARD_BYTES: usize = 32 * 1024;
 
 /// One page as the index holds it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Doc {
     /// `policy`, `measure`, `metric` or `page`.
     pub kind: &'static str,
@@ -112,22 +110,49 @@ impl SearchIndex {
     }
 
     /// Hands each index file to `put` as soon as it is made; returns `put`'s
-    /// errors. The page files go first: then each page's text is let go as
-    /// soon as its tokens are in the postings.
+    /// errors.
     pub fn into_files<E: Send>(
         mut self,
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
     ) -> Vec<E> {
-        let positions = position_shards(&self.docs);
-        let starts = card_starts(&self.docs);
+        self.put_files(None, put)
+    }
+
+    /// The index of `graph`, its files handed to `put` as they are made: each
+    /// page's text is made, tokenized and let go a batch of pages at a time,
+    /// so that the site's text is never held whole.
+    pub fn put_graph_files<E: Send>(
+        graph: &Graph,
+        style: LinkStyle,
+        put: impl Fn(OutputFile) -> Result<(), E> + Sync,
+    ) -> Vec<E> {
+        let mut index = SearchIndex {
+            docs: vec![Doc::default(); graph.entities.len()],
+        };
+        index.put_files(Some(&|i| doc(graph, i, style)), put)
+    }
+
+    /// The files of the pages `make` gives (else of those held), each
+    /// page's text let go once it is in the postings.
+    fn put_files<E: Send>(
+        &mut self,
+        make: Option<&(dyn Fn(usize) -> Doc + Sync)>,
+        put: impl Fn(OutputFile) -> Result<(), E> + Sync,
+    ) -> Vec<E> {
+        let start = std::time::Instant::now();
+        let mut cards = Vec::with_capacity(self.docs.len());
+        let built = postings::build(&mut self.docs, make, |d| {
+            cards.push(Card::of(d));
+            d.sections = Vec::new();
+        });
+        crate::lap("postings", start, || " (text, tokens and lists)".into());
+        let (lists, positions) = (built.lists, built.shards);
+        let starts = card_starts(&cards);
         let mut errors: Vec<E> = (0..starts.len())
             .into_par_iter()
-            .filter_map(|n| put(card_file(&self.docs, &starts, n)).err())
+            .filter_map(|n| put(card_file(&cards, &starts, n)).err())
             .collect();
         errors.extend(put(self.facets()).err());
-        let start = std::time::Instant::now();
-        let lists = postings::build(&mut self.docs, positions, true);
-        crate::lap("postings", start, || " (tokens and lists)".into());
         let pages = page_shards(lists.iter().flatten().map(|(t, l)| (t, l)), positions);
         errors.extend(put(self.meta(pages, positions, &starts)).err());
         errors.par_extend((0..positions).into_par_iter().filter_map(|n| {
@@ -336,11 +361,9 @@ fn cap_text(sections: &mut Vec<Section>, max: usize) {
     sections.truncate(keep);
 }
 
-/// The position shard count: position lists take about half the bytes of
-/// the text; shards of about [`POSITION_SHARD_BYTES`] or less, a power of two.
+/// The position shard count of `docs` (see [`postings::shard_count`]).
 pub(super) fn position_shards(docs: &[Doc]) -> u32 {
-    let text: usize = docs.iter().map(Doc::text_len).sum();
-    pow2(text / 2 / POSITION_SHARD_BYTES, 4096)
+    postings::shard_count(docs.iter().map(Doc::text_len).sum())
 }
 
 /// The page shard count, from the page lists' bytes: at most as many as
@@ -350,11 +373,7 @@ pub(super) fn page_shards<'a>(
     positions: u32,
 ) -> u32 {
     let bytes: usize = lists.map(|(t, l)| t.len() + l.pages.len() + 4).sum();
-    pow2(bytes / PAGE_SHARD_BYTES, positions)
-}
-
-fn pow2(n: usize, max: u32) -> u32 {
-    (n.clamp(1, max as usize).next_power_of_two() as u32).min(max)
+    postings::pow2(bytes / PAGE_SHARD_BYTES, positions)
 }
 
 /// The page lists of page shard `n`: those of the position shards whose
@@ -396,60 +415,89 @@ fn shard_file<'a>(name: &str, entries: impl Iterator<Item = (&'a str, &'a str)>)
     script_file(name, &json)
 }
 
-/// What a result shows of a page: bytes of its entry in a `d/` file.
-fn card_len(d: &Doc) -> usize {
-    d.title.len()
-        + d.url.len() / 2
-        + d.sections
-            .iter()
-            .filter(|s| !s.id.is_empty())
-            .map(|s| 8 + s.id.len())
-            .sum::<usize>()
+/// What a result shows of a page: its title, link and headed sections.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Card {
+    title: String,
+    url: String,
+    sections: Vec<CardSection>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct CardSection {
+    id: String,
+    heading: String,
+    /// Where the section starts in the page's text, in characters.
+    start: usize,
+}
+
+impl Card {
+    pub(super) fn of(d: &Doc) -> Card {
+        let mut sections = Vec::new();
+        let mut at = d.title.chars().count() + 1;
+        for s in &d.sections {
+            if !s.id.is_empty() {
+                sections.push(CardSection {
+                    id: s.id.clone(),
+                    heading: s.text.split('\n').next().unwrap_or("").to_string(),
+                    start: at,
+                });
+            }
+            at += s.text.chars().count() + 1;
+        }
+        Card {
+            title: d.title.clone(),
+            url: d.url.clone(),
+            sections,
+        }
+    }
+
+    /// Bytes of its entry in a `d/` file, about.
+    fn len(&self) -> usize {
+        self.title.len()
+            + self.url.len() / 2
+            + self.sections.iter().map(|s| 8 + s.id.len()).sum::<usize>()
+    }
 }
 
 /// Pages go in `d/` files of about [`CARD_BYTES`]: each file's first page.
-pub(super) fn card_starts(docs: &[Doc]) -> Vec<usize> {
+pub(super) fn card_starts(cards: &[Card]) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut bytes = 0;
-    for (i, d) in docs.iter().enumerate() {
+    for (i, c) in cards.iter().enumerate() {
         if i == 0 || bytes > CARD_BYTES {
             starts.push(i);
             bytes = 0;
         }
-        bytes += card_len(d);
+        bytes += c.len();
     }
     starts
 }
 
 /// `d/<n>`: per page its title, link and sections (where each starts in the
 /// text, and its heading). Headings are listed once per file.
-pub(super) fn card_file(docs: &[Doc], starts: &[usize], n: usize) -> OutputFile {
-    let end = starts.get(n + 1).copied().unwrap_or(docs.len());
+pub(super) fn card_file(cards: &[Card], starts: &[usize], n: usize) -> OutputFile {
+    let end = starts.get(n + 1).copied().unwrap_or(cards.len());
     let mut heads: Vec<serde_json::Value> = Vec::new();
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
-    let pages: Vec<serde_json::Value> = docs[starts[n]..end]
+    let pages: Vec<serde_json::Value> = cards[starts[n]..end]
         .iter()
-        .map(|d| {
+        .map(|c| {
             let mut secs = Vec::new();
-            let mut at = d.title.chars().count() + 1;
-            for s in &d.sections {
-                if !s.id.is_empty() {
-                    let heading = s.text.split('\n').next().unwrap_or("");
-                    let next = seen.len();
-                    let h = *seen.entry((&s.id, heading)).or_insert_with(|| {
-                        heads.push(if heading == s.id {
-                            serde_json::json!(s.id)
-                        } else {
-                            serde_json::json!([s.id, heading])
-                        });
-                        next
+            for s in &c.sections {
+                let next = seen.len();
+                let h = *seen.entry((&s.id, &s.heading)).or_insert_with(|| {
+                    heads.push(if s.heading == s.id {
+                        serde_json::json!(s.id)
+                    } else {
+                        serde_json::json!([s.id, s.heading])
                     });
-                    secs.push(at);
-                    secs.push(h);
-                }
-                at += s.text.chars().count() + 1;
+                    next
+                });
+                secs.push(s.start);
+                secs.push(h);
             }
-            serde_json::json!([d.title, short_url(&d.url), secs])
+            serde_json::json!([c.title, short_url(&c.url), secs])
         })
         .collect();
     script_file(

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::index::{
-    Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards, position_file,
+    Card, Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards, position_file,
     position_shards,
 };
 use super::postings::{self, Entry, Lists, doc_tokens, each_token, title_flag};
@@ -32,6 +32,8 @@ pub struct LiveIndex {
     shards: (u32, u32),
     /// Per position shard: token -> lists, in token order.
     lists: Vec<BTreeMap<String, Lists>>,
+    /// Per page, what its result shows (from `index.docs`).
+    cards: Vec<Card>,
     starts: Vec<usize>,
 }
 
@@ -42,22 +44,30 @@ impl LiveIndex {
     }
 
     fn from_index(mut index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
-        let positions = position_shards(&index.docs);
-        let built = postings::build(&mut index.docs, positions, false);
+        let built = postings::build(&mut index.docs, None, |_| {});
         let shards = (
-            page_shards(built.iter().flatten().map(|(t, l)| (t, l)), positions),
-            positions,
+            page_shards(
+                built.lists.iter().flatten().map(|(t, l)| (t, l)),
+                built.shards,
+            ),
+            built.shards,
         );
-        let lists = built.into_iter().map(|e| e.into_iter().collect()).collect();
+        let lists = built
+            .lists
+            .into_iter()
+            .map(|e| e.into_iter().collect())
+            .collect();
+        let cards: Vec<Card> = index.docs.iter().map(Card::of).collect();
         let live = LiveIndex {
-            starts: card_starts(&index.docs),
+            starts: card_starts(&cards),
+            cards,
             index,
             shards,
             lists,
         };
         let mut files: Vec<OutputFile> = (0..shards.1).map(|n| live.position_file(n)).collect();
         files.extend((0..shards.0).map(|n| live.page_file(n)));
-        files.extend((0..live.starts.len()).map(|n| card_file(&live.index.docs, &live.starts, n)));
+        files.extend((0..live.starts.len()).map(|n| card_file(&live.cards, &live.starts, n)));
         files.push(live.meta());
         files.push(live.index.facets());
         (live, files)
@@ -86,6 +96,7 @@ impl LiveIndex {
         }
         let mut old = Vec::with_capacity(fresh.len());
         for (i, d) in fresh {
+            self.cards[i] = Card::of(&d);
             old.push((i, std::mem::replace(&mut self.index.docs[i], d)));
         }
         if position_shards(&self.index.docs) != self.shards.1 {
@@ -180,7 +191,7 @@ impl LiveIndex {
         regrouped: bool,
         files: &mut Vec<OutputFile>,
     ) {
-        let starts = card_starts(&self.index.docs);
+        let starts = card_starts(&self.cards);
         let moved = starts != self.starts;
         let cards: BTreeSet<usize> = if moved {
             (0..starts.len()).collect()
@@ -194,7 +205,7 @@ impl LiveIndex {
         files.par_extend(
             cards
                 .into_par_iter()
-                .map(|n| card_file(&self.index.docs, &self.starts, n)),
+                .map(|n| card_file(&self.cards, &self.starts, n)),
         );
         if moved
             || regrouped

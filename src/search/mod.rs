@@ -21,9 +21,7 @@ pub use live::LiveIndex;
 pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagnostic> {
     let start = std::time::Instant::now();
     let count = AtomicUsize::new(0);
-    let index = SearchIndex::build(graph, style);
-    crate::lap("search text", start, || " (out of the pages' HTML)".into());
-    let errors = index.into_files(|f| {
+    let errors = SearchIndex::put_graph_files(graph, style, |f| {
         count.fetch_add(1, Ordering::Relaxed);
         sink.put(f)
     });

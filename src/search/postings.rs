@@ -118,16 +118,22 @@ fn is_pair(key: u64) -> bool {
     key >> 21 != 0
 }
 
-pub(super) fn cjk_text(key: u64) -> String {
+/// The characters of a CJK token's key: the first `n` of the array.
+fn cjk_chars(key: u64) -> ([char; 2], usize) {
     let c = |n: u64| char::from_u32((n & 0x1F_FFFF) as u32).unwrap_or('\u{FFFD}');
-    if is_pair(key) {
-        [c(key >> 21), c(key)].iter().collect()
-    } else {
-        c(key).to_string()
+    match is_pair(key) {
+        true => ([c(key >> 21), c(key)], 2),
+        false => ([c(key), ' '], 1),
     }
 }
 
-/// A page's tokens, grouped by position shard. CJK tokens are
+pub(super) fn cjk_text(key: u64) -> String {
+    let (chars, n) = cjk_chars(key);
+    chars[..n].iter().collect()
+}
+
+/// A page's tokens, grouped by shard (of as many as the caller asks for:
+/// the position shards, or the groups of [`build`]). CJK tokens are
 /// `key << 22 | position`, in shard order, each token's positions together
 /// and ascending; shard `s` holds
 /// `cjk[bounds[s]..bounds[s + 1]]`. Words are (shard, word, position), sorted.
@@ -343,32 +349,31 @@ fn by_shard(
 /// SipHash would dominate the merge.
 type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 
-/// The lists of a range of position shards.
-struct ShardGroup {
-    lo: u32,
-    hi: u32,
-    cjk: Vec<FxMap<u64>>,
-    words: Vec<FxMap<Box<str>>>,
+/// The lists of the tokens of one group: those whose hash is the group's
+/// number modulo the group count (see [`build`]).
+#[derive(Default)]
+struct Group {
+    cjk: FxMap<u64>,
+    words: FxMap<Box<str>>,
 }
 
-impl ShardGroup {
-    fn absorb(&mut self, doc: u32, t: &DocTokens) {
-        let (lo, title_len) = (self.lo, t.title_len);
+impl Group {
+    fn absorb(&mut self, group: u32, doc: u32, t: &DocTokens) {
+        let title_len = t.title_len;
         let (cjk, words) = (&mut self.cjk, &mut self.words);
         each_token(
             t,
-            lo,
-            self.hi,
-            |shard, token, positional, len, positions| {
+            group,
+            group + 1,
+            |_, token, positional, len, positions| {
                 let title = title_flag(positions[0], len, title_len);
-                let s = (shard - lo) as usize;
                 let w = match token {
-                    TokenRef::Cjk(key) => cjk[s].entry(key).or_default(),
+                    TokenRef::Cjk(key) => cjk.entry(key).or_default(),
                     TokenRef::Word(word) => {
-                        if !words[s].contains_key(word) {
-                            words[s].insert(word.into(), ListWriter::default());
+                        if !words.contains_key(word) {
+                            words.insert(word.into(), ListWriter::default());
                         }
-                        words[s].get_mut(word).expect("just inserted")
+                        words.get_mut(word).expect("just inserted")
                     }
                 };
                 w.push(doc, title, positional, positions);
@@ -376,78 +381,119 @@ impl ShardGroup {
         );
     }
 
-    /// Each shard's tokens and lists, sorted by token.
-    fn entries(self) -> impl Iterator<Item = (u32, Vec<(String, Lists)>)> {
-        let lo = self.lo;
-        self.cjk
-            .into_iter()
-            .zip(self.words)
-            .enumerate()
-            .map(move |(k, (cjk, words))| {
-                let mut entries: Vec<(String, Lists)> = cjk
-                    .into_iter()
-                    .map(|(key, w)| (cjk_text(key), w.finish()))
-                    .chain(words.into_iter().map(|(w, l)| (w.into(), l.finish())))
-                    .collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                (lo + k as u32, entries)
-            })
+    /// Each token's position shard (of `shards`), text and lists.
+    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
+        let cjk = self.cjk.into_iter().map(move |(key, w)| {
+            let (chars, n) = cjk_chars(key);
+            (
+                text::shard_of(&chars[..n], shards),
+                cjk_text(key),
+                w.finish(),
+            )
+        });
+        let words = self.words.into_iter().map(move |(word, w)| {
+            let mut first = ['\0'; 2];
+            let n = word.chars().zip(&mut first).map(|(c, k)| *k = c).count();
+            let key = text::shard_key(TokenKind::Word, &first[..n]);
+            (text::shard_of(key, shards), word.into(), w.finish())
+        });
+        cjk.chain(words)
     }
 }
 
-/// The lists of every token of `docs`, by position shard (`shards` of them),
-/// each shard's sorted by token. Pages are tokenized in parallel batches (so
-/// the tokens of only one batch are in memory); each batch is then merged by
-/// ranges of shards in parallel, each range owning its lists. With
-/// `drop_text`, each page's text is let go once it is tokenized.
-pub(super) fn build(docs: &mut [Doc], shards: u32, drop_text: bool) -> Vec<Vec<(String, Lists)>> {
+/// Every token's lists, by position shard, and how many shards there are.
+pub(super) struct Built {
+    /// Per position shard, its tokens and their lists, sorted by token.
+    pub lists: Vec<Vec<(String, Lists)>>,
+    pub shards: u32,
+}
+
+/// The lists of every token of `docs`. Pages are tokenized in parallel
+/// batches (so the tokens of only one batch are in memory), each batch
+/// merged while the next is tokenized, by groups of tokens in parallel, each
+/// group owning its lists. With `make`, each page is made (`make(i)`) just
+/// before it is tokenized; `done` is given each page once it is, and may let
+/// its text go: the whole site's text is never held at once. The shard
+/// count comes from the length of all the text ([`shard_count`]), known only
+/// at the end: a token's shard is the low bits of its hash, so each group
+/// (tokens of equal low bits, as many groups as threads can share) splits
+/// into shards once the count is known.
+pub(super) fn build(
+    docs: &mut [Doc],
+    make: Option<&(dyn Fn(usize) -> Doc + Sync)>,
+    mut done: impl FnMut(&mut Doc),
+) -> Built {
     const BATCH: usize = 64;
-    let ranges = (rayon::current_num_threads() * 4).min(shards as usize) as u32;
-    let mut groups: Vec<ShardGroup> = (0..ranges)
-        .map(|g| {
-            let (lo, hi) = (g * shards / ranges, (g + 1) * shards / ranges);
-            let n = (hi - lo) as usize;
-            ShardGroup {
-                lo,
-                hi,
-                cjk: (0..n).map(|_| FxMap::default()).collect(),
-                words: (0..n).map(|_| FxMap::default()).collect(),
-            }
-        })
-        .collect();
-    let absorb = |groups: &mut [ShardGroup], (first, tokens): &(u32, Vec<DocTokens>)| {
-        groups.par_iter_mut().for_each(|group| {
+    let groups = (rayon::current_num_threads() * 4).next_power_of_two() as u32;
+    let mut lists: Vec<Group> = (0..groups).map(|_| Group::default()).collect();
+    let absorb = |lists: &mut [Group], (first, tokens): &(u32, Vec<DocTokens>)| {
+        lists.par_iter_mut().enumerate().for_each(|(g, group)| {
             for (n, t) in tokens.iter().enumerate() {
-                group.absorb(first + n as u32, t);
+                group.absorb(g as u32, first + n as u32, t);
             }
         })
     };
+    let mut text = 0;
     // Each batch is tokenized while the one before is merged: the two
     // stages keep every core busy whatever the sizes of the pages.
     let mut merging: Option<(u32, Vec<DocTokens>)> = None;
     for (b, batch) in docs.chunks_mut(BATCH).enumerate() {
+        let first = b * BATCH;
         let (tokens, ()) = rayon::join(
-            || batch.par_iter().map(|d| doc_tokens(d, shards)).collect(),
+            || {
+                batch
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(k, d)| {
+                        if let Some(make) = make {
+                            *d = make(first + k);
+                        }
+                        doc_tokens(d, groups)
+                    })
+                    .collect()
+            },
             || {
                 if let Some(m) = &merging {
-                    absorb(&mut groups, m)
+                    absorb(&mut lists, m)
                 }
             },
         );
-        if drop_text {
-            batch.iter_mut().for_each(|d| d.sections = Vec::new());
+        for d in batch.iter_mut() {
+            text += d.text_len();
+            done(d);
         }
-        merging = Some(((b * BATCH) as u32, tokens));
+        merging = Some((first as u32, tokens));
     }
     if let Some(m) = &merging {
-        absorb(&mut groups, m);
+        absorb(&mut lists, m);
     }
-    let mut out: Vec<(u32, Vec<(String, Lists)>)> = groups
+    let shards = shard_count(text);
+    let mut out: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+    let entries: Vec<Vec<(u32, String, Lists)>> = lists
         .into_par_iter()
-        .flat_map_iter(ShardGroup::entries)
+        .map(|g| g.entries(shards).collect())
         .collect();
-    out.sort_unstable_by_key(|(n, _)| *n);
-    out.into_iter().map(|(_, e)| e).collect()
+    for (shard, token, l) in entries.into_iter().flatten() {
+        out[shard as usize].push((token, l));
+    }
+    out.par_iter_mut()
+        .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+    Built { lists: out, shards }
+}
+
+/// The position shard count for `text` bytes of text: position lists take
+/// about half the bytes of the text; shards of about
+/// [`POSITION_SHARD_BYTES`] or less, a power of two.
+pub(super) fn shard_count(text: usize) -> u32 {
+    pow2(text / 2 / POSITION_SHARD_BYTES, 4096)
+}
+
+/// Approximate bytes per position-list shard.
+const POSITION_SHARD_BYTES: usize = 32 * 1024;
+
+/// `n` rounded up to a power of two, from 1 to `max`.
+pub(super) fn pow2(n: usize, max: u32) -> u32 {
+    (n.clamp(1, max as usize).next_power_of_two() as u32).min(max)
 }
 
 /// A token's lists read back into flat arrays (no allocation per page).
@@ -592,6 +638,49 @@ mod tests {
                 assert!(fresh.is_none(), "{} given twice", token.text());
             });
             assert_eq!(got, reference(&d, shards), "{shards} shards");
+        }
+    }
+
+    /// Pages made one by one by `build`, in shard counts below and above
+    /// its group count: each token lands in the shard its hash names, with
+    /// every page it is on, and each page's text is given back once.
+    #[test]
+    fn pages_made_in_batches_give_every_token_its_shard_and_pages() {
+        let han = |i: u32| char::from_u32(0x4E00 + i * 7919 % 5000).unwrap();
+        for (pages, len) in [(3, 40), (60, 12_000)] {
+            let make = |i: usize| {
+                let run: String = (0..len).map(|k| han(k * 31 + i as u32)).collect();
+                Doc::sample(&format!("条例{i}"), &format!("<p>{run} digital{i}</p>"))
+            };
+            let wanted: Vec<Doc> = (0..pages).map(make).collect();
+            let mut docs = vec![Doc::default(); pages];
+            let mut given = Vec::new();
+            let built = build(&mut docs, Some(&make), |d| {
+                given.push(d.clone());
+                d.sections = Vec::new();
+            });
+            assert_eq!(given, wanted);
+            let text = wanted.iter().map(Doc::text_len).sum();
+            assert_eq!(built.shards, shard_count(text));
+            assert_eq!(built.lists.len(), built.shards as usize);
+            let mut expected: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
+            for (n, d) in wanted.iter().enumerate() {
+                for (key, _) in reference(d, built.shards) {
+                    expected.entry(key).or_default().push(n as u32);
+                }
+            }
+            let mut got = BTreeMap::new();
+            for (shard, entries) in built.lists.iter().enumerate() {
+                assert!(
+                    entries.is_sorted_by(|a, b| a.0 < b.0),
+                    "shard {shard} in order"
+                );
+                for (token, lists) in entries {
+                    let pages = read(lists).iter().map(|e| e.doc).collect();
+                    got.insert((shard as u32, token.clone()), pages);
+                }
+            }
+            assert_eq!(got, expected, "{pages} pages of {len} characters");
         }
     }
 }
