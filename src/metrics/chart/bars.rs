@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{ChartData, FONT, Labels, data_periods, fill_of, open_svg, pct, shown, text};
+use super::{ChartData, FONT, Labels, Num, data_periods, fill_of, open_svg, pct, shown, text};
 use crate::metrics::derive::end_month;
 use crate::parse::entity::Metric;
 
@@ -116,11 +116,11 @@ pub(super) fn bar_chart(d: &ChartData, labels: &Labels) -> String {
     if value_rows > 0 {
         for t in &m.targets {
             let tx = pct(f.x(t.value));
-            let y2 = f.bar_y(value_rows - 1) + BAR_H + 4.0;
+            let y2 = Num(f.bar_y(value_rows - 1) + BAR_H + 4.0);
             let _ = write!(
                 out,
                 r#"<line x1="{tx}" y1="{:.1}" x2="{tx}" y2="{y2:.1}" class="chart__target-line s-target" stroke="currentColor" stroke-dasharray="4 3"/>"#,
-                f.bar_y(0) - 4.0
+                Num(f.bar_y(0) - 4.0)
             );
         }
     }
@@ -129,7 +129,7 @@ pub(super) fn bar_chart(d: &ChartData, labels: &Labels) -> String {
         let _ = write!(
             out,
             r#"<line x1="{zx}" y1="{TOP}" x2="{zx}" y2="{:.1}" class="chart__axis" stroke="currentColor"/>"#,
-            f.h - f.note_h - 4.0
+            Num(f.h - f.note_h - 4.0)
         );
     }
     for (i, r) in rows.iter().enumerate() {
@@ -152,7 +152,7 @@ pub(super) fn bar_chart(d: &ChartData, labels: &Labels) -> String {
 
 /// One row's bar; a target's is outlined.
 fn row(out: &mut String, f: &Frame, i: usize, r: &Row) {
-    let y = f.bar_y(i);
+    let y = Num(f.bar_y(i));
     let (a, b) = (f.x(0.0).min(f.x(r.value)), f.x(0.0).max(f.x(r.value)));
     let width = pct((b - a).max(0.002));
     if r.class == "s-target" {

@@ -81,7 +81,73 @@ fn text_width(s: &str) -> f64 {
 
 /// A position across the chart: a fraction of its width, as a percentage.
 fn pct(f: f64) -> String {
-    format!("{:.2}%", f * 100.0)
+    format!("{:.2}%", Num(f * 100.0))
+}
+
+/// A number as `{:.1}` and the like write it (the same text): charts write
+/// tens of coordinates each, and the standard formatting of a fixed number
+/// of decimals takes over a thousand instructions a number. Whole numbers
+/// of hundredths are written directly; a number near a rounding tie, or
+/// one without a precision, the standard way.
+#[derive(Debug, Clone, Copy)]
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match f.precision().and_then(|n| fixed(self.0, n)) {
+            Some(s) => f.write_str(s.as_str()),
+            None => std::fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+/// `x` with `digits` decimals (up to 2), unless it is not finite, large or
+/// within a millionth of a rounding tie (there the product by 10ⁿ may round
+/// the other way from the exact value, which the standard formatting
+/// rounds, ties to even).
+fn fixed(x: f64, digits: usize) -> Option<Fixed> {
+    let scale = [1, 10, 100].get(digits).copied()?;
+    let y = x * scale as f64;
+    let below = y.floor();
+    let frac = y - below;
+    if !y.is_finite() || y.abs() >= 1e9 || (frac - 0.5).abs() < 1e-6 {
+        return None;
+    }
+    let n = (below as i64 + i64::from(frac > 0.5)).unsigned_abs();
+    let mut s = Fixed::default();
+    if x.is_sign_negative() {
+        s.push(b'-');
+    }
+    for b in itoa::Buffer::new().format(n / scale).bytes() {
+        s.push(b);
+    }
+    if digits > 0 {
+        s.push(b'.');
+        let frac = n % scale;
+        if digits == 2 {
+            s.push(b'0' + (frac / 10) as u8);
+        }
+        s.push(b'0' + (frac % 10) as u8);
+    }
+    Some(s)
+}
+
+/// A short number's text, on the stack.
+#[derive(Default)]
+struct Fixed {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Fixed {
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 /// The anchor of a label above a point at fraction `f` of the width: one
@@ -200,6 +266,7 @@ fn open_svg(out: &mut String, d: &ChartData, kind: &str, h: f64, labels: &Labels
 /// A text at `x` (a percentage, or pixels) and `y` pixels; `attrs` adds
 /// any others (a class, an anchor).
 fn text(out: &mut String, x: &str, y: f64, attrs: &str, s: &str) {
+    let y = Num(y);
     let _ = write!(out, r#"<text x="{x}" y="{y:.1}"{attrs}>{}</text>"#, esc(s));
 }
 
@@ -287,7 +354,7 @@ pub fn sparkline(m: &Metric) -> Option<String> {
 
 /// One decimal, without a trailing `.0`.
 fn short(v: f64) -> String {
-    let s = format!("{v:.1}");
+    let s = format!("{:.1}", Num(v));
     match s.strip_suffix(".0") {
         Some(whole) => whole.to_string(),
         None => s,
@@ -297,6 +364,50 @@ fn short(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_the_standard_formatting_writes_them() {
+        // Ties (0.25, 2.675), values just off them, negatives rounding to
+        // zero, whole numbers, large and odd values; then a sweep.
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.25,
+            0.75,
+            -0.25,
+            1.05,
+            2.675,
+            0.045,
+            -0.04,
+            -0.004,
+            12.0,
+            99.95,
+            99.949999,
+            1e8,
+            1e9,
+            -1e10,
+            123456.789,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
+            values.push((unit - 0.3) * [1.0, 100.0, 1e4][(state % 3) as usize]);
+            values.push((state % 4000) as f64 / 8.0 - 100.0);
+        }
+        for v in values {
+            assert_eq!(format!("{:.0}", Num(v)), format!("{v:.0}"), "{v:?}");
+            assert_eq!(format!("{:.1}", Num(v)), format!("{v:.1}"), "{v:?}");
+            assert_eq!(format!("{:.2}", Num(v)), format!("{v:.2}"), "{v:?}");
+            assert_eq!(format!("{:.3}", Num(v)), format!("{v:.3}"), "{v:?}");
+            assert_eq!(format!("{}", Num(v)), format!("{v}"), "{v:?}");
+        }
+    }
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {

@@ -4,8 +4,9 @@
 use std::fmt::Write;
 
 use super::{
-    BANDS, ChartData, FONT, LEGEND_WIDTH, Labels, MIN_WIDTH, anchor_at, data_periods, esc, fill_of,
-    is_count, nice_ticks, open_svg, pct, short_period, shown, text, text_width, tick_label, unit,
+    BANDS, ChartData, FONT, LEGEND_WIDTH, Labels, MIN_WIDTH, Num, anchor_at, data_periods, esc,
+    fill_of, is_count, nice_ticks, open_svg, pct, short_period, shown, text, text_width,
+    tick_label, unit,
 };
 use crate::parse::entity::{Metric, Point};
 use crate::parse::period::Period;
@@ -125,7 +126,7 @@ fn grid(out: &mut String, f: &Frame) {
         let _ = write!(
             out,
             r#"<line x1="0" y1="{y:.1}" x2="100%" y2="{y:.1}"{zero}/>"#,
-            y = f.y(t)
+            y = Num(f.y(t))
         );
     }
     out.push_str("</g>");
@@ -199,12 +200,13 @@ fn columns(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
         for p in pts.iter() {
             let cx = f.x(p.period) - bw * n / 2.0 + bw * k as f64;
             let (ya, yb) = (base.min(f.y(p.value)), base.max(f.y(p.value)));
+            let (ya, height) = (Num(ya), Num((yb - ya).max(1.0)));
             let _ = write!(
                 out,
                 r#"<rect x="{}" y="{ya:.1}" width="{}" height="{:.1}"><title>{} {}</title></rect>"#,
                 pct(cx),
                 pct(bw * 0.85),
-                (yb - ya).max(1.0),
+                height,
                 esc(&p.period.display_zh()),
                 esc(&shown(&p.raw, p.qualifier, m)),
             );
@@ -224,7 +226,10 @@ fn lines(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
     for (_, pts, class) in series.iter().rev().filter(|s| !s.1.is_empty()) {
         let path: Vec<String> = pts
             .iter()
-            .map(|p| format!("{:.1},{:.1}", f.x(p.period) * LINE_W, f.y(p.value)))
+            .map(|p| {
+                let (x, y) = (Num(f.x(p.period) * LINE_W), Num(f.y(p.value)));
+                format!("{x:.1},{y:.1}")
+            })
             .collect();
         let dash = if *class == "s-compare" {
             r#" stroke-dasharray="6 4""#
@@ -250,7 +255,7 @@ fn lines(out: &mut String, f: &Frame, m: &Metric, series: &[Series]) {
                 out,
                 r#"<circle cx="{}" cy="{:.1}" r="4"><title>{} {}</title></circle>"#,
                 pct(f.x(p.period)),
-                f.y(p.value),
+                Num(f.y(p.value)),
                 esc(&p.period.display_zh()),
                 esc(&shown(&p.raw, p.qualifier, m)),
             );
@@ -276,8 +281,9 @@ fn targets(out: &mut String, f: &Frame, m: &Metric, labels: &Labels) {
         let (tx, ty) = (f.x(t.period), f.y(t.value));
         let _ = write!(
             out,
-            r#"<svg x="{}" y="{ty:.1}" overflow="visible"><path d="M0-7l7 7-7 7-7-7z" class="chart__target s-target" fill="none" stroke="currentColor" stroke-width="2"><title>{}{} {}</title></path></svg>"#,
+            r#"<svg x="{}" y="{:.1}" overflow="visible"><path d="M0-7l7 7-7 7-7-7z" class="chart__target s-target" fill="none" stroke="currentColor" stroke-width="2"><title>{}{} {}</title></path></svg>"#,
             pct(tx),
+            Num(ty),
             esc(&t.period.display_zh()),
             esc(&labels.target),
             esc(&shown(&t.raw, t.qualifier, m)),
@@ -311,7 +317,7 @@ fn legend(out: &mut String, m: &Metric, labels: &Labels) -> f64 {
         swatch(out, class, x, y - FONT * 0.35, !columns);
         text(
             out,
-            &format!("{:.0}", x + 22.0),
+            &format!("{:.0}", Num(x + 22.0)),
             y,
             r#" class="chart__legend""#,
             label,
@@ -324,16 +330,17 @@ fn legend(out: &mut String, m: &Metric, labels: &Labels) -> f64 {
 /// A legend swatch centred on `mid`: a stroke for a line, a block for a
 /// column, a dashed outline for a target.
 fn swatch(out: &mut String, class: &str, x: f64, mid: f64, line: bool) {
+    let (x, mid, top) = (Num(x), Num(mid), Num(mid - 4.0));
     let _ = match class {
         "s-target" => write!(
             out,
             r#"<rect x="{x:.0}" y="{:.1}" width="16" height="8" class="chart__swatch s-target" fill="none" stroke="currentColor" stroke-dasharray="3 2"/>"#,
-            mid - 4.0
+            top
         ),
         _ if line => write!(
             out,
             r#"<line x1="{x:.0}" y1="{mid:.1}" x2="{:.0}" y2="{mid:.1}" class="chart__swatch chart__line {class}" stroke="{}" stroke-width="3"{}/>"#,
-            x + 16.0,
+            Num(x.0 + 16.0),
             fill_of(class),
             if class == "s-compare" {
                 r#" stroke-dasharray="4 3""#
@@ -344,7 +351,7 @@ fn swatch(out: &mut String, class: &str, x: f64, mid: f64, line: bool) {
         _ => write!(
             out,
             r#"<rect x="{x:.0}" y="{:.1}" width="16" height="8" class="chart__swatch {class}" fill="{}"/>"#,
-            mid - 4.0,
+            top,
             fill_of(class),
         ),
     };
