@@ -270,18 +270,25 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
         }
         let (x1, x2) = (column_x(c1) + WIDTHS[c1], column_x(c2));
         let (y1, y2) = (y1 + BOX_H / 2.0, y2 + BOX_H / 2.0);
-        let mid = N((x1 + x2) / 2.0);
-        let (x1, x2, y1, y2) = (N(x1), N(x2), N(y1), N(y2));
+        let mid = (x1 + x2) / 2.0;
         // Edges are the diagram's only paths: the stylesheet draws them
         // (`.relations path`), so only a target's carries a class.
-        let class = if line == Line::Dashed {
-            " class=\"rel-target\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            svg,
-            "<path{class} d=\"M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}\"/>"
+        svg.push_str(match line {
+            Line::Dashed => "<path class=\"rel-target\" d=\"M",
+            _ => "<path d=\"M",
+        });
+        push_numbers(
+            &mut svg,
+            &[
+                (x1, " "),
+                (y1, " C"),
+                (mid, " "),
+                (y1, " "),
+                (mid, " "),
+                (y2, " "),
+                (x2, " "),
+                (y2, "\"/>"),
+            ],
         );
     }
     for &(i, c, y) in &pos {
@@ -334,16 +341,17 @@ fn node(
         push_escaped(svg, &e.title);
         svg.push_str("</title>");
     }
-    let _ = write!(
+    svg.push_str("<rect x=\"");
+    push_numbers(
         svg,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>\
-         <text x=\"{}\" y=\"{}\">",
-        N(x),
-        N(y),
-        N(w),
-        N(BOX_H),
-        N(x + PAD + 2.0),
-        N(y + BOX_H / 2.0 + 4.5),
+        &[
+            (x, "\" y=\""),
+            (y, "\" width=\""),
+            (w, "\" height=\""),
+            (BOX_H, "\" rx=\"4\"/><text x=\""),
+            (x + PAD + 2.0, "\" y=\""),
+            (y + BOX_H / 2.0 + 4.5, "\">"),
+        ],
     );
     push_escaped(svg, &label);
     svg.push_str("</text></a>");
@@ -355,11 +363,31 @@ struct N(f32);
 
 impl std::fmt::Display for N {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        if self.0.fract() == 0.0 && self.0.abs() < 1e9 && self.0 != 0.0 {
-            f.write_str(itoa::Buffer::new().format(self.0 as i64))
+        let mut s = String::new();
+        push_numbers(&mut s, &[(self.0, "")]);
+        f.write_str(&s)
+    }
+}
+
+/// Each number as `{}` writes an `f32`, then its text: the boxes and
+/// edges of every diagram are written here. Whole and half numbers (nearly
+/// all of them) go by an integer path.
+fn push_numbers(out: &mut String, items: &[(f32, &str)]) {
+    for &(v, then) in items {
+        let twice = v * 2.0;
+        if v != 0.0 && v.abs() < 1e6 && twice == (twice as i32) as f32 {
+            let t = (twice as i32).unsigned_abs();
+            if v < 0.0 {
+                out.push('-');
+            }
+            out.push_str(itoa::Buffer::new().format(t / 2));
+            if t % 2 == 1 {
+                out.push_str(".5");
+            }
         } else {
-            write!(f, "{}", self.0)
+            let _ = write!(out, "{v}");
         }
+        out.push_str(then);
     }
 }
 
@@ -407,7 +435,12 @@ mod tests {
 
     #[test]
     fn coordinates_print_as_f32_does() {
-        for v in [0.0f32, -0.0, 1.0, 12.5, 300.0, -7.0, 0.1, 1e10, 123456.75] {
+        let mut values = vec![
+            0.0f32, -0.0, 1.0, 12.5, -0.5, 0.5, 300.0, -7.0, 0.1, 1e10, 123456.75,
+        ];
+        values.extend((-4000..4000).map(|i| i as f32 / 4.0));
+        values.extend([f32::NAN, f32::INFINITY, 999_999.5, 1e6, 16_777_217.0]);
+        for v in values {
             assert_eq!(N(v).to_string(), v.to_string());
         }
     }
