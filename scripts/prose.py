@@ -1,10 +1,20 @@
 """Varied Chinese policy prose for the benchmark generators.
 
-Sentences are put together from subjects, verbs, objects and qualifiers, so
-text does not repeat one sentence: search postings, compression and Markdown
-parsing see something close to real documents. Everything is drawn from the
-`random.Random` passed in, so a seed gives the same text every time.
+Half the sentences are put together from subjects, verbs, objects and
+qualifiers of policy language, so text does not repeat one sentence; the
+other half are words of a lexicon with the vocabulary of real text: about
+4,000 characters and 60,000 words, both as frequent as Zipf's law makes a
+real corpus's (a few very common, a long tail of rare ones). Templates alone
+use a few hundred characters and a few thousand character pairs, where a
+real library of laws uses thousands and hundreds of thousands: a search
+index, whose tables and lists grow with the vocabulary, would look far
+cheaper than it is on real documents. Everything is drawn from the
+`random.Random` passed in (the lexicon from a fixed seed of its own), so a
+seed gives the same text every time.
 """
+
+import bisect
+import random
 
 SUBJECTS = [
     "各级人民政府", "县级以上地方人民政府", "国务院有关部门", "省级主管部门", "市场监督管理部门",
@@ -41,7 +51,43 @@ NOUNS = [
 LATIN = ["5G", "AI", "GDP", "ISO 9001", "PM2.5", "R&D", "ESG", "API", "IPv6", "CPU"]
 
 
+def _zipf(n, s):
+    """Cumulative weights of ranks 1..n, each 1 / rank^s."""
+    cum, acc = [], 0.0
+    for k in range(n):
+        acc += 1.0 / (k + 1) ** s
+        cum.append(acc)
+    return cum
+
+
+def _lexicon():
+    r = random.Random(20261129)
+    chars = r.sample(range(0x4E00, 0x9FA6), 4000)
+    ccum = _zipf(len(chars), 1.0)
+
+    def char():
+        return chr(chars[bisect.bisect(ccum, r.random() * ccum[-1])])
+
+    return ["".join(char() for _ in range(r.choice((2, 2, 2, 3, 4)))) for _ in range(60000)]
+
+
+LEXICON = _lexicon()
+_WORD_CUM = _zipf(len(LEXICON), 1.05)
+
+
+def word(rnd):
+    return LEXICON[bisect.bisect(_WORD_CUM, rnd.random() * _WORD_CUM[-1])]
+
+
+def free_sentence(rnd):
+    """Two to four clauses of two to five lexicon words."""
+    clauses = ["".join(word(rnd) for _ in range(rnd.randint(2, 5))) for _ in range(rnd.randint(2, 4))]
+    return "，".join(clauses) + "。"
+
+
 def sentence(rnd):
+    if rnd.random() < 0.5:
+        return free_sentence(rnd)
     s = rnd.choice(SUBJECTS) + rnd.choice(VERBS) + rnd.choice(OBJECTS) + rnd.choice(QUALIFIERS)
     if rnd.random() < 0.08:
         s = s.replace("，", f"，推动{rnd.choice(LATIN)}相关应用，", 1) if "，" in s else s + f"，推动{rnd.choice(LATIN)}应用"

@@ -145,7 +145,13 @@ impl SearchIndex {
             cards.push(Card::of(d));
             d.sections = Vec::new();
         });
-        crate::lap("postings", start, || " (text, tokens and lists)".into());
+        crate::lap("postings", start, || {
+            let tokens: usize = built.lists.iter().map(Vec::len).sum();
+            format!(
+                " (text, tokens and lists: {} MB of text, {tokens} tokens)",
+                built.text / 1_000_000
+            )
+        });
         let (lists, positions) = (built.lists, built.shards);
         let starts = card_starts(&cards);
         let mut errors: Vec<E> = (0..starts.len())

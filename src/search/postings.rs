@@ -406,6 +406,8 @@ pub(super) struct Built {
     /// Per position shard, its tokens and their lists, sorted by token.
     pub lists: Vec<Vec<(String, Lists)>>,
     pub shards: u32,
+    /// Bytes of the text indexed ([`Doc::text_len`] of every page).
+    pub text: usize,
 }
 
 /// The lists of every token of `docs`. Pages are tokenized in parallel
@@ -478,7 +480,11 @@ pub(super) fn build(
     }
     out.par_iter_mut()
         .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
-    Built { lists: out, shards }
+    Built {
+        lists: out,
+        shards,
+        text,
+    }
 }
 
 /// The position shard count for `text` bytes of text: position lists take
