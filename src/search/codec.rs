@@ -42,6 +42,7 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
+    #[inline]
     pub fn bit(&mut self, b: bool) {
         self.bits(u64::from(b), 1);
     }
@@ -84,6 +85,7 @@ impl BitWriter {
     }
 
     /// Elias gamma of `n` ≥ 1: as many zeros as bits after the first, then `n`.
+    #[inline]
     pub fn gamma(&mut self, n: u32) {
         let width = 32 - n.leading_zeros();
         self.bits(0, width - 1);
@@ -92,6 +94,7 @@ impl BitWriter {
 
     /// Exponential-Golomb code of `n` ≥ 0 of the order `a` gives: the gamma
     /// code of `n >> k` + 1, then the low `k` bits of `n`.
+    #[inline(always)]
     pub fn eg(&mut self, n: u32, a: &mut Adapt) {
         let k = a.order();
         let m = (n >> k) + 1;

@@ -406,19 +406,42 @@ pub(super) fn position_file<'a>(
     )
 }
 
+/// A shard's script, written once at its final size (shards hold
+/// thousands of lists: growing the text as it is written copied it over
+/// and over).
 fn shard_file<'a>(name: &str, entries: impl Iterator<Item = (&'a str, &'a str)>) -> OutputFile {
-    let mut json = String::from("{");
-    for (n, (key, data)) in entries.enumerate() {
+    let entries: Vec<(&str, &str)> = entries.collect();
+    let size: usize = entries.iter().map(|(k, d)| k.len() + d.len() + 8).sum();
+    let mut js = String::with_capacity(size + name.len() + 32);
+    js.push_str("__pinakesSearch(\"");
+    js.push_str(name);
+    js.push_str("\",{");
+    for (n, (key, data)) in entries.into_iter().enumerate() {
         if n > 0 {
-            json.push(',');
+            js.push(',');
         }
-        json.push_str(&serde_json::Value::from(key).to_string());
-        json.push_str(":\"");
-        json.push_str(data);
-        json.push('"');
+        push_json_string(&mut js, key);
+        js.push_str(":\"");
+        js.push_str(data);
+        js.push('"');
     }
-    json.push('}');
-    script_file(name, &json)
+    js.push_str("});\n");
+    OutputFile {
+        path: format!("search/{name}.js"),
+        contents: Contents::Bytes(js.into_bytes()),
+    }
+}
+
+/// `s` as a JSON string: tokens are text of the page (a quote, a backslash
+/// or a control character is rare, but possible in a word).
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(s).to_string());
+    }
 }
 
 /// What a result shows of a page: its title, link and headed sections.

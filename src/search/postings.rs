@@ -65,6 +65,7 @@ impl Default for ListWriter {
 
 impl ListWriter {
     /// Adds page `doc` (after every page added so far).
+    #[inline]
     pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
         self.pages.eg(doc - self.next_doc, &mut self.doc_gaps);
         self.next_doc = doc + 1;
@@ -259,10 +260,19 @@ pub(super) fn each_token(
             f(shard, TokenRef::Cjk(key), pair, 1 + pair as u32, &positions);
         }
     }
+    each_word(t, lo, hi, |shard, word, len, positions| {
+        f(shard, TokenRef::Word(word), true, len, positions)
+    });
+}
+
+/// Calls `f(shard, word, length, positions)` for each word of a page,
+/// shards from `lo` to `hi`.
+fn each_word(t: &DocTokens, lo: u32, hi: u32, mut f: impl FnMut(u32, &str, u32, &[u32])) {
     let (a, b) = (
         t.words.partition_point(|w| w.0 < lo),
         t.words.partition_point(|w| w.0 < hi),
     );
+    let mut positions = Vec::new();
     let mut i = a;
     while i < b {
         let (shard, word) = (t.words[i].0, &t.words[i].1);
@@ -271,13 +281,7 @@ pub(super) fn each_token(
             positions.push(t.words[i].2);
             i += 1;
         }
-        f(
-            shard,
-            TokenRef::Word(word),
-            true,
-            word.chars().count() as u32,
-            &positions,
-        );
+        f(shard, word, word.chars().count() as u32, &positions);
     }
 }
 
@@ -349,41 +353,158 @@ fn by_shard(
 /// SipHash would dominate the merge.
 type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 
+/// The lists of CJK tokens by key. On a real library's vocabulary (hundreds
+/// of thousands of character pairs) the merge is bound by cache misses, one
+/// per token of every page: finding the token, then its list. So the keys
+/// are a table of their own, eight bytes a slot (a group's fits in the
+/// core's cache where a map of whole lists would not), the lists beside it
+/// by number, and both are fetched ahead of use ([`Group::absorb`]).
+#[derive(Default)]
+struct CjkTable {
+    /// Open addressing, linear probing; 0 is an empty slot (a key never is).
+    keys: Vec<u64>,
+    /// The list of the key in the same slot.
+    index: Vec<u32>,
+    lists: Vec<ListWriter>,
+}
+
+impl CjkTable {
+    /// A key's first slot: Fibonacci hashing, the product's top bits.
+    fn home(&self, key: u64) -> usize {
+        let bits = self.keys.len().trailing_zeros();
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// Asks the cache for a key's first slot.
+    fn prefetch(&self, key: u64) {
+        if !self.keys.is_empty() {
+            prefetch(&self.keys[self.home(key)]);
+        }
+    }
+
+    /// The number of `key`'s list, made if new.
+    fn find(&mut self, key: u64) -> u32 {
+        if (self.lists.len() + 1) * 2 > self.keys.len() {
+            self.grow();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.keys[i] {
+                k if k == key => return self.index[i],
+                0 => {
+                    let n = self.lists.len() as u32;
+                    self.keys[i] = key;
+                    self.index[i] = n;
+                    self.lists.push(ListWriter::default());
+                    return n;
+                }
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.keys.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.keys, vec![0; size]);
+        let index = std::mem::replace(&mut self.index, vec![0; size]);
+        for (key, n) in old.into_iter().zip(index).filter(|(k, _)| *k != 0) {
+            let mut i = self.home(key);
+            while self.keys[i] != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            self.keys[i] = key;
+            self.index[i] = n;
+        }
+    }
+
+    fn into_lists(self) -> impl Iterator<Item = (u64, ListWriter)> {
+        let mut lists: Vec<Option<ListWriter>> = self.lists.into_iter().map(Some).collect();
+        self.keys
+            .into_iter()
+            .zip(self.index)
+            .filter(|(k, _)| *k != 0)
+            .filter_map(move |(k, n)| Some((k, lists[n as usize].take()?)))
+    }
+}
+
+/// Asks the cache for the line holding `x` (a hint: nothing else changes).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints the cache; `x` is a valid reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// How many tokens ahead a key's slot, then its list, is fetched.
+const AHEAD: usize = 8;
+
 /// The lists of the tokens of one group: those whose hash is the group's
 /// number modulo the group count (see [`build`]).
 #[derive(Default)]
 struct Group {
-    cjk: FxMap<u64>,
+    cjk: CjkTable,
     words: FxMap<Box<str>>,
+    /// A page's tokens in this group: each one's list, and where its
+    /// positions start in the page's run (kept from page to page).
+    found: Vec<(u32, u32)>,
+    positions: Vec<u32>,
 }
 
 impl Group {
     fn absorb(&mut self, group: u32, doc: u32, t: &DocTokens) {
         let title_len = t.title_len;
-        let (cjk, words) = (&mut self.cjk, &mut self.words);
-        each_token(
-            t,
-            group,
-            group + 1,
-            |_, token, positional, len, positions| {
-                let title = title_flag(positions[0], len, title_len);
-                let w = match token {
-                    TokenRef::Cjk(key) => cjk.entry(key).or_default(),
-                    TokenRef::Word(word) => {
-                        if !words.contains_key(word) {
-                            words.insert(word.into(), ListWriter::default());
-                        }
-                        words.get_mut(word).expect("just inserted")
-                    }
-                };
-                w.push(doc, title, positional, positions);
-            },
-        );
+        let g = group as usize;
+        let run = &t.cjk[t.bounds[g] as usize..t.bounds[g + 1] as usize];
+        // The page's tokens found first, each key's slot asked for a few
+        // tokens ahead; then their entries pushed, each list asked for
+        // ahead: the misses overlap instead of coming one after the other.
+        self.found.clear();
+        let mut i = 0;
+        while i < run.len() {
+            if let Some(&ahead) = run.get(i + AHEAD * 2) {
+                self.cjk.prefetch(ahead >> POSITION_BITS);
+            }
+            let key = run[i] >> POSITION_BITS;
+            let start = i;
+            while i < run.len() && run[i] >> POSITION_BITS == key {
+                i += 1;
+            }
+            self.found.push((self.cjk.find(key), start as u32));
+        }
+        self.found.push((0, run.len() as u32));
+        for k in 0..self.found.len() - 1 {
+            if let Some(&(ahead, _)) = self.found.get(k + AHEAD) {
+                prefetch(&self.cjk.lists[ahead as usize]);
+            }
+            let ((n, start), (_, end)) = (self.found[k], self.found[k + 1]);
+            let run = &run[start as usize..end as usize];
+            self.positions.clear();
+            self.positions
+                .extend(run.iter().map(|&p| (p & POSITION_MASK) as u32));
+            let pair = is_pair(run[0] >> POSITION_BITS);
+            let title = title_flag(self.positions[0], 1 + pair as u32, title_len);
+            self.cjk.lists[n as usize].push(doc, title, pair, &self.positions);
+        }
+        let words = &mut self.words;
+        each_word(t, group, group + 1, |_, word, len, positions| {
+            let title = title_flag(positions[0], len, title_len);
+            if !words.contains_key(word) {
+                words.insert(word.into(), ListWriter::default());
+            }
+            let w = words.get_mut(word).expect("just inserted");
+            w.push(doc, title, true, positions);
+        });
     }
 
     /// Each token's position shard (of `shards`), text and lists.
     fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
-        let cjk = self.cjk.into_iter().map(move |(key, w)| {
+        let cjk = self.cjk.into_lists().map(move |(key, w)| {
             let (chars, n) = cjk_chars(key);
             (
                 text::shard_of(&chars[..n], shards),
