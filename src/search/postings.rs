@@ -384,7 +384,7 @@ impl CjkTable {
 
     /// The number of `key`'s list, made if new.
     fn find(&mut self, key: u64) -> u32 {
-        if (self.lists.len() + 1) * 2 > self.keys.len() {
+        if (self.lists.len() + 1) * 4 > self.keys.len() * 3 {
             self.grow();
         }
         let mask = self.keys.len() - 1;
@@ -419,12 +419,12 @@ impl CjkTable {
     }
 
     fn into_lists(self) -> impl Iterator<Item = (u64, ListWriter)> {
-        let mut lists: Vec<Option<ListWriter>> = self.lists.into_iter().map(Some).collect();
+        let mut lists = self.lists;
         self.keys
             .into_iter()
             .zip(self.index)
             .filter(|(k, _)| *k != 0)
-            .filter_map(move |(k, n)| Some((k, lists[n as usize].take()?)))
+            .map(move |(k, n)| (k, std::mem::take(&mut lists[n as usize])))
     }
 }
 
