@@ -356,9 +356,10 @@ type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 /// The lists of CJK tokens by key. On a real library's vocabulary (hundreds
 /// of thousands of character pairs) the merge is bound by cache misses, one
 /// per token of every page: finding the token, then its list. So the keys
-/// are a table of their own, eight bytes a slot (a group's fits in the
-/// core's cache where a map of whole lists would not), the lists beside it
-/// by number, and both are fetched ahead of use ([`Group::absorb`]).
+/// are a table of their own, twelve bytes a slot with the list's number (a
+/// group's fits in the core's cache where a map of whole lists would not),
+/// the lists beside it, and both are fetched ahead of use
+/// ([`Group::absorb`]).
 #[derive(Default)]
 struct CjkTable {
     /// Open addressing, linear probing; 0 is an empty slot (a key never is).
@@ -441,7 +442,8 @@ fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// How many tokens ahead a key's slot, then its list, is fetched.
+/// How far ahead a list is fetched, in tokens (a key's slot twice as far,
+/// in positions of the page's run).
 const AHEAD: usize = 8;
 
 /// The lists of the tokens of one group: those whose hash is the group's
