@@ -15,8 +15,9 @@
 //! - `search/meta.js`: shard counts, where the `d/` files start, kinds and
 //!   statuses, per page its kind, status and title length;
 //! - `search/facets.js`: issuers and tags, per page (the search page's filters);
-//! - `search/k/<n>.js` and `search/p/<n>.js`: token -> page list and position
-//!   list (see [`super::postings`]);
+//! - `search/k/<n>.js`: token -> page list; `search/p/<n>.js`: the position
+//!   lists of a shard's tokens in their order, unnamed (see
+//!   [`position_file`] and [`super::postings`]);
 //! - `search/d/<n>.js`: title, link and section headings of consecutive pages.
 
 use std::collections::{BTreeMap, HashMap};
@@ -393,17 +394,38 @@ pub(super) fn page_file<'a>(
     shard_file(&format!("k/{n}"), entries.into_iter())
 }
 
-/// The position lists of position shard `n` (tokens without one left out).
+/// The position lists of position shard `n`: an array, in the order of
+/// their tokens, without the tokens' names (tokens without one left out).
+/// The page file of the shard names every token, so a script finds a
+/// token's list by its place among the shard's tokens that have one: names
+/// written twice were a sixth of the index.
 pub(super) fn position_file<'a>(
     n: u32,
     entries: impl Iterator<Item = (&'a String, &'a Lists)>,
 ) -> OutputFile {
-    shard_file(
-        &format!("p/{n}"),
-        entries
-            .filter(|(_, l)| !l.positions.is_empty())
-            .map(|(t, l)| (t.as_str(), l.positions.as_str())),
-    )
+    let lists: Vec<&str> = entries
+        .filter(|(_, l)| !l.positions.is_empty())
+        .map(|(_, l)| l.positions.as_str())
+        .collect();
+    let name = format!("p/{n}");
+    let size: usize = lists.iter().map(|l| l.len() + 3).sum();
+    let mut js = String::with_capacity(size + 32);
+    js.push_str("__pinakesSearch(\"");
+    js.push_str(&name);
+    js.push_str("\",[");
+    for (i, l) in lists.into_iter().enumerate() {
+        if i > 0 {
+            js.push(',');
+        }
+        js.push('"');
+        js.push_str(l);
+        js.push('"');
+    }
+    js.push_str("]);\n");
+    OutputFile {
+        path: format!("search/{name}.js"),
+        contents: Contents::Bytes(js.into_bytes()),
+    }
 }
 
 /// A shard's script, written once at its final size (shards hold

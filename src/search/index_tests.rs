@@ -33,10 +33,38 @@ fn lists(files: &[OutputFile], dir: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Token -> position list: each position file holds, unnamed and in order,
+/// the lists of its shard's tokens that have one (all but single CJK
+/// characters), which the page files name.
+fn position_lists(
+    files: &[OutputFile],
+    pages: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let meta = files.iter().find(|f| f.path == "search/meta.js").unwrap();
+    let shards = data(meta)["p"].as_u64().unwrap() as u32;
+    let mut out = BTreeMap::new();
+    for f in files.iter().filter(|f| f.path.starts_with("search/p/")) {
+        let n: u32 = f.path["search/p/".len()..f.path.len() - 3].parse().unwrap();
+        let tokens = pages.keys().filter(|t| {
+            let chars: Vec<char> = t.chars().collect();
+            let single_cjk = chars.len() == 1 && text::class(chars[0]) == text::Class::Cjk;
+            !single_cjk && text::shard_of(&chars[..chars.len().min(2)], shards) == n
+        });
+        let lists = data(f);
+        let lists = lists.as_array().unwrap();
+        assert_eq!(tokens.clone().count(), lists.len(), "{}", f.path);
+        for (t, l) in tokens.zip(lists) {
+            out.insert(t.clone(), l.as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
 fn index(docs: Vec<Doc>) -> BTreeMap<String, Vec<Entry>> {
     let files = SearchIndex { docs }.files();
-    let positions = lists(&files, "search/p/");
-    lists(&files, "search/k/")
+    let pages = lists(&files, "search/k/");
+    let positions = position_lists(&files, &pages);
+    pages
         .into_iter()
         .map(|(k, pages)| {
             let l = Lists {

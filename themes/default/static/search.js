@@ -239,12 +239,49 @@
   Index.prototype.positions = function (shards, key) {
     var id = "p\u0000" + key, m = this.decoded.get(id);
     if (!m) {
-      var s = shards[this.pName(key)][key];
+      var at = this.positionPlace(shards, key);
+      var s = at === undefined ? undefined : shards[this.pName(key)][at];
       m = s === undefined ? new Map() : decodePositions(s, this.pages(shards, key));
       this.decoded.set(id, m);
     }
     return m;
   };
+
+  /**
+   * Where a token's list stands in its position file, which holds the lists
+   * of its shard's tokens unnamed, in their order: its place among the
+   * tokens of its page file (which names them all) that are in the same
+   * position shard and have positions (all but single CJK characters).
+   */
+  Index.prototype.positionPlace = function (shards, key) {
+    var name = this.pName(key), id = "o\u0000" + name, order = this.decoded.get(id);
+    if (!order) {
+      var count = this.shardCounts.p;
+      order = new Map();
+      Object.keys(shards[this.kName(key)])
+        .filter(function (t) { return hasPositions(t) && "p/" + shardOf(keyOf(t), count) === name; })
+        .sort(byCodePoint)
+        .forEach(function (t, i) { order.set(t, i); });
+      this.decoded.set(id, order);
+    }
+    return order.get(key);
+  };
+
+  function hasPositions(token) {
+    return !(isCjk(token.codePointAt(0)) && Array.from(token).length === 1);
+  }
+
+  /** Tokens in code point order, the order of the index's files (UTF-16 units differ past U+FFFF). */
+  function byCodePoint(a, b) {
+    var i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      var x = a.codePointAt(i), y = b.codePointAt(j);
+      if (x !== y) return x - y;
+      i += x > 0xffff ? 2 : 1;
+      j += y > 0xffff ? 2 : 1;
+    }
+    return (a.length - i) - (b.length - j);
+  }
 
   Index.prototype.kName = function (key) { return "k/" + shardOf(keyOf(key), this.shardCounts.k); };
   Index.prototype.pName = function (key) { return "p/" + shardOf(keyOf(key), this.shardCounts.p); };
