@@ -407,47 +407,51 @@ pub(super) fn position_file<'a>(
         .filter(|(_, l)| !l.positions.is_empty())
         .map(|(_, l)| l.positions.as_str())
         .collect();
-    let name = format!("p/{n}");
-    let size: usize = lists.iter().map(|l| l.len() + 3).sum();
-    let mut js = String::with_capacity(size + 32);
-    js.push_str("__pinakesSearch(\"");
-    js.push_str(&name);
-    js.push_str("\",[");
-    for (i, l) in lists.into_iter().enumerate() {
-        if i > 0 {
-            js.push(',');
+    let size = lists.iter().map(|l| l.len() + 3).sum();
+    shard_script(&format!("p/{n}"), size, ('[', ']'), |js| {
+        for l in lists {
+            js.push('"');
+            js.push_str(l);
+            js.push_str("\",");
         }
-        js.push('"');
-        js.push_str(l);
-        js.push('"');
-    }
-    js.push_str("]);\n");
-    OutputFile {
-        path: format!("search/{name}.js"),
-        contents: Contents::Bytes(js.into_bytes()),
-    }
+    })
 }
 
-/// A shard's script, written once at its final size (shards hold
-/// thousands of lists: growing the text as it is written copied it over
-/// and over).
 fn shard_file<'a>(name: &str, entries: impl Iterator<Item = (&'a str, &'a str)>) -> OutputFile {
     let entries: Vec<(&str, &str)> = entries.collect();
-    let size: usize = entries.iter().map(|(k, d)| k.len() + d.len() + 8).sum();
+    let size = entries.iter().map(|(k, d)| k.len() + d.len() + 8).sum();
+    shard_script(name, size, ('{', '}'), |js| {
+        for (key, data) in entries {
+            push_json_string(js, key);
+            js.push_str(":\"");
+            js.push_str(data);
+            js.push_str("\",");
+        }
+    })
+}
+
+/// A shard's script: `items` writes each item with a comma after it (the
+/// last is taken off), between `brackets`. Written once at its final size
+/// (shards hold thousands of lists: growing the text as it is written
+/// copied it over and over).
+fn shard_script(
+    name: &str,
+    size: usize,
+    (open, close): (char, char),
+    items: impl FnOnce(&mut String),
+) -> OutputFile {
     let mut js = String::with_capacity(size + name.len() + 32);
     js.push_str("__pinakesSearch(\"");
     js.push_str(name);
-    js.push_str("\",{");
-    for (n, (key, data)) in entries.into_iter().enumerate() {
-        if n > 0 {
-            js.push(',');
-        }
-        push_json_string(&mut js, key);
-        js.push_str(":\"");
-        js.push_str(data);
-        js.push('"');
+    js.push_str("\",");
+    js.push(open);
+    let start = js.len();
+    items(&mut js);
+    if js.len() > start {
+        js.pop();
     }
-    js.push_str("});\n");
+    js.push(close);
+    js.push_str(");\n");
     OutputFile {
         path: format!("search/{name}.js"),
         contents: Contents::Bytes(js.into_bytes()),
