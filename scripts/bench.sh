@@ -3,6 +3,8 @@
 # content, in the same run: generated policy sites of 1,000, 10,000 and 50,000
 # pages and a library of long law texts. The tools take turns run by run, each
 # into a clean output folder on tmpfs; the figures are medians of RUNS runs.
+# After each corpus, a line on the search index (size against its text,
+# share of the build, first-query download) from one more, untimed build.
 #
 # usage: scripts/bench.sh [CORPUS...]     CORPUS: 1k 10k 50k law (default: all)
 #   RUNS=5            runs per tool and corpus
@@ -67,6 +69,36 @@ generate() {
   esac
 }
 
+# The search index of one more (untimed) build: its bytes against the text
+# it indexes, its share of the build's time (`PINAKES_TIMINGS=1`), and what
+# a first query downloads before its first results (scripts/search_cost.js,
+# with Node): the largest of a few one-token queries and of a few phrases of
+# the corpus's commonest words.
+search_line() {
+  local corpus=$1 site=$2 one phrases
+  case $corpus in
+    law) one="规定 法律 人民"; phrases="人民政府 法律责任 主管部门" ;;
+    *) one="推进 发展 部门"; phrases="专精特新 营商环境 主管部门" ;;
+  esac
+  rm -rf "$work/out"
+  PINAKES_TIMINGS=1 "$PINAKES" build --root "$site" --output "$work/out" >"$work/timings" 2>&1 || return 0
+  local text_mb search_ms total_ms index_b queries=""
+  text_mb=$(sed -n 's/.* \([0-9.]*\) MB of text.*/\1/p' "$work/timings")
+  search_ms=$(sed -n 's/^ *search: *\([0-9.]*\) ms.*/\1/p' "$work/timings")
+  total_ms=$(sed -n 's/.* in \([0-9]*\) ms$/\1/p' "$work/timings" | tail -1)
+  index_b=$(du -sb "$work/out/search" | cut -f1)
+  if command -v node >/dev/null 2>&1; then
+    local one_kb phrase_kb
+    one_kb=$(node scripts/search_cost.js "$work/out" $one | awk -F'\t' '{sub(/ KB raw/, "", $4); if ($4 > m) m = $4} END {print m + 0}')
+    phrase_kb=$(node scripts/search_cost.js "$work/out" $phrases | awk -F'\t' '{sub(/ KB raw/, "", $4); if ($4 > m) m = $4} END {print m + 0}')
+    queries="; first query up to $one_kb KB (one token: $one), $phrase_kb KB (phrases: $phrases)"
+  fi
+  awk -v c="$corpus" -v t="$text_mb" -v ib="$index_b" -v s="$search_ms" -v b="$total_ms" -v q="$queries" 'BEGIN {
+    printf "%-6s search index %.1f MB for %.1f MB of text (%.2fx), %.0f%% of the build%s\n",
+      c, ib / 1e6, t, ib / 1e6 / t, 100 * s / b, q }'
+  rm -rf "$work/out"
+}
+
 echo "pinakes $("$PINAKES" --version 2>/dev/null | awk '{print $NF}'), Hugo $("$hugo" version | awk '{print $2}' | cut -d- -f1), $(nproc) cores, medians of $runs runs"
 printf '%-6s %-14s %9s %9s %8s %10s\n' corpus tool wall_ms cpu_ms rss_MiB output_MB
 for corpus in "${corpora[@]}"; do
@@ -111,6 +143,7 @@ for corpus in "${corpora[@]}"; do
       printf "%-6s paired, run by run: wall %.2fx (%s), cpu %.2fx (%s); check/build %.2fx (%s)\n",
         c, mw, range(w), mu, range(u), mk, range(k)
     }'
+  search_line "$corpus" "$site"
   echo "$pw $pr" >"$work/growth-$corpus"
   rm -rf "$site" "$work/hugo-$corpus"
 done

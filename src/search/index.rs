@@ -149,8 +149,8 @@ impl SearchIndex {
         crate::lap("postings", start, || {
             let tokens: usize = built.lists.iter().map(Vec::len).sum();
             format!(
-                " (text, tokens and lists: {} MB of text, {tokens} tokens)",
-                built.text / 1_000_000
+                " (text, tokens and lists: {:.1} MB of text, {tokens} tokens)",
+                built.text as f64 / 1e6
             )
         });
         let (lists, positions) = (built.lists, built.shards);
