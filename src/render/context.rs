@@ -411,7 +411,7 @@ fn site_value(graph: &Graph, config: &Config, summaries: &[Value], style: LinkSt
 }
 
 /// A taxonomy for templates: its name, label, URL and terms with counts.
-pub fn taxonomy_value(t: &crate::graph::Taxonomy, style: LinkStyle) -> Value {
+fn taxonomy_value(t: &crate::graph::Taxonomy, style: LinkStyle) -> Value {
     let terms: Vec<Value> = t
         .terms
         .iter()
@@ -428,11 +428,8 @@ pub fn taxonomy_value(t: &crate::graph::Taxonomy, style: LinkStyle) -> Value {
     Value::from(m)
 }
 
-pub fn term_value(
-    t: &crate::graph::Taxonomy,
-    term: &crate::graph::Term,
-    style: LinkStyle,
-) -> Value {
+/// A term for templates: name, count, URL, its taxonomy's name.
+fn term_value(t: &crate::graph::Taxonomy, term: &crate::graph::Term, style: LinkStyle) -> Value {
     let mut m: BTreeMap<&'static str, Value> = BTreeMap::new();
     m.insert("name", Value::from(term.name.as_str()));
     m.insert("count", Value::from(term.entities.len()));

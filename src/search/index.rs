@@ -116,7 +116,7 @@ impl SearchIndex {
         mut self,
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
     ) -> Vec<E> {
-        self.put_files(None, put)
+        self.index_files(None, put)
     }
 
     /// The index of `graph`, its files handed to `put` as they are made: each
@@ -130,12 +130,12 @@ impl SearchIndex {
         let mut index = SearchIndex {
             docs: vec![Doc::default(); graph.entities.len()],
         };
-        index.put_files(Some(&|i| doc(graph, i, style)), put)
+        index.index_files(Some(&|i| doc(graph, i, style)), put)
     }
 
     /// The files of the pages `make` gives (else of those held), each
     /// page's text let go once it is in the postings.
-    fn put_files<E: Send>(
+    fn index_files<E: Send>(
         &mut self,
         make: Option<&(dyn Fn(usize) -> Doc + Sync)>,
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
