@@ -30,8 +30,12 @@ async function open(chromium, { width = 1280, height = 900, timeoutMs = 60000 } 
   }
   setTimeout(() => done(1, "FAIL: timed out"), timeoutMs).unref();
 
+  // A first start after installing builds the font caches (the CJK fonts
+  // are large): on a busy 2-core machine that took over 10 s. The test's
+  // own timeout bounds the wait.
   let port;
-  for (let i = 0; i < 200 && !port; i++) {
+  const deadline = Date.now() + timeoutMs;
+  while (!port && Date.now() < deadline) {
     try {
       port = fs.readFileSync(path.join(profile, "DevToolsActivePort"), "utf8").split("\n")[0];
     } catch (e) { await sleep(50); }
