@@ -258,6 +258,11 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
     // A target set across a column (policy → metric) would cut through the
     // measures: its metric box is drawn dashed instead of a line.
     let mut targets = Vec::new();
+    // Edges are the diagram's only paths and the stylesheet draws them
+    // (`.relations path`): all solid edges are one path, all dashed ones
+    // another, each edge a move and a relative curve (a diagram of dozens of
+    // edges is drawn on every page of its entities).
+    let (mut solid, mut dashed) = (String::new(), String::new());
     for &(from, to, line) in &layout.edges {
         let (Some((c1, y1)), Some((c2, y2))) = (find(from, None), find(to, None)) else {
             continue;
@@ -269,27 +274,21 @@ fn draw(graph: &Graph, reads: &Reads, layout: &Layout, root: &str, style: LinkSt
             continue;
         }
         let (x1, x2) = (column_x(c1) + WIDTHS[c1], column_x(c2));
-        let (y1, y2) = (y1 + BOX_H / 2.0, y2 + BOX_H / 2.0);
-        let mid = (x1 + x2) / 2.0;
-        // Edges are the diagram's only paths: the stylesheet draws them
-        // (`.relations path`), so only a target's carries a class.
-        svg.push_str(match line {
-            Line::Dashed => "<path class=\"rel-target\" d=\"M",
-            _ => "<path d=\"M",
-        });
-        push_numbers(
-            &mut svg,
-            &[
-                (x1, " "),
-                (y1, " C"),
-                (mid, " "),
-                (y1, " "),
-                (mid, " "),
-                (y2, " "),
-                (x2, " "),
-                (y2, "\"/>"),
-            ],
-        );
+        let into = match line {
+            Line::Dashed => &mut dashed,
+            _ => &mut solid,
+        };
+        edge(into, (x1, y1 + BOX_H / 2.0), (x2 - x1, y2 - y1));
+    }
+    for (d, open) in [
+        (solid, "<path d=\""),
+        (dashed, "<path class=\"rel-target\" d=\""),
+    ] {
+        if !d.is_empty() {
+            svg.push_str(open);
+            svg.push_str(&d);
+            svg.push_str("\"/>");
+        }
     }
     for &(i, c, y) in &pos {
         let focus = layout.focus == Some(i);
@@ -348,13 +347,34 @@ fn node(
             (x, "\" y=\""),
             (y, "\" width=\""),
             (w, "\" height=\""),
-            (BOX_H, "\" rx=\"4\"/><text x=\""),
+            (BOX_H, "\"/><text x=\""),
             (x + PAD + 2.0, "\" y=\""),
             (y + BOX_H / 2.0 + 4.5, "\">"),
         ],
     );
     push_escaped(svg, &label);
     svg.push_str("</text></a>");
+}
+
+/// An edge from `(x, y)` across `(dx, dy)`: a level line, or a curve
+/// leaving and arriving level, its control points halfway across.
+fn edge(d: &mut String, (x, y): (f32, f32), (dx, dy): (f32, f32)) {
+    d.push('M');
+    push_numbers(d, &[(x, " "), (y, "")]);
+    if dy == 0.0 {
+        d.push('h');
+        push_numbers(d, &[(dx, "")]);
+        return;
+    }
+    d.push('c');
+    let half = dx / 2.0;
+    // Path data needs no space before a minus sign.
+    for (i, v) in [half, 0.0, half, dy, dx, dy].into_iter().enumerate() {
+        if i > 0 && v >= 0.0 {
+            d.push(' ');
+        }
+        push_numbers(d, &[(v, "")]);
+    }
 }
 
 /// A coordinate as `{}` writes an `f32`, whole numbers (most of them) by
@@ -443,6 +463,18 @@ mod tests {
         for v in values {
             assert_eq!(N(v).to_string(), v.to_string());
         }
+    }
+
+    #[test]
+    fn edges_are_level_lines_or_curves_ending_where_they_should() {
+        let mut d = String::new();
+        edge(&mut d, (435.0, 42.0), (44.0, 0.0));
+        edge(&mut d, (191.0, 330.0), (44.0, -126.0));
+        edge(&mut d, (435.0, 240.5), (44.0, 36.0));
+        assert_eq!(
+            d,
+            "M435 42h44M191 330c22 0 22-126 44-126M435 240.5c22 0 22 36 44 36"
+        );
     }
 
     #[test]

@@ -1,14 +1,27 @@
-//! Bit codes of the postings, written as base-64 text.
+//! Bit codes of the postings, written as text.
 //!
 //! Index files are scripts (they must load from `file://`), so binary data is
-//! carried as text: six bits per character of [`DIGITS`], most significant
-//! bit first, the last character padded with zeros. Numbers are Elias-gamma
-//! codes (small counts) or exponential-Golomb codes whose order follows the
-//! recent values of the same list (doc gaps, positions), so a list of large
-//! gaps costs about the logarithm of each gap and no parameter is stored.
-//! `themes/default/static/search.js` reads the same codes.
+//! carried as text: every thirteen bits, most significant first, as two
+//! characters of the 91 of [`ALPHABET`] (91² ≥ 2¹³: 6.5 bits a character,
+//! where base 64 carries 6). The last bits, padded with zeros, are a pair
+//! when more than six are left, otherwise one character of the first 64
+//! (six bits), so a list of a few bits costs what base 64 would. Numbers are
+//! Elias-gamma codes (small counts) or exponential-Golomb codes whose order
+//! follows the recent values of the same list (doc gaps, positions), so a
+//! list of large gaps costs about the logarithm of each gap and no parameter
+//! is stored. `themes/default/static/search.js` reads the same codes.
 
+/// Base-64 digits: the first 64 characters of [`ALPHABET`], and the digits
+/// of the variable-length numbers of `meta.js` and `facets.js`.
 pub const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The characters of bit strings: printable ASCII but the space, the quotes
+/// and the backslash, so a list is a JSON string as it is.
+pub const ALPHABET: &[u8; 91] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/!#$%&()*,-.:;<=>?@[]^_`{|}~";
+
+/// Bits a pair of characters carries.
+const PAIR: u32 = 13;
 
 /// The order of the next exponential-Golomb code from a running mean: `sum`
 /// holds about sixteen times the recent values.
@@ -32,11 +45,11 @@ impl Adapt {
     }
 }
 
-/// Bits appended to base-64 text.
+/// Bits appended to text, thirteen to two characters.
 #[derive(Default, Debug, Clone)]
 pub struct BitWriter {
     out: Vec<u8>,
-    /// Bits not yet written, the last `len` of them (fewer than 48).
+    /// Bits not yet written, the last `len` of them (fewer than 52).
     acc: u64,
     len: u32,
 }
@@ -47,8 +60,8 @@ impl BitWriter {
         self.bits(u64::from(b), 1);
     }
 
-    /// The low `n` bits of `v`, high first (`n` ≤ 58). Digits go out eight
-    /// at a time: lists of millions of codes are written here.
+    /// The low `n` bits of `v`, high first (`n` ≤ 58). Characters go out
+    /// eight at a time: lists of millions of codes are written here.
     #[inline(always)]
     pub fn bits(&mut self, v: u64, n: u32) {
         if self.len + n > 64 {
@@ -56,31 +69,32 @@ impl BitWriter {
         }
         self.acc = (self.acc << n) | (v & ((1u64 << n) - 1));
         self.len += n;
-        if self.len >= 48 {
+        if self.len >= 4 * PAIR {
             self.flush();
         }
     }
 
-    /// A long code after many pending bits, written in two parts. Out of
+    /// A long code after many pending bits, written in two halves. Out of
     /// line, as is [`BitWriter::flush`]: the common path stays a few
     /// instructions wherever it is inlined.
     #[cold]
     #[inline(never)]
     fn bits_in_two(&mut self, v: u64, n: u32) {
-        self.bits(v >> 16, n - 16);
-        self.bits(v & 0xFFFF, 16);
+        let high = n / 2;
+        self.bits(v >> (n - high), high);
+        self.bits(v, n - high);
     }
 
-    /// Writes the oldest 48 pending bits as eight digits.
+    /// Writes the oldest 52 pending bits as four pairs.
     #[inline(never)]
     fn flush(&mut self) {
-        self.len -= 48;
+        self.len -= 4 * PAIR;
         let word = self.acc >> self.len;
-        let mut digits = [0u8; 8];
-        for (i, d) in digits.iter_mut().enumerate() {
-            *d = DIGITS[((word >> (42 - 6 * i)) & 63) as usize];
+        let mut chars = [0u8; 8];
+        for (i, pair) in chars.chunks_exact_mut(2).enumerate() {
+            put_pair(pair, (word >> (3 - i as u32) * PAIR) as u32 & 0x1FFF);
         }
-        self.out.extend_from_slice(&digits);
+        self.out.extend_from_slice(&chars);
         self.acc &= (1u64 << self.len) - 1;
     }
 
@@ -110,17 +124,32 @@ impl BitWriter {
     }
 
     pub fn finish(mut self) -> String {
-        // The last digit is padded with zeros.
-        let pad = (6 - self.len % 6) % 6;
-        self.acc <<= pad;
-        self.len += pad;
-        while self.len >= 6 {
-            self.len -= 6;
-            self.out
-                .push(DIGITS[((self.acc >> self.len) & 63) as usize]);
+        while self.len >= PAIR {
+            self.len -= PAIR;
+            let mut pair = [0; 2];
+            put_pair(&mut pair, (self.acc >> self.len) as u32 & 0x1FFF);
+            self.out.extend_from_slice(&pair);
         }
-        String::from_utf8(self.out).expect("base-64 digits are ASCII")
+        // The last bits, padded with zeros: one character or a pair.
+        let rest = (self.acc & ((1u64 << self.len) - 1)) as u32;
+        match self.len {
+            0 => {}
+            1..=6 => self.out.push(ALPHABET[(rest << (6 - self.len)) as usize]),
+            _ => {
+                let mut pair = [0; 2];
+                put_pair(&mut pair, rest << (PAIR - self.len));
+                self.out.extend_from_slice(&pair);
+            }
+        }
+        String::from_utf8(self.out).expect("the alphabet is ASCII")
     }
+}
+
+/// Thirteen bits as two characters.
+#[inline(always)]
+fn put_pair(out: &mut [u8], v: u32) {
+    out[0] = ALPHABET[(v / 91) as usize];
+    out[1] = ALPHABET[(v % 91) as usize];
 }
 
 /// Reads what [`BitWriter`] wrote.
@@ -142,19 +171,29 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    /// Whether only padding is left: fewer than six bits, all zero (every
-    /// list entry holds a one bit).
+    /// Whether only padding is left: every character read and the bits
+    /// pending all zero (padding lies in the last pair or character, and
+    /// every list entry holds a one bit).
     pub fn at_end(&self) -> bool {
-        let left = self.text.len().saturating_sub(self.next) * 6 + self.len as usize;
-        left < 6 && self.acc == 0
+        self.next >= self.text.len() && self.acc == 0
     }
 
     fn fill(&mut self, n: u32) {
+        // Pairs up to the last even place; an odd length ends in one
+        // six-bit character. Past the end, zeros.
+        let pairs_end = self.text.len() & !1;
         while self.len < n {
-            let d = self.text.get(self.next).map_or(0, |&c| digit(c));
-            self.next += 1;
-            self.acc = (self.acc << 6) | u64::from(d);
-            self.len += 6;
+            let (v, bits) = if self.next < pairs_end {
+                let v = digit(self.text[self.next]) * 91 + digit(self.text[self.next + 1]);
+                self.next += 2;
+                (v, PAIR)
+            } else {
+                let v = self.text.get(self.next).map_or(0, |&c| digit(c));
+                self.next += 1;
+                (v, 6)
+            };
+            self.acc = (self.acc << bits) | u64::from(v);
+            self.len += bits;
         }
     }
 
@@ -190,15 +229,20 @@ impl<'a> BitReader<'a> {
     }
 }
 
+/// A character's place in [`ALPHABET`] (0 for any other byte).
 fn digit(c: u8) -> u32 {
-    (match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    }) as u32
+    u32::from(DIGIT_OF[usize::from(c & 0x7F)])
 }
+
+const DIGIT_OF: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -206,12 +250,12 @@ mod tests {
 
     #[test]
     fn bits_of_every_width_after_any_pending_count_come_out_in_order() {
-        // Every width 0..=58 after every pending count 0..48, against a
-        // string of '0' and '1' cut into six-bit digits.
-        let mut w = BitWriter::default();
+        // Every width 0..=58 after every pending count 0..52, against a
+        // string of '0' and '1' cut into thirteen-bit pairs by hand.
         let mut naive = String::new();
+        let mut w = BitWriter::default();
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for pending in 0..48u32 {
+        for pending in 0..52u32 {
             for n in 0..=58u32 {
                 w.bits(0, pending);
                 naive.extend((0..pending).map(|_| '0'));
@@ -224,17 +268,54 @@ mod tests {
                 );
             }
         }
-        while !naive.len().is_multiple_of(6) {
-            naive.push('0');
+        assert_eq!(w.finish(), by_hand(&naive));
+    }
+
+    /// Bits given as '0' and '1' as the codec's text, written the slow way.
+    fn by_hand(bits: &str) -> String {
+        let value = |b: &str| u32::from_str_radix(b, 2).unwrap() as usize;
+        let mut out = String::new();
+        let mut rest = bits;
+        while rest.len() >= 13 {
+            let v = value(&rest[..13]);
+            out.push(ALPHABET[v / 91] as char);
+            out.push(ALPHABET[v % 91] as char);
+            rest = &rest[13..];
         }
-        let expected: String = naive
-            .as_bytes()
-            .chunks(6)
-            .map(|c| {
-                DIGITS[usize::from_str_radix(std::str::from_utf8(c).unwrap(), 2).unwrap()] as char
-            })
-            .collect();
-        assert_eq!(w.finish(), expected);
+        if !rest.is_empty() {
+            let width = if rest.len() <= 6 { 6 } else { 13 };
+            let v = value(&format!("{rest:0<width$}"));
+            if width == 6 {
+                out.push(ALPHABET[v] as char);
+            } else {
+                out.push(ALPHABET[v / 91] as char);
+                out.push(ALPHABET[v % 91] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_length_of_bits_reads_back_to_its_end() {
+        // Lists of n two-bit entries ("1" then a bit, as a page list's
+        // shortest entry): the reader stops after the last, whatever
+        // padding the length leaves.
+        for n in 0..40u32 {
+            let mut w = BitWriter::default();
+            for i in 0..n {
+                w.bit(true);
+                w.bit(i % 3 == 0);
+            }
+            let text = w.finish();
+            let mut r = BitReader::new(&text);
+            let mut got = 0;
+            while !r.at_end() {
+                assert_eq!(r.bit(), 1, "{n} entries: {text}");
+                assert_eq!(r.bit() == 1, got % 3 == 0);
+                got += 1;
+            }
+            assert_eq!(got, n, "{text}");
+        }
     }
 
     #[test]
@@ -258,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn gamma_of_one_is_one_bit_and_text_is_base64() {
+    fn a_few_bits_are_one_base64_digit() {
         let mut w = BitWriter::default();
         for _ in 0..6 {
             w.gamma(1);

@@ -53,8 +53,11 @@
   /* ---------- Index encoding (see src/search/codec.rs, postings.rs) ---------- */
 
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  /* Bit strings: 13 bits to a pair of these 91 characters (the base-64
+     digits first); an odd length ends in one 6-bit digit. */
+  var ALPHABET = DIGITS + "!#$%&()*,-.:;<=>?@[]^_`{|}~";
   var DIGIT = new Int8Array(128);
-  for (var d = 0; d < 64; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
+  for (var d = 0; d < ALPHABET.length; d++) DIGIT[ALPHABET.charCodeAt(d)] = d;
 
   /** Reads base-64 variable-length numbers (meta.js, facets.js) one at a time. */
   function Reader(s) { this.s = s; this.i = 0; }
@@ -74,16 +77,22 @@
   Adapt.prototype.order = function () { return 31 - Math.clz32(Math.max(1, this.sum >>> 4)); };
   Adapt.prototype.see = function (n) { this.sum = this.sum - (this.sum >>> 4) + Math.min(n, 67108864); };
 
-  /** Reads bits (six per base-64 digit, high first) and the codes built on them. */
-  function Bits(s) { this.s = s; this.i = 0; this.acc = 0; this.len = 0; }
-  Bits.prototype.atEnd = function () { return (this.s.length - this.i) * 6 + this.len < 6 && this.acc === 0; };
+  /** Reads bits (13 per pair of characters, high first) and the codes built on them. */
+  function Bits(s) { this.s = s; this.i = 0; this.acc = 0; this.len = 0; this.pairs = s.length & ~1; }
+  /* Only padding left: every character read, the pending bits all zero. */
+  Bits.prototype.atEnd = function () { return this.i >= this.s.length && this.acc === 0; };
   Bits.prototype.bits = function (n) {
     if (!n) return 0;
     while (this.len < n) {
-      var c = this.i < this.s.length ? DIGIT[this.s.charCodeAt(this.i)] : 0;
-      this.i++;
-      this.acc = this.acc * 64 + c;
-      this.len += 6;
+      if (this.i < this.pairs) {
+        this.acc = this.acc * 8192 + DIGIT[this.s.charCodeAt(this.i)] * 91 + DIGIT[this.s.charCodeAt(this.i + 1)];
+        this.i += 2;
+        this.len += 13;
+      } else {
+        this.acc = this.acc * 64 + (this.i < this.s.length ? DIGIT[this.s.charCodeAt(this.i)] : 0);
+        this.i++;
+        this.len += 6;
+      }
     }
     this.len -= n;
     var scale = Math.pow(2, this.len), v = Math.floor(this.acc / scale);
