@@ -92,7 +92,7 @@ impl BitWriter {
         let word = self.acc >> self.len;
         let mut chars = [0u8; 8];
         for (i, pair) in chars.chunks_exact_mut(2).enumerate() {
-            put_pair(pair, (word >> (3 - i as u32) * PAIR) as u32 & 0x1FFF);
+            put_pair(pair, (word >> ((3 - i as u32) * PAIR)) as u32 & 0x1FFF);
         }
         self.out.extend_from_slice(&chars);
         self.acc &= (1u64 << self.len) - 1;
