@@ -458,3 +458,47 @@ fn errors_on_a_failing_site_shortcode_at_the_call() {
     r.assert_at(d, "error", "content/about.md", 6, 3);
     r.check(d.message.contains("broken"), "names the shortcode");
 }
+
+#[test]
+fn a_notes_column_appears_only_when_a_row_has_a_note() {
+    let site = Site::new()
+        .file(
+            "content/metrics/有注.yaml",
+            "title: 有注\nunit: 家\nvalues:\n  - period: 2023\n    value: 1\n  - period: 2024\n    value: 2\n    note: 含新设机构\ntargets:\n  - period: 2025\n    value: 3\n    note: 省定目标\n",
+        )
+        .file(
+            "content/metrics/无注.yaml",
+            "title: 无注\nunit: 家\nvalues:\n  - period: 2023\n    value: 1\n  - period: 2024\n    value: 2\ntargets:\n  - period: 2025\n    value: 3\n",
+        );
+    site.build().success();
+    // Columns of each table: its header cells, and the cells of each row.
+    let columns = |page: &Page, table: &str| {
+        let head = page.count(&format!("{table} thead th"));
+        let rows = page.select(&format!("{table} tbody tr"));
+        let cells: Vec<usize> = rows
+            .iter()
+            .map(|r| r.children().filter(|c| c.value().is_element()).count())
+            .collect();
+        (head, cells)
+    };
+    let noted = metric_page(&site, "有注");
+    let (head, rows) = columns(&noted, "table.data-table--series");
+    noted.check(head == 3 && rows == [3, 3], "period, value, note");
+    noted.check(
+        noted
+            .texts("table.data-table--series td")
+            .iter()
+            .any(|t| t.contains("含新设机构")),
+        "the note is shown",
+    );
+    let (head, rows) = columns(&noted, "section[aria-labelledby=x-targets] table");
+    noted.check(head == 5 && rows == [5], "a target's note has its column");
+    let plain = metric_page(&site, "无注");
+    let (head, rows) = columns(&plain, "table.data-table--series");
+    plain.check(head == 2 && rows == [2, 2], "no empty notes column");
+    let (head, rows) = columns(&plain, "section[aria-labelledby=x-targets] table");
+    plain.check(
+        head == 4 && rows == [4],
+        "no empty notes column for targets",
+    );
+}
