@@ -356,76 +356,93 @@ type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 /// The lists of CJK tokens by key. On a real library's vocabulary (hundreds
 /// of thousands of character pairs) the merge is bound by cache misses, one
 /// per token of every page: finding the token, then its list. So the keys
-/// are a table of their own, twelve bytes a slot with the list's number (a
-/// group's fits in the core's cache where a map of whole lists would not),
-/// the lists beside it, and both are fetched ahead of use
-/// ([`Group::absorb`]).
+/// are a table of their own, each slot one word holding the key and its
+/// list's number (a group's table fits in the core's cache where a map of
+/// whole lists would not, and a find touches one line), the lists beside
+/// it, and both are fetched ahead of use ([`Group::absorb`]).
 #[derive(Default)]
 struct CjkTable {
-    /// Open addressing, linear probing; 0 is an empty slot (a key never is).
-    keys: Vec<u64>,
-    /// The list of the key in the same slot.
-    index: Vec<u32>,
+    /// Open addressing, linear probing: `key << INDEX_BITS | list`, 0 for
+    /// an empty slot (a key never is 0).
+    slots: Vec<u64>,
     lists: Vec<ListWriter>,
+    /// Keys whose list number does not fit a slot (past four million
+    /// tokens in one group: not seen in real text, but not refused).
+    spill: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
 }
+
+/// Bits of a list's number in a slot: a key (two 21-bit code points) takes
+/// the other 42.
+const INDEX_BITS: u32 = 22;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
 
 impl CjkTable {
     /// A key's first slot: Fibonacci hashing, the product's top bits.
     fn home(&self, key: u64) -> usize {
-        let bits = self.keys.len().trailing_zeros();
+        let bits = self.slots.len().trailing_zeros();
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
     }
 
     /// Asks the cache for a key's first slot.
     fn prefetch(&self, key: u64) {
-        if !self.keys.is_empty() {
-            prefetch(&self.keys[self.home(key)]);
+        if !self.slots.is_empty() {
+            prefetch(&self.slots[self.home(key)]);
         }
     }
 
     /// The number of `key`'s list, made if new.
     fn find(&mut self, key: u64) -> u32 {
-        if (self.lists.len() + 1) * 4 > self.keys.len() * 3 {
+        if (self.lists.len() + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
-            match self.keys[i] {
-                k if k == key => return self.index[i],
-                0 => {
-                    let n = self.lists.len() as u32;
-                    self.keys[i] = key;
-                    self.index[i] = n;
-                    self.lists.push(ListWriter::default());
-                    return n;
+            match self.slots[i] {
+                0 => break,
+                slot if slot >> INDEX_BITS == key => {
+                    return match slot & INDEX_MASK {
+                        INDEX_MASK => self.spill[&key],
+                        n => n as u32,
+                    };
                 }
                 _ => i = (i + 1) & mask,
             }
         }
+        let n = self.lists.len() as u32;
+        self.lists.push(ListWriter::default());
+        if u64::from(n) >= INDEX_MASK {
+            self.spill.insert(key, n);
+        }
+        self.slots[i] = key << INDEX_BITS | u64::from(n).min(INDEX_MASK);
+        n
     }
 
     fn grow(&mut self) {
-        let size = (self.keys.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.keys, vec![0; size]);
-        let index = std::mem::replace(&mut self.index, vec![0; size]);
-        for (key, n) in old.into_iter().zip(index).filter(|(k, _)| *k != 0) {
-            let mut i = self.home(key);
-            while self.keys[i] != 0 {
+        let size = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let mut i = self.home(slot >> INDEX_BITS);
+            while self.slots[i] != 0 {
                 i = (i + 1) & (size - 1);
             }
-            self.keys[i] = key;
-            self.index[i] = n;
+            self.slots[i] = slot;
         }
     }
 
     fn into_lists(self) -> impl Iterator<Item = (u64, ListWriter)> {
-        let mut lists = self.lists;
-        self.keys
+        let (mut lists, spill) = (self.lists, self.spill);
+        self.slots
             .into_iter()
-            .zip(self.index)
-            .filter(|(k, _)| *k != 0)
-            .map(move |(k, n)| (k, std::mem::take(&mut lists[n as usize])))
+            .filter(|&s| s != 0)
+            .map(move |slot| {
+                let key = slot >> INDEX_BITS;
+                let n = match slot & INDEX_MASK {
+                    INDEX_MASK => spill[&key],
+                    n => n as u32,
+                };
+                (key, std::mem::take(&mut lists[n as usize]))
+            })
     }
 }
 
