@@ -360,15 +360,27 @@ type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
 /// list's number (a group's table fits in the core's cache where a map of
 /// whole lists would not, and a find touches one line), the lists beside
 /// it, and both are fetched ahead of use ([`Group::absorb`]).
-#[derive(Default)]
 struct CjkTable {
     /// Open addressing, linear probing: `key << INDEX_BITS | list`, 0 for
     /// an empty slot (a key never is 0).
     slots: Vec<u64>,
     lists: Vec<ListWriter>,
     /// Keys whose list number does not fit a slot (past four million
-    /// tokens in one group: not seen in real text, but not refused).
+    /// tokens in one group: not seen in real text, but not refused), and
+    /// the first number that does not (lower in tests).
     spill: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
+    spill_from: u32,
+}
+
+impl Default for CjkTable {
+    fn default() -> Self {
+        CjkTable {
+            slots: Vec::new(),
+            lists: Vec::new(),
+            spill: HashMap::default(),
+            spill_from: INDEX_MASK as u32,
+        }
+    }
 }
 
 /// Bits of a list's number in a slot: a key (two 21-bit code points) takes
@@ -411,10 +423,12 @@ impl CjkTable {
         }
         let n = self.lists.len() as u32;
         self.lists.push(ListWriter::default());
-        if u64::from(n) >= INDEX_MASK {
+        let mut packed = u64::from(n);
+        if n >= self.spill_from {
             self.spill.insert(key, n);
+            packed = INDEX_MASK;
         }
-        self.slots[i] = key << INDEX_BITS | u64::from(n).min(INDEX_MASK);
+        self.slots[i] = key << INDEX_BITS | packed;
         n
     }
 
@@ -432,17 +446,14 @@ impl CjkTable {
 
     fn into_lists(self) -> impl Iterator<Item = (u64, ListWriter)> {
         let (mut lists, spill) = (self.lists, self.spill);
-        self.slots
-            .into_iter()
-            .filter(|&s| s != 0)
-            .map(move |slot| {
-                let key = slot >> INDEX_BITS;
-                let n = match slot & INDEX_MASK {
-                    INDEX_MASK => spill[&key],
-                    n => n as u32,
-                };
-                (key, std::mem::take(&mut lists[n as usize]))
-            })
+        self.slots.into_iter().filter(|&s| s != 0).map(move |slot| {
+            let key = slot >> INDEX_BITS;
+            let n = match slot & INDEX_MASK {
+                INDEX_MASK => spill[&key],
+                n => n as u32,
+            };
+            (key, std::mem::take(&mut lists[n as usize]))
+        })
     }
 }
 
@@ -764,6 +775,33 @@ mod tests {
         }
         t.finish(&mut put);
         out
+    }
+
+    #[test]
+    fn keys_find_their_lists_before_and_after_the_slots_run_out_of_bits() {
+        let mut t = CjkTable {
+            spill_from: 1000,
+            ..CjkTable::default()
+        };
+        let key = |i: u64| (0x4E00 + i % 3000) << 21 | (0x4E00 + i / 3000);
+        for i in 0..5000 {
+            assert_eq!(t.find(key(i)), i as u32, "new key {i}");
+        }
+        for i in (0..5000).rev() {
+            let n = t.find(key(i));
+            assert_eq!(n, i as u32, "key {i} again");
+            // Page `i` in key `i`'s list, to know the list again below.
+            t.lists[n as usize].push(i as u32, 0, false, &[]);
+        }
+        assert_eq!(t.spill.len(), 4000);
+        let mut got: Vec<(u64, u32)> = t
+            .into_lists()
+            .map(|(k, w)| (k, read(&w.finish())[0].doc))
+            .collect();
+        got.sort_unstable();
+        let mut wanted: Vec<(u64, u32)> = (0..5000).map(|i| (key(i), i as u32)).collect();
+        wanted.sort_unstable();
+        assert_eq!(got, wanted);
     }
 
     #[test]
