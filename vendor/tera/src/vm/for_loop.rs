@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use crate::value::{Key, ValueInner};
 use crate::{HashMap, Value};
 use std::sync::Arc;
@@ -285,40 +286,42 @@ impl ForLoop {
         self.context.insert(name.to_string(), value);
     }
 
+    // pinakes: a borrowed lookup, so that `e.title` need not clone `e` (an
+    // atomic count on values every thread shares) to reach its title.
     #[inline(always)]
-    pub(crate) fn get(&self, name: &str) -> Option<Value> {
+    pub(crate) fn get_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
         // Special casing the loop variable
-        match name {
-            "__tera_loop_index" if !self.is_comprehension => {
-                Some(Value::from(self.loop_data.index() as u64))
-            }
-            "__tera_loop_index0" if !self.is_comprehension => {
-                Some(Value::from(self.loop_data.index0 as u64))
-            }
-            "__tera_loop_first" if !self.is_comprehension => {
-                Some(Value::from(self.loop_data.first))
-            }
-            "__tera_loop_last" if !self.is_comprehension => Some(Value::from(self.loop_data.last)),
-            "__tera_loop_length" if !self.is_comprehension => {
-                Some(Value::from(self.loop_data.length as u64))
-            }
-            _ => {
-                if !self.context.is_empty()
-                    && let Some(v) = self.context.get(name)
-                {
-                    return Some(v.clone());
-                }
-
-                if self.value_name == name {
-                    return Some(self.current_values.1.clone());
-                }
-
-                if self.key_name.as_deref() == Some(name) {
-                    return Some(self.current_values.0.clone().unwrap_or(Value::none()));
-                }
-
-                None
+        // pinakes: only names of that prefix are compared with them.
+        if name.starts_with("__tera_loop_") && !self.is_comprehension {
+            let v = match name {
+                "__tera_loop_index" => Value::from(self.loop_data.index() as u64),
+                "__tera_loop_index0" => Value::from(self.loop_data.index0 as u64),
+                "__tera_loop_first" => Value::from(self.loop_data.first),
+                "__tera_loop_last" => Value::from(self.loop_data.last),
+                "__tera_loop_length" => Value::from(self.loop_data.length as u64),
+                _ => Value::undefined(),
+            };
+            if !v.is_undefined() {
+                return Some(Cow::Owned(v));
             }
         }
+        if !self.context.is_empty()
+            && let Some(v) = self.context.get(name)
+        {
+            return Some(Cow::Borrowed(v));
+        }
+
+        if self.value_name == name {
+            return Some(Cow::Borrowed(&self.current_values.1));
+        }
+
+        if self.key_name.as_deref() == Some(name) {
+            return Some(match &self.current_values.0 {
+                Some(k) => Cow::Borrowed(k),
+                None => Cow::Owned(Value::none()),
+            });
+        }
+
+        None
     }
 }

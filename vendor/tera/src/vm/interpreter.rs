@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -783,20 +784,25 @@ impl<'tera> VirtualMachine<'tera> {
                 // Combined instructions
                 Instruction::LoadPath(path) => {
                     let chunk = state.chunk.expect("to have a chunk");
-                    let mut val = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
-                        state.dump_context()
+                    // pinakes: the root borrowed; only the value reached is
+                    // cloned.
+                    let root = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
+                        Cow::Owned(state.dump_context())
                     } else {
-                        state.get_value(&path[0])
+                        state.value_ref(&path[0])
                     };
                     let num_attrs = path.len() - 1;
-                    if num_attrs > 0 {
+                    let val = if num_attrs == 0 {
+                        root.into_owned()
+                    } else {
+                        let val: &Value = &root;
                         if val.is_undefined() {
                             let span = chunk
                                 .get_span_at(current_ip, 0)
                                 .expect("to have a span for error");
                             return Err(self.undefined_var_error(state, chunk, &path[0], span));
                         }
-                        let mut cur: &Value = &val;
+                        let mut cur: &Value = val;
                         let mut undefined_tail = false;
                         for (k, attr) in path[1..].iter().enumerate() {
                             if cur.is_undefined() {
@@ -821,47 +827,32 @@ impl<'tera> VirtualMachine<'tera> {
                                 }
                             }
                         }
-                        val = if undefined_tail {
+                        if undefined_tail {
                             Value::undefined()
                         } else {
                             cur.clone()
-                        };
-                    }
+                        }
+                    };
                     state.stack.push(val, current_ip..=current_ip);
                 }
                 Instruction::WritePath(path) => {
-                    let chunk = state.chunk.expect("to have a chunk");
-                    let root = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
-                        state.dump_context()
-                    } else {
-                        state.get_value(&path[0])
-                    };
-                    if root.is_undefined() {
-                        let span = chunk
-                            .get_span_at(current_ip, 0)
-                            .expect("to have a span for error");
-                        return Err(self.undefined_var_error(state, chunk, &path[0], span));
-                    }
-                    let num_attrs = path.len() - 1;
-                    let val: &Value = if num_attrs > 0 {
-                        let mut cur: &Value = &root;
-                        for (k, attr) in path[1..].iter().enumerate() {
-                            match cur.get_attr(attr) {
-                                Some(next) => cur = next,
-                                None => {
-                                    let span = chunk
-                                        .get_span_at(current_ip, k + 1)
-                                        .expect("to have a span for error");
-                                    return Err(self.undefined_field_error(cur, attr, span, chunk));
-                                }
-                            }
-                        }
-                        cur
-                    } else {
-                        &root
-                    };
-
-                    self.write_value(val, state, output)?;
+                    // pinakes: the value written where it is stored, not
+                    // cloned (an atomic count on values every thread
+                    // shares): the buffers writing needs are taken out of
+                    // the state while the value borrows it.
+                    let mut escape_buffer = std::mem::take(&mut state.escape_buffer);
+                    let mut captured = state.capture_buffers.pop();
+                    let written = self.write_path(
+                        path,
+                        state,
+                        current_ip,
+                        captured.as_mut(),
+                        &mut escape_buffer,
+                        output,
+                    );
+                    state.escape_buffer = escape_buffer;
+                    state.capture_buffers.extend(captured);
+                    written?;
                 }
             }
 
@@ -878,26 +869,79 @@ impl<'tera> VirtualMachine<'tera> {
         state: &mut State<'tera>,
         output: &mut impl Write,
     ) -> TeraResult<()> {
+        self.write_value_to(
+            value,
+            state.capture_buffers.last_mut(),
+            &mut state.escape_buffer,
+            output,
+        )
+    }
+
+    /// pinakes: `{{ a.b.c }}`, the value written in place (see `WritePath`).
+    fn write_path(
+        &self,
+        path: &[String],
+        state: &State<'tera>,
+        current_ip: u32,
+        captured: Option<&mut Vec<u8>>,
+        escape_buffer: &mut Vec<u8>,
+        output: &mut impl Write,
+    ) -> TeraResult<()> {
+        let chunk = state.chunk.expect("to have a chunk");
+        let root = if path.len() == 1 && path[0] == MAGICAL_DUMP_VAR {
+            Cow::Owned(state.dump_context())
+        } else {
+            state.value_ref(&path[0])
+        };
+        if root.is_undefined() {
+            let span = chunk
+                .get_span_at(current_ip, 0)
+                .expect("to have a span for error");
+            return Err(self.undefined_var_error(state, chunk, &path[0], span));
+        }
+        let mut cur: &Value = &root;
+        for (k, attr) in path[1..].iter().enumerate() {
+            match cur.get_attr(attr) {
+                Some(next) => cur = next,
+                None => {
+                    let span = chunk
+                        .get_span_at(current_ip, k + 1)
+                        .expect("to have a span for error");
+                    return Err(self.undefined_field_error(cur, attr, span, chunk));
+                }
+            }
+        }
+        self.write_value_to(cur, captured, escape_buffer, output)
+    }
+
+    #[inline(always)]
+    fn write_value_to(
+        &self,
+        value: &Value,
+        captured: Option<&mut Vec<u8>>,
+        escape_buffer: &mut Vec<u8>,
+        output: &mut impl Write,
+    ) -> TeraResult<()> {
         if !self.autoescape_enabled() || value.is_safe() {
-            if let Some(captured) = state.capture_buffers.last_mut() {
+            if let Some(captured) = captured {
                 value.format(captured)?;
             } else {
                 value.format(output)?;
             }
         } else if let ValueInner::String(s) = &value.inner {
-            if let Some(captured) = state.capture_buffers.last_mut() {
+            if let Some(captured) = captured {
                 (self.tera.escape_fn)(s.as_str(), captured)?;
             } else {
                 (self.tera.escape_fn)(s.as_str(), output)?;
             }
         } else {
             // Avoiding String as much as possible for composite values.
-            state.escape_buffer.clear();
-            value.format(&mut state.escape_buffer)?;
+            escape_buffer.clear();
+            value.format(escape_buffer)?;
             // SAFETY: the buffer was just filled by Value::format, which only
             // writes valid UTF-8
-            let escaped = unsafe { std::str::from_utf8_unchecked(&state.escape_buffer) };
-            if let Some(captured) = state.capture_buffers.last_mut() {
+            let escaped = unsafe { std::str::from_utf8_unchecked(escape_buffer) };
+            if let Some(captured) = captured {
                 (self.tera.escape_fn)(escaped, captured)?;
             } else {
                 (self.tera.escape_fn)(escaped, output)?;
