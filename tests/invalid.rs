@@ -498,6 +498,45 @@ fn human_reports_match_expected_files() {
     }
 }
 
+/// `check` lays diagrams out without drawing them: a template's branch on
+/// a diagram's markup (a dashed target, `rel-target`) goes the way it goes
+/// in `build`, page by page, both ways.
+#[test]
+fn check_takes_the_branches_build_takes_on_a_diagrams_markup() {
+    let site = Site::example().file(
+        "templates/partials/diagram.html",
+        "{%- if page.diagram %}{% if \"rel-target\" in page.diagram %}{{ dashed_oops.z }}\
+         {% else %}{{ solid_oops.z }}{% endif %}{% endif %}",
+    );
+    let build = site.run(&["build"]).failure();
+    let check = site.run(&["check"]).failure();
+    // Each error names its variable and its page.
+    let errors = |stderr: &str, name: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(&format!("`{name}`")))
+            .count()
+    };
+    for name in ["dashed_oops", "solid_oops"] {
+        let (b, c) = (errors(&build.stderr, name), errors(&check.stderr, name));
+        check.check(
+            b > 0 && b == c,
+            &format!("{name}: {b} pages in build, {c} in check"),
+        );
+    }
+    let report = |stderr: &str| -> String {
+        stderr
+            .lines()
+            .filter(|l| !l.starts_with("build failed"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    check.check(
+        report(&build.stderr) == report(&check.stderr),
+        &format!("the same report as build's:\n{}", build.stderr),
+    );
+}
+
 /// `check` makes every page for its errors but draws no chart and keeps
 /// no HTML: what it reports is what `build` reports, on pages with charts
 /// and diagrams too, and in a branch on a diagram's markup.

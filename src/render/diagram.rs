@@ -139,15 +139,51 @@ fn layout_for(graph: &Graph, reads: &Reads, idx: EntityIdx) -> Option<Layout> {
     (others > 1).then_some(layout)
 }
 
+/// Whether diagrams are drawn, or only laid out (`check`, which keeps no
+/// page: see [`undrawn`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Drawing {
+    Drawn,
+    Undrawn,
+}
+
 /// The diagram of an entity's page, or `None` when it has no relations to draw.
 pub fn for_entity(
     graph: &Graph,
     reads: &Reads,
     idx: EntityIdx,
-    root: &str,
-    style: LinkStyle,
+    (root, style): (&str, LinkStyle),
+    drawing: Drawing,
 ) -> Option<String> {
-    layout_for(graph, reads, idx).map(|l| draw(graph, reads, &l, root, style))
+    layout_for(graph, reads, idx).map(|l| finish(graph, reads, &l, (root, style), drawing))
+}
+
+fn finish(
+    graph: &Graph,
+    reads: &Reads,
+    layout: &Layout,
+    (root, style): (&str, LinkStyle),
+    drawing: Drawing,
+) -> String {
+    match drawing {
+        Drawing::Drawn => draw(graph, reads, layout, root, style),
+        Drawing::Undrawn => undrawn(layout),
+    }
+}
+
+/// What a page that is made for its errors only gets instead of a drawing,
+/// as charts get [`crate::metrics::UNDRAWN`]: laying out and drawing boxes
+/// cannot fail once the graph is linked. It holds the one mark of the
+/// drawing templates test, `rel-target` (a dashed target), when the
+/// drawing would.
+fn undrawn(layout: &Layout) -> String {
+    let placed = |i: EntityIdx| layout.columns.iter().any(|c| c.contains(&i));
+    let dashed = (layout.edges.iter())
+        .any(|&(from, to, line)| line == Line::Dashed && placed(from) && placed(to));
+    match dashed {
+        true => "<svg class=\"relations rel-target\"></svg>".into(),
+        false => "<svg class=\"relations\"></svg>".into(),
+    }
 }
 
 /// One diagram per policy for the site-wide view, plus (when `orphans`) the
@@ -156,12 +192,12 @@ pub fn site(
     graph: &Graph,
     reads: &Reads,
     (policies, orphans): (&[EntityIdx], bool),
-    root: &str,
-    style: LinkStyle,
+    (root, style): (&str, LinkStyle),
+    drawing: Drawing,
 ) -> Vec<(Option<EntityIdx>, String)> {
     site_layouts(graph, reads, policies, orphans)
         .into_iter()
-        .map(|(p, layout)| (p, draw(graph, reads, &layout, root, style)))
+        .map(|(p, layout)| (p, finish(graph, reads, &layout, (root, style), drawing)))
         .collect()
 }
 

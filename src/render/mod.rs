@@ -47,9 +47,9 @@ pub struct RenderOptions {
     /// Pages are made for their errors only and then dropped (`check`, or
     /// a build that has already failed): no page's HTML is kept, and
     /// `metric_chart()`, which cannot fail once it has found its metric,
-    /// gives [`crate::metrics::UNDRAWN`] instead of a drawing. (Diagrams
-    /// are drawn: templates test their markup, as the default theme's note
-    /// on dashed lines does.)
+    /// gives [`crate::metrics::UNDRAWN`] instead of a drawing. Diagrams are
+    /// laid out, not drawn: templates get a stand-in that keeps the mark
+    /// they test, `rel-target` (see `diagram::undrawn`).
     pub discard: bool,
 }
 
@@ -275,6 +275,13 @@ struct At<'r, 'g> {
 type Made = Result<(), Vec<Diagnostic>>;
 
 impl Pages<'_> {
+    fn drawing(&self) -> diagram::Drawing {
+        match self.discard {
+            true => diagram::Drawing::Undrawn,
+            false => diagram::Drawing::Drawn,
+        }
+    }
+
     /// Renders one page, recording what it reads when `record` (else its
     /// page's inputs are empty).
     pub fn render(&self, job: Job, record: bool) -> Page {
@@ -375,8 +382,8 @@ impl Pages<'_> {
             self.graph,
             at.reads,
             (&chunk, n + 1 == total),
-            at.root,
-            self.style,
+            (at.root, self.style),
+            self.drawing(),
         );
         let groups: Vec<Value> = drawn
             .into_iter()
@@ -454,7 +461,8 @@ impl Pages<'_> {
                 versions::versions_value(graph, self.shared, self.sources, reads, i, self.style);
             more.push(("versions", v));
         }
-        if let Some(svg) = diagram::for_entity(graph, reads, i, at.root, self.style) {
+        let link = (at.root, self.style);
+        if let Some(svg) = diagram::for_entity(graph, reads, i, link, self.drawing()) {
             more.push(("diagram", Value::safe_string(&svg)));
         }
         if e.kind == Kind::Section {
