@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 use crate::value::{Key, ValueInner};
-use crate::{HashMap, Value};
+use crate::Value;
 use std::sync::Arc;
 
 /// Lazy iterator for for-loop values that only clones the current item
@@ -206,7 +206,9 @@ pub(crate) struct ForLoop {
     iterator: ForLoopIterator,
     loop_data: Loop,
     pub(crate) end_ip: usize,
-    pub(crate) context: HashMap<String, Value>,
+    // pinakes: the hasher of contexts, not ahash's, whose every new map
+    // draws a random seed (a loop starts this map each time it runs).
+    pub(crate) context: crate::context::Names<String>,
     value_name: String,
     key_name: Option<String>,
     current_values: (Option<Value>, Value),
@@ -232,7 +234,7 @@ impl ForLoop {
             iterator,
             loop_data,
             end_ip: 0,
-            context: HashMap::new(),
+            context: Default::default(),
             value_name: String::new(), // Will be set by store_local
             key_name: None,
             current_values: (None, Value::undefined()), // Will be set by first advance()
