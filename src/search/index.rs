@@ -101,22 +101,13 @@ impl SearchIndex {
     /// The index files, ready to write, in path order.
     pub fn files(&self) -> Vec<OutputFile> {
         let files = Mutex::new(Vec::new());
-        self.clone().into_files(|f| {
+        self.clone().index_files(None, |f| {
             files.lock().unwrap_or_else(|e| e.into_inner()).push(f);
             Ok::<(), ()>(())
         });
         let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files
-    }
-
-    /// Hands each index file to `put` as soon as it is made; returns `put`'s
-    /// errors.
-    pub fn into_files<E: Send>(
-        mut self,
-        put: impl Fn(OutputFile) -> Result<(), E> + Sync,
-    ) -> Vec<E> {
-        self.index_files(None, put)
     }
 
     /// The index of `graph`, its files handed to `put` as they are made: each
@@ -134,6 +125,7 @@ impl SearchIndex {
     }
 
     /// The files of the pages `make` gives (else of those held), each
+    /// handed to `put` as soon as it is made (`put`'s errors returned), each
     /// page's text let go once it is in the postings.
     fn index_files<E: Send>(
         &mut self,

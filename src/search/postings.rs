@@ -536,9 +536,10 @@ impl Group {
     fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
         let cjk = self.cjk.into_lists().map(move |(key, w)| {
             let (chars, n) = cjk_chars(key);
+            let chars = &chars[..n];
             (
-                text::shard_of(&chars[..n], shards),
-                cjk_text(key),
+                text::shard_of(chars, shards),
+                chars.iter().collect(),
                 w.finish(),
             )
         });

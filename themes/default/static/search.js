@@ -263,12 +263,11 @@
    * position shard and have positions (all but single CJK characters).
    */
   Index.prototype.positionPlace = function (shards, key) {
-    var name = this.pName(key), id = "o\u0000" + name, order = this.decoded.get(id);
+    var self = this, name = this.pName(key), id = "o\u0000" + name, order = this.decoded.get(id);
     if (!order) {
-      var count = this.shardCounts.p;
       order = new Map();
       Object.keys(shards[this.kName(key)])
-        .filter(function (t) { return hasPositions(t) && "p/" + shardOf(keyOf(t), count) === name; })
+        .filter(function (t) { return hasPositions(t) && self.pName(t) === name; })
         .sort(byCodePoint)
         .forEach(function (t, i) { order.set(t, i); });
       this.decoded.set(id, order);
