@@ -135,9 +135,9 @@ pub(super) fn cjk_text(key: u64) -> String {
 
 /// A page's tokens, grouped by shard (of as many as the caller asks for:
 /// the position shards, or the groups of [`build`]). CJK tokens are
-/// `key << 22 | position`, in shard order, each token's positions together
-/// and ascending; shard `s` holds
-/// `cjk[bounds[s]..bounds[s + 1]]`. Words are (shard, word, position), sorted.
+/// `key << 22 | position`, in shard order, each shard's in position order;
+/// shard `s` holds `cjk[bounds[s]..bounds[s + 1]]`. Words are (shard, word,
+/// position), sorted.
 pub(super) struct DocTokens {
     pub(super) title_len: u32,
     cjk: Vec<u64>,
@@ -155,11 +155,10 @@ thread_local! {
 #[derive(Default)]
 struct Scratch {
     seen: Seen,
-    /// The page's CJK tokens in position order, and each one's hash
-    /// (made its bucket by [`by_shard`]).
+    /// The page's CJK tokens in position order, and each one's hash.
     cjk: Vec<u64>,
     hashes: Vec<u32>,
-    /// Where each bucket starts (see [`by_shard`]).
+    /// Each shard's count, then where it starts (see [`by_shard`]).
     bounds: Vec<u32>,
 }
 
@@ -245,9 +244,15 @@ pub(super) fn each_token(
     hi: u32,
     mut f: impl FnMut(u32, TokenRef, bool, u32, &[u32]),
 ) {
-    let mut positions = Vec::new();
+    let (mut positions, mut run) = (Vec::new(), Vec::new());
     for shard in lo..hi {
-        let run = &t.cjk[t.bounds[shard as usize] as usize..t.bounds[shard as usize + 1] as usize];
+        // Sorted, `key << 22 | position` brings each token's positions
+        // together, in order.
+        run.clear();
+        run.extend_from_slice(
+            &t.cjk[t.bounds[shard as usize] as usize..t.bounds[shard as usize + 1] as usize],
+        );
+        run.sort_unstable();
         let mut i = 0;
         while i < run.len() {
             let key = run[i] >> POSITION_BITS;
@@ -300,31 +305,20 @@ impl TokenRef<'_> {
 }
 
 /// Puts a page's CJK tokens in shard order (`hashes` holds each one's
-/// hash, whose low bits are its shard) with equal tokens together, their
-/// positions in order. A counting pass over buckets finer than the shards
-/// (a shard's buckets side by side, two to four tokens a bucket, equal
-/// tokens always in one) keeps position order; then each bucket's
-/// handful is sorted. Far cheaper than a sort of each shard's tokens, let
-/// alone of the thousands of a long page. Returns the tokens and where
-/// each shard starts.
+/// hash, whose low bits are its shard), each shard's in position order: one
+/// counting pass. Returns the tokens and where each shard starts.
 fn by_shard(
     tokens: &[u64],
-    hashes: &mut [u32],
+    hashes: &[u32],
     shards: u32,
     bounds: &mut Vec<u32>,
 ) -> (Vec<u64>, Vec<u32>) {
-    let shard_bits = shards.trailing_zeros();
-    let fine_bits = (tokens.len() as u32 / 2 / shards)
-        .checked_ilog2()
-        .unwrap_or(0)
-        .min(16);
     bounds.clear();
-    bounds.resize(((shards as usize) << fine_bits) + 2, 0);
-    // Each hash becomes its bucket, counted one slot ahead so that the
-    // running sum leaves each bucket's start in `bounds[bucket + 1]`.
-    for h in hashes.iter_mut() {
-        *h = (*h & (shards - 1)) << fine_bits | (*h >> shard_bits) & ((1 << fine_bits) - 1);
-        bounds[*h as usize + 2] += 1;
+    bounds.resize(shards as usize + 2, 0);
+    // Counted one slot ahead, so that the running sum leaves each shard's
+    // start in `bounds[shard + 1]`.
+    for h in hashes {
+        bounds[(h & (shards - 1)) as usize + 2] += 1;
     }
     for b in 2..bounds.len() {
         bounds[b] += bounds[b - 1];
@@ -332,43 +326,34 @@ fn by_shard(
     // Not cleared first (for a long page, megabytes): every slot is written.
     let mut sorted: Vec<u64> = Vec::with_capacity(tokens.len());
     let slots = sorted.spare_capacity_mut();
-    for (&t, &b) in tokens.iter().zip(hashes.iter()) {
-        let slot = &mut bounds[b as usize + 1];
+    for (&t, &h) in tokens.iter().zip(hashes) {
+        let slot = &mut bounds[(h & (shards - 1)) as usize + 1];
         slots[*slot as usize].write(t);
         *slot += 1;
     }
     // SAFETY: the slots written are `0..tokens.len()`, each exactly once:
-    // bucket `b` fills `start(b)..start(b + 1)`, and the buckets tile it.
+    // shard `s` fills `start(s)..start(s + 1)`, and the shards tile it.
     unsafe { sorted.set_len(tokens.len()) };
-    // Each `bounds[b + 1]` now ends bucket `b`: `bounds` is where each starts.
+    // Each `bounds[s + 1]` now ends shard `s`: `bounds` is where each starts.
     bounds.pop();
-    for w in bounds.windows(2).filter(|w| w[1] - w[0] > 1) {
-        sorted[w[0] as usize..w[1] as usize].sort_unstable();
-    }
-    let shard_bounds = bounds.iter().step_by(1 << fine_bits).copied().collect();
-    (sorted, shard_bounds)
+    (sorted, bounds.clone())
 }
 
 /// Keys here are short and not attacker-chosen: rustc's Fx hash, as
 /// SipHash would dominate the merge.
-type FxMap<K> = HashMap<K, ListWriter, rustc_hash::FxBuildHasher>;
+type FxMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
-/// The lists of CJK tokens by key. On a real library's vocabulary (hundreds
-/// of thousands of character pairs) the merge is bound by cache misses, one
-/// per token of every page: finding the token, then its list. So the keys
-/// are a table of their own, each slot one word holding the key and its
-/// list's number (a group's table fits in the core's cache where a map of
-/// whole lists would not, and a find touches one line), the lists beside
-/// it, and both are fetched ahead of use ([`Group::absorb`]).
+/// The list numbers of CJK tokens by key: open addressing, linear probing,
+/// each slot one word holding the key and its list's number, so that a
+/// group's table fits in the core's cache and a find touches one line.
 struct CjkTable {
-    /// Open addressing, linear probing: `key << INDEX_BITS | list`, 0 for
-    /// an empty slot (a key never is 0).
+    /// `key << INDEX_BITS | list`, 0 for an empty slot (a key never is 0).
     slots: Vec<u64>,
-    lists: Vec<ListWriter>,
+    keys: usize,
     /// Keys whose list number does not fit a slot (past four million
     /// tokens in one group: not seen in real text, but not refused), and
     /// the first number that does not (lower in tests).
-    spill: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
+    spill: FxMap<u64, u32>,
     spill_from: u32,
 }
 
@@ -376,7 +361,7 @@ impl Default for CjkTable {
     fn default() -> Self {
         CjkTable {
             slots: Vec::new(),
-            lists: Vec::new(),
+            keys: 0,
             spill: HashMap::default(),
             spill_from: INDEX_MASK as u32,
         }
@@ -402,9 +387,10 @@ impl CjkTable {
         }
     }
 
-    /// The number of `key`'s list, made if new.
-    fn find(&mut self, key: u64) -> u32 {
-        if (self.lists.len() + 1) * 4 > self.slots.len() * 3 {
+    /// The number of `key`'s list; `new` when the key is new.
+    #[inline]
+    fn find(&mut self, key: u64, new: u32) -> u32 {
+        if (self.keys + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
         let mask = self.slots.len() - 1;
@@ -421,17 +407,17 @@ impl CjkTable {
                 _ => i = (i + 1) & mask,
             }
         }
-        let n = self.lists.len() as u32;
-        self.lists.push(ListWriter::default());
-        let mut packed = u64::from(n);
-        if n >= self.spill_from {
-            self.spill.insert(key, n);
+        self.keys += 1;
+        let mut packed = u64::from(new);
+        if new >= self.spill_from {
+            self.spill.insert(key, new);
             packed = INDEX_MASK;
         }
         self.slots[i] = key << INDEX_BITS | packed;
-        n
+        new
     }
 
+    #[cold]
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(1024);
         let old = std::mem::replace(&mut self.slots, vec![0; size]);
@@ -444,15 +430,15 @@ impl CjkTable {
         }
     }
 
-    fn into_lists(self) -> impl Iterator<Item = (u64, ListWriter)> {
-        let (mut lists, spill) = (self.lists, self.spill);
+    /// Every key with its list's number.
+    fn into_keys(self) -> impl Iterator<Item = (u64, u32)> {
+        let spill = self.spill;
         self.slots.into_iter().filter(|&s| s != 0).map(move |slot| {
             let key = slot >> INDEX_BITS;
-            let n = match slot & INDEX_MASK {
-                INDEX_MASK => spill[&key],
-                n => n as u32,
-            };
-            (key, std::mem::take(&mut lists[n as usize]))
+            match slot & INDEX_MASK {
+                INDEX_MASK => (key, spill[&key]),
+                n => (key, n as u32),
+            }
         })
     }
 }
@@ -470,87 +456,207 @@ fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// How far ahead a list is fetched, in tokens (a key's slot twice as far,
-/// in positions of the page's run).
-const AHEAD: usize = 8;
+/// How far ahead a key's slot is fetched, in tokens of the page.
+const AHEAD: usize = 16;
+
+/// A token's length in characters, and whether its list keeps positions
+/// (the top bit).
+#[derive(Clone, Copy)]
+struct Shape(u32);
+
+impl Shape {
+    const POSITIONAL: u32 = 1 << 31;
+
+    fn new(len: u32, positional: bool) -> Shape {
+        Shape(len | if positional { Self::POSITIONAL } else { 0 })
+    }
+}
+
+/// Occurrences of a group's tokens on the pages read since its lists were
+/// last written: one word each, `list << 32 | page << 22 | position`, the
+/// page counted from `first`. Written out sorted by list ([`Group::write_run`]),
+/// each list is then written once a run, its pages in a row, instead of
+/// once a page: a run holds hundreds of pages, and a list written on every
+/// page it is on meant a cache miss or two each time.
+#[derive(Default)]
+struct Run {
+    records: Vec<u64>,
+    first: u32,
+    /// Each page's title length, in characters.
+    titles: Vec<u32>,
+}
+
+/// Bits of a page in a record; a run holds at most as many pages.
+const PAGE_BITS: u32 = 10;
+/// Records a run holds before its lists are written: two megabytes, so
+/// that sorting them stays within the cache's reach (in tests, a few pages'
+/// worth, so that lists span many runs).
+const RUN_RECORDS: usize = if cfg!(test) { 1 << 12 } else { 1 << 18 };
+
+thread_local! {
+    /// The other half of a run's sort and its counts, kept from run to run.
+    static SORT_SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u32>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
 
 /// The lists of the tokens of one group: those whose hash is the group's
 /// number modulo the group count (see [`build`]).
 #[derive(Default)]
 struct Group {
     cjk: CjkTable,
-    words: FxMap<Box<str>>,
-    /// A page's tokens in this group: each one's list, and where its
-    /// positions start in the page's run (kept from page to page).
-    found: Vec<(u32, u32)>,
-    positions: Vec<u32>,
+    words: FxMap<Box<str>, u32>,
+    lists: Vec<ListWriter>,
+    shapes: Vec<Shape>,
+    run: Run,
 }
 
 impl Group {
+    /// The number of a token's list, made if new.
+    #[inline]
+    fn list(&mut self, found: u32, shape: impl FnOnce() -> Shape) -> u32 {
+        if found as usize == self.lists.len() {
+            self.lists.push(ListWriter::default());
+            self.shapes.push(shape());
+        }
+        found
+    }
+
+    /// Adds page `doc` (the one after the last) to the run.
     fn absorb(&mut self, group: u32, doc: u32, t: &DocTokens) {
-        let title_len = t.title_len;
         let g = group as usize;
-        let run = &t.cjk[t.bounds[g] as usize..t.bounds[g + 1] as usize];
-        // The page's tokens found first, each key's slot asked for a few
-        // tokens ahead; then their entries pushed, each list asked for
-        // ahead: the misses overlap instead of coming one after the other.
-        self.found.clear();
-        let mut i = 0;
-        while i < run.len() {
-            if let Some(&ahead) = run.get(i + AHEAD * 2) {
+        let tokens = &t.cjk[t.bounds[g] as usize..t.bounds[g + 1] as usize];
+        let words =
+            t.words.partition_point(|w| w.0 <= group) - t.words.partition_point(|w| w.0 < group);
+        let incoming = tokens.len() + words;
+        if self.run.records.len() + incoming > RUN_RECORDS
+            || self.run.titles.len() == 1 << PAGE_BITS
+        {
+            self.write_run();
+        }
+        let run = &mut self.run;
+        if run.titles.is_empty() {
+            run.first = doc;
+        }
+        let page = u64::from(doc - run.first) << POSITION_BITS;
+        run.titles.push(t.title_len);
+        // A run's records stay within their first allocation unless one
+        // page alone holds more.
+        run.records
+            .reserve_exact((run.records.len() + incoming).max(RUN_RECORDS) - run.records.len());
+        for (i, &token) in tokens.iter().enumerate() {
+            if let Some(&ahead) = tokens.get(i + AHEAD) {
                 self.cjk.prefetch(ahead >> POSITION_BITS);
             }
-            let key = run[i] >> POSITION_BITS;
-            let start = i;
-            while i < run.len() && run[i] >> POSITION_BITS == key {
-                i += 1;
-            }
-            self.found.push((self.cjk.find(key), start as u32));
+            let key = token >> POSITION_BITS;
+            let found = self.cjk.find(key, self.lists.len() as u32);
+            let n = self.list(found, || Shape::new(1 + is_pair(key) as u32, is_pair(key)));
+            let record = u64::from(n) << 32 | page | token & POSITION_MASK;
+            self.run.records.push(record);
         }
-        self.found.push((0, run.len() as u32));
-        for k in 0..self.found.len() - 1 {
-            if let Some(&(ahead, _)) = self.found.get(k + AHEAD) {
-                prefetch(&self.cjk.lists[ahead as usize]);
-            }
-            let ((n, start), (_, end)) = (self.found[k], self.found[k + 1]);
-            let run = &run[start as usize..end as usize];
-            self.positions.clear();
-            self.positions
-                .extend(run.iter().map(|&p| (p & POSITION_MASK) as u32));
-            let pair = is_pair(run[0] >> POSITION_BITS);
-            let title = title_flag(self.positions[0], 1 + pair as u32, title_len);
-            self.cjk.lists[n as usize].push(doc, title, pair, &self.positions);
-        }
-        let words = &mut self.words;
         each_word(t, group, group + 1, |_, word, len, positions| {
-            let title = title_flag(positions[0], len, title_len);
-            if !words.contains_key(word) {
-                words.insert(word.into(), ListWriter::default());
-            }
-            let w = words.get_mut(word).expect("just inserted");
-            w.push(doc, title, true, positions);
+            let next = self.lists.len() as u32;
+            let found = match self.words.get(word) {
+                Some(&n) => n,
+                None => *self.words.entry(word.into()).or_insert(next),
+            };
+            let n = u64::from(self.list(found, || Shape::new(len, true)));
+            let records = positions.iter().map(|&p| n << 32 | page | u64::from(p));
+            self.run.records.extend(records);
         });
     }
 
-    /// Each token's position shard (of `shards`), text and lists.
-    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
-        let cjk = self.cjk.into_lists().map(move |(key, w)| {
-            let (chars, n) = cjk_chars(key);
-            let chars = &chars[..n];
-            (
-                text::shard_of(chars, shards),
-                chars.iter().collect(),
-                w.finish(),
-            )
+    /// Writes the run's records into their lists, and empties it.
+    fn write_run(&mut self) {
+        let Run {
+            records,
+            first,
+            titles,
+        } = &mut self.run;
+        SORT_SCRATCH.with_borrow_mut(|(scratch, starts)| {
+            sort_by_list(records, scratch, starts, self.lists.len())
         });
-        let words = self.words.into_iter().map(move |(word, w)| {
-            let mut first = ['\0'; 2];
-            let n = word.chars().zip(&mut first).map(|(c, k)| *k = c).count();
-            let key = text::shard_key(TokenKind::Word, &first[..n]);
-            (text::shard_of(key, shards), word.into(), w.finish())
-        });
-        cjk.chain(words)
+        let mut positions = Vec::new();
+        let mut i = 0;
+        while i < records.len() {
+            let n = (records[i] >> 32) as usize;
+            let Shape(shape) = self.shapes[n];
+            let (len, positional) = (shape & !Shape::POSITIONAL, shape & Shape::POSITIONAL != 0);
+            let list = &mut self.lists[n];
+            // Each page of the list in this run, its positions together.
+            while i < records.len() && (records[i] >> 32) as usize == n {
+                let page = records[i] >> POSITION_BITS;
+                positions.clear();
+                while i < records.len() && records[i] >> POSITION_BITS == page {
+                    positions.push((records[i] & POSITION_MASK) as u32);
+                    i += 1;
+                }
+                let page = (page & ((1 << PAGE_BITS) - 1)) as u32;
+                let title = title_flag(positions[0], len, titles[page as usize]);
+                list.push(*first + page, title, positional, &positions);
+            }
+        }
+        records.clear();
+        titles.clear();
     }
+
+    /// Each token's position shard (of `shards`), text and lists.
+    fn entries(mut self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
+        self.write_run();
+        let cjk = self.cjk.into_keys().map(move |(key, n)| {
+            let (chars, len) = cjk_chars(key);
+            let chars = &chars[..len];
+            (text::shard_of(chars, shards), chars.iter().collect(), n)
+        });
+        let words = self.words.into_iter().map(move |(word, n)| {
+            let mut first = ['\0'; 2];
+            let len = word.chars().zip(&mut first).map(|(c, k)| *k = c).count();
+            let key = text::shard_key(TokenKind::Word, &first[..len]);
+            (text::shard_of(key, shards), word.into(), n)
+        });
+        let mut lists = self.lists;
+        cjk.chain(words).map(move |(shard, token, n)| {
+            (
+                shard,
+                token,
+                std::mem::take(&mut lists[n as usize]).finish(),
+            )
+        })
+    }
+}
+
+/// Sorts records by list, keeping their order within a list (pages, then
+/// positions, as they were read): one counting pass over the list numbers
+/// (a run holds a few records of each of tens of thousands of lists, so a
+/// radix sort a byte at a time would read and write them all twice).
+fn sort_by_list(
+    records: &mut Vec<u64>,
+    scratch: &mut Vec<u64>,
+    starts: &mut Vec<u32>,
+    lists: usize,
+) {
+    starts.clear();
+    starts.resize(lists + 1, 0);
+    // Counted one slot ahead: the running sum leaves each list's start in
+    // `starts[list]`.
+    for &r in records.iter() {
+        starts[(r >> 32) as usize + 1] += 1;
+    }
+    for n in 1..starts.len() {
+        starts[n] += starts[n - 1];
+    }
+    scratch.clear();
+    scratch.reserve_exact(records.len());
+    let out = scratch.spare_capacity_mut();
+    for &r in records.iter() {
+        let slot = &mut starts[(r >> 32) as usize];
+        out[*slot as usize].write(r);
+        *slot += 1;
+    }
+    // SAFETY: the slots written are `0..records.len()`, each once: each
+    // list fills its own range, and the ranges tile it.
+    unsafe { scratch.set_len(records.len()) };
+    std::mem::swap(records, scratch);
 }
 
 /// Every token's lists, by position shard, and how many shards there are.
@@ -565,7 +671,8 @@ pub(super) struct Built {
 /// The lists of every token of `docs`. Pages are tokenized in parallel
 /// batches (so the tokens of only one batch are in memory), each batch
 /// merged while the next is tokenized, by groups of tokens in parallel, each
-/// group owning its lists. With `make`, each page is made (`make(i)`) just
+/// group owning its lists and writing them a run of pages at a time
+/// ([`Run`]). With `make`, each page is made (`make(i)`) just
 /// before it is tokenized; `done` is given each page once it is, and may let
 /// its text go: the whole site's text is never held at once. The shard
 /// count comes from the length of all the text ([`shard_count`]), known only
@@ -786,23 +893,32 @@ mod tests {
         };
         let key = |i: u64| (0x4E00 + i % 3000) << 21 | (0x4E00 + i / 3000);
         for i in 0..5000 {
-            assert_eq!(t.find(key(i)), i as u32, "new key {i}");
+            assert_eq!(t.find(key(i), i as u32), i as u32, "new key {i}");
         }
         for i in (0..5000).rev() {
-            let n = t.find(key(i));
-            assert_eq!(n, i as u32, "key {i} again");
-            // Page `i` in key `i`'s list, to know the list again below.
-            t.lists[n as usize].push(i as u32, 0, false, &[]);
+            assert_eq!(t.find(key(i), 9999), i as u32, "key {i} again");
         }
         assert_eq!(t.spill.len(), 4000);
-        let mut got: Vec<(u64, u32)> = t
-            .into_lists()
-            .map(|(k, w)| (k, read(&w.finish())[0].doc))
-            .collect();
+        let mut got: Vec<(u64, u32)> = t.into_keys().collect();
         got.sort_unstable();
         let mut wanted: Vec<(u64, u32)> = (0..5000).map(|i| (key(i), i as u32)).collect();
         wanted.sort_unstable();
         assert_eq!(got, wanted);
+    }
+
+    #[test]
+    fn records_sort_by_list_keeping_their_order_within_a_list() {
+        let lists = [3u64, 70_000, 3, 5, 0, 70_000, 3, 0];
+        let mut records: Vec<u64> = lists
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| n << 32 | i as u64)
+            .collect();
+        let mut wanted = records.clone();
+        wanted.sort_by_key(|r| r >> 32);
+        let (mut scratch, mut starts) = (Vec::new(), Vec::new());
+        sort_by_list(&mut records, &mut scratch, &mut starts, 70_001);
+        assert_eq!(records, wanted);
     }
 
     #[test]
@@ -828,11 +944,14 @@ mod tests {
 
     /// Pages made one by one by `build`, in shard counts below and above
     /// its group count: each token lands in the shard its hash names, with
-    /// every page it is on, and each page's text is given back once.
+    /// every page it is on and its positions there, and each page's text is
+    /// given back once.
     #[test]
-    fn pages_made_in_batches_give_every_token_its_shard_and_pages() {
+    fn pages_made_in_batches_give_every_token_its_shard_pages_and_positions() {
         let han = |i: u32| char::from_u32(0x4E00 + i * 7919 % 5000).unwrap();
-        for (pages, len) in [(3, 40), (60, 12_000)] {
+        // Runs end on their record count (long pages) and on their page
+        // count (many pages of a few tokens).
+        for (pages, len) in [(3, 40), (60, 12_000), (1100, 1)] {
             let make = |i: usize| {
                 let run: String = (0..len).map(|k| han(k * 31 + i as u32)).collect();
                 Doc::sample(&format!("条例{i}"), &format!("<p>{run} digital{i}</p>"))
@@ -848,10 +967,19 @@ mod tests {
             let text = wanted.iter().map(Doc::text_len).sum();
             assert_eq!(built.shards, shard_count(text));
             assert_eq!(built.lists.len(), built.shards as usize);
-            let mut expected: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
+            // Each token's entries: page, title flag, positions (none for
+            // a single character).
+            let mut expected: BTreeMap<(u32, String), Vec<Entry>> = BTreeMap::new();
             for (n, d) in wanted.iter().enumerate() {
-                for (key, _) in reference(d, built.shards) {
-                    expected.entry(key).or_default().push(n as u32);
+                let title_len = d.title.chars().count() as u32;
+                for (key, positions) in reference(d, built.shards) {
+                    let len = key.1.chars().count() as u32;
+                    let single = len == 1 && !key.1.is_ascii();
+                    expected.entry(key).or_default().push(Entry {
+                        doc: n as u32,
+                        title: title_flag(positions[0], len, title_len),
+                        positions: if single { Vec::new() } else { positions },
+                    });
                 }
             }
             let mut got = BTreeMap::new();
@@ -861,8 +989,7 @@ mod tests {
                     "shard {shard} in order"
                 );
                 for (token, lists) in entries {
-                    let pages = read(lists).iter().map(|e| e.doc).collect();
-                    got.insert((shard as u32, token.clone()), pages);
+                    got.insert((shard as u32, token.clone()), read(lists));
                 }
             }
             assert_eq!(got, expected, "{pages} pages of {len} characters");
