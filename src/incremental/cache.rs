@@ -278,9 +278,10 @@ impl Cache {
         self.loaded.sources.release(&self.loaded.content, read);
     }
 
-    /// The sources, for diagnostics.
-    pub(super) fn into_sources(self) -> crate::source::Sources {
-        self.loaded.sources
+    /// The sources, for diagnostics; the rest of the cache stays, to be
+    /// let go with the site.
+    pub(super) fn take_sources(&mut self) -> crate::source::Sources {
+        std::mem::take(&mut self.loaded.sources)
     }
 }
 

@@ -603,6 +603,9 @@ impl Group {
     /// Each token's position shard (of `shards`), text and lists.
     fn entries(mut self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
         self.write_run();
+        // Gone before the lists are finished: the end of the build is its
+        // peak of memory.
+        self.run = Run::default();
         let cjk = self.cjk.into_keys().map(move |(key, n)| {
             let (chars, len) = cjk_chars(key);
             let chars = &chars[..len];
@@ -729,13 +732,29 @@ pub(super) fn build(
         absorb(&mut lists, m);
     }
     let shards = shard_count(text);
-    let mut out: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
-    let entries: Vec<Vec<(u32, String, Lists)>> = lists
+    // Each group sorts its tokens into shards itself: with as many shards
+    // as groups or more (the low bits of one hash pick both), a shard's
+    // tokens are all in one group, and its list is moved, not copied; the
+    // lists of the whole site are never held twice.
+    let pieces: Vec<Vec<Vec<(String, Lists)>>> = lists
         .into_par_iter()
-        .map(|g| g.entries(shards).collect())
+        .map(|g| {
+            let mut by_shard: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+            for (shard, token, l) in g.entries(shards) {
+                by_shard[shard as usize].push((token, l));
+            }
+            by_shard
+        })
         .collect();
-    for (shard, token, l) in entries.into_iter().flatten() {
-        out[shard as usize].push((token, l));
+    let mut out: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+    for group in pieces {
+        for (all, mut piece) in out.iter_mut().zip(group) {
+            if all.is_empty() {
+                *all = piece;
+            } else {
+                all.append(&mut piece);
+            }
+        }
     }
     out.par_iter_mut()
         .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
