@@ -123,6 +123,17 @@ impl BitWriter {
         a.see(n);
     }
 
+    /// A writer that goes on from text written and bits pending (fewer
+    /// than 52), as [`BitWriter::into_parts`] gave them.
+    pub fn resume(out: Vec<u8>, acc: u64, len: u32) -> BitWriter {
+        BitWriter { out, acc, len }
+    }
+
+    /// The text written, and the bits pending and how many (fewer than 52).
+    pub fn into_parts(self) -> (Vec<u8>, u64, u32) {
+        (self.out, self.acc, self.len)
+    }
+
     pub fn finish(mut self) -> String {
         while self.len >= PAIR {
             self.len -= PAIR;

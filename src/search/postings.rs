@@ -42,33 +42,85 @@ pub struct Entry {
 pub const DOC_GAP: u32 = 1;
 pub const POSITION: u32 = 64;
 
-/// Lists being written, page by page.
+/// A token's lists being written, page by page. Between runs of pages
+/// ([`Run`]) a list is its codes' state and the bits not yet written as
+/// text, in 40 bytes; the text is behind one pointer, made by the first run
+/// that writes any (most tokens are on a few pages, and their bits wait
+/// here until the end). A site has hundreds of thousands of lists.
 pub struct ListWriter {
-    pages: BitWriter,
-    positions: BitWriter,
+    /// The pages' text and the positions' text.
+    text: Option<Box<[Vec<u8>; 2]>>,
+    /// Bits not yet written of each, the last `pending_len` of them.
+    pending: [u64; 2],
     next_doc: u32,
     doc_gaps: Adapt,
     gaps: Adapt,
+    pending_len: [u8; 2],
 }
 
 impl Default for ListWriter {
     fn default() -> Self {
         ListWriter {
-            pages: BitWriter::default(),
-            positions: BitWriter::default(),
+            text: None,
+            pending: [0; 2],
             next_doc: 0,
             doc_gaps: Adapt::new(DOC_GAP),
             gaps: Adapt::new(POSITION),
+            pending_len: [0; 2],
         }
     }
 }
 
 impl ListWriter {
+    /// The list opened to add pages; it is put back when the
+    /// [`OpenList`] is dropped.
+    pub fn open(&mut self) -> OpenList<'_> {
+        let [pages, positions] = self.take_text();
+        OpenList {
+            pages: BitWriter::resume(pages, self.pending[0], self.pending_len[0].into()),
+            positions: BitWriter::resume(positions, self.pending[1], self.pending_len[1].into()),
+            list: self,
+        }
+    }
+
+    /// Adds page `doc` (after every page added so far).
+    pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
+        self.open().push(doc, title, positional, positions);
+    }
+
+    pub fn finish(mut self) -> Lists {
+        let [pages, positions] = self.take_text();
+        let finish = |text, n: usize| {
+            BitWriter::resume(text, self.pending[n], self.pending_len[n].into()).finish()
+        };
+        Lists {
+            pages: finish(pages, 0),
+            positions: finish(positions, 1),
+        }
+    }
+
+    fn take_text(&mut self) -> [Vec<u8>; 2] {
+        match self.text.as_deref_mut() {
+            Some([pages, positions]) => [std::mem::take(pages), std::mem::take(positions)],
+            None => [Vec::new(), Vec::new()],
+        }
+    }
+}
+
+/// A list while pages are added to it ([`ListWriter::open`]).
+pub struct OpenList<'a> {
+    list: &'a mut ListWriter,
+    pages: BitWriter,
+    positions: BitWriter,
+}
+
+impl OpenList<'_> {
     /// Adds page `doc` (after every page added so far).
     #[inline]
     pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
-        self.pages.eg(doc - self.next_doc, &mut self.doc_gaps);
-        self.next_doc = doc + 1;
+        let list = &mut *self.list;
+        self.pages.eg(doc - list.next_doc, &mut list.doc_gaps);
+        list.next_doc = doc + 1;
         self.pages.bit(title > 0);
         if title > 0 {
             self.pages.bit(title == 2);
@@ -78,16 +130,23 @@ impl ListWriter {
             let mut prev = None;
             for &p in positions {
                 let n = prev.map_or(p, |q: u32| p - q - 1);
-                self.positions.eg(n, &mut self.gaps);
+                self.positions.eg(n, &mut list.gaps);
                 prev = Some(p);
             }
         }
     }
+}
 
-    pub fn finish(self) -> Lists {
-        Lists {
-            pages: self.pages.finish(),
-            positions: self.positions.finish(),
+impl Drop for OpenList<'_> {
+    fn drop(&mut self) {
+        let (pages, pending, len) = std::mem::take(&mut self.pages).into_parts();
+        (self.list.pending[0], self.list.pending_len[0]) = (pending, len as u8);
+        let (positions, pending, len) = std::mem::take(&mut self.positions).into_parts();
+        (self.list.pending[1], self.list.pending_len[1]) = (pending, len as u8);
+        match self.list.text.as_deref_mut() {
+            Some(text) => *text = [pages, positions],
+            None if pages.is_empty() && positions.is_empty() => {}
+            None => self.list.text = Some(Box::new([pages, positions])),
         }
     }
 }
@@ -582,7 +641,7 @@ impl Group {
             let n = (records[i] >> 32) as usize;
             let Shape(shape) = self.shapes[n];
             let (len, positional) = (shape & !Shape::POSITIONAL, shape & Shape::POSITIONAL != 0);
-            let list = &mut self.lists[n];
+            let mut list = self.lists[n].open();
             // Each page of the list in this run, its positions together.
             while i < records.len() && (records[i] >> 32) as usize == n {
                 let page = records[i] >> POSITION_BITS;
