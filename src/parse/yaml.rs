@@ -27,6 +27,14 @@ pub struct YamlError {
 
 /// Parses a YAML document. An empty document is an empty mapping.
 pub fn parse(text: &str) -> Result<Located, YamlError> {
+    Ok(Located {
+        value: parse_data(text)?,
+        spans: SpanIndex::scan(text),
+    })
+}
+
+/// Parses free data (`data/**.yaml`) without building a span index.
+pub fn parse_data(text: &str) -> Result<Value, YamlError> {
     let value: serde_yaml::Value = if text.trim().is_empty() {
         serde_yaml::Value::Mapping(Default::default())
     } else {
@@ -38,16 +46,7 @@ pub fn parse(text: &str) -> Result<Located, YamlError> {
             message: strip_position(&e.to_string()),
         })?
     };
-    let value = to_json(value).map_err(|message| YamlError { message, offset: 0 })?;
-    Ok(Located {
-        value,
-        spans: SpanIndex::scan(text),
-    })
-}
-
-/// Parses free data (`data/**.yaml`) without building a span index.
-pub fn parse_data(text: &str) -> Result<Value, YamlError> {
-    parse(text).map(|l| l.value)
+    to_json(value).map_err(|message| YamlError { message, offset: 0 })
 }
 
 /// The YAML library appends " at line X column Y"; we print our own position.
