@@ -545,6 +545,10 @@ impl Pass<'_> {
             root: &self.opts.root,
             dest: self.dest,
             search_later: self.search_later,
+            bodies: match compared {
+                Some(_) => crate::search::Bodies::Keep,
+                None => crate::search::Bodies::LetGo,
+            },
         };
         let (done, errors) = publish.run(std::mem::take(&mut old.files));
         diags.extend(errors);

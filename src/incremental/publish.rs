@@ -186,6 +186,9 @@ pub(super) struct Publish<'a> {
     pub(super) dest: Dest<'a>,
     /// Leave the search patch to [`Files::settle_search`].
     pub(super) search_later: bool,
+    /// Whether the search index lets the bodies' HTML go as it reads them
+    /// (a pass that keeps nothing; their pages are drawn by then).
+    pub(super) bodies: crate::search::Bodies,
 }
 
 /// What the data files are patched from: the API entries, the feeds' hash,
@@ -308,7 +311,7 @@ impl Publish<'_> {
         // beside the rest, each writing its files straight to the sink.
         if let Some(sink) = self.dest.sink() {
             let (errors, (api, feeds)) = rayon::join(
-                || crate::search::put_files(self.graph, self.style, sink),
+                || crate::search::put_files(self.graph, self.style, self.bodies, sink),
                 || self.other_data_files(files, (api, feeds), terms),
             );
             files.errors.extend(errors);

@@ -13,6 +13,7 @@ mod shortcodes;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use pulldown_cmark::{
     CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset, html,
@@ -65,7 +66,7 @@ pub struct TocEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Body {
     /// HTML with link placeholders.
-    pub html: String,
+    pub html: Html,
     pub headings: Vec<Heading>,
     pub links: Vec<BodyLink>,
     /// Shortcode calls, in order; the HTML holds a placeholder for each.
@@ -83,6 +84,34 @@ impl Body {
 
     pub fn has_heading(&self, id: &str) -> bool {
         self.headings.iter().any(|h| h.id == id)
+    }
+}
+
+/// A body's HTML. A build that keeps nothing lets it go once the search
+/// index has read it (the last to, after the body's page is drawn): a
+/// site's bodies are the largest part of what it holds.
+#[derive(Debug, Default)]
+pub struct Html(Mutex<String>);
+
+impl Html {
+    pub fn new(html: String) -> Html {
+        Html(Mutex::new(html))
+    }
+
+    /// The HTML, for as long as the guard is held.
+    pub fn read(&self) -> MutexGuard<'_, String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The HTML, left empty here.
+    pub fn take(&self) -> String {
+        std::mem::take(&mut *self.read())
+    }
+}
+
+impl Clone for Html {
+    fn clone(&self) -> Html {
+        Html::new(self.read().clone())
     }
 }
 
@@ -349,10 +378,10 @@ impl<'a> Writer<'a, '_> {
         // long, for every page of the site. A copy, not `shrink_to_fit`:
         // mimalloc keeps the whole block on a shrink that saves less than
         // half of it.
-        body.html = match html_out.capacity() > html_out.len() {
+        body.html = Html::new(match html_out.capacity() > html_out.len() {
             true => html_out.as_str().to_owned(),
             false => html_out,
-        };
+        });
         body.links.shrink_to_fit();
         body.headings.shrink_to_fit();
         if let Some(p) = &mut body.first_paragraph {
@@ -452,7 +481,7 @@ mod tests {
         let b = md("## 数字化转型\n\n### 细则\n\n## 数字化转型\n\n## Digital Shift!\n");
         let ids: Vec<_> = b.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["数字化转型", "细则", "数字化转型-1", "digital-shift"]);
-        assert!(b.html.contains("<h2 id=\"数字化转型\">"));
+        assert!(b.html.read().contains("<h2 id=\"数字化转型\">"));
         let toc = b.toc();
         assert_eq!(toc.len(), 3);
         assert_eq!(toc[0].children[0].id, "细则");
@@ -462,7 +491,7 @@ mod tests {
     fn title_from_first_h1_is_removed_from_body() {
         let b = md("# 条例标题\n\n正文。\n");
         assert_eq!(b.title.as_deref(), Some("条例标题"));
-        assert!(!b.html.contains("<h1"));
+        assert!(!b.html.read().contains("<h1"));
         assert_eq!(b.first_paragraph.as_deref(), Some("正文。"));
     }
 
@@ -475,32 +504,36 @@ mod tests {
         assert_eq!(&text[b.links[0].span.range()], "[[千项千亿]]");
         assert_eq!(b.links[1].anchor.as_deref(), Some("目标"));
         assert_eq!(b.links[2].target, LinkTarget::File("measures/b.md".into()));
-        assert!(b.html.contains(&format!(
+        assert!(b.html.read().contains(&format!(
             "href=\"{}\">{}</a>",
             Slot::Href.of(0),
             Slot::Label.of(0)
         )));
-        assert!(b.html.contains(">标签</a>"));
-        assert!(b.html.contains("https://e.org/a.md"));
+        assert!(b.html.read().contains(">标签</a>"));
+        assert!(b.html.read().contains("https://e.org/a.md"));
     }
 
     #[test]
     fn raw_html_modes() {
         let evil = "<script>alert(1)</script>\n\n文字<b onclick=\"x()\">粗</b> [[a]]\n";
         let clean = md_with(evil, RawHtml::Sanitize);
-        assert!(!clean.html.contains("<script") && !clean.html.contains("onclick"));
+        let html = clean.html.read();
+        assert!(!html.contains("<script") && !html.contains("onclick"));
         assert!(
-            clean
-                .html
-                .contains(&format!("href=\"{}\"", Slot::Href.of(0))),
-            "{}",
-            clean.html
+            html.contains(&format!("href=\"{}\"", Slot::Href.of(0))),
+            "{html}"
         );
-        assert!(clean.html.contains(&Slot::Label.of(0)));
-        assert!(md_with(evil, RawHtml::Trust).html.contains("<script>"));
+        assert!(html.contains(&Slot::Label.of(0)));
+        assert!(
+            md_with(evil, RawHtml::Trust)
+                .html
+                .read()
+                .contains("<script>")
+        );
         assert!(
             md_with(evil, RawHtml::Escape)
                 .html
+                .read()
                 .contains("&lt;script&gt;")
         );
     }
@@ -509,10 +542,10 @@ mod tests {
     fn gfm_extensions() {
         let b =
             md("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 注[^1]\n\n[^1]: 脚注\n");
-        assert!(b.html.contains("<div class=\"table-wrap\"><table>"));
-        assert!(b.html.contains("checkbox"));
-        assert!(b.html.contains("<del>删</del>"));
-        assert!(b.html.contains("footnote"));
+        assert!(b.html.read().contains("<div class=\"table-wrap\"><table>"));
+        assert!(b.html.read().contains("checkbox"));
+        assert!(b.html.read().contains("<del>删</del>"));
+        assert!(b.html.read().contains("footnote"));
     }
 
     #[test]
@@ -532,22 +565,33 @@ mod tests {
         );
         assert!(
             b.html
+                .read()
                 .contains(&format!("<p>增长{}。</p>", Slot::Shortcode.of(0)))
         );
-        assert!(b.html.contains(&format!("\n{}", Slot::Shortcode.of(1))));
         assert!(
-            !b.html.contains(&format!("<p>{}", Slot::Shortcode.of(1))),
+            b.html
+                .read()
+                .contains(&format!("\n{}", Slot::Shortcode.of(1)))
+        );
+        assert!(
+            !b.html
+                .read()
+                .contains(&format!("<p>{}", Slot::Shortcode.of(1))),
             "a lone shortcode is a block"
         );
         assert!(
-            b.html.contains("<code>{{ metric(id=\"丙\") }}</code>"),
-            "{}",
             b.html
+                .read()
+                .contains("<code>{{ metric(id=\"丙\") }}</code>"),
+            "{}",
+            b.html.read()
         );
         assert!(
-            b.html.contains("{{ metric(id=\"丁\") }}\n</code></pre>"),
-            "{}",
             b.html
+                .read()
+                .contains("{{ metric(id=\"丁\") }}\n</code></pre>"),
+            "{}",
+            b.html.read()
         );
     }
 
@@ -566,6 +610,6 @@ mod tests {
             diags[0].location,
             crate::diag::Location::Span(Span::new(SourceId(0), 13..33))
         );
-        assert!(b.html.contains("{{ metric(id=乙) }}"));
+        assert!(b.html.read().contains("{{ metric(id=乙) }}"));
     }
 }

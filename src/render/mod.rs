@@ -352,7 +352,8 @@ impl Pages<'_> {
         at.reads.push(|| Input::Home);
         let page = match &self.graph.home {
             Some(h) => {
-                let content = self.body(&h.body, &self.graph.home_links, at)?;
+                let html = h.body.html.read();
+                let content = self.body(&html, &h.body, &self.graph.home_links, at)?;
                 simple_page(&h.title, &content)
             }
             None => Value::none(),
@@ -416,8 +417,12 @@ impl Pages<'_> {
                 at.reads.full(i);
                 at.reads.links(i);
                 let e = &graph.entities[i];
-                let content = self.body(&e.body, &graph.links[i], at)?;
-                (e.title.clone(), content)
+                let html = e.body.html.read();
+                let content = self.body(&html, &e.body, &graph.links[i], at)?;
+                (
+                    e.title.clone(),
+                    std::borrow::Cow::Owned(content.into_owned()),
+                )
             }
             None => (String::new(), std::borrow::Cow::Borrowed("")),
         };
@@ -452,7 +457,8 @@ impl Pages<'_> {
         let (graph, reads) = (self.graph, at.reads);
         let e = &graph.entities[i];
         reads.links(i);
-        let content = self.body(&e.body, &graph.links[i], at)?;
+        let html = e.body.html.read();
+        let content = self.body(&html, &e.body, &graph.links[i], at)?;
         // What only some pages have goes into the one map `page_value`
         // makes: a Tera map is rebuilt, every key hashed again, to add one.
         let mut more = Vec::new();
@@ -549,19 +555,21 @@ impl Pages<'_> {
         }
     }
 
-    /// A body's HTML for this page: links, then shortcodes, filled in.
-    /// Its owner's text and links are recorded by the caller; a link shows
-    /// its target's title and address, which the target's summary holds.
+    /// A body's HTML (`html`, read from `body` by the caller) for this
+    /// page: links, then shortcodes, filled in. Its owner's text and links
+    /// are recorded by the caller; a link shows its target's title and
+    /// address, which the target's summary holds.
     fn body<'b>(
         &self,
-        body: &'b crate::parse::markdown::Body,
+        html: &'b str,
+        body: &crate::parse::markdown::Body,
         links: &[Option<crate::graph::LinkTo>],
         at: &At,
     ) -> Result<std::borrow::Cow<'b, str>, Vec<Diagnostic>> {
         for t in links.iter().flatten().filter_map(|l| l.target) {
             at.reads.summary(t);
         }
-        let html = links::fill(&body.html, links, self.graph, at.root, self.style);
+        let html = links::fill(html, links, self.graph, at.root, self.style);
         let broken = &self.graph.broken_shortcodes;
         let fill = shortcodes::Fill {
             broken,

@@ -88,14 +88,14 @@ impl SearchIndex {
         SearchIndex {
             docs: (0..graph.entities.len())
                 .into_par_iter()
-                .map(|i| doc(graph, i, style))
+                .map(|i| doc(graph, i, style, Bodies::Keep))
                 .collect(),
         }
     }
 
     /// Re-reads entity `idx` (same graph shape: no page added or removed).
     pub fn update(&mut self, graph: &Graph, idx: EntityIdx, style: LinkStyle) {
-        self.docs[idx] = doc(graph, idx, style);
+        self.docs[idx] = doc(graph, idx, style, Bodies::Keep);
     }
 
     /// The index files, ready to write, in path order.
@@ -112,16 +112,18 @@ impl SearchIndex {
 
     /// The index of `graph`, its files handed to `put` as they are made: each
     /// page's text is made, tokenized and let go a batch of pages at a time,
-    /// so that the site's text is never held whole.
+    /// so that the site's text is never held whole (nor, with
+    /// [`Bodies::LetGo`], its bodies' HTML).
     pub fn put_graph_files<E: Send>(
         graph: &Graph,
         style: LinkStyle,
+        bodies: Bodies,
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
     ) -> Vec<E> {
         let mut index = SearchIndex {
             docs: vec![Doc::default(); graph.entities.len()],
         };
-        index.index_files(Some(&|i| doc(graph, i, style)), put)
+        index.index_files(Some(&|i| doc(graph, i, style, bodies)), put)
     }
 
     /// The files of the pages `make` gives (else of those held), each
@@ -264,7 +266,16 @@ fn names<'a>(table: &BTreeMap<&'a str, usize>) -> Vec<&'a str> {
 
 /// Title, lead line (summary, document number, issuer, owner), body text
 /// and, for a metric, its unit.
-pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
+/// What making a page's search text does with its body's HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    Keep,
+    /// Leaves it empty: the index is its last reader in a build that keeps
+    /// nothing.
+    LetGo,
+}
+
+pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle, bodies: Bodies) -> Doc {
     let e = &graph.entities[i];
     let mut lead: Vec<&str> = e.summary.iter().map(String::as_str).collect();
     let (mut status, mut issuer) = (None, Vec::new());
@@ -284,7 +295,18 @@ pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle) -> Doc {
     // Link labels are the targets' titles, as on the page.
     // Only the start of a very long page is indexed: its HTML is cut before
     // the text is taken out (markup is part of it; `cap_text` cuts exactly).
-    let html = prefix(&e.body.html, MAX_INDEXED_BYTES * 2);
+    let (taken, read);
+    let body: &str = match bodies {
+        Bodies::LetGo => {
+            taken = e.body.html.take();
+            &taken
+        }
+        Bodies::Keep => {
+            read = e.body.html.read();
+            &read
+        }
+    };
+    let html = prefix(body, MAX_INDEXED_BYTES * 2);
     let html = crate::url::fill(html, &graph.links[i], graph, "", style);
     let html = crate::render::shortcodes::fill_plain(&html, &e.body.shortcodes, graph);
     let mut sections = text::html_sections(&html);

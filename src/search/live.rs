@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::index::{
-    Card, Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards, position_file,
-    position_shards,
+    Bodies, Card, Doc, SearchIndex, card_file, card_starts, doc, page_file, page_shards,
+    position_file, position_shards,
 };
 use super::postings::{self, Entry, Lists, doc_tokens, each_token, title_flag};
 use crate::graph::{EntityIdx, Graph};
@@ -83,7 +83,7 @@ impl LiveIndex {
     ) -> Vec<OutputFile> {
         let fresh: Vec<(EntityIdx, Doc)> = changed
             .par_iter()
-            .map(|&i| (i, doc(graph, i, style)))
+            .map(|&i| (i, doc(graph, i, style, Bodies::Keep)))
             .filter(|(i, d)| self.index.docs[*i] != *d)
             .collect();
         self.replace(fresh)

@@ -14,14 +14,19 @@ use crate::graph::Graph;
 use crate::render::Sink;
 use crate::url::LinkStyle;
 
-pub use index::SearchIndex;
+pub use index::{Bodies, SearchIndex};
 pub use live::LiveIndex;
 
 /// Writes the search index files (`search/…`) into `sink` as they are made.
-pub fn put_files(graph: &Graph, style: LinkStyle, sink: &dyn Sink) -> Vec<Diagnostic> {
+pub fn put_files(
+    graph: &Graph,
+    style: LinkStyle,
+    bodies: Bodies,
+    sink: &dyn Sink,
+) -> Vec<Diagnostic> {
     let start = std::time::Instant::now();
     let count = AtomicUsize::new(0);
-    let errors = SearchIndex::put_graph_files(graph, style, |f| {
+    let errors = SearchIndex::put_graph_files(graph, style, bodies, |f| {
         count.fetch_add(1, Ordering::Relaxed);
         sink.put(f)
     });
