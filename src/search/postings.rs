@@ -547,6 +547,8 @@ struct Run {
 
 /// Bits of a page in a record; a run holds at most as many pages.
 const PAGE_BITS: u32 = 10;
+// A record's page and position share its low 32 bits.
+const _: () = assert!(PAGE_BITS + POSITION_BITS == 32);
 /// Records a run holds before its lists are written: two megabytes, so
 /// that sorting them stays within the cache's reach (in tests, a few pages'
 /// worth, so that lists span many runs).
