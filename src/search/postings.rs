@@ -1028,7 +1028,7 @@ mod tests {
     /// given back once.
     #[test]
     fn pages_made_in_batches_give_every_token_its_shard_pages_and_positions() {
-        let han = |i: u32| char::from_u32(0x4E00 + i * 7919 % 5000).unwrap();
+        let han = |i: u32| char::from_u32(0x4E00 + (u64::from(i) * 7919 % 5000) as u32).unwrap();
         // Runs end on their record count (long pages; a page longer than
         // a run) and on their page count (many pages of a few tokens).
         for (pages, len) in [(3, 40), (60, 12_000), (2, 60_000), (1100, 1)] {
