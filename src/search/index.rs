@@ -264,8 +264,6 @@ fn names<'a>(table: &BTreeMap<&'a str, usize>) -> Vec<&'a str> {
     table.keys().copied().collect()
 }
 
-/// Title, lead line (summary, document number, issuer, owner), body text
-/// and, for a metric, its unit.
 /// What making a page's search text does with its body's HTML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bodies {
@@ -275,6 +273,8 @@ pub enum Bodies {
     LetGo,
 }
 
+/// Title, lead line (summary, document number, issuer, owner), body text
+/// and, for a metric, its unit.
 pub(super) fn doc(graph: &Graph, i: EntityIdx, style: LinkStyle, bodies: Bodies) -> Doc {
     let e = &graph.entities[i];
     let mut lead: Vec<&str> = e.summary.iter().map(String::as_str).collect();
