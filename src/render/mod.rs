@@ -412,16 +412,15 @@ impl Pages<'_> {
             at.reads.summary(i);
             graph.entities[i].url_path == first
         });
-        let (title, content) = match intro {
-            Some(i) => {
+        let html = intro.map(|i| graph.entities[i].body.html.read());
+        let (title, content) = match intro.zip(html.as_deref()) {
+            Some((i, html)) => {
                 at.reads.full(i);
                 at.reads.links(i);
                 let e = &graph.entities[i];
-                let html = e.body.html.read();
-                let content = self.body(&html, &e.body, &graph.links[i], at)?;
                 (
                     e.title.clone(),
-                    std::borrow::Cow::Owned(content.into_owned()),
+                    self.body(html, &e.body, &graph.links[i], at)?,
                 )
             }
             None => (String::new(), std::borrow::Cow::Borrowed("")),

@@ -217,8 +217,6 @@ struct Scratch {
     /// The page's CJK tokens in position order, and each one's hash.
     cjk: Vec<u64>,
     hashes: Vec<u32>,
-    /// Each shard's count, then where it starts (see [`by_shard`]).
-    bounds: Vec<u32>,
 }
 
 /// Per code point, the last page that held it: single characters need only
@@ -252,12 +250,7 @@ impl Seen {
 /// A page's tokens: its text read once, a character at a time.
 pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
     SCRATCH.with_borrow_mut(|scratch| {
-        let Scratch {
-            seen,
-            cjk,
-            hashes,
-            bounds,
-        } = scratch;
+        let Scratch { seen, cjk, hashes } = scratch;
         cjk.clear();
         hashes.clear();
         seen.next_page();
@@ -285,7 +278,7 @@ pub(super) fn doc_tokens(d: &Doc, shards: u32) -> DocTokens {
         }
         t.finish(&mut emit);
         words.sort_unstable();
-        let (cjk, bounds) = by_shard(cjk, hashes, shards, bounds);
+        let (cjk, bounds) = by_shard(cjk, hashes, shards);
         DocTokens {
             title_len: d.title.chars().count() as u32,
             cjk,
@@ -366,14 +359,8 @@ impl TokenRef<'_> {
 /// Puts a page's CJK tokens in shard order (`hashes` holds each one's
 /// hash, whose low bits are its shard), each shard's in position order: one
 /// counting pass. Returns the tokens and where each shard starts.
-fn by_shard(
-    tokens: &[u64],
-    hashes: &[u32],
-    shards: u32,
-    bounds: &mut Vec<u32>,
-) -> (Vec<u64>, Vec<u32>) {
-    bounds.clear();
-    bounds.resize(shards as usize + 2, 0);
+fn by_shard(tokens: &[u64], hashes: &[u32], shards: u32) -> (Vec<u64>, Vec<u32>) {
+    let mut bounds = vec![0u32; shards as usize + 2];
     // Counted one slot ahead, so that the running sum leaves each shard's
     // start in `bounds[shard + 1]`.
     for h in hashes {
@@ -395,7 +382,7 @@ fn by_shard(
     unsafe { sorted.set_len(tokens.len()) };
     // Each `bounds[s + 1]` now ends shard `s`: `bounds` is where each starts.
     bounds.pop();
-    (sorted, bounds.clone())
+    (sorted, bounds)
 }
 
 /// Keys here are short and not attacker-chosen: rustc's Fx hash, as
