@@ -152,7 +152,7 @@ fn main() -> ExitCode {
                     .map_or_else(print_one, |_| ExitCode::SUCCESS);
             }
             one_shot_memory();
-            finish(&pinakes::build(&opts), Format::Human, true)
+            exit_now(finish(&pinakes::build(&opts), Format::Human, true))
         }
         Command::Check {
             site,
@@ -167,7 +167,7 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             one_shot_memory();
-            finish(&pinakes::build(&opts), format, false)
+            exit_now(finish(&pinakes::build(&opts), format, false))
         }
         Command::Serve {
             site,
@@ -191,7 +191,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn finish(report: &BuildReport, format: Format, writes: bool) -> ExitCode {
+/// Ends a one-shot build or check without the process's teardown: at exit
+/// the allocator hands every page it still holds back to the system one
+/// range at a time (about 2% of a `check`'s CPU at 10,000 pages), for a
+/// process whose memory the system takes back whole anyway. The report's
+/// lines are flushed first; the output files are closed by then.
+fn exit_now(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit ends the process; nothing of ours runs after it.
+    unsafe { libc::_exit(code.into()) }
+}
+
+fn finish(report: &BuildReport, format: Format, writes: bool) -> u8 {
     let color = std::io::stderr().is_terminal();
     match format {
         Format::Json => println!(
@@ -212,7 +225,7 @@ fn finish(report: &BuildReport, format: Format, writes: bool) -> ExitCode {
             }
         }
     }
-    ExitCode::from(if report.ok() { 0 } else { 1 })
+    if report.ok() { 0 } else { 1 }
 }
 
 fn new(what: NewWhat, name: &str, root: &std::path::Path) -> ExitCode {
