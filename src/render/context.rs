@@ -77,6 +77,12 @@ struct Summary<'a> {
     sparkline: Option<String>,
     policy_ids: Vec<&'a str>,
     policy_titles: Vec<&'a str>,
+    /// A measure's metrics' summaries (`Rel::Metrics`' field), last, with
+    /// their ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metric_ids: Option<Vec<&'a str>>,
 }
 
 fn summary<'a>(graph: &'a Graph, reads: &Reads, idx: EntityIdx, style: LinkStyle) -> Summary<'a> {
@@ -116,6 +122,8 @@ fn summary<'a>(graph: &'a Graph, reads: &Reads, idx: EntityIdx, style: LinkStyle
         sparkline: None,
         policy_ids: policies.iter().map(|p| p.id.as_str()).collect(),
         policy_titles: policies.iter().map(|p| p.title.as_str()).collect(),
+        metrics: None,
+        metric_ids: None,
     };
     match &e.data {
         KindData::Policy(p) => {
@@ -248,11 +256,20 @@ impl Shared {
         style: LinkStyle,
         others: impl Fn(EntityIdx) -> Value,
     ) -> Value {
-        let own = own_summary(graph, reads, i, style);
-        if graph.entities[i].kind != Kind::Measure {
-            return own;
+        let mut s = summary(graph, reads, i, style);
+        // A measure's summary carries its metrics' summaries (and ids):
+        // lists of measures show latest values without searching all
+        // metrics.
+        if graph.entities[i].kind == Kind::Measure {
+            let targets: Vec<EntityIdx> = reads.out(i, Rel::Metrics).collect();
+            let metric = |&t: &EntityIdx| {
+                reads.summary(t);
+                others(t)
+            };
+            s.metrics = Some(targets.iter().map(metric).collect());
+            s.metric_ids = Some(targets.iter().map(|&t| &*graph.entities[t].id).collect());
         }
-        with_metrics(graph, reads, i, own, others)
+        Value::from_serializable(&s)
     }
 
     /// Taxonomy `t`'s value, as `site.taxonomies` holds it (made once a site).
@@ -281,39 +298,6 @@ impl Shared {
 
 fn own_summary(graph: &Graph, reads: &Reads, i: EntityIdx, style: LinkStyle) -> Value {
     Value::from_serializable(&summary(graph, reads, i, style))
-}
-
-/// A measure's summary carries its metrics' summaries (and ids): lists of
-/// measures show latest values without searching all metrics.
-fn with_metrics(
-    graph: &Graph,
-    reads: &Reads,
-    i: EntityIdx,
-    own: Value,
-    metric: impl Fn(EntityIdx) -> Value,
-) -> Value {
-    if !own.is_map() {
-        return own;
-    }
-    // Taken, not copied (the summary was just made), and grown by exactly
-    // the two keys: one of these per measure is kept for the whole build.
-    let mut m = own.into_map().unwrap_or_default();
-    m.reserve_exact(2);
-    let targets: Vec<EntityIdx> = reads.out(i, Rel::Metrics).collect();
-    let metrics: Vec<Value> = targets
-        .iter()
-        .map(|&t| {
-            reads.summary(t);
-            metric(t)
-        })
-        .collect();
-    let ids: Vec<Value> = targets
-        .iter()
-        .map(|&t| Value::from(graph.entities[t].id.as_str()))
-        .collect();
-    m.insert(Rel::Metrics.field().into(), Value::from(metrics));
-    m.insert("metric_ids".into(), Value::from(ids));
-    Value::from(m)
 }
 
 /// A kind's entities in list order, sorted once per graph: policies newest

@@ -13,6 +13,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 mod de;
 mod key;
+#[cfg(feature = "preserve_order")]
+mod map;
 pub(crate) mod number;
 mod ser;
 mod utils;
@@ -27,11 +29,13 @@ pub use key::Key;
 pub type Map = HashMap<Key<'static>, Value>;
 
 /// The internal HashMap type used by Tera.
+// pinakes: a map of its own (see `map.rs`): keys hashed with rustc's Fx
+// hash rather than SipHash, kept in the order they were put in, and shared
+// by the maps of one struct's fields.
 #[cfg(feature = "preserve_order")]
-// pinakes: hashed with rustc's Fx hash rather than SipHash. A template
-// looks up a map key for every `a.b` it reads, and SipHash was most of that
-// lookup. The keys keep the order they were put in, as before.
-pub type Map = indexmap::IndexMap<Key<'static>, Value, rustc_hash::FxBuildHasher>;
+pub use map::Map;
+#[cfg(feature = "preserve_order")]
+pub(crate) use map::Shape;
 
 #[inline]
 pub(crate) fn format_map(map: &Map, f: &mut impl std::io::Write) -> std::io::Result<()> {

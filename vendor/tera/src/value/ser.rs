@@ -5,7 +5,7 @@ use crate::value::key::Key;
 use serde::{Serialize, Serializer, ser};
 
 use crate::value::utils::SerializationFailed;
-use crate::value::{Map, SmartString, StringKind, Value, ValueInner};
+use crate::value::{Map, Shape, SmartString, StringKind, Value, ValueInner};
 
 /// Magic name we use in serde to mean we already have a Value
 const VALUE_PASSTHROUGH_NAME: &str = "$__tera::private::Value";
@@ -215,11 +215,12 @@ impl Serializer for ValueSerializer {
 
     fn serialize_struct(
         self,
-        _name: &'static str,
+        name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, Self::Error> {
+        // pinakes: a struct's fields share their keys with its other maps.
         Ok(SerializeStruct {
-            fields: Map::with_capacity_and_hasher(len, Default::default()),
+            fields: Shape::new(name, len),
         })
     }
 
@@ -535,7 +536,7 @@ impl ser::SerializeMap for SerializeMap {
 }
 
 pub struct SerializeStruct {
-    fields: Map,
+    fields: Shape,
 }
 
 impl ser::SerializeStruct for SerializeStruct {
@@ -548,12 +549,12 @@ impl ser::SerializeStruct for SerializeStruct {
         value: &T,
     ) -> Result<(), Self::Error> {
         let value = value.serialize(ValueSerializer)?;
-        self.fields.insert(Key::Str(key), value);
+        self.fields.push(key, value);
         Ok(())
     }
 
     fn end(self) -> Result<Self::Ok, Self::Error> {
-        Ok(ValueInner::Map(Arc::new(self.fields)).into())
+        Ok(ValueInner::Map(Arc::new(self.fields.end())).into())
     }
 }
 
