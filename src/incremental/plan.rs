@@ -216,8 +216,12 @@ pub(super) fn render(
     sink: Option<&dyn Sink>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let pages = prepared.pages(graph, loaded);
-    let results: Vec<(usize, Done)> = (0..plan.jobs.len())
+    let mut results: Vec<(usize, Done)> = render::long_first(&plan.jobs)
         .into_par_iter()
+        // Pieces of a few pages, so that a thread done early takes work
+        // from one still busy up to the end, not from a last piece of
+        // hundreds.
+        .with_max_len(8)
         .filter(|&i| plan.dirty[i])
         .map(|i| {
             // A page handed to a sink is not kept, nor is what it read.
@@ -235,6 +239,7 @@ pub(super) fn render(
             (i, done)
         })
         .collect();
+    results.sort_unstable_by_key(|&(i, _)| i);
     let mut made = Rendered {
         fresh: Fresh::default(),
         read: Vec::new(),

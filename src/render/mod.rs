@@ -37,7 +37,7 @@ use crate::url::{self as links, LinkStyle, root_prefix};
 use context::Shared;
 use jobs::graph_page_path;
 
-pub use jobs::{Job, Stats, graph_page, jobs, page_file, place, template};
+pub use jobs::{Job, Stats, graph_page, jobs, long_first, page_file, place, template};
 pub use reads::{Input, Reads};
 use templates::TemplateSources;
 
