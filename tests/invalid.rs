@@ -566,3 +566,34 @@ fn check_reports_what_build_reports_on_pages_with_charts_and_diagrams() {
     }
     same_report(&build, &check);
 }
+
+/// `check` writes nothing of a page, but what a template captures and reads
+/// back is made as in `build`: a `{% set %}` block (with an include in it),
+/// a filter block and `super()`, each read back by a condition that leads
+/// to an error only when the captured text is there.
+#[test]
+fn check_takes_the_branches_build_takes_on_captured_output() {
+    let site = Site::example()
+        .file("templates/partials/inner.html", "x")
+        .file(
+            "templates/partials/diagram.html",
+            "{%- set captured %}{% include \"partials/inner.html\" %}{% endset -%}\
+             {%- if captured == \"x\" %}{{ include_oops.z }}{% endif -%}\
+             {%- set upper %}{% filter upper %}y{% endfilter %}{% endset -%}\
+             {%- if upper == \"Y\" %}{{ filter_oops.z }}{% endif -%}",
+        )
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}{% block title %}{% set t = super() %}\
+             {% if t | length > 0 %}{{ super_oops.z }}{% endif %}{% endblock title %}",
+        );
+    let build = site.run(&["build"]).failure();
+    let check = site.run(&["check"]).failure();
+    for name in ["include_oops", "filter_oops", "super_oops"] {
+        check.check(
+            build.stderr.contains(name) && check.stderr.contains(name),
+            &format!("{name} reported by build and by check"),
+        );
+    }
+    same_report(&build, &check);
+}

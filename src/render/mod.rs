@@ -301,7 +301,7 @@ impl Pages<'_> {
             reads.template(template);
             let mut html = Vec::new();
             let done = match self.discard {
-                true => reads.during(|| self.tera.render_to(template, &ctx, std::io::sink())),
+                true => reads.during(|| self.tera.render_discard(template, &ctx)),
                 // Rendered as bytes, which is what the output holds: a
                 // `String` would only check again that the page is UTF-8.
                 false => {
@@ -568,7 +568,13 @@ impl Pages<'_> {
         for t in links.iter().flatten().filter_map(|l| l.target) {
             at.reads.summary(t);
         }
-        let html = links::fill(html, links, self.graph, at.root, self.style);
+        // Rendered into nothing (`check`), a body keeps its links' marks:
+        // they were checked when linked, and only their addresses are
+        // filled in.
+        let html = match self.discard {
+            true => std::borrow::Cow::Borrowed(html),
+            false => links::fill(html, links, self.graph, at.root, self.style),
+        };
         let broken = &self.graph.broken_shortcodes;
         let fill = shortcodes::Fill {
             broken,

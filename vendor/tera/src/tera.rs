@@ -1114,6 +1114,16 @@ impl Tera {
         vm.render_to(None, context, &self.global_context, write)
     }
 
+    /// pinakes: renders `template_name` for its errors only: what would go
+    /// to the output is neither formatted, escaped nor written (what the
+    /// template captures and reads back is). The errors are
+    /// [`Tera::render_to`]'s.
+    pub fn render_discard(&self, template_name: &str, context: &Context) -> TeraResult<()> {
+        let template = self.must_get_template(template_name)?;
+        let mut vm = VirtualMachine::new(self, template).discarding();
+        vm.render_to(None, context, &self.global_context, std::io::sink())
+    }
+
     /// Returns the global context, allowing modifications to it
     ///
     /// The global context is automatically included into every template,

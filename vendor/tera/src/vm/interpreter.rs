@@ -22,6 +22,11 @@ pub(crate) struct VirtualMachine<'tera> {
     /// Only used when rendering a single component, to decide whether to auto-escape it or not
     autoescape_override: Option<bool>,
     component_recursion_depth: usize,
+    /// pinakes: what goes to the output itself is not written (nor escaped
+    /// or formatted): the page is rendered for its errors only. What is
+    /// captured (`{% set %}` blocks, `super()`, components and includes
+    /// inside them) is written, since templates read it back.
+    discard: bool,
 }
 
 impl<'tera> VirtualMachine<'tera> {
@@ -31,6 +36,7 @@ impl<'tera> VirtualMachine<'tera> {
             template,
             autoescape_override: None,
             component_recursion_depth: 0,
+            discard: false,
         }
     }
 
@@ -44,6 +50,23 @@ impl<'tera> VirtualMachine<'tera> {
             template,
             autoescape_override: Some(autoescape),
             component_recursion_depth: 0,
+            discard: false,
+        }
+    }
+
+    /// pinakes: renders for the errors only (see `discard`).
+    pub(crate) fn discarding(self) -> Self {
+        Self {
+            discard: true,
+            ..self
+        }
+    }
+
+    /// pinakes: this machine writing everything, into a buffer.
+    fn writing(&self) -> Self {
+        Self {
+            discard: false,
+            ..*self
         }
     }
 
@@ -175,10 +198,15 @@ impl<'tera> VirtualMachine<'tera> {
                     let result = if state.capture_buffers.is_empty() {
                         self.render_component_to(&component_chunk, context, &*state, output)
                     } else {
+                        // pinakes: captured, so written.
                         let last = state.capture_buffers.len() - 1;
                         let mut buf = std::mem::take(&mut state.capture_buffers[last]);
-                        let result =
-                            self.render_component_to(&component_chunk, context, &*state, &mut buf);
+                        let result = self.writing().render_component_to(
+                            &component_chunk,
+                            context,
+                            &*state,
+                            &mut buf,
+                        );
                         state.capture_buffers[last] = buf;
                         result
                     };
@@ -344,7 +372,7 @@ impl<'tera> VirtualMachine<'tera> {
                 Instruction::WriteText(t) => {
                     if let Some(captured) = state.capture_buffers.last_mut() {
                         captured.write_all(t.as_bytes())?;
-                    } else {
+                    } else if !self.discard {
                         output.write_all(t.as_bytes())?;
                     }
                 }
@@ -372,7 +400,7 @@ impl<'tera> VirtualMachine<'tera> {
                     } else {
                         let last = state.capture_buffers.len() - 1;
                         let mut buf = std::mem::take(&mut state.capture_buffers[last]);
-                        let result = self.render_include(name, state, &mut buf);
+                        let result = self.writing().render_include(name, state, &mut buf);
                         state.capture_buffers[last] = buf;
                         result
                     };
@@ -501,7 +529,7 @@ impl<'tera> VirtualMachine<'tera> {
                         state.blocks[pos].2 = level + 1;
                         let mut super_output = Vec::with_capacity(128);
                         let old_capture_buffers = std::mem::take(&mut state.capture_buffers);
-                        let res = self.interpret(state, &mut super_output);
+                        let res = self.writing().interpret(state, &mut super_output);
                         state.capture_buffers = old_capture_buffers;
                         state.chunk = old_chunk;
                         state.blocks[pos].2 = level;
@@ -587,7 +615,7 @@ impl<'tera> VirtualMachine<'tera> {
                     let old_block_name = state.current_block_name.replace(block_name);
                     let res = if state.capture_block == Some(block_name.as_str()) {
                         let mut buf = Vec::with_capacity(256);
-                        let r = self.interpret(state, &mut buf);
+                        let r = self.writing().interpret(state, &mut buf);
                         state.block_buffer = buf;
                         r
                     } else {
@@ -923,6 +951,9 @@ impl<'tera> VirtualMachine<'tera> {
         escape_buffer: &mut Vec<u8>,
         output: &mut impl Write,
     ) -> TeraResult<()> {
+        if self.discard && captured.is_none() {
+            return Ok(());
+        }
         if !self.autoescape_enabled() || value.is_safe() {
             if let Some(captured) = captured {
                 value.format(captured)?;
@@ -1014,7 +1045,8 @@ impl<'tera> VirtualMachine<'tera> {
         parent: &State<'_>,
     ) -> TeraResult<String> {
         let mut output = Vec::with_capacity(1024);
-        self.render_component_to(chunk, context, parent, &mut output)?;
+        self.writing()
+            .render_component_to(chunk, context, parent, &mut output)?;
         Ok(String::from_utf8(output)?)
     }
 
@@ -1036,6 +1068,7 @@ impl<'tera> VirtualMachine<'tera> {
             template: self.template,
             autoescape_override: self.autoescape_override,
             component_recursion_depth: depth,
+            discard: self.discard,
         };
         let mut state =
             State::new_with_chunk(self.tera, &context, chunk, self.autoescape_enabled());
@@ -1057,6 +1090,7 @@ impl<'tera> VirtualMachine<'tera> {
             // we want it escaped
             autoescape_override: Some(self.autoescape_enabled()),
             component_recursion_depth: self.component_recursion_depth,
+            discard: self.discard,
         };
 
         // We create a dummy state for variables to be written to, but we don't keep it around
