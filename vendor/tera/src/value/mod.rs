@@ -13,7 +13,6 @@ use unicode_segmentation::UnicodeSegmentation;
 
 mod de;
 mod key;
-#[cfg(feature = "preserve_order")]
 mod map;
 pub(crate) mod number;
 mod ser;
@@ -24,17 +23,16 @@ use crate::errors::{Error, TeraResult};
 use crate::value::number::Number;
 pub use key::Key;
 
-/// The internal HashMap type used by Tera.
+// pinakes: the map of `preserve_order` is the only one kept (the
+// serializer shares its keys between a struct's maps).
 #[cfg(not(feature = "preserve_order"))]
-pub type Map = HashMap<Key<'static>, Value>;
+compile_error!("this Tera is built with the `preserve_order` feature (see README.md)");
 
 /// The internal HashMap type used by Tera.
 // pinakes: a map of its own (see `map.rs`): keys hashed with rustc's Fx
 // hash rather than SipHash, kept in the order they were put in, and shared
 // by the maps of one struct's fields.
-#[cfg(feature = "preserve_order")]
 pub use map::Map;
-#[cfg(feature = "preserve_order")]
 pub(crate) use map::Shape;
 
 #[inline]
