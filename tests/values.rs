@@ -40,6 +40,18 @@ fn maps_of_one_struct_share_their_keys_and_keep_their_own_values() {
     assert_eq!(b.get_from_path("title"), Some(&Value::from("乙")));
     assert_eq!(b.get_from_path("weight"), Some(&Value::from(2u32)));
     assert_eq!(a.get_from_path("unit"), None);
+    // Taken apart, a map sharing its keys gives its own entries in order.
+    let entries: Vec<(String, Value)> = mb
+        .clone()
+        .into_iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), v))
+        .collect();
+    let want = [
+        ("title", Value::from("乙")),
+        ("url", Value::from("/乙/")),
+        ("weight", Value::from(2u32)),
+    ];
+    assert_eq!(entries, want.map(|(k, v)| (k.to_string(), v)));
 }
 
 #[test]

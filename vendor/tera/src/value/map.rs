@@ -193,11 +193,11 @@ impl IntoIterator for Map {
     type Item = (Key<'static>, Value);
     type IntoIter = std::iter::Zip<std::vec::IntoIter<Key<'static>>, std::vec::IntoIter<Value>>;
     fn into_iter(self) -> Self::IntoIter {
-        let keys = Arc::try_unwrap(self.keys).unwrap_or_else(|shared| (*shared).clone());
-        keys.into_iter()
-            .collect::<Vec<_>>()
-            .into_iter()
-            .zip(self.values)
+        let keys: Vec<Key<'static>> = match Arc::try_unwrap(self.keys) {
+            Ok(own) => own.into_iter().collect(),
+            Err(shared) => shared.iter().cloned().collect(),
+        };
+        keys.into_iter().zip(self.values)
     }
 }
 
