@@ -144,4 +144,19 @@ fn a_struct_ending_early_gets_the_keys_of_its_fields_only() {
         keys(&Value::from_serializable(&Tail { a: 5, b: Some(6) })),
         ["a", "b"]
     );
+    // Taking turns, each shape is made once and shared.
+    let made: Vec<Value> = (0..6)
+        .map(|i| {
+            Value::from_serializable(&Tail {
+                a: i,
+                b: (i % 2 == 0).then_some(i),
+            })
+        })
+        .collect();
+    let map = |i: usize| made[i].as_map().unwrap();
+    assert!(map(1).shares_keys_with(map(3)) && map(3).shares_keys_with(map(5)));
+    assert!(map(0).shares_keys_with(map(2)) && map(2).shares_keys_with(map(4)));
+    assert!(!map(0).shares_keys_with(map(1)));
+    assert_eq!(made[5].get_from_path("a"), Some(&Value::from(5u32)));
+    assert_eq!(made[4].get_from_path("b"), Some(&Value::from(4u32)));
 }

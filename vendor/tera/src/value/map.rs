@@ -330,9 +330,20 @@ impl Shape {
 
     pub(crate) fn end(self) -> Map {
         let Shape { name, keys, values } = self;
+        let n = values.len();
         let keys = match keys {
-            Building::Known(keys) if keys.len() == values.len() => keys,
-            Building::Known(keys) => Arc::new(keys.iter().take(values.len()).cloned().collect()),
+            Building::Known(keys) if keys.len() == n => keys,
+            // Fewer fields than the shape it followed (the last ones left
+            // out): a known shape of those, else a new one.
+            Building::Known(keys) => SHAPES
+                .with(|s| {
+                    s.borrow().get(name).and_then(|shapes| {
+                        (shapes.iter())
+                            .find(|o| o.len() == n && (0..n).all(|i| o[i] == keys[i]))
+                            .cloned()
+                    })
+                })
+                .unwrap_or_else(|| Arc::new(keys.iter().take(n).cloned().collect())),
             Building::New(keys) => Arc::new(keys),
         };
         SHAPES.with(|s| {
