@@ -75,11 +75,6 @@ impl Map {
     }
 
     #[allow(missing_docs)]
-    pub fn get_mut(&mut self, key: &Key<'_>) -> Option<&mut Value> {
-        self.index_of(key).map(|i| &mut self.values[i])
-    }
-
-    #[allow(missing_docs)]
     pub fn contains_key(&self, key: &Key<'_>) -> bool {
         self.index_of(key).is_some()
     }
@@ -111,13 +106,6 @@ impl Map {
         }
     }
 
-    /// Removes `key`, keeping the others in their order.
-    pub fn shift_remove(&mut self, key: &Key<'_>) -> Option<Value> {
-        let i = self.index_of(key)?;
-        Arc::make_mut(&mut self.keys).shift_remove_index(i);
-        Some(self.values.remove(i))
-    }
-
     #[allow(missing_docs)]
     pub fn reserve(&mut self, n: usize) {
         self.values.reserve(n);
@@ -127,21 +115,8 @@ impl Map {
     }
 
     #[allow(missing_docs)]
-    pub fn reserve_exact(&mut self, n: usize) {
-        self.values.reserve_exact(n);
-        if let Some(keys) = Arc::get_mut(&mut self.keys) {
-            keys.reserve_exact(n);
-        }
-    }
-
-    #[allow(missing_docs)]
     pub fn iter(&self) -> Iter<'_> {
         self.keys.iter().zip(self.values.iter())
-    }
-
-    #[allow(missing_docs)]
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Key<'static>, &mut Value)> {
-        self.keys.iter().zip(self.values.iter_mut())
     }
 
     #[allow(missing_docs)]
@@ -152,16 +127,6 @@ impl Map {
     #[allow(missing_docs)]
     pub fn values(&self) -> std::slice::Iter<'_, Value> {
         self.values.iter()
-    }
-
-    #[allow(missing_docs)]
-    pub fn values_mut(&mut self) -> std::slice::IterMut<'_, Value> {
-        self.values.iter_mut()
-    }
-
-    #[allow(missing_docs)]
-    pub fn into_values(self) -> std::vec::IntoIter<Value> {
-        self.values.into_iter()
     }
 
     /// Whether the two maps hold one set of keys (made from structs of one
