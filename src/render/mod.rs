@@ -19,6 +19,7 @@ pub mod versions;
 mod jobs;
 mod pager;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -423,7 +424,7 @@ impl Pages<'_> {
                     self.body(html, &e.body, &graph.links[i], at)?,
                 )
             }
-            None => (String::new(), std::borrow::Cow::Borrowed("")),
+            None => (String::new(), Cow::Borrowed("")),
         };
         let (items, pages) = at.reads.list_page(kind, n);
         let groups = context::groups(graph, self.shared, at.reads, kind, &items);
@@ -564,7 +565,7 @@ impl Pages<'_> {
         body: &crate::parse::markdown::Body,
         links: &[Option<crate::graph::LinkTo>],
         at: &At,
-    ) -> Result<std::borrow::Cow<'b, str>, Vec<Diagnostic>> {
+    ) -> Result<Cow<'b, str>, Vec<Diagnostic>> {
         for t in links.iter().flatten().filter_map(|l| l.target) {
             at.reads.summary(t);
         }
@@ -572,7 +573,7 @@ impl Pages<'_> {
         // they were checked when linked, and only their addresses are
         // filled in.
         let html = match self.discard {
-            true => std::borrow::Cow::Borrowed(html),
+            true => Cow::Borrowed(html),
             false => links::fill(html, links, self.graph, at.root, self.style),
         };
         let broken = &self.graph.broken_shortcodes;
