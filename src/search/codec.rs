@@ -134,6 +134,17 @@ impl BitWriter {
         (self.out, self.acc, self.len)
     }
 
+    /// Characters [`BitWriter::finish`] writes for `pending` bits (fewer
+    /// than 52) after the text already written.
+    pub fn tail_len(pending: u32) -> usize {
+        let rest = match pending % PAIR {
+            0 => 0,
+            1..=6 => 1,
+            _ => 2,
+        };
+        (pending / PAIR * 2 + rest) as usize
+    }
+
     pub fn finish(mut self) -> String {
         while self.len >= PAIR {
             self.len -= PAIR;
@@ -346,6 +357,23 @@ mod tests {
             assert_eq!(r.gamma(), v + 1);
             assert_eq!(r.eg(&mut a), v);
             assert_eq!(r.bit(), v % 2);
+        }
+    }
+
+    #[test]
+    fn the_length_of_a_finished_text_is_known_before() {
+        for n in 0..200u32 {
+            let mut w = BitWriter::default();
+            for i in 0..n {
+                w.bit(i % 5 == 0);
+            }
+            let (out, acc, len) = w.into_parts();
+            let known = out.len() + BitWriter::tail_len(len);
+            assert_eq!(
+                BitWriter::resume(out, acc, len).finish().len(),
+                known,
+                "{n} bits"
+            );
         }
     }
 

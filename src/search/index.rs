@@ -141,38 +141,45 @@ impl SearchIndex {
             d.sections = Vec::new();
         });
         crate::lap("postings", start, || {
-            let tokens: usize = built.lists.iter().map(Vec::len).sum();
             format!(
-                " (text, tokens and lists: {:.1} MB of text, {tokens} tokens)",
-                built.text as f64 / 1e6
+                " (text, tokens and lists: {:.1} MB of text, {} tokens)",
+                built.text as f64 / 1e6,
+                built.tokens()
             )
         });
-        let (lists, positions) = (built.lists, built.shards);
+        let (pages, positions) = (built.page_shards(), built.shards);
         let starts = card_starts(&cards);
         let mut errors: Vec<E> = (0..starts.len())
             .into_par_iter()
             .filter_map(|n| put(card_file(&cards, &starts, n)).err())
             .collect();
         errors.extend(put(self.facets()).err());
-        let pages = page_shards(lists.iter().flatten().map(|(t, l)| (t, l)), positions);
         errors.extend(put(self.meta(pages, positions, &starts)).err());
-        errors.par_extend((0..positions).into_par_iter().filter_map(|n| {
-            put(position_file(
-                n,
-                lists[n as usize].iter().map(|(t, l)| (t, l)),
-            ))
-            .err()
-        }));
-        errors.par_extend((0..pages).into_par_iter().filter_map(|n| {
-            let entries = lists
-                .iter()
-                .skip(n as usize)
-                .step_by(pages as usize)
-                .flatten()
-                .map(|(t, l)| (t.as_str(), l.pages.as_str()));
-            put(page_file(n, entries)).err()
-        }));
-        errors
+        let errors = Mutex::new(errors);
+        let fail = |e| errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+        // A part's shards hold whole page shards: page shard `n` is made
+        // of the position shards `n` modulo the page shard count.
+        built.each_part(pages, |part| {
+            part.par_iter().for_each(|(n, lists)| {
+                if let Err(e) = put(position_file(*n, lists.iter().map(|(t, l)| (t, l)))) {
+                    fail(e);
+                }
+            });
+            let mut page_shards: Vec<u32> = part.iter().map(|(n, _)| n % pages).collect();
+            page_shards.sort_unstable();
+            page_shards.dedup();
+            page_shards.par_iter().for_each(|&m| {
+                let entries = part
+                    .iter()
+                    .filter(|(n, _)| n % pages == m)
+                    .flat_map(|(_, lists)| lists)
+                    .map(|(t, l)| (t.as_str(), l.pages.as_str()));
+                if let Err(e) = put(page_file(m, entries)) {
+                    fail(e);
+                }
+            });
+        });
+        errors.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
     /// `meta.js`: what every query needs.
@@ -394,6 +401,12 @@ pub(super) fn page_shards<'a>(
     positions: u32,
 ) -> u32 {
     let bytes: usize = lists.map(|(t, l)| t.len() + l.pages.len() + 4).sum();
+    page_shard_count(bytes, positions)
+}
+
+/// The page shard count for page files of `bytes` in all (of `positions`
+/// position shards at most).
+pub(super) fn page_shard_count(bytes: usize, positions: u32) -> u32 {
     postings::pow2(bytes / PAGE_SHARD_BYTES, positions)
 }
 

@@ -45,15 +45,9 @@ impl LiveIndex {
 
     fn from_index(mut index: SearchIndex) -> (LiveIndex, Vec<OutputFile>) {
         let built = postings::build(&mut index.docs, None, |_| {});
-        let shards = (
-            page_shards(
-                built.lists.iter().flatten().map(|(t, l)| (t, l)),
-                built.shards,
-            ),
-            built.shards,
-        );
+        let shards = (built.page_shards(), built.shards);
         let lists = built
-            .lists
+            .into_lists()
             .into_iter()
             .map(|e| e.into_iter().collect())
             .collect();
@@ -365,6 +359,39 @@ mod tests {
         let mut flat = postings::Flat::read(lists);
         flat.put(page, entry);
         flat.write(positional)
+    }
+
+    #[test]
+    fn a_site_of_many_page_shards_gets_the_same_files_a_group_at_a_time() {
+        // Text of characters drawn at random, enough for as many page
+        // shards as groups of tokens: a one-shot build then makes the
+        // files a group at a time, which must be what the whole lists
+        // give (the server's index, made from all of them at once).
+        let groups = postings::group_count() as usize;
+        let mut x: u32 = 0x9E37_79B9;
+        let mut char_at = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            char::from_u32(0x4E00 + x % 6000).unwrap()
+        };
+        let pages = 40 * groups;
+        let docs: Vec<Doc> = (0..pages)
+            .map(|i| {
+                let text: String = (0..600).map(|_| char_at()).collect();
+                Doc::sample(&format!("页{i}"), &format!("<p>{text} word{i}</p>"))
+            })
+            .collect();
+        let (live, files) = LiveIndex::from_index(SearchIndex { docs: docs.clone() });
+        assert!(live.shards.0 as usize >= groups, "{:?}", live.shards);
+        let made = SearchIndex { docs }.files();
+        let mut files: Vec<_> = files.iter().map(|f| (f.path.clone(), bytes(f))).collect();
+        files.sort();
+        let made: Vec<_> = made.iter().map(|f| (f.path.clone(), bytes(f))).collect();
+        assert_eq!(files.len(), made.len());
+        for ((a, x), (b, y)) in files.iter().zip(&made) {
+            assert_eq!((a, x), (b, y), "{a}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! key ([`text::shard_of`]), with as many position shards as page shards or a
 //! multiple, so that page shard = position shard mod page shards.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -97,6 +97,12 @@ impl ListWriter {
             pages: finish(pages, 0),
             positions: finish(positions, 1),
         }
+    }
+
+    /// The length of the page list's text once finished.
+    fn pages_len(&self) -> usize {
+        let written = self.text.as_deref().map_or(0, |[pages, _]| pages.len());
+        written + BitWriter::tail_len(self.pending_len[0].into())
     }
 
     fn take_text(&mut self) -> [Vec<u8>; 2] {
@@ -477,12 +483,11 @@ impl CjkTable {
     }
 
     /// Every key with its list's number.
-    fn into_keys(self) -> impl Iterator<Item = (u64, u32)> {
-        let spill = self.spill;
-        self.slots.into_iter().filter(|&s| s != 0).map(move |slot| {
+    fn keys(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.slots.iter().filter(|&&s| s != 0).map(|&slot| {
             let key = slot >> INDEX_BITS;
             match slot & INDEX_MASK {
-                INDEX_MASK => (key, spill[&key]),
+                INDEX_MASK => (key, self.spill[&key]),
                 n => (key, n as u32),
             }
         })
@@ -648,13 +653,31 @@ impl Group {
         titles.clear();
     }
 
-    /// Each token's position shard (of `shards`), text and lists.
-    fn entries(mut self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
+    /// Writes the last run, and lets the run's room go: the lists are
+    /// whole.
+    fn close(&mut self) {
         self.write_run();
-        // Gone before the lists are finished: the end of the build is its
-        // peak of memory.
         self.run = Run::default();
-        let cjk = self.cjk.into_keys().map(move |(key, n)| {
+    }
+
+    /// Bytes of the group's tokens in page files: name, page list and
+    /// four of JSON ([`super::index::page_shards`] counts the same).
+    fn page_bytes(&self) -> usize {
+        let cjk = self.cjk.keys().map(|(key, n)| {
+            let (chars, len) = cjk_chars(key);
+            let name: usize = chars[..len].iter().map(|c| c.len_utf8()).sum();
+            name + self.lists[n as usize].pages_len() + 4
+        });
+        let words =
+            (self.words.iter()).map(|(w, &n)| w.len() + self.lists[n as usize].pages_len() + 4);
+        cjk.sum::<usize>() + words.sum::<usize>()
+    }
+
+    /// Each token's position shard (of `shards`), text and lists (after
+    /// [`Group::close`]).
+    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
+        let keys: Vec<(u64, u32)> = self.cjk.keys().collect();
+        let cjk = keys.into_iter().map(move |(key, n)| {
             let (chars, len) = cjk_chars(key);
             let chars = &chars[..len];
             (text::shard_of(chars, shards), chars.iter().collect(), n)
@@ -710,13 +733,79 @@ fn sort_by_list(
     std::mem::swap(records, scratch);
 }
 
-/// Every token's lists, by position shard, and how many shards there are.
+/// Every token's lists, in the groups that made them, and how many
+/// position shards there are.
 pub(super) struct Built {
-    /// Per position shard, its tokens and their lists, sorted by token.
-    pub lists: Vec<Vec<(String, Lists)>>,
+    groups: Vec<Group>,
     pub shards: u32,
     /// Bytes of the text indexed ([`Doc::text_len`] of every page).
     pub text: usize,
+}
+
+/// Position shards with their tokens and lists, sorted by token.
+pub(super) type Shards = [(u32, Vec<(String, Lists)>)];
+
+impl Built {
+    pub fn tokens(&self) -> usize {
+        self.groups.iter().map(|g| g.lists.len()).sum()
+    }
+
+    /// The page shard count for these lists.
+    pub fn page_shards(&self) -> u32 {
+        let bytes = self.groups.iter().map(Group::page_bytes).sum::<usize>();
+        super::index::page_shard_count(bytes, self.shards)
+    }
+
+    /// Every position shard's lists, in shard order.
+    pub fn into_lists(self) -> Vec<Vec<(String, Lists)>> {
+        let shards = self.shards;
+        let mut all: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+        for (n, entries) in self
+            .groups
+            .into_par_iter()
+            .map(|g| g.into_shards(shards))
+            .flatten_iter()
+            .collect::<Vec<_>>()
+        {
+            all[n as usize].extend(entries);
+        }
+        all.par_iter_mut()
+            .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+        all
+    }
+
+    /// Hands `f` the position shards a part at a time, each part holding
+    /// whole page shards (of `pages`): a group's own when each page shard
+    /// is in one group (as many page shards as groups or more), else all.
+    /// A part's lists are let go before the next is made, so the site's
+    /// lists are never held twice, as text and as entries.
+    pub fn each_part(self, pages: u32, f: impl Fn(&Shards) + Sync) {
+        let shards = self.shards;
+        if pages as usize >= self.groups.len() {
+            self.groups
+                .into_par_iter()
+                .for_each(|g| f(&g.into_shards(shards)));
+        } else {
+            let all: Vec<_> = (0..shards).zip(self.into_lists()).collect();
+            f(&all);
+        }
+    }
+}
+
+impl Group {
+    /// The group's position shards (of `shards`, those whose number is the
+    /// group's modulo the group count), each with its tokens sorted.
+    fn into_shards(self, shards: u32) -> Vec<(u32, Vec<(String, Lists)>)> {
+        let mut by_shard: BTreeMap<u32, Vec<(String, Lists)>> = BTreeMap::new();
+        for (shard, token, l) in self.entries(shards) {
+            by_shard.entry(shard).or_default().push((token, l));
+        }
+        let mut part: Vec<_> = by_shard.into_iter().collect();
+        for (_, e) in &mut part {
+            e.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        part
+    }
 }
 
 /// The lists of every token of `docs`. Pages are tokenized in parallel
@@ -741,7 +830,7 @@ pub(super) fn build(
     // with 256 (law texts, alternating runs: wall 0.78 → 0.74 s, 10 MiB
     // more at the peak; 10k and 50k pages unchanged), fewer and fuller.
     const BATCH: usize = 256;
-    let groups = (rayon::current_num_threads() * 4).next_power_of_two() as u32;
+    let groups = group_count();
     let mut lists: Vec<Group> = (0..groups).map(|_| Group::default()).collect();
     let absorb = |lists: &mut [Group], (first, tokens): &(u32, Vec<DocTokens>)| {
         lists.par_iter_mut().enumerate().for_each(|(g, group)| {
@@ -784,38 +873,18 @@ pub(super) fn build(
     if let Some(m) = &merging {
         absorb(&mut lists, m);
     }
-    let shards = shard_count(text);
-    // Each group sorts its tokens into shards itself: with as many shards
-    // as groups or more (the low bits of one hash pick both), a shard's
-    // tokens are all in one group, and its list is moved, not copied; the
-    // lists of the whole site are never held twice.
-    let pieces: Vec<Vec<Vec<(String, Lists)>>> = lists
-        .into_par_iter()
-        .map(|g| {
-            let mut by_shard: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
-            for (shard, token, l) in g.entries(shards) {
-                by_shard[shard as usize].push((token, l));
-            }
-            by_shard
-        })
-        .collect();
-    let mut out: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
-    for group in pieces {
-        for (all, mut piece) in out.iter_mut().zip(group) {
-            if all.is_empty() {
-                *all = piece;
-            } else {
-                all.append(&mut piece);
-            }
-        }
-    }
-    out.par_iter_mut()
-        .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+    lists.par_iter_mut().for_each(Group::close);
     Built {
-        lists: out,
-        shards,
+        groups: lists,
+        shards: shard_count(text),
         text,
     }
+}
+
+/// Groups of tokens a build merges pages into: enough for the threads to
+/// share, a power of two (a token's group is the low bits of its hash).
+pub(super) fn group_count() -> u32 {
+    (rayon::current_num_threads() * 4).next_power_of_two() as u32
 }
 
 /// The position shard count for `text` bytes of text: position lists take
@@ -931,8 +1000,6 @@ pub fn read(lists: &Lists) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     /// Every token of `d` with its positions, straight from the tokenizer
@@ -971,7 +1038,7 @@ mod tests {
             assert_eq!(t.find(key(i), 9999), i as u32, "key {i} again");
         }
         assert_eq!(t.spill.len(), 4000);
-        let mut got: Vec<(u64, u32)> = t.into_keys().collect();
+        let mut got: Vec<(u64, u32)> = t.keys().collect();
         got.sort_unstable();
         let mut wanted: Vec<(u64, u32)> = (0..5000).map(|i| (key(i), i as u32)).collect();
         wanted.sort_unstable();
@@ -1038,13 +1105,19 @@ mod tests {
             assert_eq!(given, wanted);
             let text = wanted.iter().map(Doc::text_len).sum();
             assert_eq!(built.shards, shard_count(text));
-            assert_eq!(built.lists.len(), built.shards as usize);
+            let pages_counted = built.page_shards();
+            let lists = built.into_lists();
+            assert_eq!(lists.len(), shard_count(text) as usize);
+            // Counted from the lists unfinished, as from their text.
+            let finished = lists.iter().flatten().map(|(t, l)| (t, l));
+            let pages_written = super::super::index::page_shards(finished, shard_count(text));
+            assert_eq!(pages_counted, pages_written);
             // Each token's entries: page, title flag, positions (none for
             // a single character).
             let mut expected: BTreeMap<(u32, String), Vec<Entry>> = BTreeMap::new();
             for (n, d) in wanted.iter().enumerate() {
                 let title_len = d.title.chars().count() as u32;
-                for (key, positions) in reference(d, built.shards) {
+                for (key, positions) in reference(d, shard_count(text)) {
                     let len = key.1.chars().count() as u32;
                     let single = len == 1 && !key.1.is_ascii();
                     expected.entry(key).or_default().push(Entry {
@@ -1055,7 +1128,7 @@ mod tests {
                 }
             }
             let mut got = BTreeMap::new();
-            for (shard, entries) in built.lists.iter().enumerate() {
+            for (shard, entries) in lists.iter().enumerate() {
                 assert!(
                     entries.is_sorted_by(|a, b| a.0 < b.0),
                     "shard {shard} in order"
