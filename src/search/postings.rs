@@ -12,7 +12,7 @@
 //! key ([`text::shard_of`]), with as many position shards as page shards or a
 //! multiple, so that page shard = position shard mod page shards.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -759,15 +759,14 @@ impl Built {
     /// Every position shard's lists, in shard order.
     pub fn into_lists(self) -> Vec<Vec<(String, Lists)>> {
         let shards = self.shards;
-        let mut all: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
-        for (n, entries) in self
+        let pieces: Vec<Vec<(u32, String, Lists)>> = self
             .groups
             .into_par_iter()
-            .map(|g| g.into_shards(shards))
-            .flatten_iter()
-            .collect::<Vec<_>>()
-        {
-            all[n as usize].extend(entries);
+            .map(|g| g.entries(shards).collect())
+            .collect();
+        let mut all: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+        for (n, token, lists) in pieces.into_iter().flatten() {
+            all[n as usize].push((token, lists));
         }
         all.par_iter_mut()
             .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
@@ -780,11 +779,12 @@ impl Built {
     /// A part's lists are let go before the next is made, so the site's
     /// lists are never held twice, as text and as entries.
     pub fn each_part(self, pages: u32, f: impl Fn(&Shards) + Sync) {
-        let shards = self.shards;
-        if pages as usize >= self.groups.len() {
+        let (shards, groups) = (self.shards, self.groups.len());
+        if pages as usize >= groups {
             self.groups
                 .into_par_iter()
-                .for_each(|g| f(&g.into_shards(shards)));
+                .enumerate()
+                .for_each(|(n, g)| f(&g.into_shards(n, groups, shards)));
         } else {
             let all: Vec<_> = (0..shards).zip(self.into_lists()).collect();
             f(&all);
@@ -793,14 +793,23 @@ impl Built {
 }
 
 impl Group {
-    /// The group's position shards (of `shards`, those whose number is the
-    /// group's modulo the group count), each with its tokens sorted.
-    fn into_shards(self, shards: u32) -> Vec<(u32, Vec<(String, Lists)>)> {
-        let mut by_shard: BTreeMap<u32, Vec<(String, Lists)>> = BTreeMap::new();
+    /// The position shards of group `group` of `groups`, when there are as
+    /// many shards as groups or more: those whose number is the group's
+    /// modulo the group count, each with its tokens sorted (empty ones too,
+    /// so that every shard has its file).
+    fn into_shards(
+        self,
+        group: usize,
+        groups: usize,
+        shards: u32,
+    ) -> Vec<(u32, Vec<(String, Lists)>)> {
+        let mut part: Vec<(u32, Vec<(String, Lists)>)> = (group..shards as usize)
+            .step_by(groups)
+            .map(|n| (n as u32, Vec::new()))
+            .collect();
         for (shard, token, l) in self.entries(shards) {
-            by_shard.entry(shard).or_default().push((token, l));
+            part[(shard as usize - group) / groups].1.push((token, l));
         }
-        let mut part: Vec<_> = by_shard.into_iter().collect();
         for (_, e) in &mut part {
             e.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         }
@@ -1000,6 +1009,8 @@ pub fn read(lists: &Lists) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     /// Every token of `d` with its positions, straight from the tokenizer
@@ -1085,6 +1096,25 @@ mod tests {
     /// its group count: each token lands in the shard its hash names, with
     /// every page it is on and its positions there, and each page's text is
     /// given back once.
+    #[test]
+    fn every_shard_of_a_group_comes_out_even_when_empty() {
+        // Text enough for as many position shards as groups, of two
+        // tokens only: most shards hold none, and each needs its file.
+        let groups = group_count() as usize;
+        let text = "推进".repeat(groups * 12_000);
+        let mut docs = vec![Doc::sample("页", &format!("<p>{text}</p>"))];
+        let built = build(&mut docs, None, |_| {});
+        let shards = built.shards;
+        assert!(shards as usize >= groups, "{shards} shards");
+        let seen = std::sync::Mutex::new(Vec::new());
+        built.each_part(groups as u32, |part| {
+            seen.lock().unwrap().extend(part.iter().map(|(n, _)| *n));
+        });
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..shards).collect::<Vec<_>>());
+    }
+
     #[test]
     fn pages_made_in_batches_give_every_token_its_shard_pages_and_positions() {
         let han = |i: u32| char::from_u32(0x4E00 + (u64::from(i) * 7919 % 5000) as u32).unwrap();
