@@ -668,8 +668,10 @@ impl Group {
             let name: usize = chars[..len].iter().map(|c| c.len_utf8()).sum();
             name + self.lists[n as usize].pages_len() + 4
         });
-        let words =
-            (self.words.iter()).map(|(w, &n)| w.len() + self.lists[n as usize].pages_len() + 4);
+        let words = self
+            .words
+            .iter()
+            .map(|(w, &n)| w.len() + self.lists[n as usize].pages_len() + 4);
         cjk.sum::<usize>() + words.sum::<usize>()
     }
 
