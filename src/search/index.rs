@@ -400,8 +400,14 @@ pub(super) fn page_shards<'a>(
     lists: impl Iterator<Item = (&'a String, &'a Lists)>,
     positions: u32,
 ) -> u32 {
-    let bytes: usize = lists.map(|(t, l)| t.len() + l.pages.len() + 4).sum();
-    page_shard_count(bytes, positions)
+    let bytes = lists.map(|(t, l)| page_entry_bytes(t.len(), l.pages.len()));
+    page_shard_count(bytes.sum(), positions)
+}
+
+/// A token's bytes in its page file: its name, its page list and four of
+/// JSON (two quotes, a colon, a comma).
+pub(super) fn page_entry_bytes(name: usize, pages: usize) -> usize {
+    name + pages + 4
 }
 
 /// The page shard count for page files of `bytes` in all (of `positions`

@@ -660,18 +660,17 @@ impl Group {
         self.run = Run::default();
     }
 
-    /// Bytes of the group's tokens in page files: name, page list and
-    /// four of JSON ([`super::index::page_shards`] counts the same).
+    /// Bytes of the group's tokens in page files, as
+    /// [`super::index::page_shards`] counts them from the finished lists.
     fn page_bytes(&self) -> usize {
+        let bytes = |name: usize, n: u32| {
+            super::index::page_entry_bytes(name, self.lists[n as usize].pages_len())
+        };
         let cjk = self.cjk.keys().map(|(key, n)| {
             let (chars, len) = cjk_chars(key);
-            let name: usize = chars[..len].iter().map(|c| c.len_utf8()).sum();
-            name + self.lists[n as usize].pages_len() + 4
+            bytes(chars[..len].iter().map(|c| c.len_utf8()).sum(), n)
         });
-        let words = self
-            .words
-            .iter()
-            .map(|(w, &n)| w.len() + self.lists[n as usize].pages_len() + 4);
+        let words = self.words.iter().map(|(w, &n)| bytes(w.len(), n));
         cjk.sum::<usize>() + words.sum::<usize>()
     }
 
@@ -770,8 +769,7 @@ impl Built {
         for (n, token, lists) in pieces.into_iter().flatten() {
             all[n as usize].push((token, lists));
         }
-        all.par_iter_mut()
-            .for_each(|e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+        all.par_iter_mut().for_each(|e| by_token(e));
         all
     }
 
@@ -813,10 +811,15 @@ impl Group {
             part[(shard as usize - group) / groups].1.push((token, l));
         }
         for (_, e) in &mut part {
-            e.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            by_token(e);
         }
         part
     }
+}
+
+/// A shard's tokens in the order its files list them.
+fn by_token(entries: &mut [(String, Lists)]) {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 }
 
 /// The lists of every token of `docs`. Pages are tokenized in parallel
