@@ -1,7 +1,13 @@
 //! `/api/index.json`: every entity with its fields, URL, references and
 //! backlinks, so other tools can build on the site's data.
 
+use std::io::Write;
+
+use rayon::prelude::*;
 use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::render::Sink;
 
 use crate::graph::{EntityIdx, Graph};
 use crate::output::{Contents, OutputFile};
@@ -36,10 +42,18 @@ struct EntityOut<'a> {
     mentioned_by: Vec<&'a str>,
 }
 
-pub fn files(graph: &Graph) -> Vec<OutputFile> {
-    // One entry at a time: the entries are not all held beside the file.
-    let entries = (0..graph.entities.len()).map(|i| entry(graph, i));
-    vec![index_file(entries)]
+/// Writes `api/index.json` into `sink` as its entries are made, a few
+/// hundred at a time: a large site's index is tens of megabytes, and held
+/// whole it stood beside the search index at a build's busiest.
+pub fn put_index(graph: &Graph, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    sink.put_streamed(INDEX_PATH, &mut |out| {
+        let all: Vec<EntityIdx> = (0..graph.entities.len()).collect();
+        let chunks = all.chunks(512).map(|c| {
+            let entries: Vec<Vec<u8>> = c.par_iter().map(|&i| entry(graph, i)).collect();
+            entries
+        });
+        write_index(out, chunks.flatten())
+    })
 }
 
 /// Entity `i`'s entry, formatted as it stands in the index: a rebuild keeps
@@ -48,27 +62,38 @@ pub fn entry(graph: &Graph, i: EntityIdx) -> Vec<u8> {
     serde_json::to_vec(&entity(graph, i)).unwrap_or_default()
 }
 
-/// `api/index.json` from its entries in entity order: the format version
-/// and the entities, one compact entry a line (small, and still easy to
-/// read, diff and grep a line at a time).
+const INDEX_PATH: &str = "api/index.json";
+
+/// `api/index.json` from its entries in entity order, held whole (a
+/// rebuild keeps the entries).
 pub fn index_file(entries: impl Iterator<Item = impl AsRef<[u8]>> + Clone) -> OutputFile {
-    const HEAD: &[u8] = b"{\"version\":1,\"entities\":[";
     // Sized once: the index of a large site is megabytes, and each step
     // of a growing buffer would copy it again.
     let size: usize = entries.clone().map(|e| e.as_ref().len() + 2).sum();
     let mut json = Vec::with_capacity(HEAD.len() + size + 4);
-    json.extend_from_slice(HEAD);
-    let mut any = false;
-    for e in entries {
-        json.extend_from_slice(if any { b",\n" } else { b"\n" });
-        json.extend_from_slice(e.as_ref());
-        any = true;
-    }
-    json.extend_from_slice(b"\n]}\n");
+    write_index(&mut json, entries).expect("writing to memory does not fail");
     OutputFile {
-        path: "api/index.json".into(),
+        path: INDEX_PATH.into(),
         contents: Contents::Bytes(json),
     }
+}
+
+const HEAD: &[u8] = b"{\"version\":1,\"entities\":[";
+
+/// The format version and the entities, one compact entry a line (small,
+/// and still easy to read, diff and grep a line at a time).
+fn write_index(
+    out: &mut dyn Write,
+    entries: impl Iterator<Item = impl AsRef<[u8]>>,
+) -> std::io::Result<()> {
+    out.write_all(HEAD)?;
+    let mut any = false;
+    for e in entries {
+        out.write_all(if any { b",\n" } else { b"\n" })?;
+        out.write_all(e.as_ref())?;
+        any = true;
+    }
+    out.write_all(b"\n]}\n")
 }
 
 fn entity(graph: &Graph, i: EntityIdx) -> EntityOut<'_> {

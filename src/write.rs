@@ -13,6 +13,7 @@
 //! which bytes changed.
 
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -174,6 +175,53 @@ impl Staging {
 impl crate::render::Sink for Staging {
     fn put(&self, file: OutputFile) -> Result<(), Diagnostic> {
         Staging::put(self, &file)
+    }
+
+    /// Written as it comes, and always (its hash is known only once it is).
+    fn put_streamed(&self, path: &str, write: crate::render::Streamed) -> Result<(), Diagnostic> {
+        let full = self.dir.join(path);
+        if let Some(p) = full.parent() {
+            std::fs::create_dir_all(p).map_err(|e| io_error(p, e))?;
+        }
+        let file = std::fs::File::create(&full).map_err(|e| io_error(&full, e))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, Hashing::new(file));
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error(&full, e))?;
+        let hash = out.get_ref().hash.finish();
+        self.written.fetch_add(1, Ordering::Relaxed);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((path.to_string(), hash));
+        Ok(())
+    }
+}
+
+/// A file that hashes what is written to it.
+struct Hashing {
+    file: std::fs::File,
+    hash: crate::hash::Digest,
+}
+
+impl Hashing {
+    fn new(file: std::fs::File) -> Hashing {
+        Hashing {
+            file,
+            hash: crate::hash::hasher(),
+        }
+    }
+}
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.write(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 

@@ -830,3 +830,21 @@ fn an_entry_that_adds_a_list_page() {
         vec!["content/measures/m000.md"]
     });
 }
+
+#[test]
+fn a_site_of_many_entities_gets_the_api_index_of_a_clean_build() {
+    // A clean build writes the API index as its entries are made, a few
+    // hundred at a time; an open site holds every entry: the same bytes.
+    let site = common::Site::example();
+    for n in 0..1100 {
+        site.write(
+            &format!("content/notes/笔记{n}.md"),
+            format!("---\ntitle: 笔记{n}\n---\n第{n}条笔记。\n"),
+        );
+    }
+    let (inc, first) = Site::open(options(site.root()));
+    assert!(first.ok());
+    let api = inc.output().unwrap().read("api/index.json").unwrap();
+    assert!(String::from_utf8(api).unwrap().contains("笔记1099"));
+    assert_same_as_clean(&inc, site.root());
+}

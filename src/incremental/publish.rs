@@ -381,9 +381,10 @@ impl Publish<'_> {
     /// The API index, from each entity's entry; entries are kept by index
     /// while the entities are the same ones.
     fn api(&self, files: &mut NewFiles, mut api: Vec<Arc<[u8]>>) -> Vec<Arc<[u8]>> {
-        if self.dest.sink().is_some() {
-            // Made one entry at a time: the entries are not all held at once.
-            files.put_all(crate::api::files(self.graph));
+        if let Some(sink) = self.dest.sink() {
+            files
+                .errors
+                .extend(crate::api::put_index(self.graph, sink).err());
             return Vec::new();
         }
         let n = self.graph.entities.len();

@@ -72,18 +72,18 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
         },
     );
     // Charts are drawn when asked for (once per metric page, or per embed),
-    // from a copy of the data the closures can own.
+    // from the metrics the closures share with the graph.
     let metrics: Arc<Map<String, Entry>> = Arc::new(
         graph
             .entities
             .par_iter()
-            .filter_map(|e| {
+            .filter(|e| e.metric().is_some())
+            .map(|e| {
                 let entry = Entry {
-                    title: e.title.clone(),
+                    entity: e.clone(),
                     url: style.path(&e.url_path),
-                    metric: e.metric()?.clone(),
                 };
-                Some((e.id.clone(), entry))
+                (e.id.clone(), entry)
             })
             .collect(),
     );
@@ -103,8 +103,8 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
             let svg = chart::chart(
                 &chart::ChartData {
                     key,
-                    title: &entry.title,
-                    metric: &entry.metric,
+                    title: entry.title(),
+                    metric: entry.metric(),
                 },
                 &labels,
             );
@@ -125,7 +125,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
 /// `metric_value(id=…, period=…)`: one value of a metric with its period,
 /// unit, title and address.
 fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResult<Value> {
-    let point = value_at(&entry.metric, wanted).ok_or_else(|| {
+    let point = value_at(entry.metric(), wanted).ok_or_else(|| {
         Error::message(format!(
             "metric_value(): `{id}` has no value{}",
             wanted.map(|p| format!(" for {p}")).unwrap_or_default()
@@ -142,9 +142,9 @@ fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResu
         "period_label".into(),
         Value::from(point.period.display_zh()),
     );
-    let unit = entry.metric.unit.as_deref().unwrap_or("");
+    let unit = entry.metric().unit.as_deref().unwrap_or("");
     m.insert("unit".into(), Value::from(unit));
-    m.insert("title".into(), Value::from(entry.title.as_str()));
+    m.insert("title".into(), Value::from(entry.title()));
     m.insert("url".into(), Value::from(entry.url.as_str()));
     Ok(Value::from(m))
 }
@@ -184,10 +184,21 @@ fn chart_labels(t: Option<Value>) -> chart::Labels {
 }
 
 /// What the template functions need of a metric.
+/// A metric's entity (a metric's data is a few kilobytes: shared, not
+/// copied) and its page's link.
 struct Entry {
-    title: String,
+    entity: Arc<Entity>,
     url: String,
-    metric: Metric,
+}
+
+impl Entry {
+    fn title(&self) -> &str {
+        &self.entity.title
+    }
+
+    fn metric(&self) -> &Metric {
+        self.entity.metric().expect("only metrics are entries")
+    }
 }
 
 fn lookup<'a>(metrics: &'a Map<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {

@@ -59,13 +59,32 @@ pub struct RenderOptions {
 /// pages out of memory (see [`crate::incremental::build`]).
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
+
+    /// A file that `write` writes a piece at a time, so that it is never
+    /// held whole; a sink that cannot take pieces gathers them and puts
+    /// the file.
+    fn put_streamed(&self, path: &str, write: Streamed) -> Result<(), Diagnostic> {
+        let mut bytes = Vec::new();
+        write(&mut bytes).expect("writing to memory does not fail");
+        self.put(OutputFile {
+            path: path.to_string(),
+            contents: Contents::Bytes(bytes),
+        })
+    }
 }
+
+/// What writes a file given piece by piece ([`Sink::put_streamed`]).
+pub type Streamed<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>;
 
 /// A sink that keeps nothing (`check`).
 pub struct Discard;
 
 impl Sink for Discard {
     fn put(&self, _: OutputFile) -> Result<(), Diagnostic> {
+        Ok(())
+    }
+
+    fn put_streamed(&self, _: &str, _: Streamed) -> Result<(), Diagnostic> {
         Ok(())
     }
 }
