@@ -15,9 +15,10 @@
 //! - `search/meta.js`: shard counts, where the `d/` files start, kinds and
 //!   statuses, per page its kind, status and title length;
 //! - `search/facets.js`: issuers and tags, per page (the search page's filters);
-//! - `search/k/<n>.js`: token -> page list; `search/p/<n>.js`: the position
-//!   lists of a shard's tokens in their order, unnamed (see
-//!   [`position_file`] and [`super::postings`]);
+//! - `search/k/<n>.js`: each token with its page list (and title list);
+//!   `search/p/<n>.js`: the position lists of a shard's tokens in their
+//!   order, unnamed (see [`page_file`], [`position_file`] and
+//!   [`super::postings`]);
 //! - `search/d/<n>.js`: title, link and section headings of consecutive pages.
 
 use std::collections::{BTreeMap, HashMap};
@@ -173,7 +174,7 @@ impl SearchIndex {
                     .iter()
                     .filter(|(n, _)| n % pages == m)
                     .flat_map(|(_, lists)| lists)
-                    .map(|(t, l)| (t.as_str(), l.pages.as_str()));
+                    .map(|(t, l)| (t.as_str(), l));
                 if let Err(e) = put(page_file(m, entries)) {
                     fail(e);
                 }
@@ -404,10 +405,10 @@ pub(super) fn page_shards<'a>(
     page_shard_count(bytes.sum(), positions)
 }
 
-/// A token's bytes in its page file: its name, its page list and four of
-/// JSON (two quotes, a colon, a comma).
+/// A token's bytes in its page file, without its title list: its name, its
+/// page list and a space after each.
 pub(super) fn page_entry_bytes(name: usize, pages: usize) -> usize {
-    name + pages + 4
+    name + pages + 2
 }
 
 /// The page shard count for page files of `bytes` in all (of `positions`
@@ -416,22 +417,42 @@ pub(super) fn page_shard_count(bytes: usize, positions: u32) -> u32 {
     postings::pow2(bytes / PAGE_SHARD_BYTES, positions)
 }
 
-/// The page lists of page shard `n`: those of the position shards whose
-/// number is `n` modulo the page shard count.
+/// The page lists of page shard `n` (those of the position shards whose
+/// number is `n` modulo the page shard count): one string of each token
+/// and its page list, a space after each, the list followed by `'` and the
+/// token's title list when it has one. Neither a token (letters and
+/// digits) nor a list ([`super::codec::ALPHABET`]) holds a space or a
+/// `'`; a script splits the string. As a JSON object, the quotes, colons
+/// and commas were a seventh of the page files.
 pub(super) fn page_file<'a>(
     n: u32,
-    entries: impl Iterator<Item = (&'a str, &'a str)>,
+    entries: impl Iterator<Item = (&'a str, &'a Lists)>,
 ) -> OutputFile {
-    let mut entries: Vec<(&str, &str)> = entries.collect();
-    entries.sort_unstable();
-    shard_file(&format!("k/{n}"), entries.into_iter())
+    let mut entries: Vec<(&str, &Lists)> = entries.collect();
+    entries.sort_unstable_by_key(|e| e.0);
+    let size = entries
+        .iter()
+        .map(|(t, l)| t.len() + l.pages.len() + l.titles.len() + 3)
+        .sum();
+    shard_script(&format!("k/{n}"), size, |js| {
+        for (token, lists) in entries {
+            push_escaped(js, token);
+            js.push(' ');
+            js.push_str(&lists.pages);
+            if !lists.titles.is_empty() {
+                js.push('\'');
+                js.push_str(&lists.titles);
+            }
+            js.push(' ');
+        }
+    })
 }
 
-/// The position lists of position shard `n`: an array, in the order of
-/// their tokens, without the tokens' names (tokens without one left out).
-/// The page file of the shard names every token, so a script finds a
-/// token's list by its place among the shard's tokens that have one: names
-/// written twice were a sixth of the index.
+/// The position lists of position shard `n`, in the order of their
+/// tokens, without the tokens' names (tokens without one left out), a
+/// space after each. The page file of the shard names every token, so a
+/// script finds a token's list by its place among the shard's tokens that
+/// have one: names written twice were a sixth of the index.
 pub(super) fn position_file<'a>(
     n: u32,
     entries: impl Iterator<Item = (&'a String, &'a Lists)>,
@@ -440,66 +461,45 @@ pub(super) fn position_file<'a>(
         .filter(|(_, l)| !l.positions.is_empty())
         .map(|(_, l)| l.positions.as_str())
         .collect();
-    let size = lists.iter().map(|l| l.len() + 3).sum();
-    shard_script(&format!("p/{n}"), size, ('[', ']'), |js| {
+    let size = lists.iter().map(|l| l.len() + 1).sum();
+    shard_script(&format!("p/{n}"), size, |js| {
         for l in lists {
-            js.push('"');
             js.push_str(l);
-            js.push_str("\",");
+            js.push(' ');
         }
     })
 }
 
-fn shard_file<'a>(name: &str, entries: impl Iterator<Item = (&'a str, &'a str)>) -> OutputFile {
-    let entries: Vec<(&str, &str)> = entries.collect();
-    let size = entries.iter().map(|(k, d)| k.len() + d.len() + 8).sum();
-    shard_script(name, size, ('{', '}'), |js| {
-        for (key, data) in entries {
-            push_json_string(js, key);
-            js.push_str(":\"");
-            js.push_str(data);
-            js.push_str("\",");
-        }
-    })
-}
-
-/// A shard's script: `items` writes each item with a comma after it (the
-/// last is taken off), between `brackets`. Written once at its final size
+/// A shard's script: one string, which `items` writes, each item with a
+/// space after it (the last is taken off). Written once at its final size
 /// (shards hold thousands of lists: growing the text as it is written
 /// copied it over and over).
-fn shard_script(
-    name: &str,
-    size: usize,
-    (open, close): (char, char),
-    items: impl FnOnce(&mut String),
-) -> OutputFile {
+fn shard_script(name: &str, size: usize, items: impl FnOnce(&mut String)) -> OutputFile {
     let mut js = String::with_capacity(size + name.len() + 32);
     js.push_str("__pinakesSearch(\"");
     js.push_str(name);
-    js.push_str("\",");
-    js.push(open);
+    js.push_str("\",\"");
     let start = js.len();
     items(&mut js);
     if js.len() > start {
         js.pop();
     }
-    js.push(close);
-    js.push_str(");\n");
+    js.push_str("\");\n");
     OutputFile {
         path: format!("search/{name}.js"),
         contents: Contents::Bytes(js.into_bytes()),
     }
 }
 
-/// `s` as a JSON string: tokens are text of the page (a quote, a backslash
-/// or a control character is rare, but possible in a word).
-fn push_json_string(out: &mut String, s: &str) {
+/// `s` inside a JSON string: tokens are text of the page (a quote, a
+/// backslash or a control character cannot be in a token of letters and
+/// digits, but is escaped all the same).
+fn push_escaped(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
         out.push_str(s);
-        out.push('"');
     } else {
-        out.push_str(&serde_json::Value::from(s).to_string());
+        let quoted = serde_json::Value::from(s).to_string();
+        out.push_str(&quoted[1..quoted.len() - 1]);
     }
 }
 

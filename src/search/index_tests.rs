@@ -1,4 +1,4 @@
-use super::postings::{Entry, read};
+use super::postings::{Entry, doc_bits, read};
 use super::*;
 
 #[test]
@@ -22,12 +22,25 @@ fn data(f: &OutputFile) -> serde_json::Value {
     serde_json::from_str(&s[s.find(',').unwrap() + 1..s.rfind(')').unwrap()]).unwrap()
 }
 
-/// Token -> (page list, position list) read back from the shard files.
+/// The items of a shard file's string (split at its spaces).
+fn items(f: &OutputFile) -> Vec<String> {
+    let data = data(f);
+    let s = data.as_str().unwrap();
+    match s.is_empty() {
+        true => Vec::new(),
+        false => s.split(' ').map(str::to_string).collect(),
+    }
+}
+
+/// Token -> page list (with its title list after a `'`) read back from the
+/// page files.
 fn lists(files: &[OutputFile], dir: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for f in files.iter().filter(|f| f.path.starts_with(dir)) {
-        for (k, v) in data(f).as_object().unwrap() {
-            out.insert(k.clone(), v.as_str().unwrap().to_string());
+        let items = items(f);
+        assert_eq!(items.len() % 2, 0, "{}: tokens and lists", f.path);
+        for pair in items.chunks(2) {
+            out.insert(pair[0].clone(), pair[1].clone());
         }
     }
     out
@@ -50,28 +63,30 @@ fn position_lists(
             let single_cjk = chars.len() == 1 && text::class(chars[0]) == text::Class::Cjk;
             !single_cjk && text::shard_of(&chars[..chars.len().min(2)], shards) == n
         });
-        let lists = data(f);
-        let lists = lists.as_array().unwrap();
+        let lists = items(f);
         assert_eq!(tokens.clone().count(), lists.len(), "{}", f.path);
         for (t, l) in tokens.zip(lists) {
-            out.insert(t.clone(), l.as_str().unwrap().to_string());
+            out.insert(t.clone(), l);
         }
     }
     out
 }
 
 fn index(docs: Vec<Doc>) -> BTreeMap<String, Vec<Entry>> {
+    let bits = doc_bits(docs.len());
     let files = SearchIndex { docs }.files();
     let pages = lists(&files, "search/k/");
     let positions = position_lists(&files, &pages);
     pages
         .into_iter()
-        .map(|(k, pages)| {
+        .map(|(k, list)| {
+            let (pages, titles) = list.split_once('\'').unwrap_or((&list, ""));
             let l = Lists {
-                pages,
+                pages: pages.to_string(),
+                titles: titles.to_string(),
                 positions: positions.get(&k).cloned().unwrap_or_default(),
             };
-            (k, read(&l))
+            (k, read(&l, bits))
         })
         .collect()
 }

@@ -99,6 +99,7 @@ impl LiveIndex {
             return files;
         }
         let by_shard = self.diffs(&old);
+        let doc_bits = postings::doc_bits(self.index.docs.len());
         self.lists.par_iter_mut().enumerate().for_each(|(n, map)| {
             // Diffs are by token, then page: each token's lists are read and
             // written once, however many of its pages changed.
@@ -106,12 +107,12 @@ impl LiveIndex {
             for group in diffs.chunk_by(|a, b| a.0 == b.0) {
                 let (token, positional) = (&group[0].0, group[0].1);
                 let lists = map.remove(token).unwrap_or_default();
-                let mut flat = postings::Flat::read(&lists);
+                let mut flat = postings::Flat::read(&lists, doc_bits);
                 for (_, _, page, entry) in group {
                     flat.put(*page, entry.as_ref());
                 }
                 if !flat.docs.is_empty() {
-                    map.insert(token.clone(), flat.write(positional));
+                    map.insert(token.clone(), flat.write(positional, doc_bits));
                 }
             }
         });
@@ -231,7 +232,7 @@ impl LiveIndex {
             .skip(n as usize)
             .step_by(self.shards.0 as usize)
             .flatten()
-            .map(|(t, l)| (t.as_str(), l.pages.as_str()));
+            .map(|(t, l)| (t.as_str(), l));
         page_file(n, entries)
     }
 
@@ -356,10 +357,13 @@ mod tests {
 
     /// A token's lists with page `page`'s entry replaced (`None`: removed).
     fn patch(lists: &Lists, positional: bool, page: u32, entry: Option<&Entry>) -> Lists {
-        let mut flat = postings::Flat::read(lists);
+        let mut flat = postings::Flat::read(lists, BITS);
         flat.put(page, entry);
-        flat.write(positional)
+        flat.write(positional, BITS)
     }
+
+    /// Page numbers of the lists patched here: a site of up to 1,024 pages.
+    const BITS: u32 = 10;
 
     #[test]
     fn a_site_of_many_page_shards_gets_the_same_files_a_group_at_a_time() {
@@ -405,7 +409,7 @@ mod tests {
         l = patch(&l, true, 2, Some(&e(2, &[4])));
         l = patch(&l, true, 5, Some(&e(5, &[1, 3000])));
         assert_eq!(
-            postings::read(&l),
+            postings::read(&l, BITS),
             [e(2, &[4]), e(5, &[1, 3000]), e(9, &[0])]
         );
         let back = patch(&patch(&l, true, 5, None), true, 2, None);

@@ -1,9 +1,11 @@
 //! Postings: for every token, the pages holding it and where.
 //!
 //! Each token has two lists, in two kinds of shard files:
-//! - its **page list** (`k/<n>.js`): for each page, the gap from the previous
-//!   page, then whether the token stands inside the title (and, if so, whether
-//!   at its start). One-token queries (`推进`, `digi`, `链`) need only this;
+//! - its **page list** (`k/<n>.js`): the pages holding it (the first page's
+//!   number in as many bits as the last page's needs, then gaps), and apart
+//!   from them, the pages whose title holds it and whether at its start
+//!   (rare: a bit on every page for them was a sixth of the page lists).
+//!   One-token queries (`推进`, `digi`, `链`) need only this;
 //! - its **position list** (`p/<n>.js`), words and character pairs only: for
 //!   each page of the page list, the count and the character positions. Only
 //!   a query of several tokens (`专精特新`, `5G基站`) loads it.
@@ -16,14 +18,17 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::codec::{Adapt, BitWriter};
+use super::codec::{Adapt, BitReader, BitWriter};
 use super::index::Doc;
 use super::text::{self, TokenKind};
 
-/// A token's two lists, as written.
+/// A token's lists, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lists {
     pub pages: String,
+    /// The pages whose title holds the token ([`title_text`]); empty when
+    /// none does.
+    pub titles: String,
     /// Empty for single characters.
     pub positions: String,
 }
@@ -72,29 +77,33 @@ impl Default for ListWriter {
 }
 
 impl ListWriter {
-    /// The list opened to add pages; it is put back when the
-    /// [`OpenList`] is dropped.
-    pub fn open(&mut self) -> OpenList<'_> {
+    /// The list opened to add pages of a site of pages numbered in
+    /// `doc_bits` bits ([`doc_bits`]); it is put back when the [`OpenList`]
+    /// is dropped.
+    pub fn open(&mut self, doc_bits: u32) -> OpenList<'_> {
         let [pages, positions] = self.take_text();
         OpenList {
             pages: BitWriter::resume(pages, self.pending[0], self.pending_len[0].into()),
             positions: BitWriter::resume(positions, self.pending[1], self.pending_len[1].into()),
+            doc_bits,
             list: self,
         }
     }
 
     /// Adds page `doc` (after every page added so far).
-    pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
-        self.open().push(doc, title, positional, positions);
+    pub fn push(&mut self, doc: u32, positional: bool, positions: &[u32], doc_bits: u32) {
+        self.open(doc_bits).push(doc, positional, positions);
     }
 
-    pub fn finish(mut self) -> Lists {
+    /// The lists as text, with `titles` ([`title_text`]).
+    pub fn finish(mut self, titles: String) -> Lists {
         let [pages, positions] = self.take_text();
         let finish = |text, n: usize| {
             BitWriter::resume(text, self.pending[n], self.pending_len[n].into()).finish()
         };
         Lists {
             pages: finish(pages, 0),
+            titles,
             positions: finish(positions, 1),
         }
     }
@@ -118,19 +127,20 @@ pub struct OpenList<'a> {
     list: &'a mut ListWriter,
     pages: BitWriter,
     positions: BitWriter,
+    doc_bits: u32,
 }
 
 impl OpenList<'_> {
     /// Adds page `doc` (after every page added so far).
     #[inline]
-    pub fn push(&mut self, doc: u32, title: u8, positional: bool, positions: &[u32]) {
+    pub fn push(&mut self, doc: u32, positional: bool, positions: &[u32]) {
         let list = &mut *self.list;
-        self.pages.eg(doc - list.next_doc, &mut list.doc_gaps);
-        list.next_doc = doc + 1;
-        self.pages.bit(title > 0);
-        if title > 0 {
-            self.pages.bit(title == 2);
+        // No page follows page 0 but the first: `next_doc` 0 is a new list.
+        match list.next_doc {
+            0 => first_doc(&mut self.pages, doc, self.doc_bits, &mut list.doc_gaps),
+            next => self.pages.eg(doc - next, &mut list.doc_gaps),
         }
+        list.next_doc = doc + 1;
         if positional {
             self.positions.gamma(positions.len() as u32);
             let mut prev = None;
@@ -154,6 +164,42 @@ impl Drop for OpenList<'_> {
             None if pages.is_empty() && positions.is_empty() => {}
             None => self.list.text = Some(Box::new([pages, positions])),
         }
+    }
+}
+
+/// Bits of a page's number in a site of `docs` pages: those of the last,
+/// and at least one, so that a list is never empty text.
+pub fn doc_bits(docs: usize) -> u32 {
+    (usize::BITS - docs.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// A list's first page: its number in `doc_bits` bits (a gap from 0 would
+/// be coded for small gaps, about twice the bits of a large one), and the
+/// codes of the gaps after it start from its size (a token on few pages
+/// has gaps of about the first's size, a token on most pages small ones).
+fn first_doc(out: &mut BitWriter, doc: u32, doc_bits: u32, gaps: &mut Adapt) {
+    out.bits(doc.into(), doc_bits);
+    *gaps = Adapt::new(doc.clamp(1, 1 << 26));
+}
+
+/// The pages whose title holds a token, in page order, with the token's
+/// title flag there (1: in it, 2: at its start): the first page and the
+/// gaps after it as in a page list, each with a bit for "at its start".
+pub fn title_text(entries: impl IntoIterator<Item = (u32, u8)>, doc_bits: u32) -> String {
+    let mut out = BitWriter::default();
+    let mut gaps = Adapt::new(DOC_GAP);
+    let mut next = None;
+    for (doc, flag) in entries {
+        match next {
+            None => first_doc(&mut out, doc, doc_bits, &mut gaps),
+            Some(next) => out.eg(doc - next, &mut gaps),
+        }
+        out.bit(flag == 2);
+        next = Some(doc + 1);
+    }
+    match next {
+        None => String::new(),
+        Some(_) => out.finish(),
     }
 }
 
@@ -561,7 +607,12 @@ struct Group {
     words: FxMap<Box<str>, u32>,
     lists: Vec<ListWriter>,
     shapes: Vec<Shape>,
+    /// The tokens found in a page's title: `list << 32 | page << 1 | at
+    /// its start`, in the order found (a few per page).
+    titles: Vec<u64>,
     run: Run,
+    /// Bits of a page's number ([`doc_bits`]).
+    doc_bits: u32,
 }
 
 impl Group {
@@ -635,7 +686,7 @@ impl Group {
             let n = (records[i] >> 32) as usize;
             let Shape(shape) = self.shapes[n];
             let (len, positional) = (shape & !Shape::POSITIONAL, shape & Shape::POSITIONAL != 0);
-            let mut list = self.lists[n].open();
+            let mut list = self.lists[n].open(self.doc_bits);
             // Each page of the list in this run, its positions together.
             while i < records.len() && (records[i] >> 32) as usize == n {
                 let page = records[i] >> POSITION_BITS;
@@ -644,9 +695,14 @@ impl Group {
                     positions.push((records[i] & POSITION_MASK) as u32);
                     i += 1;
                 }
-                let page = (page & ((1 << PAGE_BITS) - 1)) as u32;
-                let title = title_flag(positions[0], len, titles[page as usize]);
-                list.push(*first + page, title, positional, &positions);
+                let doc = *first + (page & ((1 << PAGE_BITS) - 1)) as u32;
+                match title_flag(positions[0], len, titles[(doc - *first) as usize]) {
+                    0 => {}
+                    flag => self
+                        .titles
+                        .push((n as u64) << 32 | u64::from(doc) << 1 | u64::from(flag == 2)),
+                }
+                list.push(doc, positional, &positions);
             }
         }
         records.clear();
@@ -689,15 +745,27 @@ impl Group {
             let key = text::shard_key(TokenKind::Word, &first[..len]);
             (text::shard_of(key, shards), word.into(), n)
         });
+        let mut titles = titles_by_list(self.titles, self.doc_bits);
         let mut lists = self.lists;
         cjk.chain(words).map(move |(shard, token, n)| {
-            (
-                shard,
-                token,
-                std::mem::take(&mut lists[n as usize]).finish(),
-            )
+            let titles = titles.remove(&n).unwrap_or_default();
+            let lists = std::mem::take(&mut lists[n as usize]).finish(titles);
+            (shard, token, lists)
         })
     }
+}
+
+/// The title lists ([`title_text`]) of the lists found in titles, by
+/// list, from their entries as [`Group::titles`] holds them.
+fn titles_by_list(mut titles: Vec<u64>, doc_bits: u32) -> FxMap<u32, String> {
+    titles.sort_unstable();
+    titles
+        .chunk_by(|a, b| a >> 32 == b >> 32)
+        .map(|same| {
+            let entries = same.iter().map(|&t| ((t as u32) >> 1, 1 + (t & 1) as u8));
+            ((same[0] >> 32) as u32, title_text(entries, doc_bits))
+        })
+        .collect()
 }
 
 /// Sorts records by list, keeping their order within a list (pages, then
@@ -845,7 +913,13 @@ pub(super) fn build(
     // more at the peak; 10k and 50k pages unchanged), fewer and fuller.
     const BATCH: usize = 256;
     let groups = group_count();
-    let mut lists: Vec<Group> = (0..groups).map(|_| Group::default()).collect();
+    let doc_bits = doc_bits(docs.len());
+    let mut lists: Vec<Group> = (0..groups)
+        .map(|_| Group {
+            doc_bits,
+            ..Group::default()
+        })
+        .collect();
     let absorb = |lists: &mut [Group], (first, tokens): &(u32, Vec<DocTokens>)| {
         lists.par_iter_mut().enumerate().for_each(|(g, group)| {
             for (n, t) in tokens.iter().enumerate() {
@@ -927,17 +1001,18 @@ pub struct Flat {
 }
 
 impl Flat {
-    pub fn read(lists: &Lists) -> Flat {
-        use super::codec::BitReader;
+    /// `lists` of a site whose pages are numbered in `doc_bits` bits.
+    pub fn read(lists: &Lists, doc_bits: u32) -> Flat {
         let mut f = Flat::default();
-        let mut r = BitReader::new(&lists.pages);
-        let (mut next, mut gaps) = (0u32, Adapt::new(DOC_GAP));
-        while !r.at_end() {
-            let doc = next + r.eg(&mut gaps);
-            next = doc + 1;
-            f.docs.push(doc);
-            f.titles
-                .push(if r.bit() == 1 { 1 + r.bit() as u8 } else { 0 });
+        read_docs(&lists.pages, doc_bits, |doc, _| f.docs.push(doc));
+        f.titles = vec![0; f.docs.len()];
+        if !lists.titles.is_empty() {
+            read_docs(&lists.titles, doc_bits, |doc, r| {
+                let flag = 1 + r.bit() as u8;
+                if let Ok(at) = f.docs.binary_search(&doc) {
+                    f.titles[at] = flag;
+                }
+            });
         }
         let mut r = BitReader::new(&lists.positions);
         let mut a = Adapt::new(POSITION);
@@ -957,15 +1032,16 @@ impl Flat {
         f
     }
 
-    pub fn write(&self, positional: bool) -> Lists {
+    pub fn write(&self, positional: bool, doc_bits: u32) -> Lists {
         let mut w = ListWriter::default();
         let mut start = 0;
         for (i, &doc) in self.docs.iter().enumerate() {
             let end = self.ends[i] as usize;
-            w.push(doc, self.titles[i], positional, &self.positions[start..end]);
+            w.push(doc, positional, &self.positions[start..end], doc_bits);
             start = end;
         }
-        w.finish()
+        let titles = self.docs.iter().zip(&self.titles).filter(|(_, t)| **t > 0);
+        w.finish(title_text(titles.map(|(&d, &t)| (d, t)), doc_bits))
     }
 
     /// Replaces page `e.doc`'s entry (`None` removes page `page`'s).
@@ -994,9 +1070,29 @@ impl Flat {
     }
 }
 
-/// Reads a token's lists back (for tests).
-pub fn read(lists: &Lists) -> Vec<Entry> {
-    let f = Flat::read(lists);
+/// Reads the pages of a page or title list ([`first_doc`], then gaps),
+/// handing `each` every page and the reader, to read what follows it.
+fn read_docs(text: &str, doc_bits: u32, mut each: impl FnMut(u32, &mut BitReader)) {
+    if text.is_empty() {
+        return;
+    }
+    let mut r = BitReader::new(text);
+    // The first page may be all zeros (page 0).
+    let mut doc = r.bits(doc_bits);
+    let mut gaps = Adapt::new(doc.clamp(1, 1 << 26));
+    loop {
+        each(doc, &mut r);
+        if r.at_end() {
+            break;
+        }
+        doc += 1 + r.eg(&mut gaps);
+    }
+}
+
+/// Reads a token's lists back (for tests), of a site whose pages are
+/// numbered in `doc_bits` bits.
+pub fn read(lists: &Lists, doc_bits: u32) -> Vec<Entry> {
+    let f = Flat::read(lists, doc_bits);
     let mut start = 0;
     (0..f.docs.len())
         .map(|i| {
@@ -1059,6 +1155,53 @@ mod tests {
         let mut wanted: Vec<(u64, u32)> = (0..5000).map(|i| (key(i), i as u32)).collect();
         wanted.sort_unstable();
         assert_eq!(got, wanted);
+    }
+
+    #[test]
+    fn lists_read_back_with_their_titles_in_any_site_size() {
+        // Pages spread over the whole range of page numbers, the first at
+        // 0 or not; title flags on some; positions on positional lists.
+        let mut x: u32 = 0x2545_F491;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for docs in [1usize, 2, 3, 1000, 1024, 1025, 300_000] {
+            let bits = doc_bits(docs);
+            assert!(bits >= 1 && docs - 1 < 1 << bits, "{docs}: {bits}");
+            for positional in [false, true] {
+                let mut flat = Flat::default();
+                for doc in 0..docs as u32 {
+                    if docs > 3 && next() % (1 + docs as u32 / 50) != 0 {
+                        continue;
+                    }
+                    let positions: Vec<u32> = match positional {
+                        true => vec![next() % 40, 40 + next() % 5000],
+                        false => Vec::new(),
+                    };
+                    let title = [0, 0, 0, 1, 2][next() as usize % 5];
+                    flat.put(
+                        doc,
+                        Some(&Entry {
+                            doc,
+                            title,
+                            positions,
+                        }),
+                    );
+                }
+                let lists = flat.write(positional, bits);
+                assert!(!lists.pages.is_empty());
+                assert_eq!(lists.titles.is_empty(), flat.titles.iter().all(|&t| t == 0));
+                assert_eq!(Flat::read(&lists, bits), flat, "{docs} pages");
+            }
+        }
+        // A token on one page late in a large site: the page's number in
+        // the site's bits, not the gap code of a small order (37 bits).
+        let mut w = ListWriter::default();
+        w.push(299_999, false, &[], doc_bits(300_000));
+        assert_eq!(w.finish(String::new()).pages.len(), 3, "19 bits");
     }
 
     #[test]
@@ -1169,7 +1312,7 @@ mod tests {
                     "shard {shard} in order"
                 );
                 for (token, lists) in entries {
-                    got.insert((shard as u32, token.clone()), read(lists));
+                    got.insert((shard as u32, token.clone()), read(lists, doc_bits(pages)));
                 }
             }
             assert_eq!(got, expected, "{pages} pages of {len} characters");

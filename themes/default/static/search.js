@@ -110,15 +110,34 @@
     return n;
   };
 
-  /** A token's page list: Map doc -> 0 (not in the title), 1 (in it), 2 (at its start). */
-  function decodePages(s) {
-    var r = new Bits(s), a = new Adapt(1), m = new Map(), next = 0;
-    while (!r.atEnd()) {
-      var doc = next + r.eg(a);
-      next = doc + 1;
-      m.set(doc, r.bits(1) ? 1 + r.bits(1) : 0);
-    }
+  /**
+   * A token's page list and title list ("pages'titles", the title list
+   * only when the token is in a title): Map doc -> 0 (not in the title),
+   * 1 (in it), 2 (at its start). Page numbers are docBits bits wide.
+   */
+  function decodePages(s, docBits) {
+    var cut = s.indexOf("'"), m = new Map();
+    eachDoc(cut < 0 ? s : s.slice(0, cut), docBits, function (doc) { m.set(doc, 0); });
+    if (cut >= 0) eachDoc(s.slice(cut + 1), docBits, function (doc, r) { m.set(doc, 1 + r.bits(1)); });
     return m;
+  }
+
+  /* The pages of a page or title list: the first in docBits bits, then gaps; each handed to f with the reader. */
+  function eachDoc(s, docBits, f) {
+    if (!s) return;
+    var r = new Bits(s), doc = r.bits(docBits), a = new Adapt(Math.min(Math.max(doc, 1), 67108864));
+    for (;;) {
+      f(doc, r);
+      if (r.atEnd()) return;
+      doc += 1 + r.eg(a);
+    }
+  }
+
+  /* A page file's string ("token list token list …") as an object token -> list. */
+  function pageShard(s) {
+    var parts = s ? s.split(" ") : [], o = Object.create(null);
+    for (var i = 0; i + 1 < parts.length; i += 2) o[parts[i]] = parts[i + 1];
+    return o;
   }
 
   /** A token's position list, for the pages of its page list: Map doc -> positions. */
@@ -188,6 +207,9 @@
     var f = this.files.get(name);
     if (!f) {
       f = this.load(name);
+      // Shards are one string each: page files of tokens and lists, position files of lists.
+      if (name.lastIndexOf("k/", 0) === 0) f = f.then(pageShard);
+      else if (name.lastIndexOf("p/", 0) === 0) f = f.then(function (s) { return s ? s.split(" ") : []; });
       this.files.set(name, f);
       var files = this.files;
       f.catch(function () { files.delete(name); });
@@ -207,7 +229,8 @@
             titleLen: r.next(), issuer: [], tags: [],
           });
         }
-        return { k: m.k, p: m.p, cards: m.cards, docs: docs };
+        var docBits = Math.max(1, 32 - Math.clz32(Math.max(docs.length - 1, 0)));
+        return { k: m.k, p: m.p, cards: m.cards, docs: docs, docBits: docBits };
       });
       this.meta.catch(function () { self.meta = null; });
     }
@@ -238,7 +261,7 @@
     var id = "k\u0000" + key, m = this.decoded.get(id);
     if (!m) {
       var s = shards[this.kName(key)][key];
-      m = s === undefined ? new Map() : decodePages(s);
+      m = s === undefined ? new Map() : decodePages(s, this.shardCounts.docBits);
       this.decoded.set(id, m);
     }
     return m;
