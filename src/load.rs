@@ -472,7 +472,9 @@ pub fn read_text(
 ) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
     let io =
         |e: std::io::Error| Diagnostic::error(Code::Io, format!("cannot read: {e}")).in_file(shown);
-    let meta = std::fs::metadata(path).map_err(io)?;
+    // The size from the open file: one lookup of the path, not two.
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if meta.len() > opts.max_bytes {
         let mib = |n: u64| n as f64 / 1048576.0;
         let needed = meta.len().div_ceil(1024 * 1024).next_power_of_two();
@@ -489,7 +491,10 @@ pub fn read_text(
             "if the file is meant to be here, raise the limit in site.toml: max_file_mib = {needed}"
         )));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // Through `take`: a `File` would ask its size and place again.
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, u64::MAX), &mut bytes)
+        .map_err(io)?;
     let decoded = decode(bytes, shown, opts.encoding)?;
     Ok((crate::placeholder::scrub(decoded.text), decoded.warnings))
 }
