@@ -144,12 +144,7 @@ fs.readdirSync(path.join(dir, "p")).forEach((f) => {
       if (n === 1) p.countOne++;
       p.countBits += gammaBits(n);
       p.twoOrders += gammaBits(n);
-      let at = -1;
-      for (let j = 0; j < n; j++) {
-        const v = r.eg(a);
-        p.twoOrders += egBits(v, j ? gaps : first);
-        at = j ? at + v + 1 : v;
-      }
+      for (let j = 0; j < n; j++) p.twoOrders += egBits(r.eg(a), j ? gaps : first);
     });
     if (!r.atEnd()) throw new Error(`${t}: its position list is longer than its page list says`);
   });
