@@ -10,45 +10,8 @@ const fs = require("fs");
 const path = require("path");
 
 const dir = path.join(process.argv[2], "search");
-const ALPHABET =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/!#$%&()*,-.:;<=>?@[]^_`{|}~";
-const DIGIT = new Array(128);
-for (let d = 0; d < ALPHABET.length; d++) DIGIT[ALPHABET.charCodeAt(d)] = d;
-
-function Adapt(typical) { this.sum = typical * 16; }
-Adapt.prototype.order = function () { return 31 - Math.clz32(Math.max(1, this.sum >>> 4)); };
-Adapt.prototype.see = function (n) { this.sum = this.sum - (this.sum >>> 4) + Math.min(n, 67108864); };
-
-function Bits(s) { this.s = s; this.i = 0; this.acc = 0; this.len = 0; this.pairs = s.length & ~1; }
-Bits.prototype.atEnd = function () { return this.i >= this.s.length && this.acc === 0; };
-Bits.prototype.bits = function (n) {
-  if (!n) return 0;
-  while (this.len < n) {
-    if (this.i < this.pairs) {
-      this.acc = this.acc * 8192 + DIGIT[this.s.charCodeAt(this.i)] * 91 + DIGIT[this.s.charCodeAt(this.i + 1)];
-      this.i += 2;
-      this.len += 13;
-    } else {
-      this.acc = this.acc * 64 + (this.i < this.s.length ? DIGIT[this.s.charCodeAt(this.i)] : 0);
-      this.i++;
-      this.len += 6;
-    }
-  }
-  this.len -= n;
-  const scale = Math.pow(2, this.len), v = Math.floor(this.acc / scale);
-  this.acc -= v * scale;
-  return v;
-};
-Bits.prototype.gamma = function () {
-  let zeros = 0;
-  while (this.bits(1) === 0 && zeros < 32) zeros++;
-  return Math.pow(2, zeros) + this.bits(zeros);
-};
-Bits.prototype.eg = function (a) {
-  const k = a.order(), n = (this.gamma() - 1) * Math.pow(2, k) + this.bits(k);
-  a.see(n);
-  return n;
-};
+const { Bits, Adapt, eachDoc: eachDocOf, shardOf, keyOf, hasPositions, byCodePoint } =
+  require(path.join(__dirname, "..", "themes/default/static/search.js"));
 
 /** Bits of the exponential-Golomb code of n with a's order (and a sees n). */
 function egBits(n, a) {
@@ -70,34 +33,7 @@ for (const d of files("d")) docs += d.pages.length;
 const docBits = Math.max(1, 32 - Math.clz32(docs - 1));
 const meta = data(path.join(dir, "meta.js"));
 
-function eachDoc(s, f) {
-  if (!s) return;
-  const r = new Bits(s);
-  let doc = r.bits(docBits);
-  const a = new Adapt(Math.min(Math.max(doc, 1), 67108864));
-  for (;;) {
-    f(doc, r);
-    if (r.atEnd()) return;
-    doc += 1 + r.eg(a);
-  }
-}
-
-const isCjk = (c) => (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) ||
-  (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) ||
-  (c >= 0x20000 && c <= 0x3134f);
-function shardOf(token, shards) {
-  let h = 0x811c9dc5;
-  for (const c of Array.from(token).slice(0, 2)) {
-    h ^= c.codePointAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h & (shards - 1);
-}
-function byCodePoint(a, b) {
-  const x = Array.from(a, (c) => c.codePointAt(0)), y = Array.from(b, (c) => c.codePointAt(0));
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
+const eachDoc = (s, f) => eachDocOf(s, docBits, f);
 
 // Page files: tokens, page lists, title lists.
 const pages = new Map();
@@ -119,9 +55,8 @@ for (const s of files("k")) {
 // Position files: each shard's lists in its positional tokens' order.
 const byShard = new Map();
 for (const t of pages.keys()) {
-  const cs = Array.from(t);
-  if (cs.length === 1 && isCjk(cs[0].codePointAt(0))) continue;
-  const n = shardOf(t, meta.p);
+  if (!hasPositions(t)) continue;
+  const n = shardOf(keyOf(t), meta.p);
   if (!byShard.has(n)) byShard.set(n, []);
   byShard.get(n).push(t);
 }

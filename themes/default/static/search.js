@@ -496,7 +496,12 @@
   }
 
   if (typeof module === "object" && module.exports) {
-    module.exports = { normalize: normalize, parseQuery: parseQuery, Index: Index };
+    module.exports = {
+      normalize: normalize, parseQuery: parseQuery, Index: Index,
+      // The codes and shards, for tools that read an index's files.
+      Bits: Bits, Adapt: Adapt, eachDoc: eachDoc, shardOf: shardOf, keyOf: keyOf,
+      hasPositions: hasPositions, byCodePoint: byCodePoint,
+    };
     return;
   }
 
