@@ -451,7 +451,10 @@ fn index_stays_within_its_measured_size() {
     // position file holds as many lists as its shard has positional tokens.
     let bits = node(&["scripts/index_bits.js", public.to_str().unwrap()]);
     let pages = format!("{} pages", index.docs.len());
-    assert!(bits.starts_with(&pages) && bits.contains("position files"), "{bits}");
+    assert!(
+        bits.starts_with(&pages) && bits.contains("position files"),
+        "{bits}"
+    );
     // No copy of the text: a sentence of a page is in no file.
     let sentence: String = index.docs[10].sections[1].text.chars().take(12).collect();
     assert!(sentence.chars().count() == 12, "{sentence}");

@@ -4,7 +4,7 @@
 //! - its **page list** (`k/<n>.js`): the pages holding it (the first page's
 //!   number in as many bits as the last page's needs, then gaps), and apart
 //!   from them, the pages whose title holds it and whether at its start
-//!   (rare: a bit on every page for them was a sixth of the page lists).
+//!   (rare: a bit on every page for them was a fifth of the page lists).
 //!   One-token queries (`推进`, `digi`, `链`) need only this;
 //! - its **position list** (`p/<n>.js`), words and character pairs only: for
 //!   each page of the page list, the count and the character positions. Only
@@ -43,8 +43,8 @@ pub struct Entry {
     pub positions: Vec<u32>,
 }
 
-/// Typical values the codes start from: gaps between pages, then positions.
-pub const DOC_GAP: u32 = 1;
+/// The typical position the codes of positions start from (those of gaps
+/// between pages start from the list's first page, [`first_doc`]).
 pub const POSITION: u32 = 64;
 
 /// A token's lists being written, page by page. Between runs of pages
@@ -69,7 +69,8 @@ impl Default for ListWriter {
             text: None,
             pending: [0; 2],
             next_doc: 0,
-            doc_gaps: Adapt::new(DOC_GAP),
+            // Set by the first page ([`first_doc`]).
+            doc_gaps: Adapt::new(1),
             gaps: Adapt::new(POSITION),
             pending_len: [0; 2],
         }
@@ -187,7 +188,7 @@ fn first_doc(out: &mut BitWriter, doc: u32, doc_bits: u32, gaps: &mut Adapt) {
 /// gaps after it as in a page list, each with a bit for "at its start".
 pub fn title_text(entries: impl IntoIterator<Item = (u32, u8)>, doc_bits: u32) -> String {
     let mut out = BitWriter::default();
-    let mut gaps = Adapt::new(DOC_GAP);
+    let mut gaps = Adapt::new(1);
     let mut next = None;
     for (doc, flag) in entries {
         match next {
@@ -695,12 +696,12 @@ impl Group {
                     positions.push((records[i] & POSITION_MASK) as u32);
                     i += 1;
                 }
-                let doc = *first + (page & ((1 << PAGE_BITS) - 1)) as u32;
-                match title_flag(positions[0], len, titles[(doc - *first) as usize]) {
-                    0 => {}
-                    flag => self
-                        .titles
-                        .push((n as u64) << 32 | u64::from(doc) << 1 | u64::from(flag == 2)),
+                let page = (page & ((1 << PAGE_BITS) - 1)) as u32;
+                let doc = *first + page;
+                let flag = title_flag(positions[0], len, titles[page as usize]);
+                if flag > 0 {
+                    let entry = (n as u64) << 32 | u64::from(doc) << 1 | u64::from(flag == 2);
+                    self.titles.push(entry);
                 }
                 list.push(doc, positional, &positions);
             }
