@@ -7,11 +7,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
-use crate::render::Sink;
-
 use crate::graph::{EntityIdx, Graph};
 use crate::output::{Contents, OutputFile};
 use crate::parse::entity::{Kind, Rel};
+use crate::render::Sink;
 use crate::url::encode_path;
 
 #[derive(Serialize)]

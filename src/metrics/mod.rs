@@ -183,9 +183,9 @@ fn chart_labels(t: Option<Value>) -> chart::Labels {
     labels
 }
 
-/// What the template functions need of a metric.
-/// A metric's entity (a metric's data is a few kilobytes: shared, not
-/// copied) and its page's link.
+/// What the template functions need of a metric: its entity (a metric's
+/// data is a few kilobytes: shared with the graph, not copied) and its
+/// page's link.
 struct Entry {
     entity: Arc<Entity>,
     url: String,
