@@ -45,11 +45,12 @@ struct EntityOut<'a> {
 /// hundred at a time: a large site's index is tens of megabytes, and held
 /// whole it stood beside the search index at a build's busiest.
 pub fn put_index(graph: &Graph, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    const CHUNK: usize = 512;
+    let n = graph.entities.len();
     sink.put_streamed(INDEX_PATH, &mut |out| {
-        let all: Vec<EntityIdx> = (0..graph.entities.len()).collect();
-        let chunks = all.chunks(512).map(|c| {
-            let entries: Vec<Vec<u8>> = c.par_iter().map(|&i| entry(graph, i)).collect();
-            entries
+        let chunks = (0..n).step_by(CHUNK).map(|start| {
+            let entries = (start..n.min(start + CHUNK)).into_par_iter();
+            entries.map(|i| entry(graph, i)).collect::<Vec<Vec<u8>>>()
         });
         write_index(out, chunks.flatten())
     })
