@@ -65,7 +65,8 @@ pub trait Sink: Sync {
     /// the file.
     fn put_streamed(&self, path: &str, write: Streamed) -> Result<(), Diagnostic> {
         let mut bytes = Vec::new();
-        write(&mut bytes).expect("writing to memory does not fail");
+        write(&mut bytes)
+            .map_err(|e| Diagnostic::error(Code::Io, format!("cannot make {path}: {e}")))?;
         self.put(OutputFile {
             path: path.to_string(),
             contents: Contents::Bytes(bytes),
