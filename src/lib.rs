@@ -96,9 +96,12 @@ impl BuildReport {
         } else {
             "checked"
         };
+        let what = match parts.is_empty() {
+            true => "no documents".to_string(),
+            false => parts.join(", "),
+        };
         format!(
-            "{verb} {} ({} pages) in {} ms",
-            parts.join(", "),
+            "{verb} {what} ({} pages) in {} ms",
             self.stats.pages,
             self.elapsed.as_millis()
         )

@@ -57,6 +57,19 @@ fn can_build_basic_site_with_summary_line() {
 }
 
 #[test]
+fn a_site_without_documents_builds_and_says_so() {
+    // Its pages are the lists, the search page and the like, all empty.
+    let site = Site::new().file("content/.gitkeep", "");
+    let run = site.build();
+    let line = run.stdout.trim();
+    run.check(
+        line.starts_with("built no documents (") && line.ends_with(" ms"),
+        "the summary says there is nothing to build from",
+    );
+    run.check(site.exists("public/index.html"), "the home page is written");
+}
+
+#[test]
 fn can_write_entity_pages_at_their_urls() {
     let site = basic();
     for rel in [
