@@ -61,17 +61,8 @@ pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
 
     /// A file that `write` writes a piece at a time, so that it is never
-    /// held whole; a sink that cannot take pieces gathers them and puts
-    /// the file.
-    fn put_streamed(&self, path: &str, write: Streamed) -> Result<(), Diagnostic> {
-        let mut bytes = Vec::new();
-        write(&mut bytes)
-            .map_err(|e| Diagnostic::error(Code::Io, format!("cannot make {path}: {e}")))?;
-        self.put(OutputFile {
-            path: path.to_string(),
-            contents: Contents::Bytes(bytes),
-        })
-    }
+    /// held whole.
+    fn put_streamed(&self, path: &str, write: Streamed) -> Result<(), Diagnostic>;
 }
 
 /// What writes a file given piece by piece ([`Sink::put_streamed`]).

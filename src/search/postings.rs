@@ -138,7 +138,7 @@ impl OpenList<'_> {
         let list = &mut *self.list;
         // No page follows page 0 but the first: `next_doc` 0 is a new list.
         match list.next_doc {
-            0 => first_doc(&mut self.pages, doc, self.doc_bits, &mut list.doc_gaps),
+            0 => list.doc_gaps = first_doc(&mut self.pages, doc, self.doc_bits),
             next => self.pages.eg(doc - next, &mut list.doc_gaps),
         }
         list.next_doc = doc + 1;
@@ -174,34 +174,34 @@ pub fn doc_bits(docs: usize) -> u32 {
     (usize::BITS - docs.saturating_sub(1).leading_zeros()).max(1)
 }
 
-/// A list's first page: its number in `doc_bits` bits (a gap from 0 would
-/// be coded for small gaps, about twice the bits of a large one), and the
-/// codes of the gaps after it start from its size (a token on few pages
-/// has gaps of about the first's size, a token on most pages small ones).
-fn first_doc(out: &mut BitWriter, doc: u32, doc_bits: u32, gaps: &mut Adapt) {
+/// Writes a list's first page: its number in `doc_bits` bits (a gap from 0
+/// would be coded for small gaps, about twice the bits of a large one).
+/// Returns the state the codes of the gaps after it start from: its size
+/// (a token on few pages has gaps of about the first's size, a token on
+/// most pages small ones).
+fn first_doc(out: &mut BitWriter, doc: u32, doc_bits: u32) -> Adapt {
     out.bits(doc.into(), doc_bits);
-    *gaps = Adapt::new(doc.clamp(1, 1 << 26));
+    Adapt::new(doc.clamp(1, 1 << 26))
 }
 
 /// The pages whose title holds a token, in page order, with the token's
 /// title flag there (1: in it, 2: at its start): the first page and the
 /// gaps after it as in a page list, each with a bit for "at its start".
 pub fn title_text(entries: impl IntoIterator<Item = (u32, u8)>, doc_bits: u32) -> String {
+    let mut entries = entries.into_iter();
+    let Some((first, flag)) = entries.next() else {
+        return String::new();
+    };
     let mut out = BitWriter::default();
-    let mut gaps = Adapt::new(1);
-    let mut next = None;
+    let mut gaps = first_doc(&mut out, first, doc_bits);
+    out.bit(flag == 2);
+    let mut next = first + 1;
     for (doc, flag) in entries {
-        match next {
-            None => first_doc(&mut out, doc, doc_bits, &mut gaps),
-            Some(next) => out.eg(doc - next, &mut gaps),
-        }
+        out.eg(doc - next, &mut gaps);
         out.bit(flag == 2);
-        next = Some(doc + 1);
+        next = doc + 1;
     }
-    match next {
-        None => String::new(),
-        Some(_) => out.finish(),
-    }
+    out.finish()
 }
 
 /// The title flag of a token first found at `first`, `len` characters long.
