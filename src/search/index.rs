@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::postings::{self, Lists};
+use super::postings::{self, Lists, Token};
 use super::text::{self, Section};
 use crate::graph::{EntityIdx, Graph};
 use crate::output::{Contents, OutputFile};
@@ -162,7 +162,7 @@ impl SearchIndex {
         // of the position shards `n` modulo the page shard count.
         built.each_part(pages, |part| {
             part.par_iter().for_each(|(n, lists)| {
-                if let Err(e) = put(position_file(*n, lists.iter().map(|(t, l)| (t, l)))) {
+                if let Err(e) = put(position_file(*n, lists.iter().map(|(_, l)| l))) {
                     fail(e);
                 }
             });
@@ -174,7 +174,7 @@ impl SearchIndex {
                     .iter()
                     .filter(|(n, _)| n % pages == m)
                     .flat_map(|(_, lists)| lists)
-                    .map(|(t, l)| (t.as_str(), l));
+                    .map(|(t, l)| (t, l));
                 if let Err(e) = put(page_file(m, entries)) {
                     fail(e);
                 }
@@ -424,19 +424,19 @@ pub(super) fn page_shard_count(bytes: usize, positions: u32) -> u32 {
 /// digits) nor a list ([`super::codec::ALPHABET`]) holds a space or a
 /// `'`; a script splits the string. As a JSON object, the quotes, colons
 /// and commas were a seventh of the page files.
-pub(super) fn page_file<'a>(
+pub(super) fn page_file<'a, T: TokenName + 'a>(
     n: u32,
-    entries: impl Iterator<Item = (&'a str, &'a Lists)>,
+    entries: impl Iterator<Item = (&'a T, &'a Lists)>,
 ) -> OutputFile {
-    let mut entries: Vec<(&str, &Lists)> = entries.collect();
+    let mut entries: Vec<(&T, &Lists)> = entries.collect();
     entries.sort_unstable_by_key(|e| e.0);
     let size = entries
         .iter()
-        .map(|(t, l)| t.len() + l.pages.len() + l.titles.len() + 3)
+        .map(|(t, l)| t.name_len() + l.pages.len() + l.titles.len() + 3)
         .sum();
     shard_script(&format!("k/{n}"), size, |js| {
         for (token, lists) in entries {
-            push_escaped(js, token);
+            token.push_name(js);
             js.push(' ');
             js.push_str(&lists.pages);
             if !lists.titles.is_empty() {
@@ -453,13 +453,10 @@ pub(super) fn page_file<'a>(
 /// space after each. The page file of the shard names every token, so a
 /// script finds a token's list by its place among the shard's tokens that
 /// have one: names written twice were a sixth of the index.
-pub(super) fn position_file<'a>(
-    n: u32,
-    entries: impl Iterator<Item = (&'a String, &'a Lists)>,
-) -> OutputFile {
+pub(super) fn position_file<'a>(n: u32, entries: impl Iterator<Item = &'a Lists>) -> OutputFile {
     let lists: Vec<&str> = entries
-        .filter(|(_, l)| !l.positions.is_empty())
-        .map(|(_, l)| l.positions.as_str())
+        .filter(|l| !l.positions.is_empty())
+        .map(|l| l.positions.as_str())
         .collect();
     let size = lists.iter().map(|l| l.len() + 1).sum();
     shard_script(&format!("p/{n}"), size, |js| {
@@ -488,6 +485,38 @@ fn shard_script(name: &str, size: usize, items: impl FnOnce(&mut String)) -> Out
     OutputFile {
         path: format!("search/{name}.js"),
         contents: Contents::Bytes(js.into_bytes()),
+    }
+}
+
+/// A token's name as page files write it: by its text (the dev server's
+/// lists) or by its key ([`Token`], a build's).
+pub(super) trait TokenName: Ord {
+    /// Bytes of the name written, before any escaping.
+    fn name_len(&self) -> usize;
+    fn push_name(&self, out: &mut String);
+}
+
+impl TokenName for String {
+    fn name_len(&self) -> usize {
+        self.len()
+    }
+
+    fn push_name(&self, out: &mut String) {
+        push_escaped(out, self)
+    }
+}
+
+impl TokenName for Token {
+    fn name_len(&self) -> usize {
+        self.text_len()
+    }
+
+    /// CJK characters never need escaping; words are escaped as text.
+    fn push_name(&self, out: &mut String) {
+        match self {
+            Token::Cjk(_) => self.push_to(out),
+            Token::Word(w) => push_escaped(out, w),
+        }
     }
 }
 

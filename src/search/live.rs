@@ -222,7 +222,7 @@ impl LiveIndex {
     }
 
     fn position_file(&self, n: u32) -> OutputFile {
-        position_file(n, self.lists[n as usize].iter())
+        position_file(n, self.lists[n as usize].values())
     }
 
     fn page_file(&self, n: u32) -> OutputFile {
@@ -231,8 +231,7 @@ impl LiveIndex {
             .iter()
             .skip(n as usize)
             .step_by(self.shards.0 as usize)
-            .flatten()
-            .map(|(t, l)| (t.as_str(), l));
+            .flatten();
         page_file(n, entries)
     }
 

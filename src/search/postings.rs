@@ -409,6 +409,70 @@ impl TokenRef<'_> {
     }
 }
 
+/// A token of a finished group, as the shard files sort and name it: a
+/// CJK token by its key (no string made for each of hundreds of thousands),
+/// a word by its text. Ordered as their texts are, by code point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Token {
+    Cjk(u64),
+    Word(Box<str>),
+}
+
+impl Token {
+    /// Appends the token's text to `out`.
+    pub(super) fn push_to(&self, out: &mut String) {
+        match self {
+            Token::Cjk(k) => {
+                let (chars, len) = cjk_chars(*k);
+                out.extend(&chars[..len]);
+            }
+            Token::Word(w) => out.push_str(w),
+        }
+    }
+
+    /// The length of its text in bytes.
+    pub(super) fn text_len(&self) -> usize {
+        match self {
+            Token::Cjk(k) => {
+                let (chars, len) = cjk_chars(*k);
+                chars[..len].iter().map(|c| c.len_utf8()).sum()
+            }
+            Token::Word(w) => w.len(),
+        }
+    }
+}
+
+/// A CJK key as a number in the order of its text: the first character,
+/// then whether a second follows (a character sorts before its pairs),
+/// then the second.
+fn text_order(key: u64) -> u64 {
+    match is_pair(key) {
+        true => (key >> 21) << 22 | 1 << 21 | key & 0x1F_FFFF,
+        false => key << 22,
+    }
+}
+
+impl Ord for Token {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let cjk = |k: u64| {
+            let (chars, len) = cjk_chars(k);
+            chars.into_iter().take(len)
+        };
+        match (self, other) {
+            (Token::Cjk(a), Token::Cjk(b)) => text_order(*a).cmp(&text_order(*b)),
+            (Token::Word(a), Token::Word(b)) => a.cmp(b),
+            (Token::Word(w), Token::Cjk(k)) => w.chars().cmp(cjk(*k)),
+            (Token::Cjk(k), Token::Word(w)) => cjk(*k).cmp(w.chars()),
+        }
+    }
+}
+
+impl PartialOrd for Token {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Puts a page's CJK tokens in shard order (`hashes` holds each one's
 /// hash, whose low bits are its shard), each shard's in position order: one
 /// counting pass. Returns the tokens and where each shard starts.
@@ -731,34 +795,44 @@ impl Group {
         cjk.sum::<usize>() + words.sum::<usize>()
     }
 
-    /// Each token's position shard (of `shards`), text and lists (after
-    /// [`Group::close`]).
-    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, String, Lists)> {
-        let keys: Vec<(u64, u32)> = self.cjk.keys().collect();
-        let cjk = keys.into_iter().map(move |(key, n)| {
-            let (chars, len) = cjk_chars(key);
-            let chars = &chars[..len];
-            (text::shard_of(chars, shards), chars.iter().collect(), n)
-        });
-        let words = self.words.into_iter().map(move |(word, n)| {
-            let mut first = ['\0'; 2];
-            let len = word.chars().zip(&mut first).map(|(c, k)| *k = c).count();
-            let key = text::shard_key(TokenKind::Word, &first[..len]);
-            (text::shard_of(key, shards), word.into(), n)
-        });
-        let mut titles = titles_by_list(self.titles, self.doc_bits);
-        let mut lists = self.lists;
-        cjk.chain(words).map(move |(shard, token, n)| {
-            let titles = titles.remove(&n).unwrap_or_default();
-            let lists = std::mem::take(&mut lists[n as usize]).finish(titles);
-            (shard, token, lists)
-        })
+    /// Each token's position shard (of `shards`), name and lists (after
+    /// [`Group::close`]), by list number: the lists are read in the order
+    /// they were made, not in the table's, which cost a cache miss or two
+    /// for each of hundreds of thousands.
+    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, Token, Lists)> {
+        let mut names = vec![Token::Cjk(0); self.lists.len()];
+        for (key, n) in self.cjk.keys() {
+            names[n as usize] = Token::Cjk(key);
+        }
+        for (word, n) in self.words {
+            names[n as usize] = Token::Word(word);
+        }
+        let mut titles = titles_by_list(self.titles, self.doc_bits)
+            .into_iter()
+            .peekable();
+        (0..)
+            .zip(names.into_iter().zip(self.lists))
+            .map(move |(n, (token, lists))| {
+                let shard = match &token {
+                    Token::Cjk(k) => {
+                        let (chars, len) = cjk_chars(*k);
+                        text::shard_of(&chars[..len], shards)
+                    }
+                    Token::Word(w) => {
+                        let mut first = ['\0'; 2];
+                        let len = w.chars().zip(&mut first).map(|(c, k)| *k = c).count();
+                        text::shard_of(text::shard_key(TokenKind::Word, &first[..len]), shards)
+                    }
+                };
+                let titles = titles.next_if(|(m, _)| *m == n).map(|(_, t)| t);
+                (shard, token, lists.finish(titles.unwrap_or_default()))
+            })
     }
 }
 
 /// The title lists ([`title_text`]) of the lists found in titles, by
-/// list, from their entries as [`Group::titles`] holds them.
-fn titles_by_list(mut titles: Vec<u64>, doc_bits: u32) -> FxMap<u32, String> {
+/// list number, from their entries as [`Group::titles`] holds them.
+fn titles_by_list(mut titles: Vec<u64>, doc_bits: u32) -> Vec<(u32, String)> {
     titles.sort_unstable();
     titles
         .chunk_by(|a, b| a >> 32 == b >> 32)
@@ -813,7 +887,7 @@ pub(super) struct Built {
 }
 
 /// Position shards with their tokens and lists, sorted by token.
-pub(super) type Shards = [(u32, Vec<(String, Lists)>)];
+pub(super) type Shards = [(u32, Vec<(Token, Lists)>)];
 
 impl Built {
     pub fn tokens(&self) -> usize {
@@ -826,15 +900,29 @@ impl Built {
         super::index::page_shard_count(bytes, self.shards)
     }
 
-    /// Every position shard's lists, in shard order.
+    /// Every position shard's lists, in shard order, each token named by
+    /// its text.
     pub fn into_lists(self) -> Vec<Vec<(String, Lists)>> {
+        let named = |shard: Vec<(Token, Lists)>| {
+            let text = |t: Token| {
+                let mut s = String::with_capacity(t.text_len());
+                t.push_to(&mut s);
+                s
+            };
+            shard.into_iter().map(|(t, l)| (text(t), l)).collect()
+        };
+        self.shard_lists().into_par_iter().map(named).collect()
+    }
+
+    /// Every position shard's lists, in shard order.
+    fn shard_lists(self) -> Vec<Vec<(Token, Lists)>> {
         let shards = self.shards;
-        let pieces: Vec<Vec<(u32, String, Lists)>> = self
+        let pieces: Vec<Vec<(u32, Token, Lists)>> = self
             .groups
             .into_par_iter()
             .map(|g| g.entries(shards).collect())
             .collect();
-        let mut all: Vec<Vec<(String, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+        let mut all: Vec<Vec<(Token, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
         for (n, token, lists) in pieces.into_iter().flatten() {
             all[n as usize].push((token, lists));
         }
@@ -855,7 +943,7 @@ impl Built {
                 .enumerate()
                 .for_each(|(n, g)| f(&g.into_shards(n, groups, shards)));
         } else {
-            let all: Vec<_> = (0..shards).zip(self.into_lists()).collect();
+            let all: Vec<_> = (0..shards).zip(self.shard_lists()).collect();
             f(&all);
         }
     }
@@ -871,8 +959,8 @@ impl Group {
         group: usize,
         groups: usize,
         shards: u32,
-    ) -> Vec<(u32, Vec<(String, Lists)>)> {
-        let mut part: Vec<(u32, Vec<(String, Lists)>)> = (group..shards as usize)
+    ) -> Vec<(u32, Vec<(Token, Lists)>)> {
+        let mut part: Vec<(u32, Vec<(Token, Lists)>)> = (group..shards as usize)
             .step_by(groups)
             .map(|n| (n as u32, Vec::new()))
             .collect();
@@ -887,7 +975,7 @@ impl Group {
 }
 
 /// A shard's tokens in the order its files list them.
-fn by_token(entries: &mut [(String, Lists)]) {
+fn by_token(entries: &mut [(Token, Lists)]) {
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 }
 
@@ -1203,6 +1291,40 @@ mod tests {
         let mut w = ListWriter::default();
         w.push(299_999, false, &[], doc_bits(300_000));
         assert_eq!(w.finish(String::new()).pages.len(), 3, "19 bits");
+    }
+
+    /// Tokens named by key sort as their texts do, by code point: CJK
+    /// characters before their pairs, words of letters below and above
+    /// the CJK blocks among them.
+    #[test]
+    fn tokens_sort_as_their_texts() {
+        let cjk = |s: &str| Token::Cjk(cjk_key(&s.chars().collect::<Vec<_>>()));
+        let mut tokens = vec![
+            cjk("推进"),
+            cjk("推"),
+            cjk("进"),
+            cjk("一二"),
+            cjk("一"),
+            cjk("龥"),
+            cjk("推推"),
+            Token::Word("digital".into()),
+            Token::Word("d".into()),
+            Token::Word("ab".into()),
+            Token::Word("ｚ".into()),
+            Token::Word("\u{1D400}x".into()),
+            Token::Word("ф".into()),
+            Token::Word("\u{A000}".into()),
+        ];
+        let text = |t: &Token| {
+            let mut s = String::new();
+            t.push_to(&mut s);
+            assert_eq!(s.len(), t.text_len());
+            s
+        };
+        let mut by_text = tokens.clone();
+        by_text.sort_by_key(text);
+        tokens.sort();
+        assert_eq!(tokens, by_text);
     }
 
     #[test]
