@@ -424,26 +424,26 @@ pub(super) fn page_shard_count(bytes: usize, positions: u32) -> u32 {
 /// digits) nor a list ([`super::codec::ALPHABET`]) holds a space or a
 /// `'`; a script splits the string. As a JSON object, the quotes, colons
 /// and commas were a seventh of the page files.
-pub(super) fn page_file<'a, T: TokenName + 'a>(
+pub(super) fn page_file<'a, T: TokenName + 'a, L: ListText + 'a>(
     n: u32,
-    entries: impl Iterator<Item = (&'a T, &'a Lists)>,
+    entries: impl Iterator<Item = (&'a T, &'a L)>,
 ) -> OutputFile {
-    let mut entries: Vec<(&T, &Lists)> = entries.collect();
+    let mut entries: Vec<(&T, &L)> = entries.collect();
     entries.sort_unstable_by_key(|e| e.0);
     let size = entries
         .iter()
-        .map(|(t, l)| t.name_len() + l.pages.len() + l.titles.len() + 3)
+        .map(|(t, l)| t.name_len() + l.pages_len() + l.titles().len() + 3)
         .sum();
     shard_script(&format!("k/{n}"), size, |js| {
         for (token, lists) in entries {
             token.push_name(js);
-            js.push(' ');
-            js.push_str(&lists.pages);
-            if !lists.titles.is_empty() {
-                js.push('\'');
-                js.push_str(&lists.titles);
+            js.push(b' ');
+            lists.push_pages(js);
+            if !lists.titles().is_empty() {
+                js.push(b'\'');
+                js.extend_from_slice(lists.titles().as_bytes());
             }
-            js.push(' ');
+            js.push(b' ');
         }
     })
 }
@@ -453,16 +453,16 @@ pub(super) fn page_file<'a, T: TokenName + 'a>(
 /// space after each. The page file of the shard names every token, so a
 /// script finds a token's list by its place among the shard's tokens that
 /// have one: names written twice were a sixth of the index.
-pub(super) fn position_file<'a>(n: u32, entries: impl Iterator<Item = &'a Lists>) -> OutputFile {
-    let lists: Vec<&str> = entries
-        .filter(|l| !l.positions.is_empty())
-        .map(|l| l.positions.as_str())
-        .collect();
-    let size = lists.iter().map(|l| l.len() + 1).sum();
+pub(super) fn position_file<'a, L: ListText + 'a>(
+    n: u32,
+    entries: impl Iterator<Item = &'a L>,
+) -> OutputFile {
+    let lists: Vec<&L> = entries.filter(|l| l.positions_len() > 0).collect();
+    let size = lists.iter().map(|l| l.positions_len() + 1).sum();
     shard_script(&format!("p/{n}"), size, |js| {
         for l in lists {
-            js.push_str(l);
-            js.push(' ');
+            l.push_positions(js);
+            js.push(b' ');
         }
     })
 }
@@ -471,20 +471,20 @@ pub(super) fn position_file<'a>(n: u32, entries: impl Iterator<Item = &'a Lists>
 /// space after it (the last is taken off). Written once at its final size
 /// (shards hold thousands of lists: growing the text as it is written
 /// copied it over and over).
-fn shard_script(name: &str, size: usize, items: impl FnOnce(&mut String)) -> OutputFile {
-    let mut js = String::with_capacity(size + name.len() + 32);
-    js.push_str("__pinakesSearch(\"");
-    js.push_str(name);
-    js.push_str("\",\"");
+fn shard_script(name: &str, size: usize, items: impl FnOnce(&mut Vec<u8>)) -> OutputFile {
+    let mut js = Vec::with_capacity(size + name.len() + 32);
+    js.extend_from_slice(b"__pinakesSearch(\"");
+    js.extend_from_slice(name.as_bytes());
+    js.extend_from_slice(b"\",\"");
     let start = js.len();
     items(&mut js);
     if js.len() > start {
         js.pop();
     }
-    js.push_str("\");\n");
+    js.extend_from_slice(b"\");\n");
     OutputFile {
         path: format!("search/{name}.js"),
-        contents: Contents::Bytes(js.into_bytes()),
+        contents: Contents::Bytes(js),
     }
 }
 
@@ -493,7 +493,7 @@ fn shard_script(name: &str, size: usize, items: impl FnOnce(&mut String)) -> Out
 pub(super) trait TokenName: Ord {
     /// Bytes of the name written, before any escaping.
     fn name_len(&self) -> usize;
-    fn push_name(&self, out: &mut String);
+    fn push_name(&self, out: &mut Vec<u8>);
 }
 
 impl TokenName for String {
@@ -501,7 +501,7 @@ impl TokenName for String {
         self.len()
     }
 
-    fn push_name(&self, out: &mut String) {
+    fn push_name(&self, out: &mut Vec<u8>) {
         push_escaped(out, self)
     }
 }
@@ -512,7 +512,7 @@ impl TokenName for Token {
     }
 
     /// CJK characters never need escaping; words are escaped as text.
-    fn push_name(&self, out: &mut String) {
+    fn push_name(&self, out: &mut Vec<u8>) {
         match self {
             Token::Cjk(_) => self.push_to(out),
             Token::Word(w) => push_escaped(out, w),
@@ -520,15 +520,50 @@ impl TokenName for Token {
     }
 }
 
+/// A token's lists as shard files write them: as text ([`Lists`], the dev
+/// server's) or as a build leaves them ([`postings::Written`]).
+pub(super) trait ListText {
+    /// The page list's text: its length, and appended to `out`.
+    fn pages_len(&self) -> usize;
+    fn push_pages(&self, out: &mut Vec<u8>);
+    /// The title list ([`postings::title_text`]), empty when none.
+    fn titles(&self) -> &str;
+    /// The position list's text, empty for single characters.
+    fn positions_len(&self) -> usize;
+    fn push_positions(&self, out: &mut Vec<u8>);
+}
+
+impl ListText for Lists {
+    fn pages_len(&self) -> usize {
+        self.pages.len()
+    }
+
+    fn push_pages(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.pages.as_bytes())
+    }
+
+    fn titles(&self) -> &str {
+        &self.titles
+    }
+
+    fn positions_len(&self) -> usize {
+        self.positions.len()
+    }
+
+    fn push_positions(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.positions.as_bytes())
+    }
+}
+
 /// `s` inside a JSON string: tokens are text of the page (a quote, a
 /// backslash or a control character cannot be in a token of letters and
 /// digits, but is escaped all the same).
-fn push_escaped(out: &mut String, s: &str) {
+fn push_escaped(out: &mut Vec<u8>, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push_str(s);
+        out.extend_from_slice(s.as_bytes());
     } else {
         let quoted = serde_json::Value::from(s).to_string();
-        out.push_str(&quoted[1..quoted.len() - 1]);
+        out.extend_from_slice(&quoted.as_bytes()[1..quoted.len() - 1]);
     }
 }
 

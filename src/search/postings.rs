@@ -109,10 +109,20 @@ impl ListWriter {
         }
     }
 
-    /// The length of the page list's text once finished.
-    fn pages_len(&self) -> usize {
-        let written = self.text.as_deref().map_or(0, |[pages, _]| pages.len());
-        written + BitWriter::tail_len(self.pending_len[0].into())
+    /// The bytes written of list `n` (0 the pages, 1 the positions).
+    fn written(&self, n: usize) -> &[u8] {
+        self.text.as_deref().map_or(&[], |text| &text[n])
+    }
+
+    /// The length of list `n`'s text once finished.
+    fn text_len(&self, n: usize) -> usize {
+        BitWriter::text_len(self.written(n).len(), self.pending_len[n].into())
+    }
+
+    /// Appends list `n`'s text to `out`.
+    fn push_text(&self, n: usize, out: &mut Vec<u8>) {
+        let (acc, len) = (self.pending[n], self.pending_len[n].into());
+        BitWriter::push_text(out, self.written(n), acc, len);
     }
 
     fn take_text(&mut self) -> [Vec<u8>; 2] {
@@ -420,14 +430,23 @@ pub(super) enum Token {
 
 impl Token {
     /// Appends the token's text to `out`.
-    pub(super) fn push_to(&self, out: &mut String) {
+    pub(super) fn push_to(&self, out: &mut Vec<u8>) {
         match self {
             Token::Cjk(k) => {
                 let (chars, len) = cjk_chars(*k);
-                out.extend(&chars[..len]);
+                for c in &chars[..len] {
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
             }
-            Token::Word(w) => out.push_str(w),
+            Token::Word(w) => out.extend_from_slice(w.as_bytes()),
         }
+    }
+
+    /// The token's text.
+    pub(super) fn text(&self) -> String {
+        let mut text = Vec::with_capacity(self.text_len());
+        self.push_to(&mut text);
+        String::from_utf8(text).unwrap_or_default()
     }
 
     /// The length of its text in bytes.
@@ -785,7 +804,7 @@ impl Group {
     /// [`super::index::page_shards`] counts them from the finished lists.
     fn page_bytes(&self) -> usize {
         let bytes = |name: usize, n: u32| {
-            super::index::page_entry_bytes(name, self.lists[n as usize].pages_len())
+            super::index::page_entry_bytes(name, self.lists[n as usize].text_len(0))
         };
         let cjk = self.cjk.keys().map(|(key, n)| {
             let (chars, len) = cjk_chars(key);
@@ -799,7 +818,7 @@ impl Group {
     /// [`Group::close`]), by list number: the lists are read in the order
     /// they were made, not in the table's, which cost a cache miss or two
     /// for each of hundreds of thousands.
-    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, Token, Lists)> {
+    fn entries(self, shards: u32) -> impl Iterator<Item = (u32, Token, Written)> {
         let mut names = vec![Token::Cjk(0); self.lists.len()];
         for (key, n) in self.cjk.keys() {
             names[n as usize] = Token::Cjk(key);
@@ -825,7 +844,8 @@ impl Group {
                     }
                 };
                 let titles = titles.next_if(|(m, _)| *m == n).map(|(_, t)| t);
-                (shard, token, lists.finish(titles.unwrap_or_default()))
+                let titles = titles.unwrap_or_default();
+                (shard, token, Written { lists, titles })
             })
     }
 }
@@ -887,7 +907,37 @@ pub(super) struct Built {
 }
 
 /// Position shards with their tokens and lists, sorted by token.
-pub(super) type Shards = [(u32, Vec<(Token, Lists)>)];
+pub(super) type Shards = [(u32, Vec<(Token, Written)>)];
+
+/// A token's lists as a build leaves them: bytes, made text only as the
+/// shard files are written (made text first, they were held both ways).
+pub(super) struct Written {
+    lists: ListWriter,
+    /// The title list, as text ([`title_text`]).
+    titles: String,
+}
+
+impl super::index::ListText for Written {
+    fn pages_len(&self) -> usize {
+        self.lists.text_len(0)
+    }
+
+    fn push_pages(&self, out: &mut Vec<u8>) {
+        self.lists.push_text(0, out)
+    }
+
+    fn titles(&self) -> &str {
+        &self.titles
+    }
+
+    fn positions_len(&self) -> usize {
+        self.lists.text_len(1)
+    }
+
+    fn push_positions(&self, out: &mut Vec<u8>) {
+        self.lists.push_text(1, out)
+    }
+}
 
 impl Built {
     pub fn tokens(&self) -> usize {
@@ -903,26 +953,25 @@ impl Built {
     /// Every position shard's lists, in shard order, each token named by
     /// its text.
     pub fn into_lists(self) -> Vec<Vec<(String, Lists)>> {
-        let named = |shard: Vec<(Token, Lists)>| {
-            let text = |t: Token| {
-                let mut s = String::with_capacity(t.text_len());
-                t.push_to(&mut s);
-                s
-            };
-            shard.into_iter().map(|(t, l)| (text(t), l)).collect()
+        let named = |shard: Vec<(Token, Written)>| {
+            let finished = |w: Written| w.lists.finish(w.titles);
+            shard
+                .into_iter()
+                .map(|(t, w)| (t.text(), finished(w)))
+                .collect()
         };
         self.shard_lists().into_par_iter().map(named).collect()
     }
 
     /// Every position shard's lists, in shard order.
-    fn shard_lists(self) -> Vec<Vec<(Token, Lists)>> {
+    fn shard_lists(self) -> Vec<Vec<(Token, Written)>> {
         let shards = self.shards;
-        let pieces: Vec<Vec<(u32, Token, Lists)>> = self
+        let pieces: Vec<Vec<(u32, Token, Written)>> = self
             .groups
             .into_par_iter()
             .map(|g| g.entries(shards).collect())
             .collect();
-        let mut all: Vec<Vec<(Token, Lists)>> = (0..shards).map(|_| Vec::new()).collect();
+        let mut all: Vec<Vec<(Token, Written)>> = (0..shards).map(|_| Vec::new()).collect();
         for (n, token, lists) in pieces.into_iter().flatten() {
             all[n as usize].push((token, lists));
         }
@@ -959,8 +1008,8 @@ impl Group {
         group: usize,
         groups: usize,
         shards: u32,
-    ) -> Vec<(u32, Vec<(Token, Lists)>)> {
-        let mut part: Vec<(u32, Vec<(Token, Lists)>)> = (group..shards as usize)
+    ) -> Vec<(u32, Vec<(Token, Written)>)> {
+        let mut part: Vec<(u32, Vec<(Token, Written)>)> = (group..shards as usize)
             .step_by(groups)
             .map(|n| (n as u32, Vec::new()))
             .collect();
@@ -975,7 +1024,7 @@ impl Group {
 }
 
 /// A shard's tokens in the order its files list them.
-fn by_token(entries: &mut [(Token, Lists)]) {
+fn by_token(entries: &mut [(Token, Written)]) {
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 }
 
@@ -1316,8 +1365,7 @@ mod tests {
             Token::Word("\u{A000}".into()),
         ];
         let text = |t: &Token| {
-            let mut s = String::new();
-            t.push_to(&mut s);
+            let s = t.text();
             assert_eq!(s.len(), t.text_len());
             s
         };
