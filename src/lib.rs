@@ -120,6 +120,17 @@ pub(crate) fn timings() -> bool {
     std::env::var_os("PINAKES_TIMINGS").is_some()
 }
 
+/// Hands the memory freed so far back to the system now. A one-shot build
+/// calls it between a stage that frees tens of MiB and one that allocates
+/// as much: the allocator returns freed pages only after a delay, and both
+/// would be resident meanwhile (50,000 pages: 459 MiB at the start of the
+/// postings, 402 with it). Harmless under another allocator: mimalloc
+/// then tidies only its own empty heaps.
+pub(crate) fn give_back_memory() {
+    // SAFETY: takes a flag; mimalloc only frees pages it holds empty.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 /// Prints the time of `stage` since `since`, what `note` says of it and
 /// the memory held, when [`timings`] asks for it.
 pub(crate) fn lap(stage: &str, since: std::time::Instant, note: impl FnOnce() -> String) {

@@ -69,6 +69,37 @@ fn a_site_without_documents_builds_and_says_so() {
     run.check(site.exists("public/index.html"), "the home page is written");
 }
 
+/// A large site's one-shot build keeps its bodies compressed from parsing
+/// to drawing (`PINAKES_PACK_BODIES_MIB`; 0 asks it of the example site):
+/// every file it writes, the pages, the search index and the API, is the
+/// one a build with the bodies as text writes.
+#[test]
+fn bodies_kept_compressed_build_the_same_site() {
+    let site = Site::example();
+    let mut built = Vec::new();
+    for (dir, from) in [("plain", "100000"), ("packed", "0")] {
+        let out = site.outer().join(dir);
+        let run = common::pinakes()
+            .current_dir(site.root())
+            .args(["build", "--output"])
+            .arg(&out)
+            .env("PINAKES_PACK_BODIES_MIB", from)
+            .env("PINAKES_TIMINGS", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{stderr}");
+        assert_eq!(
+            stderr.contains("bodies kept compressed"),
+            from == "0",
+            "{stderr}"
+        );
+        built.push(snapshot(&out));
+    }
+    assert!(built[0].len() > 100, "{} files", built[0].len());
+    assert!(built[0] == built[1], "the same files, byte for byte");
+}
+
 #[test]
 fn can_write_entity_pages_at_their_urls() {
     let site = basic();

@@ -89,29 +89,120 @@ impl Body {
 
 /// A body's HTML. A build that keeps nothing lets it go once the search
 /// index has read it (the last to, after the body's page is drawn): a
-/// site's bodies are the largest part of what it holds.
+/// site's bodies are the largest part of what it holds. A large site's
+/// one-shot build keeps them compressed from parsing on ([`Html::pack`]).
 #[derive(Debug, Default)]
-pub struct Html(Mutex<String>);
+pub struct Html(Mutex<Stored>);
+
+#[derive(Debug, Clone)]
+enum Stored {
+    Text(String),
+    /// LZ4, its length first: about 57% of the bytes of Chinese HTML,
+    /// made and read back at a gigabyte a second or more.
+    Packed(Box<[u8]>),
+}
+
+impl Default for Stored {
+    fn default() -> Self {
+        Stored::Text(String::new())
+    }
+}
+
+/// A body's HTML being read: the text held, or unpacked for the reader.
+pub struct HtmlText<'a>(Reading<'a>);
+
+enum Reading<'a> {
+    /// Only ever made of [`Stored::Text`] ([`Html::read`]).
+    Held(MutexGuard<'a, Stored>),
+    Unpacked(String),
+}
+
+impl std::ops::Deref for HtmlText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Reading::Held(stored) => match &**stored {
+                Stored::Text(text) => text,
+                Stored::Packed(_) => "",
+            },
+            Reading::Unpacked(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for HtmlText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
 
 impl Html {
     pub fn new(html: String) -> Html {
-        Html(Mutex::new(html))
+        Html(Mutex::new(Stored::Text(html)))
     }
 
-    /// The HTML, for as long as the guard is held.
-    pub fn read(&self) -> MutexGuard<'_, String> {
+    fn lock(&self) -> MutexGuard<'_, Stored> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the HTML compressed from now on.
+    pub fn pack(&self) {
+        thread_local! {
+            /// Room for the worst case, kept from body to body: the
+            /// packed text is copied out at its size.
+            static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let mut stored = self.lock();
+        let Stored::Text(text) = &*stored else {
+            return;
+        };
+        let Ok(len) = u32::try_from(text.len()) else {
+            return;
+        };
+        let packed = ROOM.with_borrow_mut(|room| {
+            let need = 4 + lz4_flex::block::get_maximum_output_size(text.len());
+            if room.len() < need {
+                room.resize(need, 0);
+            }
+            room[..4].copy_from_slice(&len.to_le_bytes());
+            let n = lz4_flex::block::compress_into(text.as_bytes(), &mut room[4..]).ok()?;
+            Some(Box::from(&room[..4 + n]))
+        });
+        if let Some(packed) = packed {
+            *stored = Stored::Packed(packed);
+        }
+    }
+
+    /// The HTML, for as long as the value is held.
+    pub fn read(&self) -> HtmlText<'_> {
+        let stored = self.lock();
+        match &*stored {
+            Stored::Text(_) => HtmlText(Reading::Held(stored)),
+            Stored::Packed(packed) => HtmlText(Reading::Unpacked(unpack(packed))),
+        }
     }
 
     /// The HTML, left empty here.
     pub fn take(&self) -> String {
-        std::mem::take(&mut *self.read())
+        match std::mem::take(&mut *self.lock()) {
+            Stored::Text(text) => text,
+            Stored::Packed(packed) => unpack(&packed),
+        }
     }
+}
+
+/// The text [`Html::pack`] packed: it packed valid UTF-8, which only a
+/// bug could spoil (then the body is drawn empty rather than the build
+/// stopped).
+fn unpack(packed: &[u8]) -> String {
+    let bytes = lz4_flex::block::decompress_size_prepended(packed).unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 impl Clone for Html {
     fn clone(&self) -> Html {
-        Html::new(self.read().clone())
+        Html(Mutex::new(self.lock().clone()))
     }
 }
 
