@@ -136,11 +136,14 @@ impl SearchIndex {
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
     ) -> Vec<E> {
         let start = std::time::Instant::now();
-        let mut cards = Vec::with_capacity(self.docs.len());
+        let mut cards = CardWriter::default();
+        let mut errors = Vec::new();
         let built = postings::build(&mut self.docs, make, |d| {
-            cards.push(Card::of(d));
+            errors.extend(cards.add(Card::of(d)).and_then(|f| put(f).err()));
             d.sections = Vec::new();
         });
+        let (last, starts) = cards.finish();
+        errors.extend(last.and_then(|f| put(f).err()));
         crate::lap("postings", start, || {
             format!(
                 " (text, tokens and lists: {:.1} MB of text, {} tokens)",
@@ -149,11 +152,6 @@ impl SearchIndex {
             )
         });
         let (pages, positions) = (built.page_shards(), built.shards);
-        let starts = card_starts(&cards);
-        let mut errors: Vec<E> = (0..starts.len())
-            .into_par_iter()
-            .filter_map(|n| put(card_file(&cards, &starts, n)).err())
-            .collect();
         errors.extend(put(self.facets()).err());
         errors.extend(put(self.meta(pages, positions, &starts)).err());
         let errors = Mutex::new(errors);
@@ -614,25 +612,80 @@ impl Card {
 
 /// Pages go in `d/` files of about [`CARD_BYTES`]: each file's first page.
 pub(super) fn card_starts(cards: &[Card]) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let mut bytes = 0;
-    for (i, c) in cards.iter().enumerate() {
-        if i == 0 || bytes > CARD_BYTES {
-            starts.push(i);
-            bytes = 0;
-        }
-        bytes += c.len();
+    let mut files = CardFiles::default();
+    for c in cards {
+        files.add(c.len());
     }
-    starts
+    files.starts
+}
+
+/// Pages put in `d/` files as they come, in order: where each file starts,
+/// and the bytes of the last one so far.
+#[derive(Default)]
+struct CardFiles {
+    starts: Vec<usize>,
+    pages: usize,
+    bytes: usize,
+}
+
+impl CardFiles {
+    /// Adds the next page, its card of `len` bytes; true when it starts a
+    /// file.
+    fn add(&mut self, len: usize) -> bool {
+        let starts = self.pages == 0 || self.bytes > CARD_BYTES;
+        if starts {
+            self.starts.push(self.pages);
+            self.bytes = 0;
+        }
+        self.pages += 1;
+        self.bytes += len;
+        starts
+    }
+}
+
+/// Cards made into their `d/` files as the postings let go of each page,
+/// a file as soon as the page after it starts the next one: a large site's
+/// cards (14 MB at 50,000 pages) were held to the end of the index.
+#[derive(Default)]
+pub(super) struct CardWriter {
+    files: CardFiles,
+    /// The cards of the file being filled.
+    open: Vec<Card>,
+}
+
+impl CardWriter {
+    /// Adds the next page's card; returns the file it closed, if any.
+    pub(super) fn add(&mut self, card: Card) -> Option<OutputFile> {
+        let mut closed = None;
+        if self.files.add(card.len()) && !self.open.is_empty() {
+            let n = self.files.starts.len() - 2;
+            closed = Some(cards_file(&self.open, n));
+            self.open.clear();
+        }
+        self.open.push(card);
+        closed
+    }
+
+    /// The last file, if any, and where each file starts.
+    pub(super) fn finish(self) -> (Option<OutputFile>, Vec<usize>) {
+        let n = self.files.starts.len().saturating_sub(1);
+        let last = (!self.open.is_empty()).then(|| cards_file(&self.open, n));
+        (last, self.files.starts)
+    }
+}
+
+/// `d/<n>` of `cards`, the file's `n` of those `starts` divides them into.
+pub(super) fn card_file(cards: &[Card], starts: &[usize], n: usize) -> OutputFile {
+    let end = starts.get(n + 1).copied().unwrap_or(cards.len());
+    cards_file(&cards[starts[n]..end], n)
 }
 
 /// `d/<n>`: per page its title, link and sections (where each starts in the
 /// text, and its heading). Headings are listed once per file.
-pub(super) fn card_file(cards: &[Card], starts: &[usize], n: usize) -> OutputFile {
-    let end = starts.get(n + 1).copied().unwrap_or(cards.len());
+fn cards_file(cards: &[Card], n: usize) -> OutputFile {
     let mut heads: Vec<serde_json::Value> = Vec::new();
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
-    let pages: Vec<serde_json::Value> = cards[starts[n]..end]
+    let pages: Vec<serde_json::Value> = cards
         .iter()
         .map(|c| {
             let mut secs = Vec::new();
