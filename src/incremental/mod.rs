@@ -452,7 +452,7 @@ impl Pass<'_> {
         let Some(planned) = self.plan(last.as_ref(), diags) else {
             return failed(0);
         };
-        if !matches!(self.dest, Dest::Memory) {
+        if matches!(self.dest, Dest::Sink(_)) {
             // What making the summaries and the engine let go.
             crate::give_back_memory();
         }
@@ -539,11 +539,16 @@ impl Pass<'_> {
         // the data files are made, and their memory back to the system:
         // freed beside the publishing, they were resident while the search
         // index grew (50,000 pages: a peak of 459 MiB, against 402).
-        let prepared = match compared {
-            Some(_) => Some(prepared),
-            None => {
+        let prepared = match (&compared, self.dest) {
+            (Some(_), _) => Some(prepared),
+            (None, Dest::Sink(_)) => {
                 drop(prepared);
                 crate::give_back_memory();
+                None
+            }
+            // `check` makes no data files: nothing to make room for.
+            (None, _) => {
+                free_aside(prepared);
                 None
             }
         };
