@@ -73,7 +73,7 @@ fn pack_bodies(markdown: usize) -> bool {
     let from = from
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(PACK_BODIES_MIB);
-    markdown > from << 20 || from == 0
+    markdown > from.saturating_mul(1 << 20) || from == 0
 }
 
 impl Cache {

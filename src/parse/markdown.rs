@@ -196,8 +196,11 @@ impl Html {
 /// bug could spoil (then the body is drawn empty rather than the build
 /// stopped).
 fn unpack(packed: &[u8]) -> String {
-    let bytes = lz4_flex::block::decompress_size_prepended(packed).unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    let text = lz4_flex::block::decompress_size_prepended(packed)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    debug_assert!(text.is_some(), "a packed body reads back");
+    text.unwrap_or_default()
 }
 
 impl Clone for Html {

@@ -136,14 +136,30 @@ impl SearchIndex {
         put: impl Fn(OutputFile) -> Result<(), E> + Sync,
     ) -> Vec<E> {
         let start = std::time::Instant::now();
-        let mut cards = CardWriter::default();
-        let mut errors = Vec::new();
-        let built = postings::build(&mut self.docs, make, |d| {
-            errors.extend(cards.add(Card::of(d)).and_then(|f| put(f).err()));
-            d.sections = Vec::new();
+        let errors = Mutex::new(Vec::new());
+        let fail = |e| errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+        // Each `d/` file is made and written by a task of its own, which
+        // an idle core takes up: the postings go on meanwhile.
+        let docs = &mut self.docs;
+        let (built, starts) = rayon::scope(|scope| {
+            let put_cards = |(n, cards): CardsOfFile| {
+                let (put, fail) = (&put, &fail);
+                scope.spawn(move |_| put(cards_file(&cards, n)).unwrap_or_else(fail));
+            };
+            let mut cards = CardWriter::default();
+            let built = postings::build(docs, make, |d| {
+                if let Some(file) = cards.add(Card::of(d)) {
+                    put_cards(file);
+                }
+                d.sections = Vec::new();
+            });
+            let (last, starts) = cards.finish();
+            if let Some(file) = last {
+                put_cards(file);
+            }
+            (built, starts)
         });
-        let (last, starts) = cards.finish();
-        errors.extend(last.and_then(|f| put(f).err()));
+        let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
         crate::lap("postings", start, || {
             format!(
                 " (text, tokens and lists: {:.1} MB of text, {} tokens)",
@@ -643,9 +659,10 @@ impl CardFiles {
     }
 }
 
-/// Cards made into their `d/` files as the postings let go of each page,
-/// a file as soon as the page after it starts the next one: a large site's
-/// cards (14 MB at 50,000 pages) were held to the end of the index.
+/// Cards gathered into their `d/` files as the postings let go of each
+/// page, a file handed over as soon as the page after it starts the next
+/// one: a large site's cards (14 MB at 50,000 pages) were held to the end
+/// of the index.
 #[derive(Default)]
 pub(super) struct CardWriter {
     files: CardFiles,
@@ -653,23 +670,25 @@ pub(super) struct CardWriter {
     open: Vec<Card>,
 }
 
+/// A `d/` file's number and cards.
+pub(super) type CardsOfFile = (usize, Vec<Card>);
+
 impl CardWriter {
     /// Adds the next page's card; returns the file it closed, if any.
-    pub(super) fn add(&mut self, card: Card) -> Option<OutputFile> {
+    pub(super) fn add(&mut self, card: Card) -> Option<CardsOfFile> {
         let mut closed = None;
         if self.files.add(card.len()) && !self.open.is_empty() {
             let n = self.files.starts.len() - 2;
-            closed = Some(cards_file(&self.open, n));
-            self.open.clear();
+            closed = Some((n, std::mem::take(&mut self.open)));
         }
         self.open.push(card);
         closed
     }
 
     /// The last file, if any, and where each file starts.
-    pub(super) fn finish(self) -> (Option<OutputFile>, Vec<usize>) {
+    pub(super) fn finish(self) -> (Option<CardsOfFile>, Vec<usize>) {
         let n = self.files.starts.len().saturating_sub(1);
-        let last = (!self.open.is_empty()).then(|| cards_file(&self.open, n));
+        let last = (!self.open.is_empty()).then_some((n, self.open));
         (last, self.files.starts)
     }
 }

@@ -209,3 +209,40 @@ fn result_cards_hold_titles_short_links_and_headings_by_position() {
         serde_json::json!(["标题", "policies/标题/a%20b/", [6, 0, 12, 1]])
     );
 }
+
+/// Cards put into `d/` files as the pages come (a build's postings) make
+/// the files that the whole list of cards makes (the dev server's), with
+/// the same numbers and starts: files of one page, of many, the last one
+/// short, and none for no pages.
+#[test]
+fn card_files_made_as_pages_come_are_those_of_all_the_cards() {
+    for pages in [0, 1, 2, 7, 300] {
+        let cards: Vec<Card> = (0..pages)
+            .map(|i| {
+                let body = "<h2 id=\"做法\">做法</h2><p>推进</p>".repeat(i % 5 * 20);
+                Card::of(&Doc::sample(&format!("政策{i}"), &body))
+            })
+            .collect();
+        let starts = card_starts(&cards);
+        let whole: Vec<OutputFile> = (0..starts.len())
+            .map(|n| card_file(&cards, &starts, n))
+            .collect();
+        let mut writer = CardWriter::default();
+        let mut made = Vec::new();
+        for c in cards.iter().cloned() {
+            made.extend(writer.add(c).map(|(n, c)| cards_file(&c, n)));
+        }
+        let (last, starts_as_made) = writer.finish();
+        made.extend(last.map(|(n, c)| cards_file(&c, n)));
+        assert_eq!(starts_as_made, starts, "{pages} pages");
+        let files = |f: Vec<OutputFile>| -> Vec<(String, Vec<u8>)> {
+            let bytes = |c| match c {
+                Contents::Bytes(b) => b,
+                Contents::Copy(_) => Vec::new(),
+            };
+            f.into_iter().map(|f| (f.path, bytes(f.contents))).collect()
+        };
+        assert_eq!(files(made), files(whole), "{pages} pages");
+        assert!(pages < 300 || starts.len() > 5, "{} files", starts.len());
+    }
+}

@@ -49,11 +49,11 @@ pub const POSITION: u32 = 64;
 
 /// A token's lists being written, page by page. Between runs of pages
 /// ([`Run`]) a list is its codes' state and the bits not yet written as
-/// text, in 40 bytes; the text is behind one pointer, made by the first run
-/// that writes any (most tokens are on a few pages, and their bits wait
-/// here until the end). A site has hundreds of thousands of lists.
+/// bytes, in 40 bytes; the bytes are behind one pointer, made by the first
+/// run that writes any (most tokens are on a few pages, and their bits
+/// wait here until the end). A site has hundreds of thousands of lists.
 pub struct ListWriter {
-    /// The pages' text and the positions' text.
+    /// The pages' bytes and the positions' bytes ([`BitWriter`]).
     text: Option<Box<[Vec<u8>; 2]>>,
     /// Bits not yet written of each, the last `pending_len` of them.
     pending: [u64; 2],
@@ -250,11 +250,6 @@ fn cjk_chars(key: u64) -> ([char; 2], usize) {
     }
 }
 
-pub(super) fn cjk_text(key: u64) -> String {
-    let (chars, n) = cjk_chars(key);
-    chars[..n].iter().collect()
-}
-
 /// A page's tokens, grouped by shard (of as many as the caller asks for:
 /// the position shards, or the groups of [`build`]). CJK tokens are
 /// `key << 22 | position`, in shard order, each shard's in position order;
@@ -413,7 +408,7 @@ pub(super) enum TokenRef<'a> {
 impl TokenRef<'_> {
     pub(super) fn text(&self) -> String {
         match self {
-            TokenRef::Cjk(k) => cjk_text(*k),
+            TokenRef::Cjk(k) => Token::Cjk(*k).text(),
             TokenRef::Word(w) => w.to_string(),
         }
     }
@@ -806,10 +801,7 @@ impl Group {
         let bytes = |name: usize, n: u32| {
             super::index::page_entry_bytes(name, self.lists[n as usize].text_len(0))
         };
-        let cjk = self.cjk.keys().map(|(key, n)| {
-            let (chars, len) = cjk_chars(key);
-            bytes(chars[..len].iter().map(|c| c.len_utf8()).sum(), n)
-        });
+        let cjk = (self.cjk.keys()).map(|(key, n)| bytes(Token::Cjk(key).text_len(), n));
         let words = self.words.iter().map(|(w, &n)| bytes(w.len(), n));
         cjk.sum::<usize>() + words.sum::<usize>()
     }
