@@ -93,7 +93,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
         move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
             let id = kwargs.must_get::<&str>("id")?;
             record(|| Input::Full(id.to_string()));
-            let entry = lookup(&charts, id)?;
+            let (entry, metric) = lookup(&charts, id)?;
             record(|| Input::Global("t".to_string()));
             let labels = chart_labels(state.get::<Value>("t")?);
             let key = kwargs.get::<&str>("key")?.unwrap_or("main");
@@ -104,7 +104,7 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
                 &chart::ChartData {
                     key,
                     title: entry.title(),
-                    metric: entry.metric(),
+                    metric,
                 },
                 &labels,
             );
@@ -124,8 +124,12 @@ pub fn register(tera: &mut Tera, graph: &Graph, style: LinkStyle, draw: bool) {
 
 /// `metric_value(id=…, period=…)`: one value of a metric with its period,
 /// unit, title and address.
-fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResult<Value> {
-    let point = value_at(entry.metric(), wanted).ok_or_else(|| {
+fn metric_value(
+    (entry, metric): (&Entry, &Metric),
+    id: &str,
+    wanted: Option<&str>,
+) -> tera::TeraResult<Value> {
+    let point = value_at(metric, wanted).ok_or_else(|| {
         Error::message(format!(
             "metric_value(): `{id}` has no value{}",
             wanted.map(|p| format!(" for {p}")).unwrap_or_default()
@@ -142,7 +146,7 @@ fn metric_value(entry: &Entry, id: &str, wanted: Option<&str>) -> tera::TeraResu
         "period_label".into(),
         Value::from(point.period.display_zh()),
     );
-    let unit = entry.metric().unit.as_deref().unwrap_or("");
+    let unit = metric.unit.as_deref().unwrap_or("");
     m.insert("unit".into(), Value::from(unit));
     m.insert("title".into(), Value::from(entry.title()));
     m.insert("url".into(), Value::from(entry.url.as_str()));
@@ -195,15 +199,16 @@ impl Entry {
     fn title(&self) -> &str {
         &self.entity.title
     }
-
-    fn metric(&self) -> &Metric {
-        self.entity.metric().expect("only metrics are entries")
-    }
 }
 
-fn lookup<'a>(metrics: &'a Map<String, Entry>, id: &str) -> tera::TeraResult<&'a Entry> {
+/// The metric `id`: its entry and its data.
+fn lookup<'a>(
+    metrics: &'a Map<String, Entry>,
+    id: &str,
+) -> tera::TeraResult<(&'a Entry, &'a Metric)> {
     metrics
         .get(id)
+        .and_then(|e| Some((e, e.entity.metric()?)))
         .ok_or_else(|| Error::message(format!("no metric with id `{id}`")))
 }
 
