@@ -597,3 +597,22 @@ fn check_takes_the_branches_build_takes_on_captured_output() {
     }
     same_report(&build, &check);
 }
+
+/// The chart functions know metrics only: an id of another kind of page in
+/// a theme's `metric_value` or `metric_chart` is an error naming it.
+#[test]
+fn metric_functions_refuse_an_id_that_is_not_a_metric() {
+    for call in ["metric_value(id=page.id)", "metric_chart(id=page.id)"] {
+        let site = Site::example().file(
+            "templates/policy.html",
+            &format!(
+                "{{% extends \"base.html\" %}}{{% block content %}}{{{{ {call} }}}}{{% endblock content %}}"
+            ),
+        );
+        let run = site.run(&["check"]).failure();
+        run.check(
+            run.stderr.contains("no metric with id"),
+            &format!("{call} on a policy page"),
+        );
+    }
+}
